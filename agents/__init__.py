@@ -1,0 +1,1 @@
+"""botarena.agents: everything that acts -- scripted bots, reference agents, the leaderboard and the CLI."""

@@ -1,0 +1,183 @@
+"""Checkpoints: weights plus a model card, written atomically, loaded without running pickle code.
+
+A checkpoint is one ``.pt`` file that ``torch.load(path, weights_only=True)`` can read: a dict of plain
+types and tensors, ``{"format", "format_version", "state_dict", "card", "extra"}``, where ``card`` is
+the model card as a JSON string (what was trained, with which command, seed, data and git sha, and the
+metrics measured on held-out seeds). ``save_checkpoint`` also writes the card beside the weights as
+``<name>.card.json`` so a human can read it without torch. Training state (optimizer, step counters)
+goes in ``extra`` for resumable runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import platform
+import subprocess
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from botarena.envs.common.io import atomic_write_bytes, atomic_write_text
+
+__all__ = ["ModelCard", "CheckpointError", "save_checkpoint", "load_checkpoint", "load_weights_into",
+           "file_sha256", "git_sha"]
+
+FORMAT = "botarena-checkpoint"
+FORMAT_VERSION = 1
+
+
+class CheckpointError(ValueError):
+    """A checkpoint is missing, corrupt, of another format, or does not fit the model."""
+
+
+@dataclass
+class ModelCard:
+    """What a reader needs to trust a checkpoint: how it was made and how well it does.
+
+    Attributes:
+        name: registry name, e.g. ``territory/attention-cnn``.
+        config: the model and training configuration (JSON-able dict).
+        command: the exact command that produced the weights.
+        seed: the training seed.
+        data: what the agent learned from (env id and opponents, or dataset and its hash).
+        metrics: measured on held-out seeds, with how they were measured.
+        git_sha: the commit the training ran from.
+    """
+
+    name: str
+    config: dict[str, Any] = field(default_factory=dict)
+    command: str = ""
+    seed: int | None = None
+    data: str = ""
+    metrics: dict[str, Any] = field(default_factory=dict)
+    git_sha: str = ""
+    created: str = ""
+    versions: dict[str, str] = field(default_factory=dict)
+    notes: str = ""
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> ModelCard:
+        data = json.loads(text)
+        known = {f for f in cls.__dataclass_fields__}
+        unknown = set(data) - known
+        if unknown:
+            raise CheckpointError(f"model card has unknown fields {sorted(unknown)}; known: {sorted(known)}")
+        return cls(**data)
+
+
+def git_sha(cwd: str | Path | None = None) -> str:
+    """The current commit (with ``-dirty`` if the tree has changes), or ``"unknown"`` outside git."""
+    cwd = Path(cwd) if cwd else Path(__file__).resolve().parent
+    try:
+        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True, text=True,
+                             check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=cwd,
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return sha + ("-dirty" if dirty else "")
+
+
+def file_sha256(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def save_checkpoint(path: str | Path, state_dict: dict[str, Any], card: ModelCard,
+                    extra: dict[str, Any] | None = None) -> Path:
+    """Write weights + card atomically to ``path`` (and the card to ``<path stem>.card.json``)."""
+    import torch
+
+    path = Path(path)
+    if not card.created:
+        card.created = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    if not card.git_sha:
+        card.git_sha = git_sha()
+    card.versions = {"python": platform.python_version(), "torch": torch.__version__,
+                     **_package_versions(), **card.versions}
+    payload = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "state_dict": {k: v.detach().cpu() if hasattr(v, "detach") else v for k, v in state_dict.items()},
+        "card": card.to_json(),
+        "extra": extra or {},
+    }
+    buffer = io.BytesIO()
+    torch.save(payload, buffer)
+    atomic_write_bytes(path, buffer.getvalue())
+    atomic_write_text(card_path(path), card.to_json() + "\n")
+    return path
+
+
+def card_path(path: str | Path) -> Path:
+    path = Path(path)
+    return path.with_name(path.stem + ".card.json")
+
+
+def load_checkpoint(path: str | Path, *, expected_name: str | None = None,
+                    map_location: str = "cpu") -> tuple[dict[str, Any], ModelCard, dict[str, Any]]:
+    """Read ``(state_dict, card, extra)``; every failure is a :class:`CheckpointError` that says why."""
+    import pickle
+
+    import torch
+
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"checkpoint {path} does not exist")
+    try:
+        payload = torch.load(path, map_location=map_location, weights_only=True)
+    except (RuntimeError, pickle.UnpicklingError, EOFError, OSError, ValueError, KeyError) as err:
+        raise CheckpointError(
+            f"checkpoint {path} is corrupt or not a torch file (weights_only load failed: {err})"
+        ) from err
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        raise CheckpointError(f"checkpoint {path} is not a botarena checkpoint (no format={FORMAT!r} entry)")
+    if payload.get("format_version") != FORMAT_VERSION:
+        raise CheckpointError(f"checkpoint {path} has format_version {payload.get('format_version')!r}; "
+                              f"this botarena reads {FORMAT_VERSION}")
+    try:
+        card = ModelCard.from_json(payload["card"])
+    except (KeyError, TypeError, json.JSONDecodeError) as err:
+        raise CheckpointError(f"checkpoint {path} has no readable model card: {err}") from err
+    if expected_name is not None and card.name != expected_name:
+        raise CheckpointError(f"checkpoint {path} holds {card.name!r}, expected {expected_name!r}")
+    return payload["state_dict"], card, payload.get("extra", {})
+
+
+def load_weights_into(model: Any, state_dict: dict[str, Any], *, source: str = "checkpoint") -> None:
+    """``model.load_state_dict`` with an error that lists every missing, unexpected or reshaped tensor."""
+    own = model.state_dict()
+    missing = sorted(set(own) - set(state_dict))
+    unexpected = sorted(set(state_dict) - set(own))
+    reshaped = [f"{k}: {tuple(state_dict[k].shape)} in {source}, {tuple(own[k].shape)} in model"
+                for k in sorted(set(own) & set(state_dict))
+                if hasattr(state_dict[k], "shape") and tuple(state_dict[k].shape) != tuple(own[k].shape)]
+    if missing or unexpected or reshaped:
+        raise CheckpointError(
+            f"{source} does not fit {type(model).__name__}: missing {missing}, unexpected {unexpected}, "
+            f"shape mismatches {reshaped}. Was it trained with a different config?"
+        )
+    model.load_state_dict(state_dict)
+
+
+def _package_versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for name in ("botarena", "numpy", "gymnasium", "stable-baselines3"):
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            continue
+    return out
+
+

@@ -1,0 +1,64 @@
+"""botarena.envs: the games. Importing this package registers every Gymnasium id.
+
+Ids are registered by string entry point (Gymnasium's own pattern), so ``import botarena.envs`` stays
+cheap: a game's module, and its numba kernels, load only when ``gym.make`` asks for that game.
+
+>>> import gymnasium as gym
+>>> import botarena.envs
+>>> sorted(spec_id for spec_id in gym.registry if spec_id.startswith("botarena/")) == sorted(ENV_IDS)
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from gymnasium.envs.registration import register, registry
+
+__all__ = ["GAMES", "ENV_IDS", "GameSpec"]
+
+
+@dataclass(frozen=True)
+class GameSpec:
+    """One game: its short name (used by the CLI), Gymnasium id, and where its code lives."""
+
+    name: str
+    env_id: str
+    module: str
+    env_class: str
+    vector_class: str
+    max_episode_steps: int
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def entry_point(self) -> str:
+        return f"{self.module}.env:{self.env_class}"
+
+    @property
+    def vector_entry_point(self) -> str:
+        return f"{self.module}.env:{self.vector_class}"
+
+
+# The games, in the order the CLI and the leaderboard list them. Each issue adds its line.
+_GAME_SPECS: tuple[GameSpec, ...] = ()
+
+GAMES: dict[str, GameSpec] = {spec.name: spec for spec in _GAME_SPECS}
+
+ENV_IDS: tuple[str, ...] = tuple(spec.env_id for spec in GAMES.values())
+
+
+def _register_all() -> None:
+    for spec in GAMES.values():
+        if spec.env_id in registry:
+            continue
+        register(
+            id=spec.env_id,
+            entry_point=spec.entry_point,
+            vector_entry_point=spec.vector_entry_point,
+            max_episode_steps=spec.max_episode_steps,
+            kwargs=dict(spec.kwargs),
+        )
+
+
+_register_all()

@@ -1,0 +1,30 @@
+"""Shared pytest set-up: headless pygame, and numba kernels compiled once per session."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="session", autouse=True)
+def warm_numba_kernels():
+    """Compile (or load from NUMBA_CACHE_DIR) every game's kernels once, before the first test.
+
+    Without this the first test of each game pays the compile and timing-sensitive tests look slow.
+    """
+    import gymnasium as gym
+
+    from botarena.envs import GAMES
+
+    for spec in GAMES.values():
+        envs = gym.make_vec(spec.env_id, num_envs=2)
+        envs.reset(seed=0)
+        envs.action_space.seed(0)
+        envs.step(envs.action_space.sample())
+        envs.close()
+    yield
