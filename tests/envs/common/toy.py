@@ -97,3 +97,57 @@ def register_corridor() -> str:
         gym.register(env_id, entry_point=CorridorEnv, vector_entry_point=CorridorVectorEnv,
                      max_episode_steps=50)
     return env_id
+
+
+# ---------------------------------------------------------------------- a two-player variant
+from botarena.envs.common.multiagent import GameParallelEnv  # noqa: E402
+
+
+class CorridorRace(GameParallelEnv):
+    """Two walkers race to the last cell; the first there wins (+1, the other -1). A walker that steps
+    left from cell 0 falls out of the game (-1) and the other races on alone."""
+
+    metadata = {**GameParallelEnv.metadata, "name": "corridor_race_v0"}
+
+    def __init__(self, length: int = 6, gust: float = 0.3, max_cycles: int | None = 40, render_mode=None):
+        obs_space = spaces.Box(0.0, 1.0, (2,), np.float32)
+        super().__init__(2, obs_space, spaces.Discrete(3), noop_action=1, max_cycles=max_cycles,
+                         render_mode=render_mode)
+        self.length, self.gust = length, gust
+        self.pos = np.zeros(2, np.int64)
+        self.rng_state = np.zeros(1, np.uint64)
+        self._started = False
+
+    def _reset_game(self, seed):
+        if seed is not None or not self._started:
+            self.rng_state[:] = rng.seed_words(rng.batch_seeds(seed, 1))
+        self._started = True
+        self.pos[:] = [rng.randint(self.rng_state, 0, self.length // 2) for _ in range(2)]
+
+    def _step_game(self, actions, acting):
+        for p in np.flatnonzero(acting):
+            if self.pos[p] == 0 and actions[p] == 0:
+                self.player_rewards[p], self.player_done[p] = -1.0, True
+                continue
+            self.pos[p] = min(max(self.pos[p] + actions[p] - 1, 0), self.length - 1)
+            if rng.bernoulli(self.rng_state, 0, self.gust):
+                self.pos[p] = max(self.pos[p] - 1, 0)
+        winners = [p for p in np.flatnonzero(acting & ~self.player_done) if self.pos[p] == self.length - 1]
+        if winners:
+            for p in np.flatnonzero(acting):
+                self.player_rewards[p] = 1.0 if p in winners else -1.0
+                self.player_done[p] = True
+
+    def _observe(self, player):
+        return np.array([self.pos[player] / (self.length - 1), self.pos[1 - player] / (self.length - 1)],
+                        np.float32)
+
+    def _render_frame(self):
+        frame = np.zeros((16, 8 * self.length, 3), np.uint8)
+        for p, colour in ((0, (255, 0, 0)), (1, (0, 0, 255))):
+            frame[8 * p: 8 * p + 8, 8 * self.pos[p]: 8 * self.pos[p] + 8] = colour
+        return frame
+
+
+def parallel_env(**kwargs):
+    return CorridorRace(**kwargs)
