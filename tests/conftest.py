@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import os
+import sys
+from pathlib import Path
 
+# Kernels cache inside the running virtual environment (the Makefile sets the same path), so a fresh
+# clone compiles afresh instead of trusting __pycache__ files from some other checkout.
+os.environ.setdefault("NUMBA_CACHE_DIR", str(Path(sys.prefix) / "numba_cache"))
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
