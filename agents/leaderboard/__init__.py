@@ -1,0 +1,1 @@
+"""The leaderboard: evaluation runner, statistics (interval estimates, ratings) and reports."""

@@ -1,0 +1,111 @@
+"""Leaderboard statistics on synthetic data with known answers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from botarena.agents.leaderboard import ratings, stats
+
+
+def test_iqm_is_the_mean_of_the_middle_half():
+    assert stats.iqm(np.arange(8.0)) == pytest.approx(np.mean([2, 3, 4, 5]))
+    assert stats.iqm([1.0, 1.0, 1.0, 100.0]) == pytest.approx(1.0)  # robust to one outlier
+
+
+def test_bootstrap_ci_covers_the_true_mean_at_about_the_nominal_rate():
+    rng = np.random.default_rng(0)
+    trials, covered = 200, 0
+    for t in range(trials):
+        sample = rng.normal(3.0, 2.0, size=(30, 1))
+        ci = stats.stratified_bootstrap(sample, stats.mean, reps=400, seed=t)
+        covered += ci.low <= 3.0 <= ci.high
+    # Percentile-bootstrap intervals for n=30 run a little narrow; 95% nominal, allow 88-99%.
+    assert 0.88 <= covered / trials <= 0.99, covered / trials
+
+
+def test_stratification_keeps_each_task_column_intact():
+    x = np.column_stack([np.zeros(10), np.full(10, 100.0)])  # two tasks with constant scores
+    ci = stats.stratified_bootstrap(x, stats.mean, reps=200)
+    assert ci.low == ci.high == 50.0  # unstratified resampling would mix the columns and vary
+
+
+def test_the_bootstrap_is_deterministic_for_the_same_data():
+    x = np.random.default_rng(1).normal(size=(20, 2))
+    assert stats.stratified_bootstrap(x) == stats.stratified_bootstrap(x)
+
+
+def test_probability_of_improvement_of_a_clearly_better_agent_is_near_one():
+    rng = np.random.default_rng(2)
+    better, worse = rng.normal(5, 1, (40, 1)), rng.normal(0, 1, (40, 1))
+    poi = stats.probability_of_improvement(better, worse, reps=200)
+    assert poi.value > 0.99 and poi.low > 0.95
+    same = stats.probability_of_improvement(worse, worse, reps=200)
+    assert same.value == pytest.approx(0.5)
+
+
+def test_normalised_scores_put_random_at_zero_and_expert_at_one():
+    assert stats.normalize([10.0, 30.0, 50.0], 10.0, 30.0).tolist() == [0.0, 1.0, 2.0]
+    with pytest.raises(ValueError, match="score the same"):
+        stats.normalize([1.0], 2.0, 2.0)
+
+
+def test_bad_score_matrices_are_refused():
+    with pytest.raises(ValueError, match="NaN"):
+        stats.stratified_bootstrap(np.array([1.0, np.nan]))
+    with pytest.raises(ValueError, match="non-empty"):
+        stats.stratified_bootstrap(np.zeros((0, 1)))
+
+
+def sample_rankings(strength: np.ndarray, games: int, rng: np.random.Generator) -> list[list[int]]:
+    out = []
+    for _ in range(games):
+        items, order = list(range(len(strength))), []
+        while items:
+            w = np.exp(strength[items])
+            order.append(items.pop(rng.choice(len(items), p=w / w.sum())))
+        out.append(order)
+    return out
+
+
+def test_plackett_luce_recovers_a_known_order_and_scale():
+    true = np.array([1.5, 0.5, 0.0, -0.5, -1.5])
+    fit = ratings.plackett_luce(sample_rankings(true, 600, np.random.default_rng(3)), 5)
+    assert np.argsort(-fit).tolist() == [0, 1, 2, 3, 4]
+    assert np.allclose(fit, true - true.mean(), atol=0.15)
+
+
+def test_an_unbeaten_agent_still_gets_a_finite_rating():
+    fit = ratings.plackett_luce([[0, 1, 2]] * 20, 3)
+    assert np.all(np.isfinite(fit)) and fit[0] > fit[1] > fit[2]
+
+
+def test_bradley_terry_is_plackett_luce_on_pairs():
+    # 30 wins to 10: the MAP odds with one virtual win each are (30+1)/(10+1).
+    fit = ratings.plackett_luce([[0, 1]] * 30 + [[1, 0]] * 10, 2)
+    elo = ratings.elo_scale(fit)
+    assert fit[0] - fit[1] == pytest.approx(np.log(31 / 11), rel=1e-3)
+    assert elo[0] - elo[1] == pytest.approx(400 * np.log10(31 / 11), rel=1e-3)
+
+
+def test_block_bootstrap_intervals_contain_the_point_and_separate_clear_gaps():
+    rng = np.random.default_rng(4)
+    blocks = [sample_rankings(np.array([2.0, 0.0, -2.0]), 3, rng) for _ in range(30)]
+    cis = ratings.bootstrap_plackett_luce(blocks, 3, reps=100)
+    assert all(c.low <= c.value <= c.high for c in cis)
+    assert cis[0].low > cis[1].high and cis[1].low > cis[2].high
+
+
+def test_openskill_orders_agents_by_their_results():
+    rng = np.random.default_rng(5)
+    games = sample_rankings(np.array([2.0, 0.0, -2.0]), 60, rng)
+    out = ratings.openskill_ratings(games, 3)
+    assert out[0]["ordinal"] > out[1]["ordinal"] > out[2]["ordinal"]
+    assert ratings.openskill_ratings(games, 3) == out  # same order, same numbers
+
+
+def test_rankings_with_unknown_or_repeated_items_are_refused():
+    with pytest.raises(ValueError, match="distinct items"):
+        ratings.plackett_luce([[0, 0, 1]], 3)
+    with pytest.raises(ValueError, match="distinct items"):
+        ratings.plackett_luce([[0, 5]], 3)
