@@ -4,21 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 from gymnasium.vector import AutoresetMode
 from toy import CorridorEnv, CorridorVectorEnv
 
 from botarena.envs.common.sb3 import SB3VecEnv
 
 RIGHT = 2
-
-
-@pytest.fixture(autouse=True)
-def _one_torch_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def test_sb3_check_env_accepts_the_single_view():
