@@ -5,3 +5,16 @@ checkpoints). The registry imports this module once, on first use.
 """
 
 from __future__ import annotations
+
+from .common.registry import register_agent
+
+# ---------------------------------------------------------------------- Territory
+register_agent("territory/random", "botarena.agents.scripted.common:MaskedRandomAgent", kind="random",
+               description="uniform over the valid (unmasked) actions")
+for _bot, _description in (
+    ("expander", "built-in bot: grabs neutral land, then the weakest border"),
+    ("aggressor", "built-in bot: hits the weakest neighbour"),
+    ("turtle", "built-in bot: banks troops and strikes near the cap"),
+):
+    register_agent(f"territory/{_bot}", "botarena.agents.scripted.common:NativeBotAgent", kind="scripted",
+                   description=_description, native_bot=_bot)

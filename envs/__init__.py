@@ -41,7 +41,10 @@ class GameSpec:
 
 
 # The games, in the order the CLI and the leaderboard list them. Each issue adds its line.
-_GAME_SPECS: tuple[GameSpec, ...] = ()
+_GAME_SPECS: tuple[GameSpec, ...] = (
+    GameSpec("territory", "botarena/Territory-v0", "botarena.envs.territory", "TerritoryEnv", "TerritoryVectorEnv",
+             max_episode_steps=1000),
+)
 
 GAMES: dict[str, GameSpec] = {spec.name: spec for spec in _GAME_SPECS}
 

@@ -1,0 +1,165 @@
+"""``botarena leaderboard`` and ``botarena eval``: plan, play (resumably), aggregate, report."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import time
+from collections import Counter
+from datetime import datetime, timezone
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+from botarena.envs.common.io import atomic_write_text
+
+from .aggregate import aggregate
+from .games import GAME_ADAPTERS
+from .report import markdown_tables, write_reports
+from .runner import Job, append_rows, plan_jobs, read_rows, run_jobs
+from .seeds import seed_list_hash
+
+__all__ = ["leaderboard_main", "eval_main", "run_leaderboard", "QUICK_EPISODES", "DEFAULT_EPISODES"]
+
+# Map seeds per game. An FFA seed is played in every seat rotation, so it is num_seats games per table.
+DEFAULT_EPISODES = {"territory": 8}
+QUICK_EPISODES = {"territory": 2}
+
+
+def _games(arg: str | None) -> list[str]:
+    from botarena.envs import GAMES
+
+    available = [g for g in GAME_ADAPTERS if g in GAMES]
+    if arg is None:
+        return available
+    wanted = [g.strip() for g in arg.split(",") if g.strip()]
+    unknown = [g for g in wanted if g not in available]
+    if unknown:
+        raise ValueError(f"unknown or unavailable games {unknown}; available: {available}")
+    return wanted
+
+
+def _agents(arg: str | None, game: str) -> list[str]:
+    from botarena.agents.common.registry import agent_spec, list_agents
+
+    if arg is None:
+        return [s.name for s in list_agents(game)]
+    names = [a.strip() for a in arg.split(",") if a.strip()]
+    for name in names:
+        agent_spec(name)  # unknown names fail here with the list of known ones
+    return [n for n in names if n.startswith(f"{game}/")]
+
+
+def run_leaderboard(*, games: list[str], agents_arg: str | None, episodes: int | None, quick: bool,
+                    backend: str, out: Path, ray_address: str | None = None, workers: int | None = None,
+                    progress: bool = True, argv: list[str] | None = None) -> dict[str, Any]:
+    """Play every missing episode into ``out/episodes.jsonl``, then write the reports. Returns the board."""
+    out.mkdir(parents=True, exist_ok=True)
+    episodes_path = out / "episodes.jsonl"
+    # Keep only whole episodes (a crash can cut an episode's rows, or its last line, short) and rewrite the
+    # file from them, so that appends start on a clean line and nothing is counted twice.
+    seen = Counter(r["key"] for r in read_rows(episodes_path))
+    rows = [r for r in read_rows(episodes_path) if seen[r["key"]] == len(r["table"])]
+    atomic_write_text(episodes_path, "".join(json.dumps(r, sort_keys=True) + "\n" for r in rows))
+    done = {r["key"] for r in rows}
+
+    plans: dict[str, list[Job]] = {}
+    for game in games:
+        count = episodes or (QUICK_EPISODES if quick else DEFAULT_EPISODES)[game]
+        names = _agents(agents_arg, game)
+        if names:
+            plans[game] = plan_jobs(game, names, count)
+    all_jobs = [job for jobs in plans.values() for job in jobs]
+    todo = [job for job in all_jobs if job.key not in done]
+
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(all_jobs), initial=len(all_jobs) - len(todo), unit="episode", dynamic_ncols=True,
+                   desc="leaderboard")
+    per_game = Counter(job.game for job in all_jobs)
+    finished = Counter(job.game for job in all_jobs if job.key in done)
+    try:
+        for episode_rows in run_jobs(todo, backend, workers=workers, ray_address=ray_address):
+            append_rows(episodes_path, episode_rows)
+            game = episode_rows[0]["game"]
+            finished[game] += 1
+            if bar is not None:
+                bar.set_postfix({g: f"{finished[g]}/{per_game[g]}" for g in per_game})
+                bar.update(1)
+    except KeyboardInterrupt:
+        if bar is not None:
+            bar.close()
+        print(f"\nStopped. {sum(finished.values())} finished episodes are kept in {episodes_path}; "
+              f"rerun with --out {out} to resume.", file=sys.stderr)
+        raise
+    if bar is not None:
+        bar.close()
+
+    keys = {job.key for job in all_jobs}
+    board = aggregate([r for r in read_rows(episodes_path) if r["key"] in keys])
+    write_reports(board, out)
+    _write_manifest(out, games, argv if argv is not None else sys.argv)
+    return board
+
+
+def _write_manifest(out: Path, games: list[str], argv: list[str]) -> None:
+    from botarena.agents.common.checkpoint import git_sha
+
+    versions = {}
+    for package in ("botarena", "numpy", "numba", "torch", "gymnasium", "pettingzoo", "stable-baselines3",
+                    "openskill"):
+        try:
+            versions[package] = version(package)
+        except PackageNotFoundError:
+            continue
+    manifest = {"command": " ".join(argv), "git_sha": git_sha(), "python": platform.python_version(),
+                "packages": versions, "games": games, "seed_list_sha256": seed_list_hash(games),
+                "written": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    atomic_write_text(out / "manifest.json", json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+
+
+def _default_out(prefix: str) -> Path:
+    return Path("runs") / f"{prefix}-{time.strftime('%Y%m%d-%H%M%S')}"
+
+
+def leaderboard_main(args: argparse.Namespace) -> int:
+    games = _games(args.games)
+    if not games:
+        print("No games with a leaderboard are registered yet.")
+        return 0
+    out = args.out or _default_out("leaderboard")
+    start = time.perf_counter()
+    try:
+        board = run_leaderboard(games=games, agents_arg=args.agents, episodes=args.episodes, quick=args.quick,
+                                backend=args.backend, out=out, ray_address=args.ray_address)
+    except KeyboardInterrupt:
+        return 130
+    print()
+    print(markdown_tables(board))
+    print(f"Wrote {out}/leaderboard.json, leaderboard.csv, LEADERBOARD.md, leaderboard.html, intervals_*.png, "
+          f"manifest.json and episodes.jsonl in {time.perf_counter() - start:.0f} s.")
+    return 0
+
+
+def eval_main(args: argparse.Namespace) -> int:
+    """One agent on one game: for FFA games, seated with that game's scripted agents."""
+    from botarena.agents.common.registry import agent_spec, list_agents
+
+    spec = agent_spec(args.agent)
+    if args.game not in GAME_ADAPTERS:
+        raise ValueError(f"unknown game {args.game!r}; games: {sorted(GAME_ADAPTERS)}")
+    if spec.game != args.game:
+        raise ValueError(f"agent {args.agent} plays {spec.game}, not {args.game}")
+    names = [args.agent]
+    if GAME_ADAPTERS[args.game].kind == "ffa":
+        names += [s.name for s in list_agents(args.game) if s.kind != "learned" and s.name != args.agent]
+    out = args.out or _default_out(f"eval-{args.agent.replace('/', '-')}")
+    board = run_leaderboard(games=[args.game], agents_arg=",".join(names), episodes=args.episodes, quick=False,
+                            backend="process", out=out)
+    print()
+    print(markdown_tables(board))
+    return 0

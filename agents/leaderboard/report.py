@@ -1,0 +1,172 @@
+"""Write the leaderboard out: JSON (source of truth), CSV, Markdown, a static HTML page, PNG plots.
+
+Every table is derived from ``leaderboard.json`` alone. Neighbouring rows whose confidence intervals
+overlap are marked as ties (``=``): the order between them is not established by the data.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+from botarena.envs.common.io import atomic_write_bytes, atomic_write_text
+
+from .stats import Interval, intervals_overlap
+
+__all__ = ["write_reports", "markdown_tables"]
+
+
+def _iv(d: dict[str, float] | None) -> Interval | None:
+    return None if d is None else Interval(d["value"], d["low"], d["high"])
+
+
+def _fmt(d: dict[str, float] | None, digits: int = 2) -> str:
+    if d is None:
+        return "-"
+    return f"{d['value']:.{digits}f} [{d['low']:.{digits}f}, {d['high']:.{digits}f}]"
+
+
+def _primary(game: dict[str, Any]) -> str:
+    return "rating" if game["kind"] == "ffa" else "iqm"
+
+
+def _rows(game: dict[str, Any]) -> list[list[str]]:
+    ok = [e for e in game["agents"] if e["status"] == "ok"]
+    key = _primary(game)
+    out = []
+    for i, entry in enumerate(ok):
+        neighbours = ok[max(i - 1, 0):i] + ok[i + 1:i + 2]
+        tie = any(intervals_overlap(_iv(entry[key]), _iv(other[key])) for other in neighbours)
+        mark = f"{i + 1}{'=' if tie else ''}"
+        if game["kind"] == "ffa":
+            skill = entry["openskill"]
+            out.append([mark, entry["agent"], _fmt(entry["rating"], 0), _fmt(entry["placement"]),
+                        _fmt(entry["win_rate"]), f"{skill['mu']:.1f} / {skill['sigma']:.1f} / {skill['ordinal']:.1f}",
+                        str(entry["games"])])
+        else:
+            out.append([mark, entry["agent"], _fmt(entry["iqm"]), _fmt(entry["mean"]),
+                        _fmt(entry.get("normalized_iqm")), _fmt(entry.get("p_improvement_over_next")),
+                        str(entry["games"])])
+    for entry in game["agents"]:
+        if entry["status"] == "failed":
+            out.append(["-", entry["agent"], f"FAILED: {entry['error']}", "", "", "", ""])
+    return out
+
+
+def _header(game: dict[str, Any]) -> list[str]:
+    if game["kind"] == "ffa":
+        return ["rank", "agent", "rating (Elo-like, 95% CI)", "avg placement", "win rate",
+                "OpenSkill mu / sigma / ordinal", "games"]
+    return ["rank", "agent", "IQM return", "mean return", "normalised IQM", "P(improve over next)", "episodes"]
+
+
+def markdown_tables(board: dict[str, Any]) -> str:
+    parts = ["# botarena leaderboard", ""]
+    for name, game in board["games"].items():
+        parts += [f"## {name} ({game['env_id']}, v{game['game_version']}, {game['episodes']} episodes)", ""]
+        header = _header(game)
+        parts.append("| " + " | ".join(header) + " |")
+        parts.append("|" + "|".join("---" for _ in header) + "|")
+        parts += ["| " + " | ".join(row) + " |" for row in _rows(game)]
+        parts.append("")
+    parts.append(_overall_markdown(board))
+    parts.append("Ranks marked `=` have a 95% confidence interval that overlaps a neighbour's: a statistical tie.")
+    return "\n".join(parts) + "\n"
+
+
+def _overall_markdown(board: dict[str, Any]) -> str:
+    """Per agent family (the part of the name after the game), its rank in every game."""
+    families: dict[str, dict[str, str]] = {}
+    for name, game in board["games"].items():
+        for row in _rows(game):
+            family = row[1].split("/", 1)[-1]
+            families.setdefault(family, {})[name] = row[0] if row[0] != "-" else "failed"
+    games = list(board["games"])
+    lines = ["## Overall (rank per game)", "", "| agent | " + " | ".join(games) + " |",
+             "|---|" + "|".join("---" for _ in games) + "|"]
+    for family in sorted(families):
+        lines.append(f"| {family} | " + " | ".join(families[family].get(g, "-") for g in games) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _csv(board: dict[str, Any]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["game", "agent", "status", "metric", "value", "low", "high"])
+    for name, game in board["games"].items():
+        for entry in game["agents"]:
+            if entry["status"] == "failed":
+                writer.writerow([name, entry["agent"], "failed", "error", entry["error"], "", ""])
+                continue
+            for metric, value in entry.items():
+                if isinstance(value, dict) and "value" in value:
+                    writer.writerow([name, entry["agent"], "ok", metric, value["value"], value["low"], value["high"]])
+    return buffer.getvalue()
+
+
+def _plot(game_name: str, game: dict[str, Any], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    key = _primary(game)
+    ok = [e for e in game["agents"] if e["status"] == "ok"][::-1]
+    fig, ax = plt.subplots(figsize=(7, 0.5 * len(ok) + 1.2), dpi=100)
+    for y, entry in enumerate(ok):
+        iv = entry[key]
+        ax.plot([iv["low"], iv["high"]], [y, y], color="#3b6ea5", linewidth=6, solid_capstyle="butt", alpha=0.6)
+        ax.plot([iv["value"]], [y], "o", color="#12355b")
+    ax.set_yticks(range(len(ok)), [e["agent"] for e in ok])
+    ax.set_xlabel("Plackett-Luce rating (Elo-like)" if key == "rating" else "IQM return")
+    ax.set_title(f"{game_name}: point estimates and 95% CIs")
+    ax.grid(axis="x", alpha=0.3)
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    plt.close(fig)
+    atomic_write_bytes(path, buffer.getvalue())
+
+
+def _html(board: dict[str, Any], plots: dict[str, str]) -> str:
+    body = ["<h1>botarena leaderboard</h1>"]
+    for name, game in board["games"].items():
+        body.append(f"<h2>{html.escape(name)} <small>({html.escape(game['env_id'])} v{game['game_version']}, "
+                    f"{game['episodes']} episodes)</small></h2>")
+        body.append("<table><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in _header(game)) + "</tr>")
+        for row in _rows(game):
+            cls = ' class="failed"' if row[0] == "-" else ""
+            body.append(f"<tr{cls}>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>")
+        body.append("</table>")
+        if name in plots:
+            body.append(f'<img src="{html.escape(plots[name])}" alt="{html.escape(name)} intervals">')
+    body.append("<p>Ranks marked = have a 95% confidence interval overlapping a neighbour's (a statistical tie). "
+                "See leaderboard.json for every number and manifest.json for how it was produced.</p>")
+    style = ("body{font-family:system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;"
+             "margin:1em 0}td,th{border:1px solid #ccc;padding:4px 10px;text-align:left}"
+             "th{background:#eef2f7}tr.failed td{color:#a00}img{max-width:720px}")
+    return (f"<!doctype html><html><head><meta charset='utf-8'><title>botarena leaderboard</title>"
+            f"<style>{style}</style></head><body>{''.join(body)}</body></html>\n")
+
+
+def write_reports(board: dict[str, Any], out: Path) -> dict[str, Path]:
+    """Write every report into ``out``; returns their paths."""
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {"json": out / "leaderboard.json", "csv": out / "leaderboard.csv", "md": out / "LEADERBOARD.md",
+             "html": out / "leaderboard.html"}
+    atomic_write_text(paths["json"], json.dumps(board, indent=2, sort_keys=True) + "\n")
+    atomic_write_text(paths["csv"], _csv(board))
+    atomic_write_text(paths["md"], markdown_tables(board))
+    plots = {}
+    for name, game in board["games"].items():
+        if any(e["status"] == "ok" for e in game["agents"]):
+            plot = out / f"intervals_{name}.png"
+            _plot(name, game, plot)
+            plots[name] = plot.name
+            paths[f"png_{name}"] = plot
+    atomic_write_text(paths["html"], _html(board, plots))
+    return paths

@@ -1,0 +1,246 @@
+"""Plan evaluation episodes, play them on a backend, and keep every finished one on disk.
+
+An episode is a :class:`Job`: a game, a committed evaluation seed, and the agent in each seat. Jobs are
+planned in a fixed order and every finished episode is appended (and flushed) to ``episodes.jsonl``
+before the next is counted, so Ctrl-C loses at most the episodes in flight and a rerun with the same
+``--out`` plays only what is missing. Rows are sorted before aggregation, so the serial, process and
+Ray backends write byte-identical results.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from .games import GAME_ADAPTERS, AgentFailure, GameAdapter
+from .seeds import agent_seed, eval_seeds
+
+__all__ = ["Job", "plan_jobs", "play_job", "run_jobs", "read_rows", "BACKENDS"]
+
+BACKENDS = ("serial", "process", "ray")
+
+
+@dataclass(frozen=True)
+class Job:
+    """One episode to play. ``seats[i]`` is the agent name in seat ``i``."""
+
+    game: str
+    episode: int
+    seed: int
+    rotation: int
+    seats: tuple[str, ...]
+
+    @property
+    def key(self) -> str:
+        return f"{self.game}|{self.episode}|{self.rotation}|{','.join(self.seats)}"
+
+
+def balanced_subsets(agents: list[str], size: int, max_subsets: int = 60) -> list[tuple[str, ...]]:
+    """Groups of ``size`` agents in which every agent plays equally often.
+
+    All combinations when there are few; otherwise cyclic windows ``agents[i::stride]`` for strides coprime
+    to the count, so each agent appears ``size`` times per stride.
+    """
+    n = len(agents)
+    if n <= size:
+        # Fewer agents than seats: repeat the list cyclically (self-play copies fill the table).
+        return [tuple(agents[i % n] for i in range(size))]
+    combos = list(itertools.combinations(agents, size))
+    if len(combos) <= max_subsets:
+        return combos
+    out: list[tuple[str, ...]] = []
+    for stride in range(1, n):
+        if len(out) + n > max_subsets:
+            break
+        if _gcd(stride, n) != 1:
+            continue
+        out.extend(tuple(agents[(i + k * stride) % n] for k in range(size)) for i in range(n))
+    return out
+
+
+def _gcd(a: int, b: int) -> int:
+    while b:
+        a, b = b, a % b
+    return a
+
+
+def plan_jobs(game: str, agents: list[str], episodes: int) -> list[Job]:
+    """Every episode of ``game``: FFA games rotate each table through all seats on every map seed."""
+    adapter = GAME_ADAPTERS[game]
+    seeds = eval_seeds(game, episodes)
+    jobs: list[Job] = []
+    if adapter.kind == "ffa":
+        for table in balanced_subsets(sorted(agents), adapter.num_seats):
+            for episode, seed in enumerate(seeds):
+                for rotation in range(adapter.num_seats):
+                    seats = table[rotation:] + table[:rotation]
+                    jobs.append(Job(game, episode, seed, rotation, seats))
+    elif adapter.kind == "single":
+        for agent in sorted(agents):
+            jobs.extend(Job(game, episode, seed, 0, (agent,)) for episode, seed in enumerate(seeds))
+    else:
+        raise ValueError(f"game {game!r} has unknown kind {adapter.kind!r}")
+    return jobs
+
+
+# ---------------------------------------------------------------------- playing one episode
+_AGENT_CACHE: dict[str, Any] = {}
+
+
+def _agent(name: str) -> Any:
+    from botarena.agents.common.registry import make_agent
+
+    if name not in _AGENT_CACHE:
+        _AGENT_CACHE[name] = make_agent(name, deterministic=True)
+    return _AGENT_CACHE[name]
+
+
+def play_job(job: Job) -> list[dict[str, Any]]:
+    """Play one episode; return one row per seat. An agent that fails is reported, not raised."""
+    import torch
+
+    torch.set_num_threads(1)
+    adapter: GameAdapter = GAME_ADAPTERS[job.game]
+    start = time.perf_counter()
+    error: str | None = None
+    failed_seats: set[int] = set()
+    try:
+        agents = []
+        for name in job.seats:
+            agent = _agent(name)
+            agent.reset(agent_seed(name, job.game, job.episode))
+            agents.append(agent)
+        outcomes = adapter.play(agents, job.seed)
+    except AgentFailure as err:  # a broken agent must not stop the others
+        error, failed_seats, outcomes = str(err), {err.seat}, None
+    except Exception as err:  # the game itself failed: every seat's row says so
+        error, failed_seats, outcomes = f"{type(err).__name__}: {err}", set(range(len(job.seats))), None
+    wall = time.perf_counter() - start
+    rows = []
+    for seat, name in enumerate(job.seats):
+        row = {
+            "key": job.key, "game": job.game, "env_id": adapter.env_id, "game_version": adapter.version,
+            "episode": job.episode, "seed": job.seed, "rotation": job.rotation, "seat": seat, "agent": name,
+            "checkpoint_sha256": _checkpoint_hash(name), "table": list(job.seats),
+            "return": None, "length": None, "placement": None, "wall_time_s": round(wall, 4),
+            # error: this seat's agent failed; void: the episode did not finish, because of another seat.
+            "error": error if seat in failed_seats else None, "void": error is not None,
+        }
+        if outcomes is not None:
+            row.update({"return": outcomes[seat].ret, "length": outcomes[seat].length,
+                        "placement": outcomes[seat].placement})
+        rows.append(row)
+    return rows
+
+
+def _checkpoint_hash(name: str) -> str | None:
+    from botarena.agents.common.checkpoint import file_sha256
+    from botarena.agents.common.registry import agent_spec
+
+    path = agent_spec(name).checkpoint_path
+    return file_sha256(path) if path is not None and path.is_file() else None
+
+
+# ---------------------------------------------------------------------- backends
+def _serial(jobs: list[Job]) -> Iterator[list[dict[str, Any]]]:
+    for job in jobs:
+        yield play_job(job)
+
+
+def _process(jobs: list[Job], workers: int | None) -> Iterator[list[dict[str, Any]]]:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    workers = workers or os.cpu_count() or 1
+    # fork (where there is one) hands workers the parent's registries as they are, agents added at run time too.
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures = [pool.submit(play_job, job) for job in jobs]
+        try:
+            for future in as_completed(futures):
+                yield future.result()
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+
+
+def _ray(jobs: list[Job], address: str | None, batch: int = 8) -> Iterator[list[dict[str, Any]]]:
+    try:
+        import ray
+    except ImportError as err:
+        raise ImportError("the ray backend needs the optional extra: pip install 'botarena[ray]'") from err
+    if not ray.is_initialized():
+        ray.init(address=address, include_dashboard=False, log_to_driver=False)
+    from botarena.agents.common import registry
+
+    registry.list_agents()  # load the bundled agents, so the snapshot below is complete
+    remote_play = ray.remote(_play_batch)
+    # Workers on other machines start fresh: ship the exact games and agent registry this run uses.
+    context = ray.put((dict(GAME_ADAPTERS), dict(registry._REGISTRY)))
+    chunks = [jobs[i:i + batch] for i in range(0, len(jobs), batch)]
+    pending = [remote_play.remote(chunk, context) for chunk in chunks]
+    while pending:
+        done, pending = ray.wait(pending, num_returns=min(len(pending), 4))
+        for ref in done:
+            yield from ray.get(ref)
+
+
+def _play_batch(jobs: list[Job], context: tuple[dict, dict]) -> list[list[dict[str, Any]]]:
+    from botarena.agents.common import registry
+
+    adapters, agents = context
+    registry.list_agents()
+    registry._REGISTRY.update(agents)
+    GAME_ADAPTERS.update(adapters)
+    return [play_job(job) for job in jobs]
+
+
+def run_jobs(jobs: list[Job], backend: str, *, workers: int | None = None,
+             ray_address: str | None = None) -> Iterator[list[dict[str, Any]]]:
+    """Rows of each finished episode, in completion order (callers sort before aggregating)."""
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
+    if not jobs:
+        return iter(())
+    if backend == "serial":
+        return _serial(jobs)
+    if backend == "process":
+        return _process(jobs, workers)
+    return _ray(jobs, ray_address)
+
+
+# ---------------------------------------------------------------------- episodes.jsonl
+def read_rows(path: Path) -> list[dict[str, Any]]:
+    """Rows of ``episodes.jsonl``; a line cut off by a crash (the last one) is dropped, not fatal."""
+    if not path.is_file():
+        return []
+    rows = []
+    lines = path.read_text().splitlines()
+    for number, line in enumerate(lines, 1):
+        try:
+            rows.append(json.loads(line))
+        except json.JSONDecodeError as err:
+            if number == len(lines):
+                break
+            raise ValueError(f"{path}:{number} is not valid JSON ({err}); the file is damaged") from err
+    return rows
+
+
+def append_rows(path: Path, rows: Iterable[dict[str, Any]]) -> None:
+    with open(path, "a") as handle:
+        for row in rows:
+            handle.write(json.dumps(row, sort_keys=True) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def job_dict(job: Job) -> dict[str, Any]:
+    return asdict(job)

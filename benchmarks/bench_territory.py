@@ -1,0 +1,168 @@
+"""Territory throughput: the Gymnasium batch, the kernels with and without observations, pure Python.
+
+Prints (never asserts), for a 64-env batch at 128x128 with 5 players (1 learner seat + 4 mixed bots), pinned
+to one core:
+
+* env-steps/s through ``TerritoryVectorEnv.step`` (full observations, masks, rewards, autoreset, copies);
+* env-steps/s of the kernels alone: bots + rules + observations + masks, and bots + rules only;
+* the time to write one observation batch against the time to merely copy it (the ratio);
+* the pure-Python speed of the same rules (``NUMBA_DISABLE_JIT=1``, in a subprocess) on a small map, and the
+  jitted speed-up on that map.
+
+Games are first played for ``--warmup`` steps so the figures describe a mid-game board, not the empty start.
+
+    python benchmarks/bench_territory.py            # ~1-2 minutes on a 2-core machine (after numba caching)
+    python benchmarks/bench_territory.py --quick    # smoke run
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+NUM_ENVS = 64
+SIZE = 128
+PLAYERS = 5
+
+
+def pin_one_core() -> str:
+    if hasattr(os, "sched_setaffinity"):
+        cpu = min(os.sched_getaffinity(0))
+        os.sched_setaffinity(0, {cpu})
+        return f"pinned to CPU {cpu}"
+    return "not pinned (no sched_setaffinity)"
+
+
+def kernel_batch(num_envs: int, size: int, players: int, seed: int):
+    from botarena.envs.common import rng
+    from botarena.envs.territory import bots, core
+
+    s = core.TerritoryState.allocate(num_envs, size, size, players)
+    s.rng_state[:] = rng.seed_words(rng.batch_seeds(seed, num_envs))
+    core.reset_envs(s, np.ones(num_envs, np.uint8), np.zeros((1, 1), np.uint8), False)
+    policies = np.tile(np.array([bots.MIXED_CYCLE[p % 4] for p in range(players)], np.int8), (num_envs, 1))
+    actions = np.zeros((num_envs, players, 3), np.int64)
+    return s, policies, actions
+
+
+def run_rules(size: int, players: int, steps: int, warmup: int, num_envs: int, seed: int = 0) -> float:
+    """Env-steps/s of bots + rules (every seat a bot). Finished games are reset, as an env would."""
+    from botarena.envs.territory import bots, core
+
+    s, policies, actions = kernel_batch(num_envs, size, players, seed)
+    fixed = np.zeros((1, 1), np.uint8)
+    for _ in range(warmup):
+        bots.bot_actions(s, policies, actions)
+        core.step_envs(s, actions, 4)
+        if s.done.any():
+            core.reset_envs(s, s.done.copy(), fixed, False)
+    start = time.perf_counter()
+    for _ in range(steps):
+        bots.bot_actions(s, policies, actions)
+        core.step_envs(s, actions, 4)
+        if s.done.any():
+            core.reset_envs(s, s.done.copy(), fixed, False)
+    return steps * num_envs / (time.perf_counter() - start)
+
+
+def bench_kernels(steps: int, warmup: int) -> dict[str, float]:
+    from botarena.envs.territory import bots, core
+
+    s, policies, actions = kernel_batch(NUM_ENVS, SIZE, PLAYERS, seed=0)
+    fixed = np.zeros((1, 1), np.uint8)
+    seats = np.zeros(NUM_ENVS, np.int64)
+    map_out = np.zeros((NUM_ENVS, core.OBS_CHANNELS, SIZE, SIZE), np.uint8)
+    glob = np.zeros((NUM_ENVS, core.GLOBAL_FEATURES), np.float32)
+    masks = np.zeros((NUM_ENVS, 45), np.int8)
+    for _ in range(warmup):
+        bots.bot_actions(s, policies, actions)
+        core.step_envs(s, actions, 4)
+        if s.done.any():
+            core.reset_envs(s, s.done.copy(), fixed, False)
+    t_rules = t_obs = t_copy = 0.0
+    for _ in range(steps):
+        t0 = time.perf_counter()
+        bots.bot_actions(s, policies, actions)
+        core.step_envs(s, actions, 4)
+        if s.done.any():
+            core.reset_envs(s, s.done.copy(), fixed, False)
+        t1 = time.perf_counter()
+        core.write_observations(s, seats, map_out, glob, 4000)
+        core.write_direction_masks(s, seats, masks)
+        t2 = time.perf_counter()
+        _ = (map_out.copy(), glob.copy(), masks.copy())
+        t3 = time.perf_counter()
+        t_rules += t1 - t0
+        t_obs += t2 - t1
+        t_copy += t3 - t2
+    n = steps * NUM_ENVS
+    return {"rules": n / t_rules, "rules+obs": n / (t_rules + t_obs), "obs_ms": t_obs / steps * 1e3,
+            "copy_ms": t_copy / steps * 1e3}
+
+
+def bench_env(steps: int, warmup: int) -> float:
+    from botarena.envs.territory import TerritoryVectorEnv
+
+    env = TerritoryVectorEnv(num_envs=NUM_ENVS, preset="standard")
+    obs, _ = env.reset(seed=0)
+    rows = np.arange(NUM_ENVS)
+
+    def policy(o):
+        # First valid attack of each env (WAIT when none): cheap, and keeps the board busy.
+        m = o["action_mask"].copy()
+        m[:, 40:] = 0
+        a = m.argmax(axis=1)
+        return np.where(m[rows, a] > 0, a, 40)
+
+    for _ in range(warmup):
+        obs, *_ = env.step(policy(obs))
+    start = time.perf_counter()
+    for _ in range(steps):
+        obs, *_ = env.step(policy(obs))
+    return steps * NUM_ENVS / (time.perf_counter() - start)
+
+
+def pure_python(size: int, players: int, steps: int, warmup: int, num_envs: int) -> float:
+    code = (f"import sys; sys.path.insert(0, {os.path.dirname(os.path.abspath(__file__))!r}); "
+            f"import bench_territory as b; print(b.run_rules({size}, {players}, {steps}, {warmup}, {num_envs}))")
+    env = dict(os.environ, NUMBA_DISABLE_JIT="1", PYTHONWARNINGS="ignore")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a few steps of everything (smoke test)")
+    args = parser.parse_args()
+    steps, warmup = (5, 5) if args.quick else (150, 200)
+    where = pin_one_core()
+    print(f"Territory benchmark: {NUM_ENVS} envs, {SIZE}x{SIZE}, {PLAYERS} players, 4 ticks/step; {where}; "
+          f"python {sys.version.split()[0]}")
+    t = time.perf_counter()
+    run_rules(16, 2, 2, 0, 1)  # load the numba cache (or compile) outside the timings
+    bench_kernels(1, 1)
+    print(f"  (numba load/compile {time.perf_counter() - t:.1f} s)")
+
+    env_rate = bench_env(steps, warmup)
+    print(f"  TerritoryVectorEnv.step, full observations:     {env_rate:12,.0f} env-steps/s")
+    k = bench_kernels(steps, warmup)
+    print(f"  kernels: bots + rules + observations + masks:    {k['rules+obs']:12,.0f} env-steps/s")
+    print(f"  kernels: bots + rules only:                      {k['rules']:12,.0f} env-steps/s")
+    print(f"  write one observation batch: {k['obs_ms']:.2f} ms; copy it: {k['copy_ms']:.2f} ms; "
+          f"ratio {k['obs_ms'] / k['copy_ms']:.1f}x")
+
+    # Same games, same mid-game start (30 warm-up decisions), the same 64-env batch for both.
+    small, players, py_steps, small_warmup = 32, 4, (2 if args.quick else 20), (2 if args.quick else 30)
+    jit_rate = run_rules(small, players, 20 if args.quick else 300, small_warmup, NUM_ENVS)
+    py_rate = pure_python(small, players, py_steps, small_warmup, NUM_ENVS)
+    print(f"  {small}x{small}, {players} players, bots + rules: jitted {jit_rate:,.0f} env-steps/s, "
+          f"NUMBA_DISABLE_JIT=1 {py_rate:,.1f} env-steps/s: speed-up {jit_rate / py_rate:,.0f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,257 @@
+"""Scripted Territory players as ``@njit`` policies over the core state.
+
+Every policy reads the state of one env and writes one action ``(mode, code, intensity)`` (see
+``core``'s docstring). Randomness comes from the env's own ``rng_state`` so a game with bots is still a
+pure function of its seed.
+
+=============  ====  ========================================================================================
+policy         id    behaviour
+=============  ====  ========================================================================================
+random         0     uniform over the valid direction actions (WAIT included), every decision
+expander       1     grabs neutral land at 30 % once its pool is 10 % of the cap; when none is left it
+                     attacks the weakest neighbour it outnumbers
+aggressor      2     hits the weakest bordering enemy with 60 % once it has 1.2x that enemy's troops and a
+                     30 % full pool; otherwise expands at 15 %
+turtle         3     banks troops until 90 % of its cap, then strikes with 75 %: the weakest neighbour it
+                     outnumbers, else neutral land
+=============  ====  ========================================================================================
+
+``MIXED`` assigns the opponents expander, aggressor, turtle, random, expander, ... in seat order.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from botarena.envs.common import rng
+
+from . import core
+
+BOT_NONE = -1
+BOT_RANDOM = 0
+BOT_EXPANDER = 1
+BOT_AGGRESSOR = 2
+BOT_TURTLE = 3
+BOT_NAMES = ("random", "expander", "aggressor", "turtle")
+MIXED_CYCLE = (BOT_EXPANDER, BOT_AGGRESSOR, BOT_TURTLE, BOT_RANDOM)
+
+# Thresholds (ours), as fractions of the troop cap or of troop ratios; see the table above.
+EXPANDER_MIN_FILL = 0.10
+AGGRESSOR_MIN_FILL = 0.30
+AGGRESSOR_EDGE = 1.2
+TURTLE_STRIKE_FILL = 0.90
+
+
+def policy_ids(opponents: str | list[str] | tuple[str, ...], num_players: int, learner_seat: int = 0) -> np.ndarray:
+    """Policy id per seat (int8 [P]); the learner's seat gets ``BOT_NONE``.
+
+    ``opponents`` is ``"mixed"``, one bot name for every opponent, or a list of ``num_players - 1`` names.
+    """
+    names = BOT_NAMES
+    ids = np.full(num_players, BOT_NONE, np.int8)
+    seats = [p for p in range(num_players) if p != learner_seat]
+    if isinstance(opponents, str):
+        if opponents == "mixed":
+            chosen = [MIXED_CYCLE[i % len(MIXED_CYCLE)] for i in range(len(seats))]
+        elif opponents in names:
+            chosen = [names.index(opponents)] * len(seats)
+        else:
+            raise ValueError(f"opponents must be 'mixed', one of {list(names)} or a list of those, got {opponents!r}")
+    else:
+        opponents = list(opponents)
+        if len(opponents) != len(seats) or any(o not in names for o in opponents):
+            raise ValueError(
+                f"opponents list must hold {len(seats)} names from {list(names)}, got {opponents!r}"
+            )
+        chosen = [names.index(o) for o in opponents]
+    for seat, pid in zip(seats, chosen, strict=True):
+        ids[seat] = pid
+    return ids
+
+
+@njit(cache=True, nogil=True)
+def _wait(actions, n, p):
+    actions[n, p, 0] = core.MODE_DIRECTION
+    actions[n, p, 1] = core.WAIT
+    actions[n, p, 2] = 0
+
+
+@njit(cache=True, nogil=True)
+def _scan_frontier(s, n, p):
+    """One walk of ``p``'s border: frontier cells into ``cand[n, :count]``.
+
+    Returns (count, neutral cells, bit q set iff player q owns a frontier cell). Each bot walks its border
+    at most once per decision; the picks below reuse the list.
+    """
+    w = s.owner.shape[2]
+    count = core.collect_frontier(s, n, p)
+    neutral = 0
+    bits = 0
+    for i in range(count):
+        idx = s.cand[n, i]
+        y = idx // w
+        o = s.owner[n, y, idx - y * w]
+        if o == core.NEUTRAL:
+            neutral += 1
+        else:
+            bits |= 1 << int(o)
+    return count, neutral, bits
+
+
+@njit(cache=True, nogil=True)
+def _pick_cell(s, n, count, target):
+    """A uniformly drawn cell of ``cand[n, :count]`` owned by ``target`` (-1 when none)."""
+    w = s.owner.shape[2]
+    matches = 0
+    for i in range(count):
+        idx = s.cand[n, i]
+        y = idx // w
+        if s.owner[n, y, idx - y * w] == target:
+            matches += 1
+    if matches == 0:
+        return -1
+    pick = rng.randint(s.rng_state, n, matches)
+    for i in range(count):
+        idx = s.cand[n, i]
+        y = idx // w
+        if s.owner[n, y, idx - y * w] == target:
+            if pick == 0:
+                return idx
+            pick -= 1
+    return -1
+
+
+@njit(cache=True, nogil=True)
+def _try_cell(s, actions, n, p, count, target, intensity):
+    """Aim at a random frontier cell of ``target``; WAIT when that launch would be invalid."""
+    cell = _pick_cell(s, n, count, target)
+    if cell >= 0:
+        ok, _, _, _, _ = core.resolve_action(s, n, p, core.MODE_CELL, cell, intensity)
+        if ok:
+            actions[n, p, 0] = core.MODE_CELL
+            actions[n, p, 1] = cell
+            actions[n, p, 2] = intensity
+            return True
+    _wait(actions, n, p)
+    return False
+
+
+@njit(cache=True, nogil=True)
+def _weakest(s, n, bits):
+    best = -1
+    for q in range(s.troops.shape[1]):
+        if (bits >> q) & 1 and (best < 0 or s.troops[n, q] < s.troops[n, best]):
+            best = q
+    return best
+
+
+@njit(cache=True, nogil=True)
+def random_policy(s, n, p, actions, scratch):
+    core.direction_mask_one(s, n, p, scratch)
+    valid = 0
+    for i in range(scratch.shape[0]):
+        valid += scratch[i]
+    pick = rng.randint(s.rng_state, n, valid)
+    for i in range(scratch.shape[0]):
+        if scratch[i]:
+            if pick == 0:
+                actions[n, p, 0] = core.MODE_DIRECTION
+                actions[n, p, 1] = i // core.NUM_INTENSITIES
+                actions[n, p, 2] = i % core.NUM_INTENSITIES
+                return
+            pick -= 1
+
+
+@njit(cache=True, nogil=True)
+def expander_policy(s, n, p, actions):
+    troops = s.troops[n, p]
+    cap = core.max_troops(s.tiles[n, p], s.cities[n, p], s.tile_scale[n])
+    if troops < EXPANDER_MIN_FILL * cap:
+        _wait(actions, n, p)
+        return
+    count, neutral, bits = _scan_frontier(s, n, p)
+    if neutral > 0:
+        _try_cell(s, actions, n, p, count, core.NEUTRAL, 1)
+        return
+    q = _weakest(s, n, bits)
+    if q >= 0 and troops > AGGRESSOR_EDGE * s.troops[n, q]:
+        _try_cell(s, actions, n, p, count, q, 2)
+        return
+    _wait(actions, n, p)
+
+
+@njit(cache=True, nogil=True)
+def aggressor_policy(s, n, p, actions):
+    troops = s.troops[n, p]
+    cap = core.max_troops(s.tiles[n, p], s.cities[n, p], s.tile_scale[n])
+    if troops < 2 * EXPANDER_MIN_FILL * cap:
+        _wait(actions, n, p)  # below both thresholds below: skip the border walk
+        return
+    count, neutral, bits = _scan_frontier(s, n, p)
+    q = _weakest(s, n, bits)
+    if q >= 0 and troops >= AGGRESSOR_MIN_FILL * cap and troops > AGGRESSOR_EDGE * s.troops[n, q]:
+        _try_cell(s, actions, n, p, count, q, 3)
+        return
+    if neutral > 0:
+        _try_cell(s, actions, n, p, count, core.NEUTRAL, 0)
+        return
+    _wait(actions, n, p)
+
+
+@njit(cache=True, nogil=True)
+def turtle_policy(s, n, p, actions):
+    troops = s.troops[n, p]
+    cap = core.max_troops(s.tiles[n, p], s.cities[n, p], s.tile_scale[n])
+    if troops < TURTLE_STRIKE_FILL * cap:
+        _wait(actions, n, p)
+        return
+    count, neutral, bits = _scan_frontier(s, n, p)
+    q = _weakest(s, n, bits)
+    if q >= 0 and 0.75 * troops > s.troops[n, q]:
+        if _try_cell(s, actions, n, p, count, q, 4):
+            return
+    if neutral > 0:
+        _try_cell(s, actions, n, p, count, core.NEUTRAL, 4)
+        return
+    if q >= 0:
+        _try_cell(s, actions, n, p, count, q, 4)
+        return
+    _wait(actions, n, p)
+
+
+def bot_actions(s: core.TerritoryState, policies: np.ndarray, actions: np.ndarray,
+                active: np.ndarray | None = None) -> None:
+    """Write an action for every seat whose ``policies[n, p]`` is a bot id; ``BOT_NONE`` seats are untouched.
+
+    ``policies``: int8 [N, P]; ``actions``: int64 [N, P, 3]; ``active``: optional bool [N], envs to skip are
+    0 (their RNG does not advance). Dead players and finished games get WAIT.
+    """
+    if active is None:
+        active = np.ones(s.owner.shape[0], np.uint8)
+    bot_kernel(s, policies, actions, active)
+
+
+@njit(cache=True, nogil=True)
+def bot_kernel(s, policies, actions, active):
+    """The jitted body of ``bot_actions``."""
+    num_envs = s.owner.shape[0]
+    num_p = s.troops.shape[1]
+    scratch = np.zeros(core.NUM_INTENSITIES * (core.NUM_DIRECTIONS + 1), np.int8)
+    for n in range(num_envs):
+        if not active[n]:
+            continue
+        for p in range(num_p):
+            pid = policies[n, p]
+            if pid == BOT_NONE:
+                continue
+            if s.done[n] or not s.alive[n, p]:
+                _wait(actions, n, p)
+            elif pid == BOT_RANDOM:
+                random_policy(s, n, p, actions, scratch)
+            elif pid == BOT_EXPANDER:
+                expander_policy(s, n, p, actions)
+            elif pid == BOT_AGGRESSOR:
+                aggressor_policy(s, n, p, actions)
+            else:
+                turtle_policy(s, n, p, actions)

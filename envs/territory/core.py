@@ -1,0 +1,1780 @@
+"""Territory rules: state arrays and ``@njit`` kernels (NumPy + Numba only; no gymnasium, no pygame).
+
+Territory is an OpenFront.io / territorial.io style free-for-all on a grid. Every rule lives here; the
+Gymnasium env, the PettingZoo env, the scripted bots and the renderer are views on these arrays.
+
+The game in one paragraph
+-------------------------
+Each env holds an ``H x W`` map of plains, hills and cities (passable) and water and mountains
+(impassable). ``P`` players start on equal spawns. Every tick each player's troop pool grows by
+OpenFront's rule. A player launches an *attack* by committing a share of its troops toward one target
+owner (neutral land or one enemy) with a *focus point*. Every tick each attack conquers the target's tiles
+that touch the attacker's land, nearest the focus first, paying a per-tile troop cost; the defender loses
+troops too. An attack ends when it cannot pay for its next tile or has no reachable tile; unspent troops
+return home. A player with no tiles is eliminated. The game ends when one player is left or one holds
+``WIN_PERCENT`` of the passable land.
+
+State (``TerritoryState``, every array batch-first; N envs, P players, A = ``MAX_ATTACKS``, HW = H*W)
+-----------------------------------------------------------------------------------------------------
+======================  ===============  ===========================================================
+array                   dtype / shape    meaning
+======================  ===============  ===========================================================
+terrain                 uint8 [N,H,W]    ``PLAINS``, ``HILLS``, ``CITY`` (passable), ``WATER``, ``MOUNTAIN``
+owner                   int8  [N,H,W]    player index 0..P-1, ``NEUTRAL`` (-1) or ``IMPASSABLE`` (-2)
+conq_tick               int32 [N,H,W]    tick at which the tile last changed owner (-1 never); drawn as fronts
+land                    int32 [N]        passable tiles on the map (denominator of land shares)
+tile_scale              float64 [N]      OpenFront tiles one of our tiles stands for (``REFERENCE_LAND / land``)
+troops                  int64 [N,P]      troop pool at home (not counting troops inside attacks)
+tiles                   int32 [N,P]      tiles owned
+cities                  int32 [N,P]      city tiles owned
+alive                   uint8 [N,P]      1 while the player owns at least one tile
+elim_tick               int32 [N,P]      tick of elimination (-1 while alive); orders the losers' placements
+sum_y, sum_x            int64 [N,P]      sums of owned tile coordinates (centroid = sum // tiles), kept exact
+att_target              int8  [N,P,A]    target owner of attack slot (``NEUTRAL`` or a player), ``NO_ATTACK`` free
+att_troops              int64 [N,P,A]    troops inside the attack
+att_fy, att_fx          int32 [N,P,A]    focus point: candidate tiles nearest it are conquered first
+att_cand                int32 [N,P,A,C]  the attack's candidate tiles (C = ``cand_capacity(H, W)``), kept
+                                         between the ticks of one decision
+att_ncand               int32 [N,P,A]    entries in ``att_cand``; -1 = rebuild from the border list
+b_head, b_count         int32 [N,P]      per-player linked list of border tiles (own tiles touching foreign
+b_next, b_prev          int32 [N,HW]       passable land), so fronts are found without scanning the map
+in_border               int8  [N,HW]     owner+1 of the border list a tile is in, 0 when in none
+mark                    int32 [N,HW]     scratch: visit stamps for de-duplicating candidates
+stamp                   int32 [N]        scratch: current stamp value
+cand                    int64 [N,HW]     scratch: candidate keys / flood-fill queue
+elev                    float32 [N,H,W]  scratch: elevation during map generation
+tick                    int64 [N]        game ticks since reset
+done                    uint8 [N]        1 once the game has ended (one player left or the land share won)
+winner                  int8  [N]        winning player when ``done`` (-1 otherwise)
+rng_state               uint64 [N]       SplitMix64 word (``botarena.envs.common.rng``); all randomness
+======================  ===============  ===========================================================
+
+Constants and where they come from
+----------------------------------
+* Growth: ``rate = (10 + troops**0.73 / 4) * (1 - troops / max)`` and
+  ``max = 2 * (tiles**0.6 * 1000 + 50000)``: OpenFront ``DefaultConfig.troopIncreaseRate`` / ``maxTroops``
+  (human players), ``troops = min(troops + rate, max)``, rates truncated to whole troops.
+* Scaling to our maps: an OpenFront map has hundreds of thousands to millions of land tiles; ours has ~10k
+  at 128x128. One of our tiles counts as ``tile_scale = REFERENCE_LAND / land`` OpenFront tiles in ``max``
+  and in every per-tile troop cost, so a map of any size plays like an OpenFront map of
+  ``REFERENCE_LAND`` tiles (200,000: chosen so that neutral land fills in ~150-250 decisions at 4 ticks per
+  decision). Troop counts are therefore in OpenFront's internal units.
+* Cities: each owned city adds ``CITY_MAX_TROOPS`` = 250,000 to ``max`` (OpenFront ``CITY_TROOP_INCREASE``)
+  and ``CITY_GROWTH_BONUS`` = 5 % to the growth rate (ours: OpenFront cities raise only the cap).
+* Terrain magnitudes ``TERRAIN_MAG``: plains 80, hills 100 (OpenFront plains / highland); cities use 120
+  (OpenFront's mountain value) because a city is fortified. Water and mountains are impassable here.
+* Neutral tile cost: ``tile_scale * mag / 5`` (OpenFront ``attackLogic`` for terra nullius, human attacker).
+* Enemy tile cost: ``tile_scale * 0.7 * clip(def_troops / attack_troops, 0.6, 2) * mag * 0.8
+  + 0.3 * 1.3 * (def_troops / def_tiles) * mag / 100`` (OpenFront ``attackLogic``'s blend of current and
+  alternative attacker loss, scaled); the defender loses ``def_troops // def_tiles`` (its troop density)
+  per tile lost, as in OpenFront.
+* Front speed (ours; OpenFront conquers up to twice its border per tick on neutral land, but our tiles are
+  ``tile_scale`` times larger): an attack with ``c`` candidate tiles takes up to
+  ``1 + int(c * NEUTRAL_FRONT_SHARE)`` neutral tiles per tick, or
+  ``1 + int(c * ENEMY_FRONT_SHARE * clip(5 * attack_troops / def_troops, 0.04, 1))`` enemy tiles
+  (OpenFront's ``attackTilesPerTick`` also speeds up with the attacker/defender troop ratio).
+* ``WIN_PERCENT`` = 80: OpenFront ``percentageTilesOwnedToWin`` for free-for-all.
+* ``START_TROOPS`` = 25,000 and ``SPAWN_TILES`` = 13 (a radius-2 diamond) are ours; every spawn gets the same.
+* ``MAX_ATTACKS`` = 4 attacks at once per player (ours; "a few attacks may run at once").
+
+Actions (per player, ``int64 [N, P, 3]`` = (mode, code, intensity))
+-------------------------------------------------------------------
+* mode ``MODE_DIRECTION``: ``code`` 0..7 is a compass direction (N, NE, E, SE, S, SW, W, NW), 8 is WAIT.
+  The target is the owner of the first passable tile not owned by the player on the ray cast from the
+  territory's centroid in that direction; the focus point is ``centroid + direction * (H + W)``.
+* mode ``MODE_CELL``: ``code`` is a frontier cell index ``y * W + x`` (a passable tile not owned by the player
+  with a 4-neighbour the player owns); ``H * W`` is the no-op. The target is the cell's owner; the focus is
+  the cell.
+* ``intensity`` 0..4 commits ``INTENSITY_PERCENT`` = 15/30/45/60/75 % of the home troops (integer floor).
+
+A launch is *valid* (it changes the state) iff the player is alive, commits at least one troop, the target
+has a tile 4-adjacent to the player's land, and one of: the player already attacks that target (the troops
+merge and the focus moves), the target is attacking the player (opposing troops cancel one for one first),
+or a free attack slot exists and the committed troops can pay for the first tile the attack would take.
+Invalid launches are no-ops. The action masks are exactly this test on the state they are computed from.
+
+Order of one env step
+---------------------
+1. Launches, players in the rotated order ``(tick + k) % P`` so no seat always moves first.
+2. ``ticks_per_step`` ticks, each: every alive player's attacks advance (same rotated order), then every
+   alive player grows; the game-end test runs after each tick and stops the step once the game is over.
+
+An attack's candidates (the target's tiles 4-adjacent to the attacker's land) are rebuilt from the border
+lists at the first tick of every decision; on the later ticks of that decision the attack keeps its list,
+drops tiles that stopped being the target's or stopped touching the attacker's land, and adds the target's
+tiles beside the tiles it took. (Tiles that became adjacent in other ways mid-decision wait for the next
+rebuild; this saves three border walks in four.) If the land cannot fit every spawn (tiny PNG maps), the
+players left without a spawn start eliminated.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+from numba import njit
+
+from botarena.envs.common import rng
+
+# ---------------------------------------------------------------------------------------------------------
+# Constants (one place; see the module docstring for sources)
+# ---------------------------------------------------------------------------------------------------------
+PLAINS = 0
+HILLS = 1
+CITY = 2
+WATER = 3
+MOUNTAIN = 4
+NUM_TERRAIN = 5
+
+NEUTRAL = -1
+IMPASSABLE = -2
+NO_ATTACK = -3
+
+MIN_PLAYERS = 2
+MAX_PLAYERS = 8
+MAX_ATTACKS = 4
+
+MODE_DIRECTION = 0
+MODE_CELL = 1
+NUM_DIRECTIONS = 8
+WAIT = 8
+NUM_INTENSITIES = 5
+INTENSITY_PERCENT = np.array([15, 30, 45, 60, 75], dtype=np.int64)
+INTENSITY_FRACTIONS = (0.15, 0.30, 0.45, 0.60, 0.75)
+# Compass order N, NE, E, SE, S, SW, W, NW (row y grows southwards).
+DIR_DY = np.array([-1, -1, 0, 1, 1, 1, 0, -1], dtype=np.int64)
+DIR_DX = np.array([0, 1, 1, 1, 0, -1, -1, -1], dtype=np.int64)
+DIRECTION_NAMES = ("N", "NE", "E", "SE", "S", "SW", "W", "NW", "WAIT")
+
+# OpenFront terrain magnitudes (plains, highland) and its mountain value for our fortified cities.
+TERRAIN_MAG = np.array([80.0, 100.0, 120.0], dtype=np.float64)
+REFERENCE_LAND = 200_000.0
+CITY_MAX_TROOPS = 250_000
+CITY_GROWTH_BONUS = 0.05
+START_TROOPS = 25_000
+SPAWN_TILES = 13
+WIN_PERCENT = 80
+NEUTRAL_FRONT_SHARE = 0.25
+ENEMY_FRONT_SHARE = 0.25
+
+# Map generation (ours): value-noise elevation with three octaves and a coastal fall-off; quantiles set the
+# terrain mix so every seed has the same proportions.
+WATER_QUANTILE = 0.22
+HILL_QUANTILE = 0.72
+MOUNTAIN_QUANTILE = 0.93
+LAND_PER_CITY = 1200
+MIN_CITIES = 2
+SPAWN_CLEAR_RADIUS = 3
+SPAWN_MIN_PASSABLE = 0.85
+
+# Observation encodings (documented in env.py's observation table).
+OBS_CHANNELS = 5
+GLOBAL_FEATURES = 16
+TERRAIN_OBS = np.array([0, 64, 128, 192, 255], dtype=np.uint8)
+LOG_TROOP_NORM = 16.0
+
+
+class TerritoryState(NamedTuple):
+    """The batch of games as typed arrays (see the module docstring for every array and shape).
+
+    A ``NamedTuple`` so that the whole state is one argument to every ``@njit`` kernel and caches.
+    """
+
+    terrain: np.ndarray
+    owner: np.ndarray
+    conq_tick: np.ndarray
+    land: np.ndarray
+    tile_scale: np.ndarray
+    troops: np.ndarray
+    tiles: np.ndarray
+    cities: np.ndarray
+    alive: np.ndarray
+    elim_tick: np.ndarray
+    sum_y: np.ndarray
+    sum_x: np.ndarray
+    att_target: np.ndarray
+    att_troops: np.ndarray
+    att_fy: np.ndarray
+    att_fx: np.ndarray
+    att_cand: np.ndarray
+    att_ncand: np.ndarray
+    b_head: np.ndarray
+    b_count: np.ndarray
+    b_next: np.ndarray
+    b_prev: np.ndarray
+    in_border: np.ndarray
+    mark: np.ndarray
+    stamp: np.ndarray
+    cand: np.ndarray
+    elev: np.ndarray
+    tick: np.ndarray
+    done: np.ndarray
+    winner: np.ndarray
+    rng_state: np.ndarray
+
+    @classmethod
+    def allocate(cls, num_envs: int, height: int, width: int, num_players: int) -> TerritoryState:
+        """Zeroed arrays for ``num_envs`` games; call ``reset_envs`` before stepping."""
+        check_dims(num_envs, height, width, num_players)
+        n, h, w, p, a = num_envs, height, width, num_players, MAX_ATTACKS
+        hw = h * w
+        return cls(
+            terrain=np.zeros((n, h, w), np.uint8),
+            owner=np.full((n, h, w), NEUTRAL, np.int8),
+            conq_tick=np.full((n, h, w), -1, np.int32),
+            land=np.zeros(n, np.int32),
+            tile_scale=np.ones(n, np.float64),
+            troops=np.zeros((n, p), np.int64),
+            tiles=np.zeros((n, p), np.int32),
+            cities=np.zeros((n, p), np.int32),
+            alive=np.zeros((n, p), np.uint8),
+            elim_tick=np.full((n, p), -1, np.int32),
+            sum_y=np.zeros((n, p), np.int64),
+            sum_x=np.zeros((n, p), np.int64),
+            att_target=np.full((n, p, a), NO_ATTACK, np.int8),
+            att_troops=np.zeros((n, p, a), np.int64),
+            att_fy=np.zeros((n, p, a), np.int32),
+            att_fx=np.zeros((n, p, a), np.int32),
+            att_cand=np.zeros((n, p, a, cand_capacity(h, w)), np.int32),
+            att_ncand=np.full((n, p, a), -1, np.int32),
+            b_head=np.full((n, p), -1, np.int32),
+            b_count=np.zeros((n, p), np.int32),
+            b_next=np.full((n, hw), -1, np.int32),
+            b_prev=np.full((n, hw), -1, np.int32),
+            in_border=np.zeros((n, hw), np.int8),
+            mark=np.zeros((n, hw), np.int32),
+            stamp=np.zeros(n, np.int32),
+            cand=np.zeros((n, hw), np.int64),
+            elev=np.zeros((n, h, w), np.float32),
+            tick=np.zeros(n, np.int64),
+            done=np.zeros(n, np.uint8),
+            winner=np.full(n, -1, np.int8),
+            rng_state=np.zeros(n, np.uint64),
+        )
+
+    @property
+    def num_envs(self) -> int:
+        return self.owner.shape[0]
+
+    @property
+    def height(self) -> int:
+        return self.owner.shape[1]
+
+    @property
+    def width(self) -> int:
+        return self.owner.shape[2]
+
+    @property
+    def num_players(self) -> int:
+        return self.troops.shape[1]
+
+    def game_arrays(self) -> dict[str, np.ndarray]:
+        """The arrays that define the game (everything but scratch), for hashing and comparison."""
+        skip = {"mark", "stamp", "cand", "elev"}
+        return {k: v for k, v in self._asdict().items() if k not in skip}
+
+    def state_hash(self) -> str:
+        """SHA-256 over every game array (scratch excluded): equal hashes mean equal games."""
+        import hashlib
+
+        digest = hashlib.sha256()
+        for name, arr in self.game_arrays().items():
+            digest.update(name.encode())
+            digest.update(np.ascontiguousarray(arr).tobytes())
+        return digest.hexdigest()
+
+
+def check_dims(num_envs: int, height: int, width: int, num_players: int) -> None:
+    """Raise ``ValueError`` naming the argument when a dimension is outside its range."""
+    if not isinstance(num_envs, (int, np.integer)) or num_envs < 1:
+        raise ValueError(f"num_envs must be an int >= 1, got {num_envs!r}")
+    for name, value in (("height", height), ("width", width)):
+        if not isinstance(value, (int, np.integer)) or not 12 <= value <= 1024:
+            raise ValueError(f"{name} must be an int in [12, 1024], got {value!r}")
+    if not isinstance(num_players, (int, np.integer)) or not MIN_PLAYERS <= num_players <= MAX_PLAYERS:
+        raise ValueError(f"num_players must be an int in [{MIN_PLAYERS}, {MAX_PLAYERS}], got {num_players!r}")
+
+
+def cand_capacity(height: int, width: int) -> int:
+    """Room for one attack's cached candidates; an attack whose front outgrows it walks its border each tick."""
+    return max(64, 2 * (height + width))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Rules as scalar helpers (the rule tests call these directly)
+# ---------------------------------------------------------------------------------------------------------
+@njit(cache=True, nogil=True)
+def max_troops(tiles: int, cities: int, tile_scale: float) -> int:
+    """Troop cap: OpenFront ``maxTroops`` on ``tiles * tile_scale`` OpenFront tiles plus the city bonus."""
+    if tiles <= 0:
+        return 0
+    eff = tiles * tile_scale
+    return int(2.0 * (eff**0.6 * 1000.0 + 50000.0)) + cities * CITY_MAX_TROOPS
+
+
+@njit(cache=True, nogil=True)
+def troop_growth(troops: int, cap: int, cities: int) -> int:
+    """Troops after one tick of growth: OpenFront ``troopIncreaseRate`` plus the city bonus.
+
+    ``min(troops + rate, cap)``; above the cap the rate is negative, as in OpenFront.
+    """
+    if cap <= 0:
+        return troops
+    rate = (10.0 + troops**0.73 / 4.0) * (1.0 - troops / cap) * (1.0 + CITY_GROWTH_BONUS * cities)
+    new = troops + int(rate)
+    if new > cap:
+        new = cap
+    if new < 0:
+        new = 0
+    return new
+
+
+@njit(cache=True, nogil=True)
+def neutral_tile_cost(terrain_code: int, tile_scale: float) -> int:
+    """Troops an attack pays for one neutral tile (OpenFront terra nullius loss ``mag / 5``, scaled)."""
+    return max(1, int(tile_scale * TERRAIN_MAG[terrain_code] / 5.0))
+
+
+@njit(cache=True, nogil=True)
+def enemy_tile_cost(terrain_code: int, tile_scale: float, attack_troops: int, def_troops: int,
+                    def_tiles: int) -> int:
+    """Troops an attack pays for one enemy tile (OpenFront ``attackLogic`` attacker loss, scaled)."""
+    mag = TERRAIN_MAG[terrain_code]
+    ratio = def_troops / max(attack_troops, 1)
+    if ratio < 0.6:
+        ratio = 0.6
+    elif ratio > 2.0:
+        ratio = 2.0
+    density = def_troops / max(def_tiles, 1)
+    loss = tile_scale * 0.7 * ratio * mag * 0.8 + 0.3 * 1.3 * density * mag / 100.0
+    return max(1, int(loss))
+
+
+@njit(cache=True, nogil=True)
+def defender_tile_loss(def_troops: int, def_tiles: int) -> int:
+    """Troops the defender loses per tile taken: its troop density (OpenFront ``defenderTroopLoss``)."""
+    if def_tiles <= 0:
+        return def_troops
+    return def_troops // def_tiles
+
+
+@njit(cache=True, nogil=True)
+def front_size(num_candidates: int, target: int, attack_troops: int, def_troops: int) -> int:
+    """How many candidate tiles an attack may take this tick (see the module docstring)."""
+    if num_candidates <= 0:
+        return 0
+    if target == NEUTRAL:
+        k = 1 + int(num_candidates * NEUTRAL_FRONT_SHARE)
+    else:
+        speed = 5.0 * attack_troops / max(def_troops, 1)
+        if speed < 0.04:
+            speed = 0.04
+        elif speed > 1.0:
+            speed = 1.0
+        k = 1 + int(num_candidates * ENEMY_FRONT_SHARE * speed)
+    return min(k, num_candidates)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Border lists: every player keeps a linked list of its tiles that touch foreign passable land
+# ---------------------------------------------------------------------------------------------------------
+# Hot helpers take per-env array views, never the whole state tuple: a call that is not inlined marshals
+# every array of the tuple (~260 ns measured), which would dominate the step.
+@njit(cache=True, nogil=True)
+def _list_insert(inb, bn, bp, bh, bc, p, idx):
+    nxt = bh[p]
+    bn[idx] = nxt
+    bp[idx] = -1
+    if nxt >= 0:
+        bp[nxt] = idx
+    bh[p] = idx
+    inb[idx] = p + 1
+    bc[p] += 1
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _is_border(ow, y, x, o):
+    """True iff tile (y, x) of owner ``o`` has a 4-neighbour that is passable and not ``o``'s."""
+    h = ow.shape[0]
+    w = ow.shape[1]
+    if y > 0:
+        q = ow[y - 1, x]
+        if q != o and q != IMPASSABLE:
+            return True
+    if y < h - 1:
+        q = ow[y + 1, x]
+        if q != o and q != IMPASSABLE:
+            return True
+    if x > 0:
+        q = ow[y, x - 1]
+        if q != o and q != IMPASSABLE:
+            return True
+    if x < w - 1:
+        q = ow[y, x + 1]
+        if q != o and q != IMPASSABLE:
+            return True
+    return False
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _refresh_around(ow, inb, bn, bp, bh, bc, y, x):
+    """Re-derive border-list membership of tile (y, x) and its 4 neighbours after (y, x) changed owner.
+
+    Written without helper calls: it runs for every conquered tile, and a non-inlined call per neighbour
+    cost more than the work itself.
+    """
+    h = ow.shape[0]
+    w = ow.shape[1]
+    for k in range(5):
+        ty = y + (-1 if k == 1 else (1 if k == 2 else 0))
+        tx = x + (-1 if k == 3 else (1 if k == 4 else 0))
+        if ty < 0 or ty >= h or tx < 0 or tx >= w:
+            continue
+        o = ow[ty, tx]
+        want = False
+        if o >= 0:
+            if ty > 0:
+                q = ow[ty - 1, tx]
+                want = want or (q != o and q != IMPASSABLE)
+            if ty < h - 1:
+                q = ow[ty + 1, tx]
+                want = want or (q != o and q != IMPASSABLE)
+            if tx > 0:
+                q = ow[ty, tx - 1]
+                want = want or (q != o and q != IMPASSABLE)
+            if tx < w - 1:
+                q = ow[ty, tx + 1]
+                want = want or (q != o and q != IMPASSABLE)
+        idx = ty * w + tx
+        cur = inb[idx]
+        if cur != 0 and (not want or cur - 1 != o):
+            # Unlink from the list of player cur - 1.
+            lp = cur - 1
+            prv = bp[idx]
+            nxt = bn[idx]
+            if prv >= 0:
+                bn[prv] = nxt
+            else:
+                bh[lp] = nxt
+            if nxt >= 0:
+                bp[nxt] = prv
+            bn[idx] = -1
+            bp[idx] = -1
+            inb[idx] = 0
+            bc[lp] -= 1
+            cur = 0
+        if want and cur == 0:
+            nxt = bh[o]
+            bn[idx] = nxt
+            bp[idx] = -1
+            if nxt >= 0:
+                bp[nxt] = idx
+            bh[o] = idx
+            inb[idx] = o + 1
+            bc[o] += 1
+
+
+@njit(cache=True, nogil=True)
+def rebuild_derived(s, n):
+    """Recompute tiles, cities, centroid sums and border lists of env ``n`` from ``owner``/``terrain``.
+
+    Used after reset and by tests that build a state by hand.
+    """
+    h = s.owner.shape[1]
+    w = s.owner.shape[2]
+    num_p = s.troops.shape[1]
+    for p in range(num_p):
+        s.tiles[n, p] = 0
+        s.cities[n, p] = 0
+        s.sum_y[n, p] = 0
+        s.sum_x[n, p] = 0
+        s.b_head[n, p] = -1
+        s.b_count[n, p] = 0
+    land = 0
+    for y in range(h):
+        for x in range(w):
+            idx = y * w + x
+            s.in_border[n, idx] = 0
+            s.b_next[n, idx] = -1
+            s.b_prev[n, idx] = -1
+            t = s.terrain[n, y, x]
+            if t >= WATER:
+                s.owner[n, y, x] = IMPASSABLE
+                continue
+            land += 1
+            o = s.owner[n, y, x]
+            if o == IMPASSABLE:
+                s.owner[n, y, x] = NEUTRAL
+                o = NEUTRAL
+            if o >= 0:
+                s.tiles[n, o] += 1
+                s.sum_y[n, o] += y
+                s.sum_x[n, o] += x
+                if t == CITY:
+                    s.cities[n, o] += 1
+    s.land[n] = land
+    s.tile_scale[n] = REFERENCE_LAND / max(land, 1)
+    ow = s.owner[n]
+    inb = s.in_border[n]
+    bn = s.b_next[n]
+    bp = s.b_prev[n]
+    bh = s.b_head[n]
+    bc = s.b_count[n]
+    # Insert in reverse scan order so each list reads in row-major order.
+    for y in range(h - 1, -1, -1):
+        for x in range(w - 1, -1, -1):
+            o = ow[y, x]
+            if o >= 0 and _is_border(ow, y, x, o):
+                _list_insert(inb, bn, bp, bh, bc, o, y * w + x)
+    for p in range(num_p):
+        s.alive[n, p] = 1 if s.tiles[n, p] > 0 else 0
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Map generation
+# ---------------------------------------------------------------------------------------------------------
+@njit(cache=True, nogil=True)
+def _hash01(seed, i, j, octave):
+    # A SplitMix64 finaliser over the lattice coordinates: value noise with no stored lattice.
+    z = seed ^ (np.uint64(i) * np.uint64(0x9E3779B97F4A7C15)) ^ (np.uint64(j) * np.uint64(0xC2B2AE3D27D4EB4F))
+    z = z ^ (np.uint64(octave) * np.uint64(0x165667B19E3779F9))
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    z = z ^ (z >> np.uint64(31))
+    return float(z >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+
+
+@njit(cache=True, nogil=True)
+def _value_noise(seed, y, x, cell, octave):
+    fy = y / cell
+    fx = x / cell
+    iy = int(np.floor(fy))
+    ix = int(np.floor(fx))
+    ty = fy - iy
+    tx = fx - ix
+    # Smoothstep weights hide the lattice.
+    ty = ty * ty * (3.0 - 2.0 * ty)
+    tx = tx * tx * (3.0 - 2.0 * tx)
+    a = _hash01(seed, iy, ix, octave)
+    b = _hash01(seed, iy, ix + 1, octave)
+    c = _hash01(seed, iy + 1, ix, octave)
+    d = _hash01(seed, iy + 1, ix + 1, octave)
+    top = a + (b - a) * tx
+    bot = c + (d - c) * tx
+    return top + (bot - top) * ty
+
+
+@njit(cache=True, nogil=True)
+def _quantile_thresholds(s, n, q_water, q_hill, q_mount):
+    # 1024-bin histogram quantiles of the elevation in [0, 1]: cheap and allocation-light.
+    h = s.elev.shape[1]
+    w = s.elev.shape[2]
+    bins = 1024
+    hist = np.zeros(bins, np.int64)
+    for y in range(h):
+        for x in range(w):
+            b = int(s.elev[n, y, x] * bins)
+            if b < 0:
+                b = 0
+            elif b >= bins:
+                b = bins - 1
+            hist[b] += 1
+    total = h * w
+    out = np.zeros(3, np.float64)
+    qs = (q_water, q_hill, q_mount)
+    for k in range(3):
+        target = qs[k] * total
+        acc = 0
+        for b in range(bins):
+            acc += hist[b]
+            if acc >= target:
+                out[k] = (b + 1) / bins
+                break
+    return out[0], out[1], out[2]
+
+
+@njit(cache=True, nogil=True)
+def _flood_largest(s, n, write_water):
+    """Label passable components; keep ``mark == 1`` on the largest. Optionally drown the others."""
+    h = s.owner.shape[1]
+    w = s.owner.shape[2]
+    hw = h * w
+    for i in range(hw):
+        s.mark[n, i] = 0
+    best_label = 0
+    best_size = 0
+    label = 1
+    queue = s.cand[n]
+    for start in range(hw):
+        sy = start // w
+        sx = start - sy * w
+        if s.mark[n, start] != 0 or s.terrain[n, sy, sx] >= WATER:
+            continue
+        label += 1
+        head = 0
+        tail = 0
+        queue[tail] = start
+        tail += 1
+        s.mark[n, start] = label
+        while head < tail:
+            cur = queue[head]
+            head += 1
+            cy = cur // w
+            cx = cur - cy * w
+            for d in range(4):
+                ny = cy + (-1 if d == 0 else (1 if d == 1 else 0))
+                nx = cx + (-1 if d == 2 else (1 if d == 3 else 0))
+                if ny < 0 or ny >= h or nx < 0 or nx >= w:
+                    continue
+                ni = ny * w + nx
+                if s.mark[n, ni] == 0 and s.terrain[n, ny, nx] < WATER:
+                    s.mark[n, ni] = label
+                    queue[tail] = ni
+                    tail += 1
+        if tail > best_size:
+            best_size = tail
+            best_label = label
+    for i in range(hw):
+        if s.mark[n, i] == best_label:
+            s.mark[n, i] = 1
+        elif s.mark[n, i] != 0:
+            s.mark[n, i] = 0
+            if write_water:
+                y = i // w
+                s.terrain[n, y, i - y * w] = WATER
+    return best_size
+
+
+@njit(cache=True, nogil=True)
+def generate_terrain(s, n):
+    """Fill ``terrain[n]`` from the env's RNG: value-noise elevation, coastal fall-off, quantile thresholds."""
+    h = s.owner.shape[1]
+    w = s.owner.shape[2]
+    seed = rng.next_u64(s.rng_state, n)
+    size = max(h, w)
+    base = max(4.0, size / 4.0)
+    edge = max(2.0, 0.12 * min(h, w))
+    for y in range(h):
+        for x in range(w):
+            e = 0.55 * _value_noise(seed, y, x, base, 0)
+            e += 0.30 * _value_noise(seed, y, x, base / 2.0, 1)
+            e += 0.15 * _value_noise(seed, y, x, base / 4.0, 2)
+            # Coasts: pull the rim down so maps read as islands/continents, like territorial.io's.
+            dist = min(min(y, h - 1 - y), min(x, w - 1 - x))
+            if dist < edge:
+                t = 1.0 - dist / edge
+                e -= 0.35 * t * t
+            s.elev[n, y, x] = e
+    q_water, q_hill, q_mount = _quantile_thresholds(s, n, WATER_QUANTILE, HILL_QUANTILE, MOUNTAIN_QUANTILE)
+    for y in range(h):
+        for x in range(w):
+            e = s.elev[n, y, x]
+            if e < q_water:
+                s.terrain[n, y, x] = WATER
+            elif e >= q_mount:
+                s.terrain[n, y, x] = MOUNTAIN
+            elif e >= q_hill:
+                s.terrain[n, y, x] = HILLS
+            else:
+                s.terrain[n, y, x] = PLAINS
+
+
+@njit(cache=True, nogil=True)
+def _claim_spawn(s, n, p, cy, cx, commit):
+    """BFS from (cy, cx) over neutral passable tiles; claim ``SPAWN_TILES`` if that many are reachable."""
+    h = s.owner.shape[1]
+    w = s.owner.shape[2]
+    queue = s.cand[n]
+    s.stamp[n] += 1
+    st = s.stamp[n]
+    head = 0
+    tail = 0
+    start = cy * w + cx
+    queue[tail] = start
+    tail += 1
+    s.mark[n, start] = -st  # negative stamps keep the component labels (1) intact
+    while head < tail and head < SPAWN_TILES:
+        cur = queue[head]
+        head += 1
+        yy = cur // w
+        xx = cur - yy * w
+        for d in range(4):
+            ny = yy + (-1 if d == 0 else (1 if d == 1 else 0))
+            nx = xx + (-1 if d == 2 else (1 if d == 3 else 0))
+            if ny < 0 or ny >= h or nx < 0 or nx >= w:
+                continue
+            ni = ny * w + nx
+            if s.mark[n, ni] != -st and s.owner[n, ny, nx] == NEUTRAL and s.terrain[n, ny, nx] != CITY:
+                s.mark[n, ni] = -st
+                queue[tail] = ni
+                tail += 1
+    # Restore component labels of visited tiles (all were on the main component).
+    for i in range(tail):
+        s.mark[n, queue[i]] = 1
+    if tail < SPAWN_TILES:
+        return False
+    if commit:
+        for i in range(SPAWN_TILES):
+            yy = queue[i] // w
+            s.owner[n, yy, queue[i] - yy * w] = p
+    return True
+
+
+@njit(cache=True, nogil=True)
+def _place_spawns(s, n):
+    h = s.owner.shape[1]
+    w = s.owner.shape[2]
+    num_p = s.troops.shape[1]
+    land = 0
+    for i in range(h * w):
+        if s.mark[n, i] == 1:
+            land += 1
+    # Spread spawns as far as the land allows: start at ~0.9 of the spacing of a hexagonal packing and
+    # relax when sampling keeps failing.
+    min_dist = 0.9 * np.sqrt(land / num_p)
+    r = SPAWN_CLEAR_RADIUS
+    box = (2 * r + 1) * (2 * r + 1)
+    sy = np.zeros(MAX_PLAYERS, np.int64)
+    sx = np.zeros(MAX_PLAYERS, np.int64)
+    placed = 0
+    attempts = 0
+    while placed < num_p:
+        attempts += 1
+        if attempts % 60 == 0:
+            min_dist *= 0.85
+        strict = attempts < 2000
+        cy = rng.randint(s.rng_state, n, h)
+        cx = rng.randint(s.rng_state, n, w)
+        if s.mark[n, cy * w + cx] != 1 or s.owner[n, cy, cx] != NEUTRAL or s.terrain[n, cy, cx] == CITY:
+            continue
+        ok = True
+        for q in range(placed):
+            dy = sy[q] - cy
+            dx = sx[q] - cx
+            if dy * dy + dx * dx < min_dist * min_dist:
+                ok = False
+                break
+        if not ok:
+            continue
+        if strict:
+            good = 0
+            for yy in range(cy - r, cy + r + 1):
+                for xx in range(cx - r, cx + r + 1):
+                    if 0 <= yy < h and 0 <= xx < w and s.terrain[n, yy, xx] < WATER:
+                        good += 1
+            if good < SPAWN_MIN_PASSABLE * box:
+                continue
+        if not _claim_spawn(s, n, placed, cy, cx, True):
+            continue
+        sy[placed] = cy
+        sx[placed] = cx
+        placed += 1
+        if attempts > 100000:
+            break
+    return placed
+
+
+@njit(cache=True, nogil=True)
+def _place_cities(s, n):
+    h = s.owner.shape[1]
+    w = s.owner.shape[2]
+    land = s.land[n]
+    count = max(MIN_CITIES, land // LAND_PER_CITY)
+    min_dist = 0.6 * np.sqrt(land / count)
+    cy_list = np.zeros(count, np.int64)
+    cx_list = np.zeros(count, np.int64)
+    placed = 0
+    attempts = 0
+    while placed < count and attempts < 20000:
+        attempts += 1
+        if attempts % 200 == 0:
+            min_dist *= 0.8
+        y = rng.randint(s.rng_state, n, h)
+        x = rng.randint(s.rng_state, n, w)
+        if s.owner[n, y, x] != NEUTRAL or s.mark[n, y * w + x] != 1 or s.terrain[n, y, x] >= WATER:
+            continue
+        ok = True
+        for q in range(placed):
+            dy = cy_list[q] - y
+            dx = cx_list[q] - x
+            if dy * dy + dx * dx < min_dist * min_dist:
+                ok = False
+                break
+        if not ok:
+            continue
+        s.terrain[n, y, x] = CITY
+        cy_list[placed] = y
+        cx_list[placed] = x
+        placed += 1
+
+
+@njit(cache=True, nogil=True)
+def reset_envs(s, mask, fixed_terrain, use_fixed):
+    """Start a new game in every env ``n`` with ``mask[n]``; ``rng_state[n]`` must already be seeded.
+
+    With ``use_fixed`` the terrain is copied from ``fixed_terrain`` (uint8 [H, W], e.g. a PNG map) and only
+    the spawns are drawn; otherwise the terrain is generated from the RNG.
+    """
+    num_envs = s.owner.shape[0]
+    h = s.owner.shape[1]
+    w = s.owner.shape[2]
+    num_p = s.troops.shape[1]
+    for n in range(num_envs):
+        if not mask[n]:
+            continue
+        if use_fixed:
+            for y in range(h):
+                for x in range(w):
+                    s.terrain[n, y, x] = fixed_terrain[y, x]
+        else:
+            generate_terrain(s, n)
+        for y in range(h):
+            for x in range(w):
+                s.owner[n, y, x] = IMPASSABLE if s.terrain[n, y, x] >= WATER else NEUTRAL
+                s.conq_tick[n, y, x] = -1
+        s.stamp[n] = 0
+        _flood_largest(s, n, not use_fixed)
+        if not use_fixed:
+            # Generated maps: drowned islands leave only the main continent, so every tile is reachable.
+            for y in range(h):
+                for x in range(w):
+                    if s.terrain[n, y, x] >= WATER:
+                        s.owner[n, y, x] = IMPASSABLE
+        land = 0
+        for y in range(h):
+            for x in range(w):
+                if s.terrain[n, y, x] < WATER:
+                    land += 1
+        s.land[n] = land
+        if not use_fixed:
+            _place_cities(s, n)
+        _place_spawns(s, n)
+        for i in range(h * w):
+            s.mark[n, i] = 0
+        s.stamp[n] = 0
+        rebuild_derived(s, n)
+        for p in range(num_p):
+            s.troops[n, p] = START_TROOPS if s.alive[n, p] else 0
+            s.elim_tick[n, p] = -1
+            for a in range(MAX_ATTACKS):
+                s.att_target[n, p, a] = NO_ATTACK
+                s.att_troops[n, p, a] = 0
+                s.att_fy[n, p, a] = 0
+                s.att_fx[n, p, a] = 0
+                s.att_ncand[n, p, a] = -1
+        s.tick[n] = 0
+        s.done[n] = 0
+        s.winner[n] = -1
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Candidates, targets and launches
+# ---------------------------------------------------------------------------------------------------------
+@njit(cache=True, nogil=True, inline="always")
+def _next_stamp(mark_n, stamp, n):
+    st = stamp[n] + 1
+    if st >= 1 << 30:
+        for i in range(mark_n.shape[0]):
+            mark_n[i] = 0
+        st = 1
+    stamp[n] = st
+    return st
+
+
+@njit(cache=True, nogil=True)
+def tile_key(idx, w, hw, fy, fx):
+    """Conquest priority of tile ``idx`` (smaller first): squared distance to the focus, ties by index."""
+    y = idx // w
+    x = idx - y * w
+    dy = y - fy
+    dx = x - fx
+    return (dy * dy + dx * dx) * hw + idx
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _collect_candidates_v(ow, bh, bn, mark_n, cand_n, st, p, target, fy, fx):
+    h = ow.shape[0]
+    w = ow.shape[1]
+    hw = h * w
+    count = 0
+    b = bh[p]
+    while b >= 0:
+        by = b // w
+        bx = b - by * w
+        for d in range(4):
+            ny = by + (-1 if d == 0 else (1 if d == 1 else 0))
+            nx = bx + (-1 if d == 2 else (1 if d == 3 else 0))
+            if ny < 0 or ny >= h or nx < 0 or nx >= w:
+                continue
+            if ow[ny, nx] != target:
+                continue
+            ni = ny * w + nx
+            if mark_n[ni] == st:
+                continue
+            mark_n[ni] = st
+            cand_n[count] = tile_key(ni, w, hw, fy, fx)
+            count += 1
+        b = bn[b]
+    return count
+
+
+@njit(cache=True, nogil=True)
+def collect_candidates(s, n, p, target, fy, fx):
+    """Write the keys of ``target``'s tiles 4-adjacent to ``p``'s land into ``cand[n, :count]``."""
+    st = _next_stamp(s.mark[n], s.stamp, n)
+    return _collect_candidates_v(s.owner[n], s.b_head[n], s.b_next[n], s.mark[n], s.cand[n], st, p, target,
+                                 fy, fx)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _collect_frontier_v(ow, bh, bn, mark_n, cand_n, st, p):
+    h = ow.shape[0]
+    w = ow.shape[1]
+    count = 0
+    b = bh[p]
+    while b >= 0:
+        by = b // w
+        bx = b - by * w
+        for d in range(4):
+            ny = by + (-1 if d == 0 else (1 if d == 1 else 0))
+            nx = bx + (-1 if d == 2 else (1 if d == 3 else 0))
+            if ny < 0 or ny >= h or nx < 0 or nx >= w:
+                continue
+            o = ow[ny, nx]
+            if o == p or o == IMPASSABLE:
+                continue
+            ni = ny * w + nx
+            if mark_n[ni] == st:
+                continue
+            mark_n[ni] = st
+            cand_n[count] = ni
+            count += 1
+        b = bn[b]
+    return count
+
+
+@njit(cache=True, nogil=True)
+def collect_frontier(s, n, p):
+    """Write every tile index not owned by ``p``, passable and 4-adjacent to ``p``'s land into ``cand``."""
+    st = _next_stamp(s.mark[n], s.stamp, n)
+    return _collect_frontier_v(s.owner[n], s.b_head[n], s.b_next[n], s.mark[n], s.cand[n], st, p)
+
+
+@njit(cache=True, nogil=True)
+def _select_smallest(arr, count, k):
+    """Partially sort ``arr[:count]`` so that ``arr[:k]`` holds the k smallest values in ascending order."""
+    if k <= 0:
+        return
+    lo = 0
+    hi = count - 1
+    # Quickselect (median-of-three pivot) on unique keys: deterministic, in place, no allocation.
+    while hi > lo and k < count:
+        mid = (lo + hi) // 2
+        a = arr[lo]
+        b = arr[mid]
+        c = arr[hi]
+        if a < b:
+            pivot = b if b < c else (c if a < c else a)
+        else:
+            pivot = a if a < c else (c if b < c else b)
+        i = lo
+        j = hi
+        while i <= j:
+            while arr[i] < pivot:
+                i += 1
+            while arr[j] > pivot:
+                j -= 1
+            if i <= j:
+                tmp = arr[i]
+                arr[i] = arr[j]
+                arr[j] = tmp
+                i += 1
+                j -= 1
+        if k - 1 <= j:
+            hi = j
+        elif k - 1 >= i:
+            lo = i
+        else:
+            break
+    # Sort the k smallest in place (keys are unique, so any sort gives the same order; an insertion sort
+    # here was quadratic in the front size and showed in profiles).
+    arr[:k].sort()
+
+
+@njit(cache=True, nogil=True)
+def centroid(s, n, p):
+    """Integer centroid (floor of the mean row and column) of ``p``'s tiles."""
+    t = max(s.tiles[n, p], 1)
+    return s.sum_y[n, p] // t, s.sum_x[n, p] // t
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _ray_target_v(ow, cy, cx, p, direction):
+    h = ow.shape[0]
+    w = ow.shape[1]
+    y = cy
+    x = cx
+    dy = DIR_DY[direction]
+    dx = DIR_DX[direction]
+    while 0 <= y < h and 0 <= x < w:
+        o = ow[y, x]
+        if o != p and o != IMPASSABLE:
+            return o
+        y += dy
+        x += dx
+    return NO_ATTACK
+
+
+@njit(cache=True, nogil=True)
+def ray_target(s, n, p, direction):
+    """Owner of the first passable tile not owned by ``p`` on the ray from ``p``'s centroid (or NO_ATTACK)."""
+    cy, cx = centroid(s, n, p)
+    return _ray_target_v(s.owner[n], cy, cx, p, direction)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _launch_ok_v(att_n, troops_n, tiles_n, te, scale, p, target, first_idx, commit):
+    """The launch rule once the target and its first tile are known (see the module docstring)."""
+    if commit < 1 or first_idx < 0:
+        return False
+    for a in range(MAX_ATTACKS):
+        if att_n[p, a] == target:
+            return True  # merge: the attack gains troops and a new focus
+    if target >= 0:
+        for a in range(MAX_ATTACKS):
+            if att_n[target, a] == p:
+                return True  # opposing attacks cancel troops
+    free = False
+    for a in range(MAX_ATTACKS):
+        if att_n[p, a] == NO_ATTACK:
+            free = True
+            break
+    if not free:
+        return False
+    w = te.shape[1]
+    y = first_idx // w
+    t = te[y, first_idx - y * w]
+    if target == NEUTRAL:
+        cost = neutral_tile_cost(t, scale)
+    else:
+        cost = enemy_tile_cost(t, scale, commit, troops_n[target], tiles_n[target])
+    return commit >= cost
+
+
+@njit(cache=True, nogil=True)
+def launch_ok(s, n, p, target, first_idx, commit):
+    """Whether a launch by ``p`` at ``target`` whose first tile is ``first_idx`` changes the state."""
+    return _launch_ok_v(s.att_target[n], s.troops[n], s.tiles[n], s.terrain[n], s.tile_scale[n], p, target,
+                        first_idx, commit)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def resolve_action(s, n, p, mode, code, intensity):
+    """Decode one player's action. Returns (valid, target, focus_y, focus_x, commit)."""
+    h = s.owner.shape[1]
+    w = s.owner.shape[2]
+    hw = h * w
+    if s.done[n] or not s.alive[n, p] or intensity < 0 or intensity >= NUM_INTENSITIES:
+        return False, NO_ATTACK, 0, 0, 0
+    commit = s.troops[n, p] * INTENSITY_PERCENT[intensity] // 100
+    if commit < 1:
+        return False, NO_ATTACK, 0, 0, 0
+    ow = s.owner[n]
+    if mode == MODE_DIRECTION:
+        if code < 0 or code >= NUM_DIRECTIONS:
+            return False, NO_ATTACK, 0, 0, 0
+        t = max(s.tiles[n, p], 1)
+        cy = s.sum_y[n, p] // t
+        cx = s.sum_x[n, p] // t
+        target = _ray_target_v(ow, cy, cx, p, code)
+        if target == NO_ATTACK:
+            return False, NO_ATTACK, 0, 0, 0
+        fy = cy + DIR_DY[code] * (h + w)
+        fx = cx + DIR_DX[code] * (h + w)
+        st = _next_stamp(s.mark[n], s.stamp, n)
+        count = _collect_candidates_v(ow, s.b_head[n], s.b_next[n], s.mark[n], s.cand[n], st, p, target, fy, fx)
+        if count == 0:
+            return False, NO_ATTACK, 0, 0, 0
+        best = s.cand[n, 0]
+        for i in range(1, count):
+            if s.cand[n, i] < best:
+                best = s.cand[n, i]
+        first = best % hw
+    elif mode == MODE_CELL:
+        if code < 0 or code >= hw:
+            return False, NO_ATTACK, 0, 0, 0
+        y = code // w
+        x = code - y * w
+        target = ow[y, x]
+        if target == p or target == IMPASSABLE:
+            return False, NO_ATTACK, 0, 0, 0
+        if not ((y > 0 and ow[y - 1, x] == p) or (y < h - 1 and ow[y + 1, x] == p)
+                or (x > 0 and ow[y, x - 1] == p) or (x < w - 1 and ow[y, x + 1] == p)):
+            return False, NO_ATTACK, 0, 0, 0
+        fy = y
+        fx = x
+        first = code  # the focus cell itself is the nearest candidate
+    else:
+        return False, NO_ATTACK, 0, 0, 0
+    if not _launch_ok_v(s.att_target[n], s.troops[n], s.tiles[n], s.terrain[n], s.tile_scale[n], p, target,
+                        first, commit):
+        return False, NO_ATTACK, 0, 0, 0
+    return True, target, fy, fx, commit
+
+
+@njit(cache=True, nogil=True, inline="always")
+def launch(s, n, p, target, fy, fx, commit):
+    """Apply a valid launch: cancel against an opposing attack, then merge or open a slot."""
+    s.troops[n, p] -= commit
+    if target >= 0:
+        for a in range(MAX_ATTACKS):
+            if s.att_target[n, target, a] == p:
+                c = min(commit, s.att_troops[n, target, a])
+                commit -= c
+                s.att_troops[n, target, a] -= c
+                if s.att_troops[n, target, a] == 0:
+                    s.att_target[n, target, a] = NO_ATTACK
+                break
+    if commit <= 0:
+        return
+    for a in range(MAX_ATTACKS):
+        if s.att_target[n, p, a] == target:
+            s.att_troops[n, p, a] += commit
+            s.att_fy[n, p, a] = fy
+            s.att_fx[n, p, a] = fx
+            return
+    for a in range(MAX_ATTACKS):
+        if s.att_target[n, p, a] == NO_ATTACK:
+            s.att_target[n, p, a] = target
+            s.att_ncand[n, p, a] = -1
+            s.att_troops[n, p, a] = commit
+            s.att_fy[n, p, a] = fy
+            s.att_fx[n, p, a] = fx
+            return
+    # Unreachable for a launch that passed launch_ok (cancellation only frees slots); refund defensively.
+    s.troops[n, p] += commit
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Conquest, elimination, growth, the game end
+# ---------------------------------------------------------------------------------------------------------
+@njit(cache=True, nogil=True, inline="always")
+def eliminate(s, n, p):
+    """Player ``p`` of env ``n`` has no tiles left: it leaves, with its home and attack troops."""
+    s.alive[n, p] = 0
+    s.elim_tick[n, p] = s.tick[n]
+    s.troops[n, p] = 0
+    for a in range(MAX_ATTACKS):
+        s.att_target[n, p, a] = NO_ATTACK
+        s.att_troops[n, p, a] = 0
+        s.att_ncand[n, p, a] = -1
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _conquer_v(ow, te, ct, tiles_n, sy_n, sx_n, cities_n, inb, bn, bp, bh, bc, tick, y, x, p):
+    old = ow[y, x]
+    city = te[y, x] == CITY
+    if old >= 0:
+        tiles_n[old] -= 1
+        sy_n[old] -= y
+        sx_n[old] -= x
+        if city:
+            cities_n[old] -= 1
+    ow[y, x] = p
+    tiles_n[p] += 1
+    sy_n[p] += y
+    sx_n[p] += x
+    if city:
+        cities_n[p] += 1
+    ct[y, x] = tick
+    _refresh_around(ow, inb, bn, bp, bh, bc, y, x)
+    return old
+
+
+@njit(cache=True, nogil=True)
+def conquer(s, n, y, x, p):
+    """Give tile (y, x) to ``p``; keeps counts, centroid sums and border lists exact; eliminates the loser."""
+    old = _conquer_v(s.owner[n], s.terrain[n], s.conq_tick[n], s.tiles[n], s.sum_y[n], s.sum_x[n], s.cities[n],
+                     s.in_border[n], s.b_next[n], s.b_prev[n], s.b_head[n], s.b_count[n], s.tick[n], y, x, p)
+    if old >= 0 and s.tiles[n, old] == 0:
+        eliminate(s, n, old)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def advance_attack(s, n, p, a, rebuild):
+    """One tick of attack slot ``a`` of player ``p``: conquer the nearest affordable candidates.
+
+    Candidates are rebuilt from ``p``'s border list when ``rebuild`` (the first tick of every decision) or
+    when the cached list is invalid; on the other ticks the cached list is filtered (still the target's,
+    still beside ``p``'s land) and extended with the target's tiles next to the tiles this attack takes.
+    """
+    h = s.owner.shape[1]
+    w = s.owner.shape[2]
+    hw = h * w
+    target = s.att_target[n, p, a]
+    ow = s.owner[n]
+    te = s.terrain[n]
+    ct = s.conq_tick[n]
+    troops_n = s.troops[n]
+    tiles_n = s.tiles[n]
+    sy_n = s.sum_y[n]
+    sx_n = s.sum_x[n]
+    cities_n = s.cities[n]
+    inb = s.in_border[n]
+    bn = s.b_next[n]
+    bp = s.b_prev[n]
+    bh = s.b_head[n]
+    bc = s.b_count[n]
+    cand_n = s.cand[n]
+    mark_n = s.mark[n]
+    lst = s.att_cand[n, p, a]
+    cap = lst.shape[0]
+    tick = s.tick[n]
+    fy = s.att_fy[n, p, a]
+    fx = s.att_fx[n, p, a]
+    st = _next_stamp(mark_n, s.stamp, n)
+    ncand = s.att_ncand[n, p, a]
+    if rebuild or ncand < 0:
+        count = _collect_candidates_v(ow, bh, bn, mark_n, cand_n, st, p, target, fy, fx)
+        if count <= cap:
+            for i in range(count):
+                lst[i] = cand_n[i] % hw
+            ncand = count
+        else:
+            ncand = -1
+    else:
+        # Filter the cached list: drop tiles no longer the target's or no longer beside our land, and repeats.
+        count = 0
+        for i in range(ncand):
+            idx = lst[i]
+            y = idx // w
+            x = idx - y * w
+            if ow[y, x] != target or mark_n[idx] == st:
+                continue
+            if not ((y > 0 and ow[y - 1, x] == p) or (y < h - 1 and ow[y + 1, x] == p)
+                    or (x > 0 and ow[y, x - 1] == p) or (x < w - 1 and ow[y, x + 1] == p)):
+                continue
+            mark_n[idx] = st
+            lst[count] = idx
+            cand_n[count] = tile_key(idx, w, hw, fy, fx)
+            count += 1
+        ncand = count
+    troops = s.att_troops[n, p, a]
+    if count > 0:
+        def_troops = troops_n[target] if target >= 0 else 0
+        k = front_size(count, target, troops, def_troops)
+        _select_smallest(cand_n, count, k)
+        scale = s.tile_scale[n]
+        for j in range(k):
+            idx = cand_n[j] % hw
+            y = idx // w
+            x = idx - y * w
+            if ow[y, x] != target:
+                continue  # the target was eliminated earlier in this loop
+            if target == NEUTRAL:
+                cost = neutral_tile_cost(te[y, x], scale)
+            else:
+                cost = enemy_tile_cost(te[y, x], scale, troops, troops_n[target], tiles_n[target])
+            if troops < cost:
+                count = 0  # cannot pay for the next tile: the attack ends
+                break
+            troops -= cost
+            if target >= 0:
+                loss = defender_tile_loss(troops_n[target], tiles_n[target])
+                troops_n[target] -= min(loss, troops_n[target])
+            _conquer_v(ow, te, ct, tiles_n, sy_n, sx_n, cities_n, inb, bn, bp, bh, bc, tick, y, x, p)
+            # The target's tiles beside the new tile join the cached candidates (repeats are dropped later).
+            for d in range(4):
+                ny = y + (-1 if d == 0 else (1 if d == 1 else 0))
+                nx = x + (-1 if d == 2 else (1 if d == 3 else 0))
+                if ny < 0 or ny >= h or nx < 0 or nx >= w or ow[ny, nx] != target:
+                    continue
+                if ncand < 0 or ncand >= cap:
+                    ncand = -1  # overflow: walk the border next tick
+                else:
+                    lst[ncand] = ny * w + nx
+                    ncand += 1
+    s.att_ncand[n, p, a] = ncand
+    if count == 0 or troops <= 0:
+        # Ends: no reachable tile, unaffordable next tile, or spent. Unspent troops return home.
+        troops_n[p] += troops
+        s.att_troops[n, p, a] = 0
+        s.att_target[n, p, a] = NO_ATTACK
+        s.att_ncand[n, p, a] = -1
+    else:
+        s.att_troops[n, p, a] = troops
+    if target >= 0 and tiles_n[target] == 0 and s.alive[n, target]:
+        eliminate(s, n, target)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def run_tick(s, n, rebuild):
+    """One game tick of env ``n``: attacks advance in rotated seat order, then every alive player grows.
+
+    ``rebuild``: rebuild every attack's candidates from the border lists (the first tick of a decision).
+    """
+    num_p = s.troops.shape[1]
+    start = s.tick[n] % num_p
+    for k in range(num_p):
+        p = (start + k) % num_p
+        for a in range(MAX_ATTACKS):
+            if s.alive[n, p] and s.att_target[n, p, a] != NO_ATTACK:
+                advance_attack(s, n, p, a, rebuild)
+    scale = s.tile_scale[n]
+    for p in range(num_p):
+        if s.alive[n, p]:
+            cap = max_troops(s.tiles[n, p], s.cities[n, p], scale)
+            s.troops[n, p] = troop_growth(s.troops[n, p], cap, s.cities[n, p])
+    s.tick[n] += 1
+
+
+@njit(cache=True, nogil=True, inline="always")
+def check_end(s, n):
+    """Set ``done``/``winner`` when one player is left or one holds ``WIN_PERCENT`` of the land."""
+    num_p = s.troops.shape[1]
+    alive = 0
+    best = -1
+    best_tiles = -1
+    for p in range(num_p):
+        if s.alive[n, p]:
+            alive += 1
+            if s.tiles[n, p] > best_tiles:
+                best_tiles = s.tiles[n, p]
+                best = p
+    if alive <= 1 or best_tiles * 100 >= WIN_PERCENT * s.land[n]:
+        s.done[n] = 1
+        s.winner[n] = best
+        return True
+    return False
+
+
+def step_envs(s: TerritoryState, actions: np.ndarray, ticks_per_step: int, active: np.ndarray | None = None) -> None:
+    """Advance every active env that is not done by one decision: launches, then ``ticks_per_step`` ticks.
+
+    ``actions``: int64 [N, P, 3] of (mode, code, intensity) per player (see the module docstring);
+    ``active``: optional bool/uint8 [N], envs to leave untouched are 0 (default: all active).
+    """
+    if active is None:
+        active = np.ones(s.owner.shape[0], np.uint8)
+    step_kernel(s, actions, ticks_per_step, active)
+
+
+@njit(cache=True, nogil=True)
+def step_kernel(s, actions, ticks_per_step, active):
+    """The jitted body of ``step_envs``."""
+    num_envs = s.owner.shape[0]
+    num_p = s.troops.shape[1]
+    for n in range(num_envs):
+        if s.done[n] or not active[n]:
+            continue
+        start = s.tick[n] % num_p
+        for k in range(num_p):
+            p = (start + k) % num_p
+            # WAIT and the no-op cell skip the decoder (most decisions of most players).
+            mode = actions[n, p, 0]
+            code = actions[n, p, 1]
+            if (mode == MODE_DIRECTION and code == WAIT) or not s.alive[n, p]:
+                continue
+            ok, target, fy, fx, commit = resolve_action(s, n, p, mode, code, actions[n, p, 2])
+            if ok:
+                launch(s, n, p, target, fy, fx, commit)
+        for t in range(ticks_per_step):
+            run_tick(s, n, t == 0)
+            if check_end(s, n):
+                break
+
+
+@njit(cache=True, nogil=True)
+def placements(s, n, out):
+    """Write each player's placement (1 = best) into ``out`` int [P].
+
+    Alive players rank above eliminated ones, by tiles then home troops then seat; the eliminated rank by
+    how late they fell (later is better), ties by seat.
+    """
+    num_p = s.troops.shape[1]
+    for p in range(num_p):
+        better = 0
+        for q in range(num_p):
+            if q == p:
+                continue
+            if s.alive[n, q] and not s.alive[n, p]:
+                better += 1
+            elif s.alive[n, q] and s.alive[n, p]:
+                if (s.tiles[n, q] > s.tiles[n, p]
+                        or (s.tiles[n, q] == s.tiles[n, p] and s.troops[n, q] > s.troops[n, p])
+                        or (s.tiles[n, q] == s.tiles[n, p] and s.troops[n, q] == s.troops[n, p] and q < p)):
+                    better += 1
+            elif not s.alive[n, q] and not s.alive[n, p]:
+                if s.elim_tick[n, q] > s.elim_tick[n, p] or (s.elim_tick[n, q] == s.elim_tick[n, p] and q < p):
+                    better += 1
+        out[p] = better + 1
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Observations and action masks for one seat per env
+# ---------------------------------------------------------------------------------------------------------
+@njit(cache=True, nogil=True, inline="always")
+def _border_value(ow, y, x, me):
+    o = ow[y, x]
+    if o == me:
+        return 255 if _is_border(ow, y, x, me) else 0
+    if o == IMPASSABLE:
+        return 0
+    h = ow.shape[0]
+    w = ow.shape[1]
+    if (y > 0 and ow[y - 1, x] == me) or (y < h - 1 and ow[y + 1, x] == me) or (
+            x > 0 and ow[y, x - 1] == me) or (x < w - 1 and ow[y, x + 1] == me):
+        return 128
+    return 0
+
+
+@njit(cache=True, nogil=True)
+def write_observations(s, seats, map_out, global_out, max_ticks):
+    """Fill ``map_out`` uint8 [N, 5, H, W] and ``global_out`` float32 [N, 16] for seat ``seats[n]``.
+
+    Map channels: 0 own land (255/0); 1 enemy land, ``1 + 254 * enemy_troops // (enemy + own troops)``
+    (how strong the tile's owner is against us), 0 elsewhere; 2 neutral passable land (255/0); 3 terrain
+    ``TERRAIN_OBS`` (plains 0, hills 64, city 128, water 192, mountain 255); 4 own border tiles 255 and the
+    frontier tiles we may attack 128. Global features are listed in ``_write_global``.
+    """
+    num_envs = s.owner.shape[0]
+    h = s.owner.shape[1]
+    w = s.owner.shape[2]
+    num_p = s.troops.shape[1]
+    lut_enemy = np.zeros(MAX_PLAYERS + 2, np.uint8)
+    for n in range(num_envs):
+        me = seats[n]
+        my_troops = s.troops[n, me]
+        # Enemy strength value per owner (index owner + 2).
+        for k in range(MAX_PLAYERS + 2):
+            lut_enemy[k] = 0
+        for q in range(num_p):
+            if q != me:
+                tot = s.troops[n, q] + my_troops
+                lut_enemy[q + 2] = 1 + (254 * s.troops[n, q]) // tot if tot > 0 else 128
+        e0 = lut_enemy[2]
+        e1 = lut_enemy[3]
+        e2 = lut_enemy[4]
+        e3 = lut_enemy[5]
+        e4 = lut_enemy[6]
+        e5 = lut_enemy[7]
+        e6 = lut_enemy[8]
+        e7 = lut_enemy[9]
+        # Row loops over int8 values with selects only, so LLVM vectorises them (measured ~10x over gathers).
+        ow = s.owner[n]
+        te = s.terrain[n]
+        me8 = np.int8(me)
+        imp = np.int8(IMPASSABLE)
+        neu = np.int8(NEUTRAL)
+        full = np.uint8(255)
+        half = np.uint8(128)
+        zero = np.uint8(0)
+        t_hill = np.uint8(HILLS)
+        t_city = np.uint8(CITY)
+        t_water = np.uint8(WATER)
+        t_mount = np.uint8(MOUNTAIN)
+        v_hill = TERRAIN_OBS[HILLS]
+        v_city = TERRAIN_OBS[CITY]
+        v_water = TERRAIN_OBS[WATER]
+        # One 2-D view per plane and env (a view per row cost an NRT incref/decref pair each, which showed in
+        # profiles as ~30 % of the kernel time).
+        c0 = map_out[n, 0]
+        c1 = map_out[n, 1]
+        c2 = map_out[n, 2]
+        c3 = map_out[n, 3]
+        c4 = map_out[n, 4]
+        for y in range(h):
+            for x in range(w):
+                o = ow[y, x]
+                c0[y, x] = full if o == me8 else zero
+                # Select chain over the eight possible seats (e_q = 0 for us and absent seats): a gather from a
+                # table or a per-player pass did not vectorise and cost 10x more.
+                c1[y, x] = e0 if o == 0 else (e1 if o == 1 else (e2 if o == 2 else (e3 if o == 3 else (
+                    e4 if o == 4 else (e5 if o == 5 else (e6 if o == 6 else (e7 if o == 7 else zero)))))))
+                c2[y, x] = full if o == neu else zero
+                # TERRAIN_OBS as a select chain on uint8 (codes 0..4 -> 0, 64, 128, 192, 255).
+                tv = te[y, x]
+                c3[y, x] = full if tv == t_mount else (v_water if tv == t_water else (
+                    v_city if tv == t_city else (v_hill if tv == t_hill else zero)))
+        # Border plane: 255 on own tiles with a foreign passable 4-neighbour (the rules' border lists), 128 on
+        # passable foreign tiles with an own 4-neighbour (the attack frontier), 0 elsewhere. Interior rows and
+        # columns take the branch-free path; the map's rim goes through the scalar helper.
+        for x in range(w):
+            c4[0, x] = _border_value(ow, 0, x, me)
+            c4[h - 1, x] = _border_value(ow, h - 1, x, me)
+        for y in range(1, h - 1):
+            c4[y, 0] = _border_value(ow, y, 0, me)
+            c4[y, w - 1] = _border_value(ow, y, w - 1, me)
+            for x in range(1, w - 1):
+                o = ow[y, x]
+                u = ow[y - 1, x]
+                d = ow[y + 1, x]
+                lf = ow[y, x - 1]
+                rt = ow[y, x + 1]
+                own = o == me8
+                foreign = ((u != me8) & (u != imp)) | ((d != me8) & (d != imp)) | ((lf != me8) & (lf != imp)) | (
+                    (rt != me8) & (rt != imp))
+                touch = (u == me8) | (d == me8) | (lf == me8) | (rt == me8)
+                v = full if own & foreign else zero
+                c4[y, x] = half if (~own) & (o != imp) & touch else v
+        _write_global(s, n, me, global_out, max_ticks)
+
+
+@njit(cache=True, nogil=True)
+def _touching_v(ow, bh, bn, me):
+    h = ow.shape[0]
+    w = ow.shape[1]
+    bits = 0
+    b = bh[me]
+    while b >= 0:
+        by = b // w
+        bx = b - by * w
+        if by > 0 and ow[by - 1, bx] >= 0:
+            bits |= 1 << int(ow[by - 1, bx])
+        if by < h - 1 and ow[by + 1, bx] >= 0:
+            bits |= 1 << int(ow[by + 1, bx])
+        if bx > 0 and ow[by, bx - 1] >= 0:
+            bits |= 1 << int(ow[by, bx - 1])
+        if bx < w - 1 and ow[by, bx + 1] >= 0:
+            bits |= 1 << int(ow[by, bx + 1])
+        b = bn[b]
+    return bits & ~(1 << me)
+
+
+@njit(cache=True, nogil=True)
+def touching_players(s, n, me):
+    """Bit ``q`` set iff player ``q`` owns a tile 4-adjacent to ``me``'s land (walks the border list)."""
+    return _touching_v(s.owner[n], s.b_head[n], s.b_next[n], me)
+
+
+@njit(cache=True, nogil=True)
+def _write_global(s, n, me, out, max_ticks):
+    """Global features (float32 [16]) for seat ``me``:
+
+    0 home troops / troop cap; 1 log1p(home troops) / 16; 2 log1p(troop cap) / 16; 3 own land share;
+    4 own rank by tiles among alive players, (rank - 1) / (P - 1) (0 = largest); 5 alive players / P;
+    6 time, tick / max_ticks; 7 own active attacks / MAX_ATTACKS; 8 troops in own attacks / (home + attack
+    troops); 9 neutral share of the land; 10 strongest bordering enemy's troops / own troops, clipped to 4,
+    / 4; 11 that enemy's land share; 12 weakest bordering enemy's troops / own, clipped to 4, / 4; 13 number
+    of bordering enemies / (P - 1); 14 troops in enemy attacks aimed at us / own troops, clipped to 4, / 4;
+    15 largest land share among the other players.
+    """
+    num_p = s.troops.shape[1]
+    for k in range(GLOBAL_FEATURES):
+        out[n, k] = 0.0
+    troops = s.troops[n, me]
+    land = max(s.land[n], 1)
+    cap = max_troops(s.tiles[n, me], s.cities[n, me], s.tile_scale[n])
+    out[n, 0] = min(troops / cap, 2.0) if cap > 0 else 0.0
+    out[n, 1] = np.log1p(troops) / LOG_TROOP_NORM
+    out[n, 2] = np.log1p(cap) / LOG_TROOP_NORM
+    out[n, 3] = s.tiles[n, me] / land
+    alive = 0
+    bigger = 0
+    owned = 0
+    largest_other = 0
+    for q in range(num_p):
+        if s.alive[n, q]:
+            alive += 1
+            owned += s.tiles[n, q]
+            if q != me:
+                if s.tiles[n, q] > s.tiles[n, me]:
+                    bigger += 1
+                if s.tiles[n, q] > largest_other:
+                    largest_other = s.tiles[n, q]
+    out[n, 4] = bigger / max(num_p - 1, 1)
+    out[n, 5] = alive / num_p
+    out[n, 6] = min(s.tick[n] / max(max_ticks, 1), 1.0)
+    active = 0
+    in_att = 0
+    for a in range(MAX_ATTACKS):
+        if s.att_target[n, me, a] != NO_ATTACK:
+            active += 1
+            in_att += s.att_troops[n, me, a]
+    out[n, 7] = active / MAX_ATTACKS
+    out[n, 8] = in_att / (troops + in_att) if troops + in_att > 0 else 0.0
+    out[n, 9] = (s.land[n] - owned) / land
+    if not s.alive[n, me]:
+        return
+    touching = _touching_v(s.owner[n], s.b_head[n], s.b_next[n], me)
+    strongest = -1
+    weakest = -1
+    count = 0
+    for q in range(num_p):
+        if q == me or not (touching >> q) & 1:
+            continue
+        count += 1
+        if strongest < 0 or s.troops[n, q] > s.troops[n, strongest]:
+            strongest = q
+        if weakest < 0 or s.troops[n, q] < s.troops[n, weakest]:
+            weakest = q
+    denom = max(troops, 1)
+    if strongest >= 0:
+        out[n, 10] = min(s.troops[n, strongest] / denom, 4.0) / 4.0
+        out[n, 11] = s.tiles[n, strongest] / land
+        out[n, 12] = min(s.troops[n, weakest] / denom, 4.0) / 4.0
+    out[n, 13] = count / max(num_p - 1, 1)
+    incoming = 0
+    for q in range(num_p):
+        if q == me:
+            continue
+        for a in range(MAX_ATTACKS):
+            if s.att_target[n, q, a] == me:
+                incoming += s.att_troops[n, q, a]
+    out[n, 14] = min(incoming / denom, 4.0) / 4.0
+    out[n, 15] = largest_other / land
+
+
+@njit(cache=True, nogil=True)
+def _direction_mask_v(ow, te, bh, bn, mark_n, cand_n, st, att_n, troops_n, tiles_n, sy_n, sx_n, scale, p,
+                      out_row):
+    h = ow.shape[0]
+    w = ow.shape[1]
+    hw = h * w
+    count = _collect_frontier_v(ow, bh, bn, mark_n, cand_n, st, p)
+    if count == 0:
+        return
+    t = max(tiles_n[p], 1)
+    cy = sy_n[p] // t
+    cx = sx_n[p] // t
+    for d in range(NUM_DIRECTIONS):
+        target = _ray_target_v(ow, cy, cx, p, d)
+        if target == NO_ATTACK:
+            continue
+        fy = cy + DIR_DY[d] * (h + w)
+        fx = cx + DIR_DX[d] * (h + w)
+        best = -1
+        for i in range(count):
+            idx = cand_n[i]
+            yy = idx // w
+            if ow[yy, idx - yy * w] != target:
+                continue
+            key = tile_key(idx, w, hw, fy, fx)
+            if best < 0 or key < best:
+                best = key
+        if best < 0:
+            continue
+        first = best % hw
+        for k in range(NUM_INTENSITIES):
+            commit = troops_n[p] * INTENSITY_PERCENT[k] // 100
+            if _launch_ok_v(att_n, troops_n, tiles_n, te, scale, p, target, first, commit):
+                out_row[d * NUM_INTENSITIES + k] = 1
+
+
+@njit(cache=True, nogil=True)
+def direction_mask_one(s, n, p, out_row):
+    """Exact mask of the 45 direction actions (``direction * 5 + intensity``) for player ``p`` of env ``n``.
+
+    WAIT (index 40) is always valid; the other WAIT indices (41-44) are masked as duplicates.
+    """
+    for i in range(out_row.shape[0]):
+        out_row[i] = 0
+    out_row[WAIT * NUM_INTENSITIES] = 1
+    if s.done[n] or not s.alive[n, p]:
+        return
+    st = _next_stamp(s.mark[n], s.stamp, n)
+    _direction_mask_v(s.owner[n], s.terrain[n], s.b_head[n], s.b_next[n], s.mark[n], s.cand[n], st,
+                      s.att_target[n], s.troops[n], s.tiles[n], s.sum_y[n], s.sum_x[n], s.tile_scale[n], p,
+                      out_row)
+
+
+@njit(cache=True, nogil=True)
+def write_direction_masks(s, seats, out):
+    """``out`` int8 [N, 45]: the exact direction-mode mask of seat ``seats[n]`` in every env."""
+    for n in range(s.owner.shape[0]):
+        direction_mask_one(s, n, seats[n], out[n])
+
+
+@njit(cache=True, nogil=True)
+def cell_mask_one(s, n, p, out_row):
+    """Per-factor mask for ``MultiDiscrete([H*W + 1, 5])``: ``out_row`` int8 [H*W + 1 + 5].
+
+    Cell ``c`` is valid iff some intensity makes the launch at ``c`` valid; intensity ``k`` is valid iff some
+    cell is valid with it. The no-op cell ``H*W`` and intensity 0 are always valid so that a legal pair exists.
+    A pair whose parts are valid alone but not together is a no-op (the launch rule decides).
+    """
+    w = s.owner.shape[2]
+    hw = s.owner.shape[1] * w
+    for i in range(out_row.shape[0]):
+        out_row[i] = 0
+    out_row[hw] = 1
+    out_row[hw + 1] = 1
+    if s.done[n] or not s.alive[n, p]:
+        return
+    ow = s.owner[n]
+    te = s.terrain[n]
+    att_n = s.att_target[n]
+    troops_n = s.troops[n]
+    tiles_n = s.tiles[n]
+    cand_n = s.cand[n]
+    scale = s.tile_scale[n]
+    st = _next_stamp(s.mark[n], s.stamp, n)
+    count = _collect_frontier_v(ow, s.b_head[n], s.b_next[n], s.mark[n], cand_n, st, p)
+    for i in range(count):
+        idx = cand_n[i]
+        yy = idx // w
+        target = ow[yy, idx - yy * w]
+        for k in range(NUM_INTENSITIES):
+            commit = troops_n[p] * INTENSITY_PERCENT[k] // 100
+            if _launch_ok_v(att_n, troops_n, tiles_n, te, scale, p, target, idx, commit):
+                out_row[idx] = 1
+                out_row[hw + 1 + k] = 1
+
+
+@njit(cache=True, nogil=True)
+def write_cell_masks(s, seats, out):
+    """``out`` int8 [N, H*W + 6]: the per-factor cell-mode mask of seat ``seats[n]`` in every env."""
+    for n in range(s.owner.shape[0]):
+        cell_mask_one(s, n, seats[n], out[n])
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Maps from PNG files
+# ---------------------------------------------------------------------------------------------------------
+# Nearest-colour palette for PNG maps (RGB): the renderer's terrain colours plus common editor colours.
+PNG_PALETTE = (
+    ((0, 0, 255), WATER),
+    ((40, 90, 160), WATER),
+    ((70, 120, 190), WATER),
+    ((120, 200, 90), PLAINS),
+    ((0, 255, 0), PLAINS),
+    ((150, 180, 90), HILLS),
+    ((139, 115, 85), HILLS),
+    ((128, 128, 128), MOUNTAIN),
+    ((255, 255, 255), MOUNTAIN),
+    ((0, 0, 0), MOUNTAIN),
+    ((255, 0, 0), CITY),
+    ((230, 200, 60), CITY),
+)
+
+
+def terrain_from_rgb(rgb: np.ndarray) -> np.ndarray:
+    """Terrain codes uint8 [H, W] from an RGB image uint8 [H, W, 3] by nearest ``PNG_PALETTE`` colour.
+
+    Blue is water, green plains, olive/brown hills, grey/white/black mountains, red/yellow cities.
+    """
+    rgb = np.asarray(rgb)
+    if rgb.ndim != 3 or rgb.shape[2] < 3:
+        raise ValueError(f"map image must be H x W x 3 (RGB), got shape {rgb.shape}")
+    colours = np.array([c for c, _ in PNG_PALETTE], dtype=np.int32)
+    codes = np.array([t for _, t in PNG_PALETTE], dtype=np.uint8)
+    pix = rgb[:, :, :3].astype(np.int32)
+    dist = ((pix[:, :, None, :] - colours[None, None, :, :]) ** 2).sum(axis=3)
+    return codes[dist.argmin(axis=2)]
+
+
+def load_png_map(path: str) -> np.ndarray:
+    """Terrain codes uint8 [H, W] from a PNG file (see ``terrain_from_rgb`` for the colours)."""
+    try:
+        from PIL import Image
+    except ImportError as exc:  # pragma: no cover - pillow is a dependency
+        raise ImportError("loading a PNG map needs pillow: run `pip install pillow`") from exc
+    with Image.open(path) as img:
+        rgb = np.asarray(img.convert("RGB"))
+    terrain = terrain_from_rgb(rgb)
+    h, w = terrain.shape
+    if not (12 <= h <= 1024 and 12 <= w <= 1024):
+        raise ValueError(f"map PNG {path!r} must be between 12x12 and 1024x1024 pixels, got {h}x{w}")
+    if int((terrain < WATER).sum()) < 4 * SPAWN_TILES:
+        raise ValueError(f"map PNG {path!r} has too little passable land for spawns")
+    return terrain

@@ -1,0 +1,377 @@
+"""Territory-v0: an OpenFront.io / territorial.io style free-for-all, as Gymnasium envs.
+
+## Description
+
+``P`` players (2-8) share an ``H x W`` map of plains, hills, cities, water and mountains. Each owns
+land and a troop pool that grows every tick by OpenFront's rule
+``rate = (10 + troops**0.73 / 4) * (1 - troops / max)``, ``max = 2 * (tiles**0.6 * 1000 + 50000)`` (tiles
+scaled to the map, cities add to ``max`` and to the rate). A player attacks by committing a share of its
+troops toward neutral land or one enemy; every tick the attack takes the target's tiles that touch the
+attacker's land, nearest the chosen direction first, paying a troop cost per tile (terrain for neutral
+land; for enemy land a cost that grows with the defender's troop density, and the defender loses troops).
+Opposing attacks cancel troops first. A player with no tiles is eliminated; the game ends when one player
+is left or one holds 80 % of the passable land. Every rule and constant, with its source, is documented in
+``botarena.envs.territory.core``.
+
+The learner plays one seat (``learner_seat``, default 0) against scripted bots (``opponents``). One step
+is ``ticks_per_step`` game ticks (default 4), so a game lasts a few hundred to a thousand decisions.
+``TerritoryVectorEnv`` runs ``num_envs`` games in one numba batch (``gym.make_vec``); ``TerritoryEnv`` is a
+batch of one (``gym.make``).
+
+## Constants (all in ``core``; sources in brackets)
+
+| constant | value | meaning [source] |
+|----------|-------|------------------|
+| growth | ``(10 + t**0.73 / 4) * (1 - t / max)`` | troops added per tick, truncated [OpenFront ``troopIncreaseRate``] |
+| ``max`` | ``2 * ((tiles * s)**0.6 * 1000 + 50000)`` | troop cap [OpenFront ``maxTroops``] |
+| ``s`` | ``REFERENCE_LAND / land`` = 200,000 / land | OpenFront tiles per tile of ours [ours] |
+| ``CITY_MAX_TROOPS`` | 250,000 | cap added per city [OpenFront ``CITY_TROOP_INCREASE``] |
+| ``CITY_GROWTH_BONUS`` | 5 % | growth added per city [ours] |
+| ``TERRAIN_MAG`` | plains 80, hills 100, city 120 | terrain magnitude [OpenFront plains / highland / mountain] |
+| neutral tile cost | ``s * mag / 5`` | [OpenFront ``attackLogic``, terra nullius] |
+| enemy tile cost | ``s*0.7*clip(def/atk, 0.6, 2)*mag*0.8 + 0.39*density*mag/100`` | [OpenFront ``attackLogic``] |
+| defender loss | ``def_troops // def_tiles`` per tile | [OpenFront ``defenderTroopLoss``] |
+| front per tick | ``1 + c/4`` neutral; ``1 + c/4 * clip(5*atk/def, 0.04, 1)`` enemy | of ``c`` candidate tiles [ours] |
+| ``WIN_PERCENT`` | 80 | land share that wins [OpenFront ``percentageTilesOwnedToWin``] |
+| ``START_TROOPS``, ``SPAWN_TILES`` | 25,000, 13 | every spawn [ours] |
+| ``MAX_ATTACKS`` | 4 | attacks at once per player [ours] |
+| ``INTENSITY_PERCENT`` | 15, 30, 45, 60, 75 | share of home troops committed [issue] |
+| ``ticks_per_step`` | 4 | game ticks per decision [issue] |
+
+## Action Space
+
+``action_mode="direction"`` (default): ``Discrete(45)``, ``a = direction * 5 + intensity``.
+
+| direction | 0 N | 1 NE | 2 E | 3 SE | 4 S | 5 SW | 6 W | 7 NW | 8 WAIT |
+|-----------|-----|------|-----|------|-----|------|-----|------|--------|
+
+intensity 0-4 commits 15 / 30 / 45 / 60 / 75 % of the home troops. The target is the owner of the first
+passable tile not ours on the ray cast from our territory's centroid in that direction; the attack front
+favours the tiles nearest that direction. Action 40 (WAIT) is always valid; 41-44 are masked duplicates.
+
+``action_mode="cell"``: ``MultiDiscrete([H*W + 1, 5])``: a frontier cell ``y * W + x`` (a passable tile not
+ours beside our land; the attack targets its owner and favours tiles near it) or the no-op ``H*W``, and an
+intensity.
+
+Masks: a direction action is masked iff launching it would not change the game (no reachable target, no
+troop committed, no free attack slot, or too few troops for the first tile; merging into a running attack
+or cancelling an incoming one always counts). Cell mode's mask is per factor (SB3's ``MultiDiscrete``
+masking): a cell is valid if some intensity works there, an intensity if some cell works with it; a pair
+that is invalid together is a no-op. ``action_masks()`` returns the same array as ``obs["action_mask"]``.
+
+## Observation Space
+
+``Dict`` (channels first):
+
+| key | dtype / shape | content |
+|-----|---------------|---------|
+| ``map`` | uint8 [5, H, W] | five planes, below |
+| ``global`` | float32 [16] | sixteen features in [0, 2], below |
+| ``action_mask`` | int8 [45] or [H*W + 6] | 1 = valid (see Action Space) |
+
+``map`` channels:
+
+| channel | meaning | values |
+|---------|---------|--------|
+| 0 | own land | 255 own, 0 else |
+| 1 | enemy land | ``1 + 254 * enemy_troops // (enemy_troops + own_troops)``: the owner's strength; 0 else |
+| 2 | neutral passable land | 255 neutral, 0 else |
+| 3 | terrain and cities | plains 0, hills 64, city 128, water 192, mountain 255 |
+| 4 | own border | 255 own tile beside foreign passable land, 128 frontier tile we may attack, 0 else |
+
+``global`` features:
+
+| index | feature |
+|-------|---------|
+| 0 | home troops / troop cap (clipped to 2) |
+| 1 | log1p(home troops) / 16 |
+| 2 | log1p(troop cap) / 16 |
+| 3 | own land share |
+| 4 | (rank by land - 1) / (P - 1), 0 = largest |
+| 5 | alive players / P |
+| 6 | time: tick / (max_episode_steps * ticks_per_step) |
+| 7 | running own attacks / 4 |
+| 8 | troops inside own attacks / (home + attack troops) |
+| 9 | neutral share of the land |
+| 10 | strongest bordering enemy's troops / own troops, clipped to 4, / 4 |
+| 11 | that enemy's land share |
+| 12 | weakest bordering enemy's troops / own troops, clipped to 4, / 4 |
+| 13 | bordering enemies / (P - 1) |
+| 14 | troops in enemy attacks aimed at us / own troops, clipped to 4, / 4 |
+| 15 | largest land share among the other players |
+
+## Rewards
+
+``reward="shaped"`` (default): ``gamma * Phi(s') - Phi(s)`` with ``Phi`` = own land share (``Phi = 0`` once
+the episode terminates, so the shaping is potential-based and leaves optimal policies unchanged), plus the
+placement reward at termination. ``reward="sparse"``: only the placement reward, ``1 - 2 * (place - 1) /
+(P - 1)`` (+1 for first, -1 for last). Or a callable ``reward(state, index, seat, prev_share, terminated)
+-> float``. Nothing is paid for surviving or for acting.
+
+## Starting State
+
+A map generated from the seed (value-noise elevation; 22 % water, 21 % hills, 7 % mountains, one city per
+~1,200 land tiles; islands are drowned so all land is connected) or loaded from ``map_png``. Every player
+starts on 13 tiles with 25,000 troops; spawns are spaced across the land with open ground around them.
+
+## Episode End
+
+Terminated when the learner is eliminated or the game ends (one player left, or one holds 80 % of the
+land). Truncated at ``max_episode_steps`` (registered: 1,000).
+
+## Info
+
+Per env (vector form in ``TerritoryVectorEnv``): ``tiles``, ``troops`` (home troops), ``land_share`` of the
+learner, ``players_alive``, ``placement`` (1 = best, set when the episode terminates, 0 before) and
+``tick`` (game ticks since reset).
+
+## Arguments
+
+``preset`` (``"duel"`` 64x64 / 2 players, ``"standard"`` 128x128 / 5, ``"large"`` 256x256 / 8; default
+standard), ``num_players`` and ``map_size`` (override the preset; ``map_size`` an int or ``(H, W)``),
+``map_png`` (path; a PNG map by colour: blue water, green plains, olive/brown hills, grey mountains,
+red/yellow cities), ``opponents`` (``"mixed"``, ``"random"``, ``"expander"``, ``"aggressor"``, ``"turtle"``
+or a list per opponent), ``action_mode``, ``reward``, ``gamma`` (0.99), ``ticks_per_step`` (4),
+``learner_seat`` (0), ``render_mode`` (``"rgb_array"`` or ``"human"``), ``max_episode_steps``.
+
+## Version History
+
+* v0: initial release.
+
+Example:
+
+>>> from botarena.envs.territory import TerritoryEnv
+>>> env = TerritoryEnv(preset="duel")
+>>> obs, info = env.reset(seed=0)
+>>> obs["map"].shape, obs["global"].shape, obs["action_mask"].shape
+((5, 64, 64), (16,), (45,))
+>>> obs, reward, terminated, truncated, info = env.step(40)
+>>> bool(terminated)
+False
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from gymnasium import spaces
+from gymnasium.vector import AutoresetMode
+
+from botarena.envs.common import BatchedVectorEnv, SingleEnvView
+
+from . import bots, core, render
+
+PRESETS: dict[str, tuple[int, int]] = {"duel": (64, 2), "standard": (128, 5), "large": (256, 8)}
+ACTION_MODES = ("direction", "cell")
+REWARDS = ("shaped", "sparse")
+DEFAULT_MAX_EPISODE_STEPS = 1000
+NUM_DIRECTION_ACTIONS = (core.NUM_DIRECTIONS + 1) * core.NUM_INTENSITIES
+WAIT_ACTION = core.WAIT * core.NUM_INTENSITIES
+
+RewardFn = Callable[[core.TerritoryState, int, int, float, bool], float]
+
+
+def resolve_dims(preset: str | None, num_players: int | None, map_size: int | tuple[int, int] | None,
+                 map_png: str | None) -> tuple[int, int, int, np.ndarray | None]:
+    """(height, width, num_players, fixed_terrain) from the arguments, with ValueErrors naming the argument."""
+    if preset is None:
+        preset = "standard"
+    if preset not in PRESETS:
+        raise ValueError(f"preset must be one of {list(PRESETS)}, got {preset!r}")
+    size, players = PRESETS[preset]
+    if num_players is None:
+        num_players = players
+    if isinstance(num_players, bool) or not isinstance(num_players, (int, np.integer)) or not (
+            core.MIN_PLAYERS <= num_players <= core.MAX_PLAYERS):
+        raise ValueError(f"num_players must be an int in [{core.MIN_PLAYERS}, {core.MAX_PLAYERS}], got {num_players!r}")
+    terrain = None
+    if map_png is not None:
+        terrain = core.load_png_map(str(map_png))
+        h, w = terrain.shape
+        if map_size is not None and tuple(np.broadcast_to(map_size, 2)) != (h, w):
+            raise ValueError(f"map_size {map_size!r} disagrees with the {h}x{w} map_png {map_png!r}; omit map_size")
+    else:
+        if map_size is None:
+            map_size = size
+        if isinstance(map_size, (int, np.integer)) and not isinstance(map_size, bool):
+            h = w = int(map_size)
+        elif isinstance(map_size, (tuple, list)) and len(map_size) == 2 and all(
+                isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in map_size):
+            h, w = (int(v) for v in map_size)
+        else:
+            raise ValueError(f"map_size must be an int or a (height, width) pair of ints, got {map_size!r}")
+        for name, value in (("map_size height", h), ("map_size width", w)):
+            if not 16 <= value <= 1024:
+                raise ValueError(f"{name} must be in [16, 1024], got {value}")
+    return h, w, int(num_players), terrain
+
+
+class TerritoryVectorEnv(BatchedVectorEnv):
+    """``num_envs`` Territory games stepped together by the numba kernels (see the module docstring)."""
+
+    metadata: dict[str, Any] = {
+        "render_modes": ["rgb_array", "human"],
+        "render_fps": 15,
+        "autoreset_mode": AutoresetMode.SAME_STEP,
+    }
+
+    def __init__(
+        self,
+        num_envs: int = 1,
+        *,
+        preset: str | None = None,
+        num_players: int | None = None,
+        map_size: int | tuple[int, int] | None = None,
+        map_png: str | None = None,
+        opponents: str | list[str] | tuple[str, ...] = "mixed",
+        action_mode: str = "direction",
+        reward: str | RewardFn = "shaped",
+        gamma: float = 0.99,
+        ticks_per_step: int = 4,
+        learner_seat: int = 0,
+        max_episode_steps: int | None = DEFAULT_MAX_EPISODE_STEPS,
+        autoreset_mode: AutoresetMode | str = AutoresetMode.SAME_STEP,
+        render_mode: str | None = None,
+    ) -> None:
+        h, w, num_p, terrain = resolve_dims(preset, num_players, map_size, map_png)
+        if action_mode not in ACTION_MODES:
+            raise ValueError(f"action_mode must be one of {list(ACTION_MODES)}, got {action_mode!r}")
+        if not callable(reward) and reward not in REWARDS:
+            raise ValueError(f"reward must be one of {list(REWARDS)} or a callable, got {reward!r}")
+        if isinstance(gamma, bool) or not isinstance(gamma, (int, float)) or not 0.0 < gamma <= 1.0:
+            raise ValueError(f"gamma must be a float in (0, 1], got {gamma!r}")
+        if isinstance(ticks_per_step, bool) or not isinstance(ticks_per_step, (int, np.integer)) or not (
+                1 <= ticks_per_step <= 64):
+            raise ValueError(f"ticks_per_step must be an int in [1, 64], got {ticks_per_step!r}")
+        if isinstance(learner_seat, bool) or not isinstance(learner_seat, (int, np.integer)) or not (
+                0 <= learner_seat < num_p):
+            raise ValueError(f"learner_seat must be an int in [0, {num_p - 1}], got {learner_seat!r}")
+        hw = h * w
+        mask_len = NUM_DIRECTION_ACTIONS if action_mode == "direction" else hw + 1 + core.NUM_INTENSITIES
+        obs_space = spaces.Dict({
+            "map": spaces.Box(0, 255, (core.OBS_CHANNELS, h, w), np.uint8),
+            "global": spaces.Box(0.0, 2.0, (core.GLOBAL_FEATURES,), np.float32),
+            "action_mask": spaces.Box(0, 1, (mask_len,), np.int8),
+        })
+        if action_mode == "direction":
+            act_space: spaces.Space = spaces.Discrete(NUM_DIRECTION_ACTIONS)
+        else:
+            act_space = spaces.MultiDiscrete([hw + 1, core.NUM_INTENSITIES])
+        super().__init__(num_envs, obs_space, act_space, max_episode_steps=max_episode_steps,
+                         autoreset_mode=autoreset_mode, render_mode=render_mode)
+        n = self.num_envs
+        self.height, self.width, self.num_players = h, w, num_p
+        self.action_mode = action_mode
+        self.reward_mode = reward
+        self.gamma = float(gamma)
+        self.ticks_per_step = int(ticks_per_step)
+        self.learner_seat = int(learner_seat)
+        self.opponents = opponents
+        # The kernels draw from the same RNG words the base seeds.
+        self.state = core.TerritoryState.allocate(n, h, w, num_p)._replace(rng_state=self.rng_state)
+        self.fixed_terrain = terrain if terrain is not None else np.zeros((1, 1), np.uint8)
+        self.policies = np.tile(bots.policy_ids(opponents, num_p, self.learner_seat), (n, 1))
+        self.seats = np.full(n, self.learner_seat, np.int64)
+        self.core_actions = np.zeros((n, num_p, 3), np.int64)
+        self.map_buf = np.zeros((n, core.OBS_CHANNELS, h, w), np.uint8)
+        self.global_buf = np.zeros((n, core.GLOBAL_FEATURES), np.float32)
+        self.mask_buf = np.zeros((n, mask_len), np.int8)
+        self.prev_share = np.zeros(n, np.float64)
+        self.placement = np.zeros(n, np.int64)
+        self._places = np.zeros(num_p, np.int64)
+        self._max_ticks = (max_episode_steps or DEFAULT_MAX_EPISODE_STEPS) * self.ticks_per_step
+
+    # ------------------------------------------------------------------ hooks
+    def _reset_envs(self, mask: np.ndarray) -> None:
+        core.reset_envs(self.state, mask.astype(np.uint8), self.fixed_terrain, self.fixed_terrain.shape[0] > 1)
+        self.prev_share[mask] = self._share()[mask]
+        self.placement[mask] = 0
+
+    def _step_envs(self, actions: np.ndarray, active: np.ndarray) -> None:
+        s = self.state
+        seat = self.learner_seat
+        bots.bot_actions(s, self.policies, self.core_actions, active)
+        row = self.core_actions[:, seat]
+        if self.action_mode == "direction":
+            row[:, 0] = core.MODE_DIRECTION
+            row[:, 1] = actions // core.NUM_INTENSITIES
+            row[:, 2] = actions % core.NUM_INTENSITIES
+        else:
+            noop = actions[:, 0] == self.height * self.width
+            row[:, 0] = np.where(noop, core.MODE_DIRECTION, core.MODE_CELL)
+            row[:, 1] = np.where(noop, core.WAIT, actions[:, 0])
+            row[:, 2] = actions[:, 1]
+        core.step_envs(s, self.core_actions, self.ticks_per_step, active)
+        share = self._share()
+        terminated = active & ((s.alive[:, seat] == 0) | (s.done == 1))
+        self.terminated[active] = terminated[active]
+        for i in np.flatnonzero(terminated):
+            core.placements(s, i, self._places)
+            self.placement[i] = self._places[seat]
+        if callable(self.reward_mode):
+            for i in np.flatnonzero(active):
+                self.rewards[i] = float(self.reward_mode(s, int(i), seat, float(self.prev_share[i]),
+                                                         bool(terminated[i])))
+        else:
+            place_reward = np.where(terminated, self._placement_reward(self.placement), 0.0)
+            if self.reward_mode == "shaped":
+                # Potential-based shaping (Ng et al. 1999) with Phi = 0 at termination.
+                phi_next = np.where(terminated, 0.0, share)
+                shaped = self.gamma * phi_next - self.prev_share + place_reward
+            else:
+                shaped = place_reward
+            self.rewards[active] = shaped[active]
+        self.prev_share[active] = share[active]
+
+    def _observation(self) -> dict[str, np.ndarray]:
+        s = self.state
+        core.write_observations(s, self.seats, self.map_buf, self.global_buf, self._max_ticks)
+        self._write_masks()
+        return {"map": self.map_buf, "global": self.global_buf, "action_mask": self.mask_buf}
+
+    def _info(self) -> dict[str, Any]:
+        s = self.state
+        seat = self.learner_seat
+        return {
+            "tiles": s.tiles[:, seat].astype(np.int64),
+            "troops": s.troops[:, seat].copy(),
+            "land_share": self._share(),
+            "players_alive": s.alive.sum(axis=1).astype(np.int64),
+            "placement": self.placement.copy(),
+            "tick": s.tick.copy(),
+        }
+
+    def _render_frame(self, index: int) -> np.ndarray:
+        tile_px = max(2, min(6, 768 // max(self.height, self.width)))
+        return render.render_rgb(self.state, index, tile_px=tile_px)
+
+    # ------------------------------------------------------------------ public
+    def action_masks(self) -> np.ndarray:
+        """The current valid actions, bool [num_envs, 45] (direction) or [num_envs, H*W + 6] (cell)."""
+        self._write_masks()
+        return self.mask_buf.astype(bool)
+
+    # ------------------------------------------------------------------ helpers
+    def _write_masks(self) -> None:
+        if self.action_mode == "direction":
+            core.write_direction_masks(self.state, self.seats, self.mask_buf)
+        else:
+            core.write_cell_masks(self.state, self.seats, self.mask_buf)
+
+    def _share(self) -> np.ndarray:
+        s = self.state
+        return s.tiles[:, self.learner_seat] / np.maximum(s.land, 1)
+
+    def _placement_reward(self, place: np.ndarray) -> np.ndarray:
+        return 1.0 - 2.0 * (place - 1) / (self.num_players - 1)
+
+
+class TerritoryEnv(SingleEnvView):
+    """One Territory game as a ``gymnasium.Env`` (a batch of one; see the module docstring)."""
+
+    vector_class = TerritoryVectorEnv
+
+    def action_masks(self) -> np.ndarray:
+        return self.batch.action_masks()[0].copy()

@@ -1,0 +1,160 @@
+"""Territory frames drawn with NumPy (headless ``rgb_array``); ``render_mode="human"`` shows the same frames
+through ``botarena.envs.common.window`` (pygame, imported only when the window opens).
+
+The map is drawn in territorial.io's style: flat player colours with darker borders, tiles taken in the last
+few ticks lit up as the live attack fronts, cities as white squares, water shaded lighter along the coast.
+A side panel lists every player by rank: colour swatch, placement digit, a land-share bar and a troop bar
+(log scale) with the troop count written in a 3x5 pixel font, so the panel needs no font library.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import core
+
+# territorial.io-like palette: saturated, distinguishable player colours on a pale land.
+PLAYER_COLOURS = np.array([
+    (220, 60, 60),     # red
+    (50, 110, 220),    # blue
+    (60, 170, 80),     # green
+    (235, 170, 30),    # amber
+    (150, 80, 200),    # purple
+    (30, 180, 190),    # teal
+    (230, 110, 170),   # pink
+    (120, 90, 50),     # brown
+], dtype=np.float32)
+TERRAIN_COLOURS = np.array([
+    (214, 222, 178),   # plains
+    (186, 190, 140),   # hills
+    (214, 222, 178),   # city ground (the marker is drawn on top)
+    (40, 86, 146),     # water
+    (118, 108, 98),    # mountain
+], dtype=np.float32)
+COAST_WATER = np.array((70, 124, 184), dtype=np.float32)
+BACKGROUND = np.array((24, 26, 32), dtype=np.uint8)
+PANEL_TEXT = np.array((230, 230, 230), dtype=np.uint8)
+PANEL_WIDTH = 180
+FRONT_TICKS = 8
+
+# 3x5 bitmap digits and the suffixes used for troop counts.
+_GLYPHS = {
+    "0": "111101101101111", "1": "010110010010111", "2": "111001111100111", "3": "111001111001111",
+    "4": "101101111001001", "5": "111100111001111", "6": "111100111101111", "7": "111001001001001",
+    "8": "111101111101111", "9": "111101111001111", "K": "101110100110101", "M": "101111111101101",
+    ".": "000000000000010", "#": "000000000000000", "x": "000000101010101",
+}
+
+
+def _glyph(ch: str) -> np.ndarray:
+    return np.array([int(c) for c in _GLYPHS[ch]], dtype=bool).reshape(5, 3)
+
+
+def draw_text(frame: np.ndarray, text: str, y: int, x: int, colour: np.ndarray, scale: int = 2) -> int:
+    """Draw ``text`` (digits, 'K', 'M', '.') at (y, x) with the 3x5 font; returns the x after the text."""
+    for ch in text:
+        glyph = np.kron(_glyph(ch), np.ones((scale, scale), dtype=bool))
+        h, w = glyph.shape
+        region = frame[y:y + h, x:x + w]
+        region[glyph[: region.shape[0], : region.shape[1]]] = colour
+        x += w + scale
+    return x
+
+
+def format_troops(troops: int) -> str:
+    if troops >= 1_000_000:
+        return f"{troops / 1_000_000:.1f}M"
+    if troops >= 1_000:
+        return f"{troops // 1_000}K"
+    return str(int(troops))
+
+
+def map_colours(state: core.TerritoryState, index: int, front_ticks: int = FRONT_TICKS) -> np.ndarray:
+    """One RGB colour per tile, float32 [H, W, 3] (before scaling)."""
+    owner = state.owner[index]
+    terrain = state.terrain[index]
+    colours = TERRAIN_COLOURS[terrain].copy()
+    passable = owner != core.IMPASSABLE
+    # Coast: water touching land is drawn lighter, as territorial.io's shallow water.
+    padded = np.pad(passable, 1, constant_values=False)
+    near_land = padded[:-2, 1:-1] | padded[2:, 1:-1] | padded[1:-1, :-2] | padded[1:-1, 2:]
+    coast = (terrain == core.WATER) & near_land
+    colours[coast] = COAST_WATER
+    owned = owner >= 0
+    if owned.any():
+        player = PLAYER_COLOURS[np.clip(owner, 0, None) % len(PLAYER_COLOURS)]
+        shade = np.where(terrain == core.HILLS, 0.88, 1.0)[..., None]
+        colours = np.where(owned[..., None], player * shade, colours)
+        # Borders: owned tiles with a 4-neighbour of another owner (or off the map) are darker.
+        po = np.pad(owner, 1, mode="edge")
+        edge = ((po[:-2, 1:-1] != owner) | (po[2:, 1:-1] != owner) | (po[1:-1, :-2] != owner)
+                | (po[1:-1, 2:] != owner))
+        border = owned & edge
+        colours[border] *= 0.62
+        # Live attack fronts: recently conquered tiles glow towards white.
+        recent = owned & (state.conq_tick[index] >= state.tick[index] - front_ticks) & (state.conq_tick[index] >= 0)
+        colours[recent] = colours[recent] * 0.55 + 255 * 0.45
+    return colours
+
+
+def render_rgb(state: core.TerritoryState, index: int = 0, tile_px: int = 5, panel: bool = True,
+               front_ticks: int = FRONT_TICKS) -> np.ndarray:
+    """A frame of env ``index``: uint8 [H * tile_px, W * tile_px (+ PANEL_WIDTH), 3]."""
+    if not 1 <= tile_px <= 32:
+        raise ValueError(f"tile_px must be in [1, 32], got {tile_px}")
+    if not 0 <= index < state.num_envs:
+        raise ValueError(f"index must be in [0, {state.num_envs}), got {index}")
+    colours = map_colours(state, index, front_ticks)
+    h, w = state.height, state.width
+    board = np.repeat(np.repeat(colours.astype(np.uint8), tile_px, axis=0), tile_px, axis=1)
+    # Cities: a white square with a dark outline, a little larger than the tile so it reads at any scale.
+    ys, xs = np.nonzero(state.terrain[index] == core.CITY)
+    size = tile_px + 2 if tile_px >= 3 else 3
+    off = (tile_px - size) // 2
+    for y, x in zip(ys.tolist(), xs.tolist(), strict=True):
+        y0 = min(max(y * tile_px + off, 0), h * tile_px - size)
+        x0 = min(max(x * tile_px + off, 0), w * tile_px - size)
+        board[y0:y0 + size, x0:x0 + size] = (30, 30, 30)
+        board[y0 + 1:y0 + size - 1, x0 + 1:x0 + size - 1] = (250, 250, 250)
+        if size >= 7:
+            board[y0 + size // 2 - 1:y0 + size // 2 + 1, x0 + size // 2 - 1:x0 + size // 2 + 1] = (30, 30, 30)
+    if not panel:
+        return board
+    frame = np.empty((h * tile_px, w * tile_px + PANEL_WIDTH, 3), np.uint8)
+    frame[:, : w * tile_px] = board
+    frame[:, w * tile_px:] = BACKGROUND
+    _draw_panel(state, index, frame[:, w * tile_px:])
+    return frame
+
+
+def _draw_panel(state: core.TerritoryState, index: int, panel: np.ndarray) -> None:
+    num_p = state.num_players
+    places = np.zeros(num_p, np.int64)
+    core.placements(state, index, places)
+    land = max(int(state.land[index]), 1)
+    order = np.argsort(places, kind="stable")
+    row_h = 26
+    top = 8
+    # Header: the tick count.
+    draw_text(panel, str(int(state.tick[index])), top, 8, PANEL_TEXT)
+    top += 18
+    max_log = np.log10(max(float(state.troops[index].max()), 10.0))
+    for row, p in enumerate(order.tolist()):
+        y = top + row * row_h
+        if y + row_h > panel.shape[0]:
+            break
+        alive = bool(state.alive[index, p])
+        colour = PLAYER_COLOURS[p % len(PLAYER_COLOURS)].astype(np.uint8)
+        dim = colour if alive else (colour // 3 + 40).astype(np.uint8)
+        draw_text(panel, str(int(places[p])), y + 3, 6, PANEL_TEXT if alive else dim)
+        panel[y + 2:y + 18, 18:32] = dim
+        share = state.tiles[index, p] / land
+        bar = int(round(share * (PANEL_WIDTH - 44)))
+        panel[y + 2:y + 8, 38:38 + bar] = dim
+        troops = int(state.troops[index, p])
+        tbar = int(round(np.log10(max(troops, 1)) / max_log * (PANEL_WIDTH - 110))) if troops > 0 else 0
+        panel[y + 11:y + 17, 38:38 + tbar] = (200, 200, 200) if alive else (70, 70, 70)
+        if alive:
+            draw_text(panel, format_troops(troops), y + 11, 38 + tbar + 4, PANEL_TEXT, scale=1)
+        else:
+            draw_text(panel, "x", y + 11, 40, dim, scale=1)

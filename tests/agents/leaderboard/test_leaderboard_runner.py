@@ -1,0 +1,174 @@
+"""The leaderboard runner on fake games: balanced seating, resume, identical results across backends,
+broken agents reported without stopping the others."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from botarena.agents.common import registry
+from botarena.agents.common.protocol import BaseAgent
+from botarena.agents.leaderboard import cli, games, runner, seeds
+from botarena.agents.leaderboard.games import GameAdapter, SeatOutcome
+
+STRENGTH = {"fakeffa/strong": 2.0, "fakeffa/middle": 0.0, "fakeffa/weak": -2.0, "fakeffa/fourth": -1.0,
+            "fakeffa/fifth": -1.5, "fakesolo/good": 1.0,
+            "fakesolo/bad": 0.0}
+
+
+class Fixed(BaseAgent):
+    def act(self, obs):
+        return 0
+
+
+class Broken(BaseAgent):
+    def act(self, obs):
+        raise RuntimeError("this agent is broken")
+
+
+def make_fixed(**kwargs):
+    return Fixed(**kwargs)
+
+
+def make_broken(**kwargs):
+    return Broken(**kwargs)
+
+
+class FakeFFA(GameAdapter):
+    """Placement by strength plus seeded noise; the seat matters a little (seat 0 is favoured)."""
+
+    name, env_id, version, kind, num_seats = "fakeffa", "fake/FFA-v0", 0, "ffa", 5
+
+    def play(self, agents, seed):
+        from gymnasium import spaces
+
+        rng = np.random.default_rng(seed)
+        for seat, a in enumerate(agents):
+            games.act_checked(a, seat, None, spaces.Discrete(2))
+        score = [STRENGTH[a.name] + rng.normal() + (0.3 if seat == 0 else 0.0) for seat, a in enumerate(agents)]
+        order = np.argsort(-np.asarray(score))
+        places = np.empty(len(agents), int)
+        places[order] = np.arange(1, len(agents) + 1)
+        return [SeatOutcome(float(-places[s]), 10, int(places[s])) for s in range(len(agents))]
+
+
+class FakeSolo(GameAdapter):
+    name, env_id, version, kind, num_seats = "fakesolo", "fake/Solo-v0", 0, "single", 1
+    expert, random = "fakesolo/good", "fakesolo/bad"
+
+    def play(self, agents, seed):
+        agents[0].act(None)
+        ret = STRENGTH[agents[0].name] + np.random.default_rng(seed).normal()
+        return [SeatOutcome(float(ret), 5)]
+
+
+@pytest.fixture(autouse=True)
+def fake_games(monkeypatch):
+    monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))
+    for name in STRENGTH:
+        registry.register_agent(name, f"{__name__}:make_fixed")
+    registry.register_agent("fakeffa/broken", f"{__name__}:make_broken")
+    adapters = {**games.GAME_ADAPTERS, "fakeffa": FakeFFA(), "fakesolo": FakeSolo()}
+    for module in (games, runner, cli, __import__("botarena.agents.leaderboard.aggregate", fromlist=["x"])):
+        monkeypatch.setattr(module, "GAME_ADAPTERS", adapters, raising=False)
+    for game in ("fakeffa", "fakesolo"):
+        monkeypatch.setitem(seeds.EVAL_SEEDS, game, tuple(range(1000, 1064)))
+    runner._AGENT_CACHE.clear()
+
+
+def run(out, agents="fakeffa/strong,fakeffa/middle,fakeffa/weak,fakesolo/good,fakesolo/bad", backend="serial",
+        episodes=6):
+    return cli.run_leaderboard(games=["fakeffa", "fakesolo"], agents_arg=agents, episodes=episodes, quick=False,
+                               backend=backend, out=out, workers=2, progress=False, argv=["test"])
+
+
+def test_every_agent_sits_in_every_seat_equally_often():
+    jobs = runner.plan_jobs("fakeffa", ["a", "b", "c", "d", "e", "f", "g"], episodes=2)
+    seat_counts = Counter((agent, seat) for job in jobs for seat, agent in enumerate(job.seats))
+    assert len(set(seat_counts.values())) == 1
+    assert len(seat_counts) == 7 * 5
+    games_per_agent = Counter(agent for job in jobs for agent in job.seats)
+    assert len(set(games_per_agent.values())) == 1
+
+
+def test_fewer_agents_than_seats_fill_the_table_cyclically():
+    assert runner.balanced_subsets(["a", "b", "c"], 5) == [("a", "b", "c", "a", "b")]
+
+
+def test_the_leaderboard_ranks_the_known_order_and_writes_every_report(tmp_path):
+    board = run(tmp_path)
+    ffa = [e["agent"] for e in board["games"]["fakeffa"]["agents"]]
+    assert ffa == ["fakeffa/strong", "fakeffa/middle", "fakeffa/weak"]
+    solo = board["games"]["fakesolo"]["agents"]
+    assert [e["agent"] for e in solo] == ["fakesolo/good", "fakesolo/bad"]
+    assert solo[0]["normalized_iqm"]["value"] == pytest.approx(1.0, abs=0.5)
+    for name in ("episodes.jsonl", "leaderboard.json", "leaderboard.csv", "LEADERBOARD.md", "leaderboard.html",
+                 "manifest.json", "intervals_fakeffa.png"):
+        assert (tmp_path / name).is_file(), name
+    rows = [json.loads(line) for line in (tmp_path / "episodes.jsonl").read_text().splitlines()]
+    assert len(rows) == 6 * 5 * 5 + 2 * 6  # 6 seeds x 5 rotations x 5 seats, plus 2 solo agents x 6 seeds
+    assert {"agent", "checkpoint_sha256", "env_id", "game_version", "seed", "seat", "return", "length",
+            "placement", "wall_time_s"} <= set(rows[0])
+
+
+def test_an_interrupted_run_resumes_to_the_same_results(tmp_path):
+    run(tmp_path / "full")
+    partial = tmp_path / "partial"
+    run(partial)
+    lines = (partial / "episodes.jsonl").read_text().splitlines()
+    # Keep a third of the episodes, and half a line as a crash mid-write would leave.
+    (partial / "episodes.jsonl").write_text("\n".join(lines[: len(lines) // 3]) + "\n" + lines[-1][:20])
+    (partial / "leaderboard.json").unlink()
+    run(partial)
+    assert (partial / "leaderboard.json").read_bytes() == (tmp_path / "full" / "leaderboard.json").read_bytes()
+    assert len((partial / "episodes.jsonl").read_text().splitlines()) == len(lines)
+
+
+def test_serial_and_process_backends_write_byte_identical_results(tmp_path):
+    run(tmp_path / "serial", backend="serial")
+    run(tmp_path / "process", backend="process")
+    assert (tmp_path / "serial" / "leaderboard.json").read_bytes() == \
+        (tmp_path / "process" / "leaderboard.json").read_bytes()
+
+
+def test_ray_backend_matches_serial(tmp_path, monkeypatch):
+    ray = pytest.importorskip("ray")
+    monkeypatch.setenv("RAY_AUTH_MODE", "disabled")
+    here = str(Path(__file__).parent)  # workers import this module to unpickle the fake games
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
+             runtime_env={"env_vars": {"PYTHONPATH": here}})
+    try:
+        run(tmp_path / "serial", backend="serial", episodes=2)
+        run(tmp_path / "ray", backend="ray", episodes=2)
+    finally:
+        ray.shutdown()
+    assert (tmp_path / "serial" / "leaderboard.json").read_bytes() == \
+        (tmp_path / "ray" / "leaderboard.json").read_bytes()
+
+
+def test_a_broken_agent_is_reported_as_failed_and_the_others_are_ranked(tmp_path):
+    # Six agents: one five-seat table of the six leaves the broken one out, so the others still meet.
+    board = run(tmp_path, agents="fakeffa/strong,fakeffa/middle,fakeffa/weak,fakeffa/fourth,fakeffa/fifth,"
+                "fakeffa/broken", episodes=2)
+    table = board["games"]["fakeffa"]["agents"]
+    failed = [e for e in table if e["status"] == "failed"]
+    assert [e["agent"] for e in failed] == ["fakeffa/broken"]
+    assert "this agent is broken" in failed[0]["error"]
+    ranked = [e["agent"] for e in table if e["status"] == "ok"]
+    assert ranked[0] == "fakeffa/strong" and set(ranked) == {"fakeffa/strong", "fakeffa/middle", "fakeffa/weak",
+                                                              "fakeffa/fourth", "fakeffa/fifth"}
+    assert "FAILED" in (tmp_path / "LEADERBOARD.md").read_text()
+
+
+def test_an_agent_returning_an_invalid_action_is_named_in_the_error():
+    from gymnasium import spaces
+
+    from botarena.agents.leaderboard.games import AgentFailure, act_checked
+
+    with pytest.raises(AgentFailure, match=r"outside Discrete\(3\)") as info:
+        act_checked(type("Bad", (), {"act": lambda self, obs: 7})(), 2, None, spaces.Discrete(3))
+    assert info.value.seat == 2
