@@ -19,8 +19,9 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e ".[dev]"
 	@touch $(STAMP)
 
+# The main job: rank the bundled agents on every game (a rerun resumes from runs/leaderboard-demo).
 demo: $(STAMP)
-	$(PY) examples/demo.py
+	$(VENV)/bin/botarena leaderboard --quick --out runs/leaderboard-demo
 
 test: $(STAMP)
 	SDL_VIDEODRIVER=dummy SDL_AUDIODRIVER=dummy $(PY) -m pytest -q

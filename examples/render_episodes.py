@@ -1,11 +1,10 @@
-"""`make demo`: play one episode of every registered game with its bundled bots and save what it looked like.
+"""Play one episode of every registered game and save what it looked like.
 
-For each game: one seeded episode through ``gym.make`` (the first registered scripted agent plays the
-learner's seat where one exists, otherwise random valid actions), a summary line, and frames saved as
-``runs/demo/<game>.png`` (the last frame) and ``runs/demo/<game>.gif`` (the episode). Once the leaderboard
-exists, ``make demo`` runs it instead; this script stays as the quickest look at a game.
+For each game: one seeded episode through ``gym.make`` (the game's random agent plays the learner's seat
+against the game's default opponents), a summary line, and frames saved as ``runs/episodes/<game>.png``
+(the last frame) and ``runs/episodes/<game>.gif`` (the episode). The quickest look at a game.
 
-    python examples/demo.py [--out runs/demo] [--seed 0] [--max-steps 2000]
+    python examples/render_episodes.py [--out runs/episodes] [--seed 0] [--max-steps 2000]
 """
 
 from __future__ import annotations
@@ -34,8 +33,8 @@ def pick_action(env: gym.Env, agent, obs) -> object:
 def run_game(name: str, out: Path, seed: int, max_steps: int, frame_every: int) -> None:
     spec = botarena.envs.GAMES[name]
     env = gym.make(spec.env_id, render_mode="rgb_array")
-    scripted = [s for s in list_agents(name) if s.kind == "scripted"]
-    agent = make_agent(scripted[0].name) if scripted else None
+    randoms = [s for s in list_agents(name) if s.kind == "random"]
+    agent = make_agent(randoms[0].name) if randoms else None
     if agent is not None:
         agent.reset(seed)
     obs, _ = env.reset(seed=seed)
@@ -66,7 +65,7 @@ def run_game(name: str, out: Path, seed: int, max_steps: int, frame_every: int) 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("runs/demo"))
+    parser.add_argument("--out", type=Path, default=Path("runs/episodes"))
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--max-steps", type=int, default=2000)
     parser.add_argument("--frame-every", type=int, default=10, help="keep one frame in this many for the GIF")
