@@ -28,10 +28,10 @@ TERRAIN_COLOURS = np.array([
     (214, 222, 178),   # plains
     (186, 190, 140),   # hills
     (214, 222, 178),   # city ground (the marker is drawn on top)
-    (40, 86, 146),     # water
+    (30, 52, 86),      # water: a dark navy, so the blue player never reads as sea
     (118, 108, 98),    # mountain
 ], dtype=np.float32)
-COAST_WATER = np.array((70, 124, 184), dtype=np.float32)
+COAST_WATER = np.array((48, 78, 118), dtype=np.float32)
 BACKGROUND = np.array((24, 26, 32), dtype=np.uint8)
 PANEL_TEXT = np.array((230, 230, 230), dtype=np.uint8)
 PANEL_WIDTH = 180
@@ -133,7 +133,7 @@ def _draw_panel(state: core.TerritoryState, index: int, panel: np.ndarray) -> No
     core.placements(state, index, places)
     land = max(int(state.land[index]), 1)
     order = np.argsort(places, kind="stable")
-    row_h = 26
+    row_h = 32
     top = 8
     # Header: the tick count.
     draw_text(panel, str(int(state.tick[index])), top, 8, PANEL_TEXT)
@@ -146,15 +146,16 @@ def _draw_panel(state: core.TerritoryState, index: int, panel: np.ndarray) -> No
         alive = bool(state.alive[index, p])
         colour = PLAYER_COLOURS[p % len(PLAYER_COLOURS)].astype(np.uint8)
         dim = colour if alive else (colour // 3 + 40).astype(np.uint8)
-        draw_text(panel, str(int(places[p])), y + 3, 6, PANEL_TEXT if alive else dim)
-        panel[y + 2:y + 18, 18:32] = dim
+        draw_text(panel, str(int(places[p])), y + 7, 4, PANEL_TEXT if alive else dim)
+        panel[y + 2:y + 24, 14:36] = dim
         share = state.tiles[index, p] / land
-        bar = int(round(share * (PANEL_WIDTH - 44)))
-        panel[y + 2:y + 8, 38:38 + bar] = dim
+        bar = int(round(share * (PANEL_WIDTH - 48)))
+        panel[y + 3:y + 10, 42:42 + bar] = dim
         troops = int(state.troops[index, p])
-        tbar = int(round(np.log10(max(troops, 1)) / max_log * (PANEL_WIDTH - 110))) if troops > 0 else 0
-        panel[y + 11:y + 17, 38:38 + tbar] = (200, 200, 200) if alive else (70, 70, 70)
+        # Troop bar (log scale) and count at 2x so the number reads in a scaled-down window.
+        tbar = int(round(np.log10(max(troops, 1)) / max_log * (PANEL_WIDTH - 92))) if troops > 0 else 0
+        panel[y + 15:y + 22, 42:42 + tbar] = (200, 200, 200) if alive else (70, 70, 70)
         if alive:
-            draw_text(panel, format_troops(troops), y + 11, 38 + tbar + 4, PANEL_TEXT, scale=1)
+            draw_text(panel, format_troops(troops), y + 14, 42 + tbar + 4, PANEL_TEXT)
         else:
-            draw_text(panel, "x", y + 11, 40, dim, scale=1)
+            draw_text(panel, "x", y + 14, 44, dim)

@@ -1,0 +1,476 @@
+"""Play Territory by hand in a pygame window, or watch scripted bots play (``botarena play territory``).
+
+Controls
+--------
+=====================  ===================================================================================
+input                  effect
+=====================  ===================================================================================
+left click on the map  attack toward the clicked tile (see "How a click becomes an action")
+1 2 3 4 5              attack intensity: commit 15 / 30 / 45 / 60 / 75 % of your home troops (default 3)
+space                  pause / resume
+Esc, closing window    quit (the game so far is saved)
+=====================  ===================================================================================
+
+The game advances at a steady ``--fps`` decisions per second (default 8) whether or not you click; a
+decision without a click is a WAIT. Clicks queue (up to ``MAX_QUEUED_CLICKS``), one launch per decision.
+The window shows the env's own ``rgb_array`` frame (map and ranking panel) scaled to fit the screen, and a
+status line: your colour, the intensity, tiles / troops / rank, the result of your last click, pause.
+
+How a click becomes an action
+-----------------------------
+The human plays the env's ``action_mode="cell"`` (``MultiDiscrete([H*W + 1, 5])``), which is how
+territorial.io plays: you click on the land you want, not on a compass rose. A click is snapped to a
+*frontier cell* (a tile beside your land that the cell mask allows): the one nearest the click among the
+frontier cells owned by the owner of the clicked tile, so clicking deep inside a neighbour attacks that
+neighbour with the front nearest your click. Clicking water or mountains snaps to the nearest frontier cell
+within ``WATER_SNAP_TILES``; clicking your own land or a player you do not border is a WAIT. (The
+``direction`` mode was the alternative: eight compass rays from the centroid cannot aim at a small
+neighbour or a particular city, so clicks would often hit a different target than the one under the
+cursor.) While the mouse is over the map the tile a click would attack is outlined.
+
+Spectating and recording
+------------------------
+``--spectate`` watches a game of bots only: the env's learner seat is played by the scripted bot
+``--seat-bot`` (default expander), which decides on a *copy* of the game state so that the env's own RNG
+and scratch arrays are untouched; its decision is then fed to the env as an ordinary action. That keeps
+spectated games recordable and replayable like human ones (the random bot speaks in compass directions,
+so with ``--seat-bot random`` the env runs in ``direction`` mode).
+
+Every game is recorded (``EpisodeRecorder``: env id ``botarena/Territory-v0``, the env keyword arguments,
+the seed and every action of the seat) to ``--record`` (default ``runs/replays/territory-<time>.npz``);
+``botarena replay PATH --render`` re-simulates it and checks every reward.
+
+``--autoplay`` replaces the human with synthetic input posted as pygame events (clicks on random frontier
+cells, number keys), so the whole input path runs headless in tests and for screenshots (``--screenshot``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from botarena.envs.common.recording import EpisodeRecorder
+from botarena.envs.common.window import import_pygame
+
+from . import bots, core, render
+
+ENV_ID = "botarena/Territory-v0"
+COLOUR_NAMES = ("red", "blue", "green", "amber", "purple", "teal", "pink", "brown")
+DEFAULT_INTENSITY = 2
+MAX_QUEUED_CLICKS = 4
+WATER_SNAP_TILES = 3
+STATUS_HEIGHT = 34
+MESSAGE_DECISIONS = 16
+AUTOPLAY_CLICK_EVERY = 4
+AUTOPLAY_KEY_EVERY = 25
+FALLBACK_SCREEN = (1280, 900)
+UI_FPS = 30.0
+INFO_KEYS = ("tiles", "troops", "placement")
+
+
+# ---------------------------------------------------------------------- input (no display needed)
+def key_to_intensity(key: int, pg: Any) -> int | None:
+    """Intensity index 0-4 for the keys 1-5 (top row or keypad), else None."""
+    for k in range(core.NUM_INTENSITIES):
+        if key in (getattr(pg, f"K_{k + 1}"), getattr(pg, f"K_KP{k + 1}", None)):
+            return k
+    return None
+
+
+@dataclass
+class PlayerInput:
+    """What the human has asked for so far: intensity, pause, quit and the clicks not yet played."""
+
+    intensity: int = DEFAULT_INTENSITY
+    paused: bool = False
+    quit: bool = False
+    clicks: deque = field(default_factory=lambda: deque(maxlen=MAX_QUEUED_CLICKS))
+
+    def handle_event(self, event: Any, pg: Any, accept_clicks: bool = True) -> None:
+        """Update from one pygame event (QUIT, KEYDOWN, MOUSEBUTTONDOWN); other events are ignored."""
+        if event.type == pg.QUIT:
+            self.quit = True
+        elif event.type == pg.KEYDOWN:
+            if event.key == pg.K_ESCAPE:
+                self.quit = True
+            elif event.key == pg.K_SPACE:
+                self.paused = not self.paused
+            else:
+                k = key_to_intensity(event.key, pg)
+                if k is not None:
+                    self.intensity = k
+        elif event.type == pg.MOUSEBUTTONDOWN and event.button == 1 and accept_clicks:
+            self.clicks.append(tuple(int(v) for v in event.pos))
+
+
+@dataclass(frozen=True)
+class MapView:
+    """Where the map sits in the window: ``tile_px`` frame pixels per tile, the frame scaled by ``scale``."""
+
+    height: int
+    width: int
+    tile_px: int
+    scale: float
+
+    def pixel_to_tile(self, px: float, py: float) -> tuple[int, int] | None:
+        """The (y, x) tile under window pixel (px, py), or None off the map (panel, status line)."""
+        fx, fy = int(px / self.scale), int(py / self.scale)
+        if fx < 0 or fy < 0:
+            return None
+        y, x = fy // self.tile_px, fx // self.tile_px
+        if y >= self.height or x >= self.width:
+            return None
+        return y, x
+
+    def tile_to_pixel(self, y: int, x: int) -> tuple[int, int]:
+        """The window pixel at the centre of tile (y, x)."""
+        return (int((x + 0.5) * self.tile_px * self.scale), int((y + 0.5) * self.tile_px * self.scale))
+
+
+def noop_action(height: int, width: int) -> np.ndarray:
+    """The cell-mode WAIT: the no-op cell ``H*W`` (intensity ignored)."""
+    return np.array([height * width, 0], np.int64)
+
+
+def click_to_action(tile: tuple[int, int] | None, owner: np.ndarray, action_mask: np.ndarray, seat: int,
+                    intensity: int) -> tuple[np.ndarray, str]:
+    """The cell-mode action ``[cell, intensity]`` for a click on ``tile`` and a short message saying why.
+
+    ``owner``: int8 [H, W] (``core`` owner codes); ``action_mask``: the cell-mode mask [H*W + 6]. The click
+    snaps to the nearest valid frontier cell owned by the clicked tile's owner (any owner within
+    ``WATER_SNAP_TILES`` when water or mountains were clicked); own land, non-neighbours and clicks off the
+    map are the no-op ``[H*W, 0]``. Ties go to the lowest cell index, so the mapping is deterministic.
+    """
+    h, w = owner.shape
+    noop = noop_action(h, w)
+    if tile is None:
+        return noop, ""
+    y, x = tile
+    valid = np.asarray(action_mask[: h * w], dtype=bool).reshape(h, w)
+    clicked = int(owner[y, x])
+    yy, xx = np.mgrid[0:h, 0:w]
+    dist2 = (yy - y) ** 2 + (xx - x) ** 2
+    if clicked == seat:
+        return noop, "that is your land"
+    if clicked == core.IMPASSABLE:
+        candidates = valid & (dist2 <= WATER_SNAP_TILES ** 2)
+        what = "the coast"
+    else:
+        candidates = valid & (owner == clicked)
+        what = "neutral land" if clicked == core.NEUTRAL else f"{COLOUR_NAMES[clicked % len(COLOUR_NAMES)]}"
+    if not candidates.any():
+        if clicked == core.IMPASSABLE:
+            return noop, "water: click nearer your border"
+        return noop, f"cannot attack {what} now (not beside you, or too few troops)"
+    cell = int(np.argmin(np.where(candidates, dist2, np.iinfo(np.int64).max)))
+    if not action_mask[h * w + 1 + intensity]:
+        return np.array([cell, intensity], np.int64), f"{core.INTENSITY_PERCENT[intensity]}% is too few troops"
+    target = int(owner.flat[cell])
+    name = "neutral land" if target == core.NEUTRAL else COLOUR_NAMES[target % len(COLOUR_NAMES)]
+    return np.array([cell, intensity], np.int64), f"attack {name} with {core.INTENSITY_PERCENT[intensity]}%"
+
+
+class SeatBot:
+    """A scripted bot in the env's learner seat (``--spectate``), deciding on a copy of the state.
+
+    The env's own bots draw from ``state.rng_state`` and use scratch arrays; running this bot on a copy
+    leaves them untouched, so the env evolves exactly as if a human had sent the same actions (which is
+    what the recording stores and what replay re-sends).
+    """
+
+    def __init__(self, name: str, num_players: int, seat: int, height: int, width: int) -> None:
+        if name not in bots.BOT_NAMES:
+            raise ValueError(f"--seat-bot must be one of {list(bots.BOT_NAMES)}, got {name!r}")
+        self.name, self.seat, self.hw = name, seat, height * width
+        self.action_mode = "direction" if name == "random" else "cell"
+        self.policies = np.full((1, num_players), bots.BOT_NONE, np.int8)
+        self.policies[0, seat] = bots.BOT_NAMES.index(name)
+        self.actions = np.zeros((1, num_players, 3), np.int64)
+
+    def act(self, state: core.TerritoryState) -> Any:
+        shadow = type(state)(*(np.array(a, copy=True) for a in state))
+        bots.bot_actions(shadow, self.policies, self.actions)
+        mode, code, intensity = (int(v) for v in self.actions[0, self.seat])
+        if self.action_mode == "direction":
+            if mode != core.MODE_DIRECTION:
+                raise RuntimeError(f"bot {self.name!r} sent a cell action; expected compass directions")
+            return code * core.NUM_INTENSITIES + (intensity if code != core.WAIT else 0)
+        if mode == core.MODE_CELL:
+            return np.array([code, intensity], np.int64)
+        if code != core.WAIT:
+            raise RuntimeError(f"bot {self.name!r} sent a compass direction; expected cells")
+        return np.array([self.hw, 0], np.int64)
+
+
+class Autoplayer:
+    """Synthetic human input, posted as pygame events: a click on a random frontier cell every
+    ``AUTOPLAY_CLICK_EVERY`` decisions and a random number key every ``AUTOPLAY_KEY_EVERY``."""
+
+    def __init__(self, seed: int) -> None:
+        self.rng = np.random.default_rng(seed)
+
+    def post(self, pg: Any, step: int, view: MapView, action_mask: np.ndarray) -> None:
+        hw = view.height * view.width
+        if step % AUTOPLAY_KEY_EVERY == AUTOPLAY_KEY_EVERY - 1:
+            key = getattr(pg, f"K_{int(self.rng.integers(2, 5))}")  # 30-60 %: 15 % barely moves
+            pg.event.post(pg.event.Event(pg.KEYDOWN, key=key, mod=0, unicode="", scancode=0))
+        if step % AUTOPLAY_CLICK_EVERY == 0:
+            cells = np.flatnonzero(action_mask[:hw])
+            if len(cells):
+                cell = int(self.rng.choice(cells))
+                pos = view.tile_to_pixel(cell // view.width, cell % view.width)
+                pg.event.post(pg.event.Event(pg.MOUSEBUTTONDOWN, pos=pos, button=1))
+
+
+# ---------------------------------------------------------------------- window
+class PlayWindow:
+    """The pygame window: the env frame scaled to fit, a target outline and a status line beneath."""
+
+    def __init__(self, frame_shape: tuple[int, ...], height: int, width: int, title: str,
+                 scale: float | None = None) -> None:
+        pg = self.pg = import_pygame()
+        pg.init()
+        fh, fw = frame_shape[0], frame_shape[1]
+        if scale is None:
+            info = pg.display.Info()
+            screen = (info.current_w, info.current_h)
+            if screen[0] <= 0 or screen[1] <= 0:
+                screen = FALLBACK_SCREEN
+            fit = min(0.96 * screen[0] / fw, (0.92 * screen[1] - STATUS_HEIGHT) / fh)
+            # Whole-number upscaling keeps every tile the same size; shrink smoothly only when we must.
+            scale = float(int(fit)) if fit >= 1 else fit
+        if not 0.1 <= scale <= 8:
+            raise ValueError(f"--scale must be in [0.1, 8], got {scale}")
+        self.view = MapView(height, width, fh // height, scale)
+        self.frame_size = (int(fw * scale), int(fh * scale))
+        pg.display.set_caption(title)
+        self.surface = pg.display.set_mode((self.frame_size[0], self.frame_size[1] + STATUS_HEIGHT))
+        self.font = pg.font.Font(None, 22)
+        self.small = pg.font.Font(None, 18)
+
+    def draw(self, frame: np.ndarray, status: dict[str, Any], target: int | None) -> None:
+        pg = self.pg
+        image = pg.surfarray.make_surface(np.ascontiguousarray(frame.transpose(1, 0, 2)))
+        if image.get_size() != self.frame_size:
+            smooth = self.view.scale < 1
+            image = (pg.transform.smoothscale if smooth else pg.transform.scale)(image, self.frame_size)
+        self.surface.blit(image, (0, 0))
+        if target is not None:
+            v = self.view
+            side = max(int(v.tile_px * v.scale), 4)
+            cy, cx = divmod(target, v.width)
+            px, py = v.tile_to_pixel(cy, cx)
+            rect = pg.Rect(px - side // 2 - 2, py - side // 2 - 2, side + 4, side + 4)
+            pg.draw.rect(self.surface, (255, 255, 255), rect, 2)
+            pg.draw.rect(self.surface, (20, 20, 20), rect.inflate(4, 4), 1)
+        self._draw_status(status)
+        pg.display.flip()
+
+    def _text(self, text: str, x: int, colour: tuple[int, int, int] = (230, 230, 230), font: Any = None) -> int:
+        label = (font or self.font).render(text, True, colour)
+        self.surface.blit(label, (x, self.frame_size[1] + (STATUS_HEIGHT - label.get_height()) // 2))
+        return x + label.get_width()
+
+    def _draw_status(self, st: dict[str, Any]) -> None:
+        pg = self.pg
+        top = self.frame_size[1]
+        width = self.frame_size[0]
+        pg.draw.rect(self.surface, tuple(int(c) for c in render.BACKGROUND), (0, top, width, STATUS_HEIGHT))
+        pg.draw.line(self.surface, (70, 74, 84), (0, top), (width, top))
+        colour = tuple(int(c) for c in render.PLAYER_COLOURS[st["seat"] % len(render.PLAYER_COLOURS)])
+        pg.draw.rect(self.surface, colour, (8, top + 8, 18, 18))
+        pg.draw.rect(self.surface, (240, 240, 240), (8, top + 8, 18, 18), 1)
+        x = self._text(st["who"], 32) + 14
+        if st["show_intensity"]:
+            x = self._text("attack", x, (170, 170, 170)) + 6
+            for k, pct in enumerate(core.INTENSITY_PERCENT.tolist()):
+                box = pg.Rect(x, top + 6, 30, 22)
+                chosen = k == st["intensity"]
+                pg.draw.rect(self.surface, colour if chosen else (48, 52, 60), box)
+                pg.draw.rect(self.surface, (235, 235, 235) if chosen else (90, 94, 104), box, 1)
+                label = self.small.render(f"{pct}%", True, (255, 255, 255) if chosen else (170, 170, 170))
+                self.surface.blit(label, label.get_rect(center=box.center))
+                x += 32
+            x += 12
+        x = self._text(st["stats"], x) + 14
+        right = st["right"]
+        colour_right = (255, 210, 80) if st["alert"] else (170, 170, 170)
+        label = self.font.render(right, True, colour_right)
+        rx = max(x, width - label.get_width() - 10)
+        if rx + label.get_width() <= width:
+            self.surface.blit(label, (rx, top + (STATUS_HEIGHT - label.get_height()) // 2))
+
+    def screenshot(self, path: str | Path) -> Path:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.pg.image.save(self.surface, str(path))
+        return path
+
+    def close(self) -> None:
+        self.pg.display.quit()
+
+
+# ---------------------------------------------------------------------- the game loop
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="botarena play territory",
+        description="Play Territory against scripted bots (click to attack, 1-5 intensity, space pause, "
+                    "Esc quit), or --spectate a game of bots. Every game is recorded for `botarena replay`.",
+    )
+    p.add_argument("--seat", type=int, default=0, help="your seat (player index, default 0)")
+    p.add_argument("--opponents", default="mixed",
+                   help=f"'mixed' or one of {', '.join(bots.BOT_NAMES)} (default mixed)")
+    p.add_argument("--preset", choices=("duel", "standard", "large"), default="standard",
+                   help="map size and players: duel 64x64/2, standard 128x128/5, large 256x256/8")
+    p.add_argument("--seed", type=int, default=None, help="game seed (default: from the clock)")
+    p.add_argument("--fps", type=float, default=8.0, help="decisions per second (default 8; 0 = unthrottled)")
+    p.add_argument("--spectate", action="store_true", help="watch bots only (the seat is played by --seat-bot)")
+    p.add_argument("--seat-bot", default="expander", help="the bot in your seat with --spectate (default expander)")
+    p.add_argument("--record", type=Path, default=None,
+                   help="where to save the recording (default runs/replays/territory-<time>.npz)")
+    p.add_argument("--max-steps", type=int, default=None, help="stop after this many decisions")
+    p.add_argument("--autoplay", action="store_true",
+                   help="synthetic clicks and keys instead of a human (tests, screenshots); ends with the game")
+    p.add_argument("--screenshot", type=Path, default=None, help="save the window as an image when the game ends")
+    p.add_argument("--scale", type=float, default=None, help="window scale (default: fit the screen)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    import gymnasium as gym
+
+    import botarena.envs  # noqa: F401  (registers the ids)
+
+    if args.fps < 0:
+        raise ValueError(f"--fps must be >= 0, got {args.fps}")
+    if args.max_steps is not None and args.max_steps < 1:
+        raise ValueError(f"--max-steps must be >= 1, got {args.max_steps}")
+    seed = args.seed if args.seed is not None else int(time.time()) % 1_000_000
+    height, width, num_players, _ = _dims(args.preset)
+    if not 0 <= args.seat < num_players:
+        raise ValueError(f"--seat must be in [0, {num_players - 1}] for preset {args.preset!r}, got {args.seat}")
+    seat_bot = SeatBot(args.seat_bot, num_players, args.seat, height, width) if args.spectate else None
+    env_kwargs = {
+        "preset": args.preset, "opponents": args.opponents, "learner_seat": args.seat,
+        "action_mode": seat_bot.action_mode if seat_bot else "cell",
+    }
+    env = gym.make(ENV_ID, render_mode="rgb_array", **env_kwargs)
+    obs, info = env.reset(seed=seed)
+    batch = env.unwrapped.batch
+    state = batch.state
+    recorder = EpisodeRecorder(seed=seed, env_kwargs=env_kwargs, env_id=ENV_ID, info_keys=INFO_KEYS)
+    colour = COLOUR_NAMES[args.seat % len(COLOUR_NAMES)]
+    who = f"{colour} = {args.seat_bot}" if seat_bot else f"you are {colour}"
+    frame = env.render()
+    window = PlayWindow(frame.shape, height, width, f"botarena Territory ({who}, seed {seed})", args.scale)
+    pg = window.pg
+    clock = pg.time.Clock()
+    inp = PlayerInput()
+    autoplayer = Autoplayer(seed) if args.autoplay else None
+    steps, done, terminated, truncated = 0, False, False, False
+    message, message_until = "", 0
+    stopped_by = "quit"
+    try:
+        # The window refreshes at UI_FPS (so the target outline follows the mouse) while decisions come
+        # every 1 / fps seconds; after a pause or a slow frame the clock restarts instead of catching up.
+        period = 1.0 / args.fps if args.fps > 0 else 0.0
+        next_decision = time.monotonic()
+        while True:
+            now = time.monotonic()
+            due = not done and now >= next_decision
+            if autoplayer is not None and due and not inp.paused:
+                autoplayer.post(pg, steps, window.view, obs["action_mask"])
+            for event in pg.event.get():
+                inp.handle_event(event, pg, accept_clicks=seat_bot is None and not done)
+            if inp.quit:
+                break
+            if due and not inp.paused:
+                if seat_bot is not None:
+                    action = seat_bot.act(state)
+                elif inp.clicks:
+                    tile = window.view.pixel_to_tile(*inp.clicks.popleft())
+                    action, message = click_to_action(tile, state.owner[0], obs["action_mask"], args.seat,
+                                                      inp.intensity)
+                    message_until = steps + MESSAGE_DECISIONS
+                else:
+                    action = noop_action(height, width)
+                obs, reward, terminated, truncated, info = env.step(action)
+                recorder.record(action, reward, info)
+                steps += 1
+                done = terminated or truncated
+                frame = env.render()
+                state = batch.state  # re-read: nothing promises the env keeps one state object
+                next_decision = max(next_decision + period, now)
+            elif inp.paused:
+                next_decision = now
+            target = None
+            if seat_bot is None and not done and pg.mouse.get_focused():
+                tile = window.view.pixel_to_tile(*pg.mouse.get_pos())
+                if tile is not None:
+                    hover, _ = click_to_action(tile, state.owner[0], obs["action_mask"], args.seat, inp.intensity)
+                    target = int(hover[0]) if hover[0] < height * width else None
+            if steps > message_until:
+                message = ""
+            window.draw(frame, _status(state, args.seat, who, inp, steps, done, info, message,
+                                       show_intensity=seat_bot is None), target)
+            if args.max_steps is not None and steps >= args.max_steps:
+                stopped_by = "max_steps"
+                break
+            if done and (args.autoplay or args.max_steps is not None):
+                break  # non-interactive runs end with the game; a human sees the result until Esc
+            if period or inp.paused or done:
+                clock.tick(max(UI_FPS, args.fps))
+        if done and stopped_by == "quit":
+            stopped_by = "episode_end"
+        if args.screenshot is not None:
+            print(f"screenshot: {window.screenshot(args.screenshot)}")
+    finally:
+        window.close()
+        env.close()
+    if steps == 0:
+        print("no decisions were played; nothing recorded")
+        return 0
+    extra = {"player": f"bot:{args.seat_bot}" if seat_bot else ("autoplay" if args.autoplay else "human"),
+             "stopped_by": stopped_by}
+    recording = recorder.finish(terminated=terminated, truncated=truncated, extra=extra)
+    path = args.record or Path("runs/replays") / f"territory-{time.strftime('%Y%m%d-%H%M%S')}.npz"
+    recording.save(path)
+    place = int(info.get("placement", 0))
+    result = f"placement {place} of {num_players}" if place else f"{int(info.get('tiles', 0))} tiles"
+    print(f"{steps} decisions, {result}; recording saved to {path}")
+    print(f"replay it with: botarena replay {path} --render")
+    return 0
+
+
+def _dims(preset: str) -> tuple[int, int, int, Any]:
+    from .env import resolve_dims
+
+    return resolve_dims(preset, None, None, None)
+
+
+def _status(state: core.TerritoryState, seat: int, who: str, inp: PlayerInput, steps: int, done: bool,
+            info: dict[str, Any], message: str, show_intensity: bool) -> dict[str, Any]:
+    places = np.zeros(state.num_players, np.int64)
+    core.placements(state, 0, places)
+    alive = bool(state.alive[0, seat])
+    stats = (f"tiles {int(state.tiles[0, seat])}  troops {render.format_troops(int(state.troops[0, seat]))}  "
+             f"rank {int(places[seat])}/{state.num_players}" if alive else "eliminated")
+    if done:
+        place = int(info.get("placement", 0)) or int(places[seat])
+        right, alert = f"game over: place {place} of {state.num_players} - Esc quits", True
+    elif inp.paused:
+        right, alert = "PAUSED - space resumes", True
+    elif message:
+        right, alert = message, False
+    else:
+        right, alert = f"decision {steps}   space pause   Esc quit", False
+    return {"seat": seat, "who": who, "intensity": inp.intensity, "stats": stats, "right": right,
+            "alert": alert, "show_intensity": show_intensity}
+
