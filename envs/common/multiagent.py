@@ -32,7 +32,7 @@ from pettingzoo import ParallelEnv
 
 from .validation import validate_action
 
-__all__ = ["GameParallelEnv"]
+__all__ = ["GameParallelEnv", "FlattenObservations", "KeepDeadAgents", "flat_slice"]
 
 
 class GameParallelEnv(ParallelEnv):
@@ -182,3 +182,115 @@ def _set_row(batch: Any, row: int, action: Any) -> None:
             _set_row(batch[key], row, action[key])
     else:
         batch[row] = action
+
+
+class FlattenObservations(ParallelEnv):
+    """Flatten every agent's ``Dict`` observation into one float32 ``Box`` (``gymnasium.spaces.flatten``).
+
+    SuperSuit's ``black_death_v3`` and vector conversions accept only ``Box`` observations. Dict keys are
+    flattened in the space's (sorted) key order; :func:`flat_slice` says where one key landed, e.g. the
+    action mask that :class:`botarena.envs.common.sb3.VecActionMasksFromObs` reads back.
+    """
+
+    def __init__(self, env: ParallelEnv) -> None:
+        self.env = env
+        self.possible_agents = list(env.possible_agents)
+        self.metadata = env.metadata
+        self.render_mode = getattr(env, "render_mode", None)
+        self._dict_spaces = {a: env.observation_space(a) for a in self.possible_agents}
+        self._flat_spaces = {a: spaces.flatten_space(s) for a, s in self._dict_spaces.items()}
+
+    @property
+    def agents(self) -> list[str]:
+        return self.env.agents
+
+    def observation_space(self, agent: str) -> spaces.Space:
+        return self._flat_spaces[agent]
+
+    def action_space(self, agent: str) -> spaces.Space:
+        return self.env.action_space(agent)
+
+    def _flat(self, obs: dict[str, Any]) -> dict[str, np.ndarray]:
+        return {a: spaces.flatten(self._dict_spaces[a], o).astype(self._flat_spaces[a].dtype) for a, o in obs.items()}
+
+    def reset(self, seed: int | None = None, options: dict | None = None) -> tuple[dict, dict]:
+        obs, infos = self.env.reset(seed=seed, options=options)
+        return self._flat(obs), infos
+
+    def step(self, actions: dict[str, Any]) -> tuple[dict, dict, dict, dict, dict]:
+        obs, rewards, terminations, truncations, infos = self.env.step(actions)
+        return self._flat(obs), rewards, terminations, truncations, infos
+
+    def render(self) -> Any:
+        return self.env.render()
+
+    def close(self) -> None:
+        self.env.close()
+
+
+def flat_slice(space: spaces.Dict, key: str) -> slice:
+    """Where ``key`` lies in ``gymnasium.spaces.flatten(space, obs)``."""
+    start = 0
+    for name, sub in space.spaces.items():
+        size = spaces.flatdim(sub)
+        if name == key:
+            return slice(start, start + size)
+        start += size
+    raise KeyError(f"{key!r} is not a key of {space}")
+
+
+class KeepDeadAgents(ParallelEnv):
+    """Keep every agent in the game until it ends: out agents get zero observations and rewards.
+
+    SuperSuit's vector conversion needs a fixed set of agents. Its ``black_death_v3`` (3.11) marks the
+    game done only when every agent is both terminated *and* truncated, so a game that ends by
+    elimination never resets there; this wrapper ends it when the wrapped game has no agents left.
+    Actions of out agents are ignored.
+    """
+
+    def __init__(self, env: ParallelEnv) -> None:
+        self.env = env
+        self.possible_agents = list(env.possible_agents)
+        self.metadata = env.metadata
+        self.render_mode = getattr(env, "render_mode", None)
+        self.agents: list[str] = []
+        self._zeros = {a: _zeros_like(env.observation_space(a)) for a in self.possible_agents}
+
+    def observation_space(self, agent: str) -> spaces.Space:
+        return self.env.observation_space(agent)
+
+    def action_space(self, agent: str) -> spaces.Space:
+        return self.env.action_space(agent)
+
+    def reset(self, seed: int | None = None, options: dict | None = None) -> tuple[dict, dict]:
+        obs, infos = self.env.reset(seed=seed, options=options)
+        self.agents = list(self.possible_agents)
+        return self._fill(obs, self._zeros), self._fill(infos, {a: {} for a in self.agents})
+
+    def step(self, actions: dict[str, Any]) -> tuple[dict, dict, dict, dict, dict]:
+        live = {a: act for a, act in actions.items() if a in self.env.agents}
+        obs, rewards, terms, truncs, infos = self.env.step(live)
+        over = not self.env.agents
+        zero_rewards = dict.fromkeys(self.agents, 0.0)
+        terminations = {a: over and not truncs.get(a, False) for a in self.agents}
+        truncations = {a: over and truncs.get(a, False) for a in self.agents}
+        result = (self._fill(obs, self._zeros), {**zero_rewards, **rewards}, terminations, truncations,
+                  self._fill(infos, {a: {} for a in self.agents}))
+        if over:
+            self.agents = []
+        return result
+
+    def _fill(self, values: dict[str, Any], default: dict[str, Any]) -> dict[str, Any]:
+        return {a: values[a] if a in values else default[a] for a in self.agents}
+
+    def render(self) -> Any:
+        return self.env.render()
+
+    def close(self) -> None:
+        self.env.close()
+
+
+def _zeros_like(space: spaces.Space) -> Any:
+    if isinstance(space, spaces.Dict):
+        return {k: _zeros_like(s) for k, s in space.spaces.items()}
+    return np.zeros(space.shape, space.dtype)

@@ -15,7 +15,7 @@ SB3 imports lazily: importing botarena.envs never pulls in torch.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -25,10 +25,11 @@ from .vector import BatchedVectorEnv, env_info
 
 try:  # SB3 is a dependency of the agents; keep the envs importable without it all the same.
     from stable_baselines3.common.vec_env.base_vec_env import VecEnv as _VecEnvBase
+    from stable_baselines3.common.vec_env.base_vec_env import VecEnvWrapper as _VecEnvWrapperBase
 except ImportError:  # pragma: no cover
-    _VecEnvBase = object  # type: ignore[assignment,misc]
+    _VecEnvBase = _VecEnvWrapperBase = object  # type: ignore[assignment,misc]
 
-__all__ = ["SB3VecEnv"]
+__all__ = ["SB3VecEnv", "VecActionMasksFromObs"]
 
 
 class SB3VecEnv(_VecEnvBase):  # type: ignore[misc,valid-type]
@@ -104,3 +105,41 @@ class SB3VecEnv(_VecEnvBase):  # type: ignore[misc,valid-type]
         frames = self.batch.render() if self.batch.render_mode == "rgb_array" else None
         return list(frames) if frames is not None else [None] * self.num_envs
 
+
+
+class VecActionMasksFromObs(_VecEnvWrapperBase):  # type: ignore[misc,valid-type]
+    """Answer MaskablePPO's ``env_method("action_masks")`` from the masks inside the observations.
+
+    For vec envs that cannot call env methods, such as SuperSuit's ``concat_vec_envs_v1``: the wrapper
+    keeps the last observation batch and slices the masks out of it with ``mask_fn`` (for flattened
+    observations, ``lambda obs: obs[:, flat_slice(dict_space, "action_mask")]``).
+    """
+
+    def __init__(self, venv: Any, mask_fn: Callable[[Any], np.ndarray]) -> None:
+        super().__init__(venv)
+        self.mask_fn = mask_fn
+        self._masks: np.ndarray | None = None
+
+    def reset(self) -> Any:
+        obs = self.venv.reset()
+        self._masks = np.asarray(self.mask_fn(obs)).astype(bool)
+        return obs
+
+    def step_wait(self) -> Any:
+        obs, rewards, dones, infos = self.venv.step_wait()
+        self._masks = np.asarray(self.mask_fn(obs)).astype(bool)
+        return obs, rewards, dones, infos
+
+    def action_masks(self) -> np.ndarray:
+        if self._masks is None:
+            raise RuntimeError("call reset() before asking for action masks")
+        return self._masks
+
+    def has_attr(self, attr_name: str) -> bool:
+        return attr_name == "action_masks" or self.venv.has_attr(attr_name)
+
+    def env_method(self, method_name: str, *args: Any, indices: Any = None, **kwargs: Any) -> list:
+        if method_name == "action_masks":
+            masks = self.action_masks()
+            return [masks[i] for i in self._get_indices(indices)]
+        return self.venv.env_method(method_name, *args, indices=indices, **kwargs)

@@ -66,3 +66,32 @@ def test_a_pettingzoo_recording_replays_exactly(tmp_path):
     loaded = EpisodeRecording.load(rec.save(tmp_path / "race.npz"))
     results = list(replay(loaded))
     assert len(results) == rec.length
+
+
+def test_keep_dead_agents_gives_out_agents_zero_observations_until_the_game_ends():
+    from botarena.envs.common.multiagent import KeepDeadAgents
+
+    env = KeepDeadAgents(CorridorRace(gust=0.0, length=6, max_cycles=40))
+    env.reset(seed=0)
+    env.env.pos[:] = [0, 1]
+    obs, rewards, terms, truncs, _ = env.step({"player_0": 0, "player_1": 1})  # player_0 falls out
+    assert rewards["player_0"] == -1.0 and not terms["player_0"] and env.agents == ["player_0", "player_1"]
+    obs, rewards, terms, _, _ = env.step({"player_0": 2, "player_1": 2})  # its action is ignored
+    assert not obs["player_0"].any() and rewards["player_0"] == 0.0 and not any(terms.values())
+    while env.agents:
+        obs, rewards, terms, truncs, _ = env.step({"player_0": 2, "player_1": 2})
+        assert not obs["player_0"].any()
+    assert all(terms.values()) and not any(truncs.values()) and env.agents == []
+    assert rewards["player_1"] == 1.0
+
+
+def test_flatten_observations_puts_each_key_where_flat_slice_says():
+    from gymnasium import spaces
+
+    from botarena.envs.common.multiagent import FlattenObservations, flat_slice
+
+    space = spaces.Dict({"b": spaces.Box(0, 1, (2,), np.float32), "a": spaces.Box(0, 9, (3,), np.int8)})
+    assert flat_slice(space, "a") == slice(0, 3) and flat_slice(space, "b") == slice(3, 5)  # keys sorted
+    env = FlattenObservations(CorridorRace())
+    obs, _ = env.reset(seed=1)
+    assert env.observation_space("player_0").contains(obs["player_0"])
