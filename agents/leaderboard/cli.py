@@ -74,6 +74,11 @@ def run_leaderboard(*, games: list[str], agents_arg: str | None, episodes: int |
     all_jobs = [job for jobs in plans.values() for job in jobs]
     todo = [job for job in all_jobs if job.key not in done]
 
+    if backend == "process":
+        # Forked workers inherit compiled kernels: compiling once here saves each worker its own compile.
+        for game in {job.game for job in todo}:
+            GAME_ADAPTERS[game].warm()
+
     bar = None
     if progress:
         from tqdm import tqdm

@@ -58,6 +58,10 @@ class GameAdapter(ABC):
     def play(self, agents: list[Any], seed: int) -> list[SeatOutcome]:
         """Play one episode with ``agents[i]`` in seat ``i``."""
 
+    def warm(self) -> None:
+        """Compile (or load) the game's kernels in this process, before workers are forked from it."""
+        return None  # games without compiled kernels have nothing to warm
+
 
 class TerritoryAdapter(GameAdapter):
     """Territory-v0 ``standard`` preset: 5-player free-for-all on a 128x128 map, 1000 decisions at most."""
@@ -99,6 +103,17 @@ class TerritoryAdapter(GameAdapter):
         return [SeatOutcome(totals[f"player_{s}"] if f"player_{s}" in totals else 0.0,
                             lengths.get(f"player_{s}", env.cycles), int(placements[s]))
                 for s in range(self.num_seats)]
+
+
+    def warm(self) -> None:
+        from botarena.envs.territory import parallel_env
+
+        # A tiny game compiles the same kernel signatures as a full one (numba specialises on types).
+        env = parallel_env(preset="duel", bots={1: "aggressor"}, max_cycles=2)
+        obs, _ = env.reset(seed=0)
+        env.step({"player_0": int(obs["player_0"]["action_mask"].argmax())})
+        env.play_out()
+        env.close()
 
 
 GAME_ADAPTERS: dict[str, GameAdapter] = {"territory": TerritoryAdapter()}
