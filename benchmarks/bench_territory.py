@@ -5,7 +5,9 @@ to one core:
 
 * env-steps/s through ``TerritoryVectorEnv.step`` (full observations, masks, rewards, autoreset, copies);
 * env-steps/s of the kernels alone: bots + rules + observations + masks, and bots + rules only;
-* the time to write one observation batch against the time to merely copy it (the ratio);
+* the time to write one observation batch against the time to merely copy it (the ratio), both for a full
+  write (``write_observations``) and for the env's path (``write_observations_for``: the terrain channel is
+  rewritten only after a reset, as ``TerritoryVectorEnv`` does);
 * the pure-Python speed of the same rules (``NUMBA_DISABLE_JIT=1``, in a subprocess) on a small map, and the
   jitted speed-up on that map.
 
@@ -79,30 +81,39 @@ def bench_kernels(steps: int, warmup: int) -> dict[str, float]:
     map_out = np.zeros((NUM_ENVS, core.OBS_CHANNELS, SIZE, SIZE), np.uint8)
     glob = np.zeros((NUM_ENVS, core.GLOBAL_FEATURES), np.float32)
     masks = np.zeros((NUM_ENVS, 45), np.int8)
+    every = np.ones(NUM_ENVS, np.bool_)
+    was_reset = np.zeros(NUM_ENVS, np.bool_)
+    scratch = bots.new_scratch()
     for _ in range(warmup):
         bots.bot_actions(s, policies, actions)
         core.step_envs(s, actions, 4)
         if s.done.any():
             core.reset_envs(s, s.done.copy(), fixed, False)
-    t_rules = t_obs = t_copy = 0.0
+    core.write_observations(s, seats, map_out, glob, 4000)
+    t_rules = t_obs = t_copy = t_full = 0.0
     for _ in range(steps):
         t0 = time.perf_counter()
-        bots.bot_actions(s, policies, actions)
+        bots.bot_actions(s, policies, actions, None, scratch)
         core.step_envs(s, actions, 4)
+        was_reset[:] = s.done
         if s.done.any():
             core.reset_envs(s, s.done.copy(), fixed, False)
         t1 = time.perf_counter()
-        core.write_observations(s, seats, map_out, glob, 4000)
+        core.write_observations_for(s, seats, map_out, glob, 4000, every, was_reset)
         core.write_direction_masks(s, seats, masks)
         t2 = time.perf_counter()
         _ = (map_out.copy(), glob.copy(), masks.copy())
         t3 = time.perf_counter()
+        core.write_observations(s, seats, map_out, glob, 4000)
+        core.write_direction_masks(s, seats, masks)
+        t4 = time.perf_counter()
         t_rules += t1 - t0
         t_obs += t2 - t1
         t_copy += t3 - t2
+        t_full += t4 - t3
     n = steps * NUM_ENVS
     return {"rules": n / t_rules, "rules+obs": n / (t_rules + t_obs), "obs_ms": t_obs / steps * 1e3,
-            "copy_ms": t_copy / steps * 1e3}
+            "copy_ms": t_copy / steps * 1e3, "full_ms": t_full / steps * 1e3}
 
 
 def bench_env(steps: int, warmup: int) -> float:
@@ -153,7 +164,9 @@ def main() -> None:
     k = bench_kernels(steps, warmup)
     print(f"  kernels: bots + rules + observations + masks:    {k['rules+obs']:12,.0f} env-steps/s")
     print(f"  kernels: bots + rules only:                      {k['rules']:12,.0f} env-steps/s")
-    print(f"  write one observation batch: {k['obs_ms']:.2f} ms; copy it: {k['copy_ms']:.2f} ms; "
+    print(f"  write one observation batch: {k['full_ms']:.2f} ms; copy it: {k['copy_ms']:.2f} ms; "
+          f"ratio {k['full_ms'] / k['copy_ms']:.1f}x")
+    print(f"  the env's path (terrain only after a reset): {k['obs_ms']:.2f} ms; "
           f"ratio {k['obs_ms'] / k['copy_ms']:.1f}x")
 
     # Same games, same mid-game start (30 warm-up decisions), the same 64-env batch for both.

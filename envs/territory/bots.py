@@ -70,28 +70,32 @@ def policy_ids(opponents: str | list[str] | tuple[str, ...], num_players: int, l
     return ids
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _wait(actions, n, p):
     actions[n, p, 0] = core.MODE_DIRECTION
     actions[n, p, 1] = core.WAIT
     actions[n, p, 2] = 0
 
 
+# Helpers take per-env array views rather than the state tuple: a call that is not inlined marshals every
+# array of the tuple (~260 ns, see ``core``), several times per decision.
 @njit(cache=True, nogil=True)
-def _scan_frontier(s, n, p):
-    """One walk of ``p``'s border: frontier cells into ``cand[n, :count]``.
+def _scan_frontier_v(ow, bh, bn, mark_n, stamp, cand_n, n, p):
+    """One walk of ``p``'s border: frontier cells into ``cand_n[:count]``.
 
     Returns (count, neutral cells, bit q set iff player q owns a frontier cell). Each bot walks its border
     at most once per decision; the picks below reuse the list.
     """
-    w = s.owner.shape[2]
-    count = core.collect_frontier(s, n, p)
+    w = ow.shape[1]
+    m = core._row_magic(w)
+    st = core._next_stamp(mark_n, stamp, n)
+    count = core._collect_frontier_v(ow, bh, bn, mark_n, cand_n, st, p)
     neutral = 0
     bits = 0
     for i in range(count):
-        idx = s.cand[n, i]
-        y = idx // w
-        o = s.owner[n, y, idx - y * w]
+        idx = cand_n[i]
+        y = (idx * m) >> core.ROW_SHIFT
+        o = ow[y, idx - y * w]
         if o == core.NEUTRAL:
             neutral += 1
         else:
@@ -99,23 +103,29 @@ def _scan_frontier(s, n, p):
     return count, neutral, bits
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _scan_frontier(s, n, p):
+    return _scan_frontier_v(s.owner[n], s.b_end[n], s.b_list[n], s.mark[n], s.stamp, s.cand[n], n, p)
+
+
 @njit(cache=True, nogil=True)
-def _pick_cell(s, n, count, target):
-    """A uniformly drawn cell of ``cand[n, :count]`` owned by ``target`` (-1 when none)."""
-    w = s.owner.shape[2]
+def _pick_cell_v(ow, cand_n, rng_state, n, count, target):
+    """A uniformly drawn cell of ``cand_n[:count]`` owned by ``target`` (-1 when none)."""
+    w = ow.shape[1]
+    m = core._row_magic(w)
     matches = 0
     for i in range(count):
-        idx = s.cand[n, i]
-        y = idx // w
-        if s.owner[n, y, idx - y * w] == target:
+        idx = cand_n[i]
+        y = (idx * m) >> core.ROW_SHIFT
+        if ow[y, idx - y * w] == target:
             matches += 1
     if matches == 0:
         return -1
-    pick = rng.randint(s.rng_state, n, matches)
+    pick = rng.randint(rng_state, n, matches)
     for i in range(count):
-        idx = s.cand[n, i]
-        y = idx // w
-        if s.owner[n, y, idx - y * w] == target:
+        idx = cand_n[i]
+        y = (idx * m) >> core.ROW_SHIFT
+        if ow[y, idx - y * w] == target:
             if pick == 0:
                 return idx
             pick -= 1
@@ -125,7 +135,7 @@ def _pick_cell(s, n, count, target):
 @njit(cache=True, nogil=True)
 def _try_cell(s, actions, n, p, count, target, intensity):
     """Aim at a random frontier cell of ``target``; WAIT when that launch would be invalid."""
-    cell = _pick_cell(s, n, count, target)
+    cell = _pick_cell_v(s.owner[n], s.cand[n], s.rng_state, n, count, target)
     if cell >= 0:
         ok, _, _, _, _ = core.resolve_action(s, n, p, core.MODE_CELL, cell, intensity)
         if ok:
@@ -137,7 +147,7 @@ def _try_cell(s, actions, n, p, count, target, intensity):
     return False
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _weakest(s, n, bits):
     best = -1
     for q in range(s.troops.shape[1]):
@@ -221,23 +231,37 @@ def turtle_policy(s, n, p, actions):
 
 
 def bot_actions(s: core.TerritoryState, policies: np.ndarray, actions: np.ndarray,
-                active: np.ndarray | None = None) -> None:
+                active: np.ndarray | None = None, scratch: np.ndarray | None = None) -> None:
     """Write an action for every seat whose ``policies[n, p]`` is a bot id; ``BOT_NONE`` seats are untouched.
 
     ``policies``: int8 [N, P]; ``actions``: int64 [N, P, 3]; ``active``: optional bool [N], envs to skip are
-    0 (their RNG does not advance). Dead players and finished games get WAIT.
+    0 (their RNG does not advance). Dead players and finished games get WAIT. ``scratch``: optional int8 [45]
+    work row from ``new_scratch()`` (one per thread; allocated per call when omitted).
     """
     if active is None:
         active = np.ones(s.owner.shape[0], np.uint8)
-    bot_kernel(s, policies, actions, active)
+    if scratch is None:
+        scratch = new_scratch()
+    bot_kernel_scratch(s, policies, actions, active, scratch)
+
+
+def new_scratch() -> np.ndarray:
+    """A scratch row for ``bot_actions`` (int8 [45]); an env keeps one so stepping allocates nothing."""
+    return np.zeros(core.NUM_INTENSITIES * (core.NUM_DIRECTIONS + 1), np.int8)
 
 
 @njit(cache=True, nogil=True)
 def bot_kernel(s, policies, actions, active):
-    """The jitted body of ``bot_actions``."""
+    """The jitted body of ``bot_actions`` (allocates its own scratch row)."""
+    scratch = np.zeros(core.NUM_INTENSITIES * (core.NUM_DIRECTIONS + 1), np.int8)
+    bot_kernel_scratch(s, policies, actions, active, scratch)
+
+
+@njit(cache=True, nogil=True)
+def bot_kernel_scratch(s, policies, actions, active, scratch):
+    """``bot_kernel`` with a caller-owned ``scratch`` int8 [45] (no allocation per call)."""
     num_envs = s.owner.shape[0]
     num_p = s.troops.shape[1]
-    scratch = np.zeros(core.NUM_INTENSITIES * (core.NUM_DIRECTIONS + 1), np.int8)
     for n in range(num_envs):
         if not active[n]:
             continue

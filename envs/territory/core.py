@@ -36,8 +36,10 @@ att_fy, att_fx          int32 [N,P,A]    focus point: candidate tiles nearest it
 att_cand                int32 [N,P,A,C]  the attack's candidate tiles (C = ``cand_capacity(H, W)``), kept
                                          between the ticks of one decision
 att_ncand               int32 [N,P,A]    entries in ``att_cand``; -1 = rebuild from the border list
-b_head, b_count         int32 [N,P]      per-player linked list of border tiles (own tiles touching foreign
-b_next, b_prev          int32 [N,HW]       passable land), so fronts are found without scanning the map
+b_end, b_count          int32 [N,P]      per-player ordered list of border tiles (own tiles touching foreign
+b_list                  int32 [N,P,HW]     passable land), so fronts are found without scanning the map:
+b_pos                   int32 [N,HW]       ``b_list[n, p, :b_end]`` holds tile indices in insertion order with
+                                           -1 holes (removals), read newest first; ``b_pos`` is a tile's slot
 in_border               int8  [N,HW]     owner+1 of the border list a tile is in, 0 when in none
 mark                    int32 [N,HW]     scratch: visit stamps for de-duplicating candidates
 stamp                   int32 [N]        scratch: current stamp value
@@ -198,10 +200,10 @@ class TerritoryState(NamedTuple):
     att_fx: np.ndarray
     att_cand: np.ndarray
     att_ncand: np.ndarray
-    b_head: np.ndarray
+    b_end: np.ndarray
     b_count: np.ndarray
-    b_next: np.ndarray
-    b_prev: np.ndarray
+    b_list: np.ndarray
+    b_pos: np.ndarray
     in_border: np.ndarray
     mark: np.ndarray
     stamp: np.ndarray
@@ -237,10 +239,10 @@ class TerritoryState(NamedTuple):
             att_fx=np.zeros((n, p, a), np.int32),
             att_cand=np.zeros((n, p, a, cand_capacity(h, w)), np.int32),
             att_ncand=np.full((n, p, a), -1, np.int32),
-            b_head=np.full((n, p), -1, np.int32),
+            b_end=np.zeros((n, p), np.int32),
             b_count=np.zeros((n, p), np.int32),
-            b_next=np.full((n, hw), -1, np.int32),
-            b_prev=np.full((n, hw), -1, np.int32),
+            b_list=np.full((n, p, hw), -1, np.int32),
+            b_pos=np.full((n, hw), -1, np.int32),
             in_border=np.zeros((n, hw), np.int8),
             mark=np.zeros((n, hw), np.int32),
             stamp=np.zeros(n, np.int32),
@@ -376,20 +378,55 @@ def front_size(num_candidates: int, target: int, attack_troops: int, def_troops:
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Border lists: every player keeps a linked list of its tiles that touch foreign passable land
+# Border lists: every player keeps an ordered list of its tiles that touch foreign passable land
 # ---------------------------------------------------------------------------------------------------------
 # Hot helpers take per-env array views, never the whole state tuple: a call that is not inlined marshals
 # every array of the tuple (~260 ns measured), which would dominate the step.
+#
+# A border list is an array in insertion order read backwards (newest first, like a linked list grown at
+# its head) with -1 holes where tiles left it; walking it is a sequential read, where following ``next``
+# links cost a cache miss per tile (~55 ns measured). Holes are squeezed out (order kept) when they outnumber
+# the live entries, and trailing holes are trimmed at once.
 @njit(cache=True, nogil=True)
+def _list_compact(bn, bp, bh, p):
+    k = 0
+    for j in range(bh[p]):
+        v = bn[p, j]
+        if v >= 0:
+            bn[p, k] = v
+            bp[v] = k
+            k += 1
+    for j in range(k, bh[p]):
+        bn[p, j] = -1
+    bh[p] = k
+
+
+@njit(cache=True, nogil=True, inline="always")
 def _list_insert(inb, bn, bp, bh, bc, p, idx):
-    nxt = bh[p]
-    bn[idx] = nxt
-    bp[idx] = -1
-    if nxt >= 0:
-        bp[nxt] = idx
-    bh[p] = idx
+    if bh[p] >= bn.shape[1]:
+        _list_compact(bn, bp, bh, p)
+    j = bh[p]
+    bn[p, j] = idx
+    bp[idx] = j
+    bh[p] = j + 1
     inb[idx] = p + 1
     bc[p] += 1
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _list_remove(inb, bn, bp, bh, bc, lp, idx):
+    j = bp[idx]
+    bn[lp, j] = -1
+    bp[idx] = -1
+    inb[idx] = 0
+    bc[lp] -= 1
+    end = bh[lp]
+    if j == end - 1:
+        while end > 0 and bn[lp, end - 1] < 0:
+            end -= 1
+        bh[lp] = end
+    elif end - bc[lp] > bc[lp] + 32:
+        _list_compact(bn, bp, bh, lp)
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -448,30 +485,10 @@ def _refresh_around(ow, inb, bn, bp, bh, bc, y, x):
         idx = ty * w + tx
         cur = inb[idx]
         if cur != 0 and (not want or cur - 1 != o):
-            # Unlink from the list of player cur - 1.
-            lp = cur - 1
-            prv = bp[idx]
-            nxt = bn[idx]
-            if prv >= 0:
-                bn[prv] = nxt
-            else:
-                bh[lp] = nxt
-            if nxt >= 0:
-                bp[nxt] = prv
-            bn[idx] = -1
-            bp[idx] = -1
-            inb[idx] = 0
-            bc[lp] -= 1
+            _list_remove(inb, bn, bp, bh, bc, cur - 1, idx)
             cur = 0
         if want and cur == 0:
-            nxt = bh[o]
-            bn[idx] = nxt
-            bp[idx] = -1
-            if nxt >= 0:
-                bp[nxt] = idx
-            bh[o] = idx
-            inb[idx] = o + 1
-            bc[o] += 1
+            _list_insert(inb, bn, bp, bh, bc, o, idx)
 
 
 @njit(cache=True, nogil=True)
@@ -488,15 +505,16 @@ def rebuild_derived(s, n):
         s.cities[n, p] = 0
         s.sum_y[n, p] = 0
         s.sum_x[n, p] = 0
-        s.b_head[n, p] = -1
+        s.b_end[n, p] = 0
         s.b_count[n, p] = 0
+        for i in range(h * w):
+            s.b_list[n, p, i] = -1
     land = 0
     for y in range(h):
         for x in range(w):
             idx = y * w + x
             s.in_border[n, idx] = 0
-            s.b_next[n, idx] = -1
-            s.b_prev[n, idx] = -1
+            s.b_pos[n, idx] = -1
             t = s.terrain[n, y, x]
             if t >= WATER:
                 s.owner[n, y, x] = IMPASSABLE
@@ -516,9 +534,9 @@ def rebuild_derived(s, n):
     s.tile_scale[n] = REFERENCE_LAND / max(land, 1)
     ow = s.owner[n]
     inb = s.in_border[n]
-    bn = s.b_next[n]
-    bp = s.b_prev[n]
-    bh = s.b_head[n]
+    bn = s.b_list[n]
+    bp = s.b_pos[n]
+    bh = s.b_end[n]
     bc = s.b_count[n]
     # Insert in reverse scan order so each list reads in row-major order.
     for y in range(h - 1, -1, -1):
@@ -562,6 +580,28 @@ def _value_noise(seed, y, x, cell, octave):
     top = a + (b - a) * tx
     bot = c + (d - c) * tx
     return top + (bot - top) * ty
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _value_noise_cached(seed, y, x, cell, octave, ciy, cix, a, b, c, d):
+    """``_value_noise`` with the four lattice hashes of the last cell passed in and out (same arithmetic, same
+    result): along a row the corners change once every ``cell`` tiles, so most tiles hash nothing."""
+    fy = y / cell
+    fx = x / cell
+    iy = int(np.floor(fy))
+    ix = int(np.floor(fx))
+    if iy != ciy or ix != cix:
+        a = _hash01(seed, iy, ix, octave)
+        b = _hash01(seed, iy, ix + 1, octave)
+        c = _hash01(seed, iy + 1, ix, octave)
+        d = _hash01(seed, iy + 1, ix + 1, octave)
+    ty = fy - iy
+    tx = fx - ix
+    ty = ty * ty * (3.0 - 2.0 * ty)
+    tx = tx * tx * (3.0 - 2.0 * tx)
+    top = a + (b - a) * tx
+    bot = c + (d - c) * tx
+    return top + (bot - top) * ty, iy, ix, a, b, c, d
 
 
 @njit(cache=True, nogil=True)
@@ -655,10 +695,16 @@ def generate_terrain(s, n):
     base = max(4.0, size / 4.0)
     edge = max(2.0, 0.12 * min(h, w))
     for y in range(h):
+        # Cached lattice corners per octave (see _value_noise_cached); -1 marks "none yet" (iy, ix >= 0).
+        i0 = j0 = i1 = j1 = i2 = j2 = -1
+        a0 = b0 = c0 = d0 = a1 = b1 = c1 = d1 = a2 = b2 = c2 = d2 = 0.0
         for x in range(w):
-            e = 0.55 * _value_noise(seed, y, x, base, 0)
-            e += 0.30 * _value_noise(seed, y, x, base / 2.0, 1)
-            e += 0.15 * _value_noise(seed, y, x, base / 4.0, 2)
+            v0, i0, j0, a0, b0, c0, d0 = _value_noise_cached(seed, y, x, base, 0, i0, j0, a0, b0, c0, d0)
+            v1, i1, j1, a1, b1, c1, d1 = _value_noise_cached(seed, y, x, base / 2.0, 1, i1, j1, a1, b1, c1, d1)
+            v2, i2, j2, a2, b2, c2, d2 = _value_noise_cached(seed, y, x, base / 4.0, 2, i2, j2, a2, b2, c2, d2)
+            e = 0.55 * v0
+            e += 0.30 * v1
+            e += 0.15 * v2
             # Coasts: pull the rim down so maps read as islands/continents, like territorial.io's.
             dist = min(min(y, h - 1 - y), min(x, w - 1 - x))
             if dist < edge:
@@ -891,15 +937,30 @@ def tile_key(idx, w, hw, fy, fx):
     return (dy * dy + dx * dx) * hw + idx
 
 
+# Row of a tile index without a division: ``(idx * _row_magic(w)) >> ROW_SHIFT == idx // w`` exactly for every
+# 0 <= idx < 2**20 and 1 <= w <= 1024 (the error idx * (m - 2**30 / w) / 2**30 stays below 2**-10 <= 1 / w),
+# which covers every map (at most 1024 x 1024). A 64-bit division by a run-time width cost ~2 ns in the walks.
+ROW_SHIFT = 30
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _row_magic(w):
+    # int64, so that an int32 index times it widens under NUMBA_DISABLE_JIT too (NumPy keeps int32 * int int32).
+    return np.int64(((1 << ROW_SHIFT) + w - 1) // w)
+
+
 @njit(cache=True, nogil=True, inline="always")
 def _collect_candidates_v(ow, bh, bn, mark_n, cand_n, st, p, target, fy, fx):
     h = ow.shape[0]
     w = ow.shape[1]
+    m = _row_magic(w)
     hw = h * w
     count = 0
-    b = bh[p]
-    while b >= 0:
-        by = b // w
+    for j in range(bh[p] - 1, -1, -1):
+        b = bn[p, j]
+        if b < 0:
+            continue
+        by = (b * m) >> ROW_SHIFT
         bx = b - by * w
         for d in range(4):
             ny = by + (-1 if d == 0 else (1 if d == 1 else 0))
@@ -912,9 +973,10 @@ def _collect_candidates_v(ow, bh, bn, mark_n, cand_n, st, p, target, fy, fx):
             if mark_n[ni] == st:
                 continue
             mark_n[ni] = st
-            cand_n[count] = tile_key(ni, w, hw, fy, fx)
+            dy = ny - fy
+            dx = nx - fx
+            cand_n[count] = (dy * dy + dx * dx) * hw + ni  # tile_key(ni, w, hw, fy, fx)
             count += 1
-        b = bn[b]
     return count
 
 
@@ -922,7 +984,7 @@ def _collect_candidates_v(ow, bh, bn, mark_n, cand_n, st, p, target, fy, fx):
 def collect_candidates(s, n, p, target, fy, fx):
     """Write the keys of ``target``'s tiles 4-adjacent to ``p``'s land into ``cand[n, :count]``."""
     st = _next_stamp(s.mark[n], s.stamp, n)
-    return _collect_candidates_v(s.owner[n], s.b_head[n], s.b_next[n], s.mark[n], s.cand[n], st, p, target,
+    return _collect_candidates_v(s.owner[n], s.b_end[n], s.b_list[n], s.mark[n], s.cand[n], st, p, target,
                                  fy, fx)
 
 
@@ -930,10 +992,13 @@ def collect_candidates(s, n, p, target, fy, fx):
 def _collect_frontier_v(ow, bh, bn, mark_n, cand_n, st, p):
     h = ow.shape[0]
     w = ow.shape[1]
+    m = _row_magic(w)
     count = 0
-    b = bh[p]
-    while b >= 0:
-        by = b // w
+    for j in range(bh[p] - 1, -1, -1):
+        b = bn[p, j]
+        if b < 0:
+            continue
+        by = (b * m) >> ROW_SHIFT
         bx = b - by * w
         for d in range(4):
             ny = by + (-1 if d == 0 else (1 if d == 1 else 0))
@@ -949,7 +1014,6 @@ def _collect_frontier_v(ow, bh, bn, mark_n, cand_n, st, p):
             mark_n[ni] = st
             cand_n[count] = ni
             count += 1
-        b = bn[b]
     return count
 
 
@@ -957,7 +1021,7 @@ def _collect_frontier_v(ow, bh, bn, mark_n, cand_n, st, p):
 def collect_frontier(s, n, p):
     """Write every tile index not owned by ``p``, passable and 4-adjacent to ``p``'s land into ``cand``."""
     st = _next_stamp(s.mark[n], s.stamp, n)
-    return _collect_frontier_v(s.owner[n], s.b_head[n], s.b_next[n], s.mark[n], s.cand[n], st, p)
+    return _collect_frontier_v(s.owner[n], s.b_end[n], s.b_list[n], s.mark[n], s.cand[n], st, p)
 
 
 @njit(cache=True, nogil=True)
@@ -1092,7 +1156,7 @@ def resolve_action(s, n, p, mode, code, intensity):
         fy = cy + DIR_DY[code] * (h + w)
         fx = cx + DIR_DX[code] * (h + w)
         st = _next_stamp(s.mark[n], s.stamp, n)
-        count = _collect_candidates_v(ow, s.b_head[n], s.b_next[n], s.mark[n], s.cand[n], st, p, target, fy, fx)
+        count = _collect_candidates_v(ow, s.b_end[n], s.b_list[n], s.mark[n], s.cand[n], st, p, target, fy, fx)
         if count == 0:
             return False, NO_ATTACK, 0, 0, 0
         best = s.cand[n, 0]
@@ -1195,13 +1259,13 @@ def _conquer_v(ow, te, ct, tiles_n, sy_n, sx_n, cities_n, inb, bn, bp, bh, bc, t
 def conquer(s, n, y, x, p):
     """Give tile (y, x) to ``p``; keeps counts, centroid sums and border lists exact; eliminates the loser."""
     old = _conquer_v(s.owner[n], s.terrain[n], s.conq_tick[n], s.tiles[n], s.sum_y[n], s.sum_x[n], s.cities[n],
-                     s.in_border[n], s.b_next[n], s.b_prev[n], s.b_head[n], s.b_count[n], s.tick[n], y, x, p)
+                     s.in_border[n], s.b_list[n], s.b_pos[n], s.b_end[n], s.b_count[n], s.tick[n], y, x, p)
     if old >= 0 and s.tiles[n, old] == 0:
         eliminate(s, n, old)
 
 
 @njit(cache=True, nogil=True, inline="always")
-def advance_attack(s, n, p, a, rebuild):
+def advance_attack(s, n, p, a, rebuild, v):
     """One tick of attack slot ``a`` of player ``p``: conquer the nearest affordable candidates.
 
     Candidates are rebuilt from ``p``'s border list when ``rebuild`` (the first tick of every decision) or
@@ -1211,22 +1275,11 @@ def advance_attack(s, n, p, a, rebuild):
     h = s.owner.shape[1]
     w = s.owner.shape[2]
     hw = h * w
+    m = _row_magic(w)
     target = s.att_target[n, p, a]
-    ow = s.owner[n]
-    te = s.terrain[n]
-    ct = s.conq_tick[n]
-    troops_n = s.troops[n]
-    tiles_n = s.tiles[n]
-    sy_n = s.sum_y[n]
-    sx_n = s.sum_x[n]
-    cities_n = s.cities[n]
-    inb = s.in_border[n]
-    bn = s.b_next[n]
-    bp = s.b_prev[n]
-    bh = s.b_head[n]
-    bc = s.b_count[n]
-    cand_n = s.cand[n]
-    mark_n = s.mark[n]
+    # The env's array views come in ``v`` (``_env_views``), made once per env and step: every view taken of a
+    # state array costs a reference-count pair, and an attack-tick took seventeen.
+    ow, te, ct, troops_n, tiles_n, sy_n, sx_n, cities_n, inb, bn, bp, bh, bc, cand_n, mark_n = v
     lst = s.att_cand[n, p, a]
     cap = lst.shape[0]
     tick = s.tick[n]
@@ -1247,7 +1300,7 @@ def advance_attack(s, n, p, a, rebuild):
         count = 0
         for i in range(ncand):
             idx = lst[i]
-            y = idx // w
+            y = (idx * m) >> ROW_SHIFT
             x = idx - y * w
             if ow[y, x] != target or mark_n[idx] == st:
                 continue
@@ -1256,7 +1309,9 @@ def advance_attack(s, n, p, a, rebuild):
                 continue
             mark_n[idx] = st
             lst[count] = idx
-            cand_n[count] = tile_key(idx, w, hw, fy, fx)
+            dy = y - fy
+            dx = x - fx
+            cand_n[count] = (dy * dy + dx * dx) * hw + idx  # tile_key(idx, w, hw, fy, fx)
             count += 1
         ncand = count
     troops = s.att_troops[n, p, a]
@@ -1267,7 +1322,7 @@ def advance_attack(s, n, p, a, rebuild):
         scale = s.tile_scale[n]
         for j in range(k):
             idx = cand_n[j] % hw
-            y = idx // w
+            y = (idx * m) >> ROW_SHIFT
             x = idx - y * w
             if ow[y, x] != target:
                 continue  # the target was eliminated earlier in this loop
@@ -1308,10 +1363,18 @@ def advance_attack(s, n, p, a, rebuild):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def run_tick(s, n, rebuild):
+def _env_views(s, n):
+    """The per-env array views ``advance_attack`` works on, as one tuple."""
+    return (s.owner[n], s.terrain[n], s.conq_tick[n], s.troops[n], s.tiles[n], s.sum_y[n], s.sum_x[n],
+            s.cities[n], s.in_border[n], s.b_list[n], s.b_pos[n], s.b_end[n], s.b_count[n], s.cand[n], s.mark[n])
+
+
+@njit(cache=True, nogil=True, inline="always")
+def run_tick(s, n, rebuild, v):
     """One game tick of env ``n``: attacks advance in rotated seat order, then every alive player grows.
 
-    ``rebuild``: rebuild every attack's candidates from the border lists (the first tick of a decision).
+    ``rebuild``: rebuild every attack's candidates from the border lists (the first tick of a decision);
+    ``v``: ``_env_views(s, n)``.
     """
     num_p = s.troops.shape[1]
     start = s.tick[n] % num_p
@@ -1319,7 +1382,7 @@ def run_tick(s, n, rebuild):
         p = (start + k) % num_p
         for a in range(MAX_ATTACKS):
             if s.alive[n, p] and s.att_target[n, p, a] != NO_ATTACK:
-                advance_attack(s, n, p, a, rebuild)
+                advance_attack(s, n, p, a, rebuild, v)
     scale = s.tile_scale[n]
     for p in range(num_p):
         if s.alive[n, p]:
@@ -1378,8 +1441,9 @@ def step_kernel(s, actions, ticks_per_step, active):
             ok, target, fy, fx, commit = resolve_action(s, n, p, mode, code, actions[n, p, 2])
             if ok:
                 launch(s, n, p, target, fy, fx, commit)
+        v = _env_views(s, n)
         for t in range(ticks_per_step):
-            run_tick(s, n, t == 0)
+            run_tick(s, n, t == 0, v)
             if check_end(s, n):
                 break
 
@@ -1413,19 +1477,121 @@ def placements(s, n, out):
 # ---------------------------------------------------------------------------------------------------------
 # Observations and action masks for one seat per env
 # ---------------------------------------------------------------------------------------------------------
-@njit(cache=True, nogil=True, inline="always")
-def _border_value(ow, y, x, me):
-    o = ow[y, x]
-    if o == me:
-        return 255 if _is_border(ow, y, x, me) else 0
-    if o == IMPASSABLE:
-        return 0
+@njit(cache=True, nogil=True)
+def _write_static_plane(te, c3):
+    """Channel 3 (terrain and cities): it only changes when a game is reset."""
+    h = te.shape[0]
+    w = te.shape[1]
+    t_hill = np.uint8(HILLS)
+    t_city = np.uint8(CITY)
+    t_water = np.uint8(WATER)
+    t_mount = np.uint8(MOUNTAIN)
+    v_hill = TERRAIN_OBS[HILLS]
+    v_city = TERRAIN_OBS[CITY]
+    v_water = TERRAIN_OBS[WATER]
+    full = np.uint8(255)
+    zero = np.uint8(0)
+    for y in range(h):
+        for x in range(w):
+            # TERRAIN_OBS as a select chain on uint8 (codes 0..4 -> 0, 64, 128, 192, 255).
+            tv = te[y, x]
+            c3[y, x] = full if tv == t_mount else (v_water if tv == t_water else (
+                v_city if tv == t_city else (v_hill if tv == t_hill else zero)))
+
+
+@njit(cache=True, nogil=True)
+def _write_owner_planes(ow, c0, c1, c2, me, lut_enemy):
+    """Channels 0-2 (own, enemy strength, neutral) in one vectorised pass over the owner map."""
     h = ow.shape[0]
     w = ow.shape[1]
-    if (y > 0 and ow[y - 1, x] == me) or (y < h - 1 and ow[y + 1, x] == me) or (
-            x > 0 and ow[y, x - 1] == me) or (x < w - 1 and ow[y, x + 1] == me):
-        return 128
-    return 0
+    e0 = lut_enemy[2]
+    e1 = lut_enemy[3]
+    e2 = lut_enemy[4]
+    e3 = lut_enemy[5]
+    e4 = lut_enemy[6]
+    e5 = lut_enemy[7]
+    e6 = lut_enemy[8]
+    e7 = lut_enemy[9]
+    me8 = np.int8(me)
+    neu = np.int8(NEUTRAL)
+    full = np.uint8(255)
+    zero = np.uint8(0)
+    # Row loops over int8 values with selects only, so LLVM vectorises them (measured ~10x over gathers).
+    for y in range(h):
+        for x in range(w):
+            o = ow[y, x]
+            c0[y, x] = full if o == me8 else zero
+            # Select chain over the eight possible seats (e_q = 0 for us and absent seats): a gather from a
+            # table or a per-player pass did not vectorise and cost 10x more.
+            c1[y, x] = e0 if o == 0 else (e1 if o == 1 else (e2 if o == 2 else (e3 if o == 3 else (
+                e4 if o == 4 else (e5 if o == 5 else (e6 if o == 6 else (e7 if o == 7 else zero)))))))
+            c2[y, x] = full if o == neu else zero
+
+
+@njit(cache=True, nogil=True)
+def _write_border_plane(ow, bh, bn, c4, me):
+    """Channel 4 from ``me``'s border list; returns the bits of the players touching ``me`` (``_touching_v``).
+
+    255 on own tiles with a foreign passable 4-neighbour (exactly the border list), 128 on passable foreign
+    tiles with an own 4-neighbour (each has an own neighbour, which is then on the border list), 0 elsewhere:
+    a clear and a walk of the border instead of a stencil over the whole map.
+    """
+    h = ow.shape[0]
+    w = ow.shape[1]
+    m = _row_magic(w)
+    c4[:, :] = 0
+    bits = 0
+    full = np.uint8(255)
+    half = np.uint8(128)
+    for j in range(bh[me] - 1, -1, -1):
+        b = bn[me, j]
+        if b < 0:
+            continue
+        by = (b * m) >> ROW_SHIFT
+        bx = b - by * w
+        c4[by, bx] = full
+        for d in range(4):
+            ny = by + (-1 if d == 0 else (1 if d == 1 else 0))
+            nx = bx + (-1 if d == 2 else (1 if d == 3 else 0))
+            if ny < 0 or ny >= h or nx < 0 or nx >= w:
+                continue
+            o = ow[ny, nx]
+            if o == me or o == IMPASSABLE:
+                continue
+            c4[ny, nx] = half
+            if o >= 0:
+                bits |= 1 << int(o)
+    return bits
+
+
+@njit(cache=True, nogil=True)
+def write_observations_for(s, seats, map_out, global_out, max_ticks, envs, static):
+    """``write_observations`` for the envs with ``envs[n]`` only (uint8/bool [N]); the terrain channel 3 only
+    where ``static[n]`` too (it changes only at a reset: the envs keep their buffers between steps).
+    """
+    num_envs = s.owner.shape[0]
+    num_p = s.troops.shape[1]
+    lut_enemy = np.zeros(MAX_PLAYERS + 2, np.uint8)
+    for n in range(num_envs):
+        if not envs[n]:
+            continue
+        me = seats[n]
+        my_troops = s.troops[n, me]
+        # Enemy strength value per owner (index owner + 2).
+        for k in range(MAX_PLAYERS + 2):
+            lut_enemy[k] = 0
+        for q in range(num_p):
+            if q != me:
+                tot = s.troops[n, q] + my_troops
+                lut_enemy[q + 2] = 1 + (254 * s.troops[n, q]) // tot if tot > 0 else 128
+        ow = s.owner[n]
+        # One 2-D view per plane and env (a view per row cost an NRT incref/decref pair each, which showed in
+        # profiles as ~30 % of the kernel time).
+        _write_owner_planes(ow, map_out[n, 0], map_out[n, 1], map_out[n, 2], me, lut_enemy)
+        if static[n]:
+            _write_static_plane(s.terrain[n], map_out[n, 3])
+        touching = _write_border_plane(ow, s.b_end[n], s.b_list[n], map_out[n, 4], me)
+        _write_global(s, n, me, global_out, max_ticks, touching)
 
 
 @njit(cache=True, nogil=True)
@@ -1437,97 +1603,21 @@ def write_observations(s, seats, map_out, global_out, max_ticks):
     ``TERRAIN_OBS`` (plains 0, hills 64, city 128, water 192, mountain 255); 4 own border tiles 255 and the
     frontier tiles we may attack 128. Global features are listed in ``_write_global``.
     """
-    num_envs = s.owner.shape[0]
-    h = s.owner.shape[1]
-    w = s.owner.shape[2]
-    num_p = s.troops.shape[1]
-    lut_enemy = np.zeros(MAX_PLAYERS + 2, np.uint8)
-    for n in range(num_envs):
-        me = seats[n]
-        my_troops = s.troops[n, me]
-        # Enemy strength value per owner (index owner + 2).
-        for k in range(MAX_PLAYERS + 2):
-            lut_enemy[k] = 0
-        for q in range(num_p):
-            if q != me:
-                tot = s.troops[n, q] + my_troops
-                lut_enemy[q + 2] = 1 + (254 * s.troops[n, q]) // tot if tot > 0 else 128
-        e0 = lut_enemy[2]
-        e1 = lut_enemy[3]
-        e2 = lut_enemy[4]
-        e3 = lut_enemy[5]
-        e4 = lut_enemy[6]
-        e5 = lut_enemy[7]
-        e6 = lut_enemy[8]
-        e7 = lut_enemy[9]
-        # Row loops over int8 values with selects only, so LLVM vectorises them (measured ~10x over gathers).
-        ow = s.owner[n]
-        te = s.terrain[n]
-        me8 = np.int8(me)
-        imp = np.int8(IMPASSABLE)
-        neu = np.int8(NEUTRAL)
-        full = np.uint8(255)
-        half = np.uint8(128)
-        zero = np.uint8(0)
-        t_hill = np.uint8(HILLS)
-        t_city = np.uint8(CITY)
-        t_water = np.uint8(WATER)
-        t_mount = np.uint8(MOUNTAIN)
-        v_hill = TERRAIN_OBS[HILLS]
-        v_city = TERRAIN_OBS[CITY]
-        v_water = TERRAIN_OBS[WATER]
-        # One 2-D view per plane and env (a view per row cost an NRT incref/decref pair each, which showed in
-        # profiles as ~30 % of the kernel time).
-        c0 = map_out[n, 0]
-        c1 = map_out[n, 1]
-        c2 = map_out[n, 2]
-        c3 = map_out[n, 3]
-        c4 = map_out[n, 4]
-        for y in range(h):
-            for x in range(w):
-                o = ow[y, x]
-                c0[y, x] = full if o == me8 else zero
-                # Select chain over the eight possible seats (e_q = 0 for us and absent seats): a gather from a
-                # table or a per-player pass did not vectorise and cost 10x more.
-                c1[y, x] = e0 if o == 0 else (e1 if o == 1 else (e2 if o == 2 else (e3 if o == 3 else (
-                    e4 if o == 4 else (e5 if o == 5 else (e6 if o == 6 else (e7 if o == 7 else zero)))))))
-                c2[y, x] = full if o == neu else zero
-                # TERRAIN_OBS as a select chain on uint8 (codes 0..4 -> 0, 64, 128, 192, 255).
-                tv = te[y, x]
-                c3[y, x] = full if tv == t_mount else (v_water if tv == t_water else (
-                    v_city if tv == t_city else (v_hill if tv == t_hill else zero)))
-        # Border plane: 255 on own tiles with a foreign passable 4-neighbour (the rules' border lists), 128 on
-        # passable foreign tiles with an own 4-neighbour (the attack frontier), 0 elsewhere. Interior rows and
-        # columns take the branch-free path; the map's rim goes through the scalar helper.
-        for x in range(w):
-            c4[0, x] = _border_value(ow, 0, x, me)
-            c4[h - 1, x] = _border_value(ow, h - 1, x, me)
-        for y in range(1, h - 1):
-            c4[y, 0] = _border_value(ow, y, 0, me)
-            c4[y, w - 1] = _border_value(ow, y, w - 1, me)
-            for x in range(1, w - 1):
-                o = ow[y, x]
-                u = ow[y - 1, x]
-                d = ow[y + 1, x]
-                lf = ow[y, x - 1]
-                rt = ow[y, x + 1]
-                own = o == me8
-                foreign = ((u != me8) & (u != imp)) | ((d != me8) & (d != imp)) | ((lf != me8) & (lf != imp)) | (
-                    (rt != me8) & (rt != imp))
-                touch = (u == me8) | (d == me8) | (lf == me8) | (rt == me8)
-                v = full if own & foreign else zero
-                c4[y, x] = half if (~own) & (o != imp) & touch else v
-        _write_global(s, n, me, global_out, max_ticks)
+    every = np.ones(s.owner.shape[0], np.bool_)  # bool, as the env passes: one compiled signature
+    write_observations_for(s, seats, map_out, global_out, max_ticks, every, every)
 
 
 @njit(cache=True, nogil=True)
 def _touching_v(ow, bh, bn, me):
     h = ow.shape[0]
     w = ow.shape[1]
+    m = _row_magic(w)
     bits = 0
-    b = bh[me]
-    while b >= 0:
-        by = b // w
+    for j in range(bh[me] - 1, -1, -1):
+        b = bn[me, j]
+        if b < 0:
+            continue
+        by = (b * m) >> ROW_SHIFT
         bx = b - by * w
         if by > 0 and ow[by - 1, bx] >= 0:
             bits |= 1 << int(ow[by - 1, bx])
@@ -1537,18 +1627,17 @@ def _touching_v(ow, bh, bn, me):
             bits |= 1 << int(ow[by, bx - 1])
         if bx < w - 1 and ow[by, bx + 1] >= 0:
             bits |= 1 << int(ow[by, bx + 1])
-        b = bn[b]
     return bits & ~(1 << me)
 
 
 @njit(cache=True, nogil=True)
 def touching_players(s, n, me):
     """Bit ``q`` set iff player ``q`` owns a tile 4-adjacent to ``me``'s land (walks the border list)."""
-    return _touching_v(s.owner[n], s.b_head[n], s.b_next[n], me)
+    return _touching_v(s.owner[n], s.b_end[n], s.b_list[n], me)
 
 
 @njit(cache=True, nogil=True)
-def _write_global(s, n, me, out, max_ticks):
+def _write_global(s, n, me, out, max_ticks, touching):
     """Global features (float32 [16]) for seat ``me``:
 
     0 home troops / troop cap; 1 log1p(home troops) / 16; 2 log1p(troop cap) / 16; 3 own land share;
@@ -1557,7 +1646,8 @@ def _write_global(s, n, me, out, max_ticks):
     troops); 9 neutral share of the land; 10 strongest bordering enemy's troops / own troops, clipped to 4,
     / 4; 11 that enemy's land share; 12 weakest bordering enemy's troops / own, clipped to 4, / 4; 13 number
     of bordering enemies / (P - 1); 14 troops in enemy attacks aimed at us / own troops, clipped to 4, / 4;
-    15 largest land share among the other players.
+    15 largest land share among the other players. ``touching``: bit q set iff player q borders ``me``
+    (``_touching_v``; the observation writer gets it from its walk of the border).
     """
     num_p = s.troops.shape[1]
     for k in range(GLOBAL_FEATURES):
@@ -1596,7 +1686,6 @@ def _write_global(s, n, me, out, max_ticks):
     out[n, 9] = (s.land[n] - owned) / land
     if not s.alive[n, me]:
         return
-    touching = _touching_v(s.owner[n], s.b_head[n], s.b_next[n], me)
     strongest = -1
     weakest = -1
     count = 0
@@ -1625,36 +1714,83 @@ def _write_global(s, n, me, out, max_ticks):
     out[n, 15] = largest_other / land
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _collect_frontier_owned_v(ow, bh, bn, mark_n, cand_n, st, p):
+    """``_collect_frontier_v`` with each tile's owner packed in: ``cand_n[i] = idx * 16 + owner + 2``.
+
+    The mask's per-direction passes then read one contiguous array instead of gathering owners from the map.
+    """
+    h = ow.shape[0]
+    w = ow.shape[1]
+    m = _row_magic(w)
+    count = 0
+    for j in range(bh[p] - 1, -1, -1):
+        b = bn[p, j]
+        if b < 0:
+            continue
+        by = (b * m) >> ROW_SHIFT
+        bx = b - by * w
+        for d in range(4):
+            ny = by + (-1 if d == 0 else (1 if d == 1 else 0))
+            nx = bx + (-1 if d == 2 else (1 if d == 3 else 0))
+            if ny < 0 or ny >= h or nx < 0 or nx >= w:
+                continue
+            o = ow[ny, nx]
+            if o == p or o == IMPASSABLE:
+                continue
+            ni = ny * w + nx
+            if mark_n[ni] == st:
+                continue
+            mark_n[ni] = st
+            cand_n[count] = ni * 16 + (o + 2)
+            count += 1
+    return count
+
+
 @njit(cache=True, nogil=True)
 def _direction_mask_v(ow, te, bh, bn, mark_n, cand_n, st, att_n, troops_n, tiles_n, sy_n, sx_n, scale, p,
                       out_row):
     h = ow.shape[0]
     w = ow.shape[1]
     hw = h * w
-    count = _collect_frontier_v(ow, bh, bn, mark_n, cand_n, st, p)
+    m = _row_magic(w)
+    count = _collect_frontier_owned_v(ow, bh, bn, mark_n, cand_n, st, p)
     if count == 0:
         return
     t = max(tiles_n[p], 1)
     cy = sy_n[p] // t
     cx = sx_n[p] // t
+    reach = h + w
+    # One pass over the frontier finds every direction's nearest target tile. The 16 words after the frontier
+    # in ``cand_n`` hold the per-direction target tags and best keys: a frontier has at most min(4 * tiles,
+    # H*W - tiles) <= 0.8 * H*W entries, so they are free on every map of at least 80 tiles (ours: >= 144).
+    tags = count
+    best = count + NUM_DIRECTIONS
     for d in range(NUM_DIRECTIONS):
         target = _ray_target_v(ow, cy, cx, p, d)
-        if target == NO_ATTACK:
-            continue
-        fy = cy + DIR_DY[d] * (h + w)
-        fx = cx + DIR_DX[d] * (h + w)
-        best = -1
-        for i in range(count):
-            idx = cand_n[i]
-            yy = idx // w
-            if ow[yy, idx - yy * w] != target:
+        cand_n[tags + d] = -1 if target == NO_ATTACK else target + 2
+        cand_n[best + d] = -1
+    for i in range(count):
+        v = cand_n[i]
+        tag = v & 15
+        idx = v >> 4
+        yy = (idx * m) >> ROW_SHIFT
+        xx = idx - yy * w
+        for d in range(NUM_DIRECTIONS):
+            if cand_n[tags + d] != tag:
                 continue
-            key = tile_key(idx, w, hw, fy, fx)
-            if best < 0 or key < best:
-                best = key
-        if best < 0:
+            dy = yy - (cy + DIR_DY[d] * reach)
+            dx = xx - (cx + DIR_DX[d] * reach)
+            key = (dy * dy + dx * dx) * hw + idx  # tile_key, inlined
+            b = cand_n[best + d]
+            if b < 0 or key < b:
+                cand_n[best + d] = key
+    for d in range(NUM_DIRECTIONS):
+        key = cand_n[best + d]
+        if key < 0:
             continue
-        first = best % hw
+        target = cand_n[tags + d] - 2
+        first = key % hw
         for k in range(NUM_INTENSITIES):
             commit = troops_n[p] * INTENSITY_PERCENT[k] // 100
             if _launch_ok_v(att_n, troops_n, tiles_n, te, scale, p, target, first, commit):
@@ -1673,7 +1809,7 @@ def direction_mask_one(s, n, p, out_row):
     if s.done[n] or not s.alive[n, p]:
         return
     st = _next_stamp(s.mark[n], s.stamp, n)
-    _direction_mask_v(s.owner[n], s.terrain[n], s.b_head[n], s.b_next[n], s.mark[n], s.cand[n], st,
+    _direction_mask_v(s.owner[n], s.terrain[n], s.b_end[n], s.b_list[n], s.mark[n], s.cand[n], st,
                       s.att_target[n], s.troops[n], s.tiles[n], s.sum_y[n], s.sum_x[n], s.tile_scale[n], p,
                       out_row)
 
@@ -1683,6 +1819,14 @@ def write_direction_masks(s, seats, out):
     """``out`` int8 [N, 45]: the exact direction-mode mask of seat ``seats[n]`` in every env."""
     for n in range(s.owner.shape[0]):
         direction_mask_one(s, n, seats[n], out[n])
+
+
+@njit(cache=True, nogil=True)
+def write_direction_masks_for(s, seats, out, envs):
+    """``write_direction_masks`` for the envs with ``envs[n]`` only (the others' rows are left as they are)."""
+    for n in range(s.owner.shape[0]):
+        if envs[n]:
+            direction_mask_one(s, n, seats[n], out[n])
 
 
 @njit(cache=True, nogil=True)
@@ -1709,7 +1853,7 @@ def cell_mask_one(s, n, p, out_row):
     cand_n = s.cand[n]
     scale = s.tile_scale[n]
     st = _next_stamp(s.mark[n], s.stamp, n)
-    count = _collect_frontier_v(ow, s.b_head[n], s.b_next[n], s.mark[n], cand_n, st, p)
+    count = _collect_frontier_v(ow, s.b_end[n], s.b_list[n], s.mark[n], cand_n, st, p)
     for i in range(count):
         idx = cand_n[i]
         yy = idx // w
@@ -1726,6 +1870,14 @@ def write_cell_masks(s, seats, out):
     """``out`` int8 [N, H*W + 6]: the per-factor cell-mode mask of seat ``seats[n]`` in every env."""
     for n in range(s.owner.shape[0]):
         cell_mask_one(s, n, seats[n], out[n])
+
+
+@njit(cache=True, nogil=True)
+def write_cell_masks_for(s, seats, out, envs):
+    """``write_cell_masks`` for the envs with ``envs[n]`` only (the others' rows are left as they are)."""
+    for n in range(s.owner.shape[0]):
+        if envs[n]:
+            cell_mask_one(s, n, seats[n], out[n])
 
 
 # ---------------------------------------------------------------------------------------------------------

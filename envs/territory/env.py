@@ -282,17 +282,26 @@ class TerritoryVectorEnv(BatchedVectorEnv):
         self.placement = np.zeros(n, np.int64)
         self._places = np.zeros(num_p, np.int64)
         self._max_ticks = (max_episode_steps or DEFAULT_MAX_EPISODE_STEPS) * self.ticks_per_step
+        # The buffers persist between calls: only envs whose game changed since they were last written are
+        # rewritten (``_obs_stale``), and the terrain channel only after a reset (``_terrain_stale``).
+        self._obs_stale = np.ones(n, np.bool_)
+        self._bot_scratch = bots.new_scratch()
+        self._terrain_stale = np.ones(n, np.bool_)
+        self._mask_stale = np.ones(n, np.bool_)
 
     # ------------------------------------------------------------------ hooks
     def _reset_envs(self, mask: np.ndarray) -> None:
         core.reset_envs(self.state, mask.astype(np.uint8), self.fixed_terrain, self.fixed_terrain.shape[0] > 1)
+        self._obs_stale |= mask
+        self._terrain_stale |= mask
+        self._mask_stale |= mask
         self.prev_share[mask] = self._share()[mask]
         self.placement[mask] = 0
 
     def _step_envs(self, actions: np.ndarray, active: np.ndarray) -> None:
         s = self.state
         seat = self.learner_seat
-        bots.bot_actions(s, self.policies, self.core_actions, active)
+        bots.bot_actions(s, self.policies, self.core_actions, active, self._bot_scratch)
         row = self.core_actions[:, seat]
         if self.action_mode == "direction":
             row[:, 0] = core.MODE_DIRECTION
@@ -304,6 +313,8 @@ class TerritoryVectorEnv(BatchedVectorEnv):
             row[:, 1] = np.where(noop, core.WAIT, actions[:, 0])
             row[:, 2] = actions[:, 1]
         core.step_envs(s, self.core_actions, self.ticks_per_step, active)
+        self._obs_stale |= active
+        self._mask_stale |= active
         share = self._share()
         terminated = active & ((s.alive[:, seat] == 0) | (s.done == 1))
         self.terminated[active] = terminated[active]
@@ -327,7 +338,11 @@ class TerritoryVectorEnv(BatchedVectorEnv):
 
     def _observation(self) -> dict[str, np.ndarray]:
         s = self.state
-        core.write_observations(s, self.seats, self.map_buf, self.global_buf, self._max_ticks)
+        if self._obs_stale.any():
+            core.write_observations_for(s, self.seats, self.map_buf, self.global_buf, self._max_ticks,
+                                        self._obs_stale, self._terrain_stale)
+            self._obs_stale[:] = False
+            self._terrain_stale[:] = False
         self._write_masks()
         return {"map": self.map_buf, "global": self.global_buf, "action_mask": self.mask_buf}
 
@@ -349,16 +364,29 @@ class TerritoryVectorEnv(BatchedVectorEnv):
 
     # ------------------------------------------------------------------ public
     def action_masks(self) -> np.ndarray:
-        """The current valid actions, bool [num_envs, 45] (direction) or [num_envs, H*W + 6] (cell)."""
+        """The current valid actions, bool [num_envs, 45] (direction) or [num_envs, H*W + 6] (cell).
+
+        The masks of the last ``reset``/``step`` are reused (they are part of its observation); call
+        ``invalidate_cache()`` after editing ``state`` by hand.
+        """
         self._write_masks()
         return self.mask_buf.astype(bool)
 
+    def invalidate_cache(self) -> None:
+        """Forget the cached observations and masks (after ``state`` was edited from outside the env)."""
+        self._obs_stale[:] = True
+        self._terrain_stale[:] = True
+        self._mask_stale[:] = True
+
     # ------------------------------------------------------------------ helpers
     def _write_masks(self) -> None:
+        if not self._mask_stale.any():
+            return
         if self.action_mode == "direction":
-            core.write_direction_masks(self.state, self.seats, self.mask_buf)
+            core.write_direction_masks_for(self.state, self.seats, self.mask_buf, self._mask_stale)
         else:
-            core.write_cell_masks(self.state, self.seats, self.mask_buf)
+            core.write_cell_masks_for(self.state, self.seats, self.mask_buf, self._mask_stale)
+        self._mask_stale[:] = False
 
     def _share(self) -> np.ndarray:
         s = self.state
