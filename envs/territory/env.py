@@ -208,6 +208,20 @@ def resolve_dims(preset: str | None, num_players: int | None, map_size: int | tu
     return h, w, int(num_players), terrain
 
 
+def territory_spaces(h: int, w: int, action_mode: str) -> tuple[spaces.Dict, spaces.Space]:
+    """One seat's observation and action spaces (shared by the Gymnasium and PettingZoo envs)."""
+    hw = h * w
+    mask_len = NUM_DIRECTION_ACTIONS if action_mode == "direction" else hw + 1 + core.NUM_INTENSITIES
+    obs_space = spaces.Dict({
+        "map": spaces.Box(0, 255, (core.OBS_CHANNELS, h, w), np.uint8),
+        "global": spaces.Box(0.0, 2.0, (core.GLOBAL_FEATURES,), np.float32),
+        "action_mask": spaces.Box(0, 1, (mask_len,), np.int8),
+    })
+    if action_mode == "direction":
+        return obs_space, spaces.Discrete(NUM_DIRECTION_ACTIONS)
+    return obs_space, spaces.MultiDiscrete([hw + 1, core.NUM_INTENSITIES])
+
+
 class TerritoryVectorEnv(BatchedVectorEnv):
     """``num_envs`` Territory games stepped together by the numba kernels (see the module docstring)."""
 
@@ -248,17 +262,8 @@ class TerritoryVectorEnv(BatchedVectorEnv):
         if isinstance(learner_seat, bool) or not isinstance(learner_seat, (int, np.integer)) or not (
                 0 <= learner_seat < num_p):
             raise ValueError(f"learner_seat must be an int in [0, {num_p - 1}], got {learner_seat!r}")
-        hw = h * w
-        mask_len = NUM_DIRECTION_ACTIONS if action_mode == "direction" else hw + 1 + core.NUM_INTENSITIES
-        obs_space = spaces.Dict({
-            "map": spaces.Box(0, 255, (core.OBS_CHANNELS, h, w), np.uint8),
-            "global": spaces.Box(0.0, 2.0, (core.GLOBAL_FEATURES,), np.float32),
-            "action_mask": spaces.Box(0, 1, (mask_len,), np.int8),
-        })
-        if action_mode == "direction":
-            act_space: spaces.Space = spaces.Discrete(NUM_DIRECTION_ACTIONS)
-        else:
-            act_space = spaces.MultiDiscrete([hw + 1, core.NUM_INTENSITIES])
+        obs_space, act_space = territory_spaces(h, w, action_mode)
+        mask_len = obs_space["action_mask"].shape[0]
         super().__init__(num_envs, obs_space, act_space, max_episode_steps=max_episode_steps,
                          autoreset_mode=autoreset_mode, render_mode=render_mode)
         n = self.num_envs

@@ -24,14 +24,13 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from gymnasium import spaces
 from pettingzoo.utils.conversions import parallel_to_aec
 
 from botarena.envs.common import GameParallelEnv
 
 from . import bots as scripted
 from . import core, render
-from .env import ACTION_MODES, NUM_DIRECTION_ACTIONS, REWARDS, WAIT_ACTION, resolve_dims
+from .env import ACTION_MODES, REWARDS, WAIT_ACTION, resolve_dims, territory_spaces
 
 
 class TerritoryParallelEnv(GameParallelEnv):
@@ -64,18 +63,9 @@ class TerritoryParallelEnv(GameParallelEnv):
         if isinstance(gamma, bool) or not isinstance(gamma, (int, float)) or not 0.0 < gamma <= 1.0:
             raise ValueError(f"gamma must be a float in (0, 1], got {gamma!r}")
         hw = h * w
-        mask_len = NUM_DIRECTION_ACTIONS if action_mode == "direction" else hw + 1 + core.NUM_INTENSITIES
-        obs_space = spaces.Dict({
-            "map": spaces.Box(0, 255, (core.OBS_CHANNELS, h, w), np.uint8),
-            "global": spaces.Box(0.0, 2.0, (core.GLOBAL_FEATURES,), np.float32),
-            "action_mask": spaces.Box(0, 1, (mask_len,), np.int8),
-        })
-        if action_mode == "direction":
-            act_space: spaces.Space = spaces.Discrete(NUM_DIRECTION_ACTIONS)
-            noop: Any = WAIT_ACTION
-        else:
-            act_space = spaces.MultiDiscrete([hw + 1, core.NUM_INTENSITIES])
-            noop = np.array([hw, 0], np.int64)
+        obs_space, act_space = territory_spaces(h, w, action_mode)
+        mask_len = obs_space["action_mask"].shape[0]
+        noop: Any = WAIT_ACTION if action_mode == "direction" else np.array([hw, 0], np.int64)
         super().__init__(num_p, obs_space, act_space, noop, max_cycles=max_cycles, render_mode=render_mode)
         # Bot seats play inside the game and are not agents.
         self.possible_agents = [f"player_{p}" for p in range(num_p) if p not in bots]
