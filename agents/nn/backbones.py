@@ -30,6 +30,7 @@ name             what it is
 from __future__ import annotations
 
 import inspect
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Any, ClassVar, Literal, NamedTuple
 
@@ -53,7 +54,7 @@ class StateSpec(NamedTuple):
     """Which axis of ``shape`` is the batch (``torch.nn.LSTM`` puts it second)."""
 
 
-class Backbone(nn.Module):
+class Backbone(nn.Module, ABC):
     """Base class: input and state checks, fresh and reset states, parameter count.
 
     Subclasses define :meth:`state_spec`, ``_forward`` and ``_step``; the public :meth:`forward` and
@@ -72,9 +73,9 @@ class Backbone(nn.Module):
         self.d_model = d_model
 
     # ------------------------------------------------------------------ state
+    @abstractmethod
     def state_spec(self, batch_size: int) -> tuple[StateSpec, ...]:
         """Names, shapes, dtypes and batch axes of the state tensors for ``batch_size`` sequences."""
-        raise NotImplementedError
 
     @property
     def num_parameters(self) -> int:
@@ -193,8 +194,9 @@ class Backbone(nn.Module):
             state = self._check_state(state, x_t.shape[0], "step")
         return self._step(x_t, state)
 
+    @abstractmethod
     def _forward(self, x: Tensor, state: State | None) -> tuple[Tensor, State]:
-        raise NotImplementedError
+        """The whole-sequence pass over validated inputs."""
 
     def _step(self, x_t: Tensor, state: State) -> tuple[Tensor, State]:
         y, state = self._forward(x_t.unsqueeze(1), state)
