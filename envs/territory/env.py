@@ -222,6 +222,23 @@ def territory_spaces(h: int, w: int, action_mode: str) -> tuple[spaces.Dict, spa
     return obs_space, spaces.MultiDiscrete([hw + 1, core.NUM_INTENSITIES])
 
 
+def encode_actions(actions: np.ndarray, action_mode: str, hw: int, rows: np.ndarray) -> np.ndarray:
+    """Write action-space actions ``[K]`` (direction) or ``[K, 2]`` (cell) as core rows ``[K, 3]`` in place.
+
+    Core rows are ``(mode, direction or cell, intensity)``; cell mode's no-op index ``hw`` becomes WAIT.
+    """
+    if action_mode == "direction":
+        rows[:, 0] = core.MODE_DIRECTION
+        rows[:, 1] = actions // core.NUM_INTENSITIES
+        rows[:, 2] = actions % core.NUM_INTENSITIES
+    else:
+        noop = actions[:, 0] == hw
+        rows[:, 0] = np.where(noop, core.MODE_DIRECTION, core.MODE_CELL)
+        rows[:, 1] = np.where(noop, core.WAIT, actions[:, 0])
+        rows[:, 2] = actions[:, 1]
+    return rows
+
+
 class TerritoryVectorEnv(BatchedVectorEnv):
     """``num_envs`` Territory games stepped together by the numba kernels (see the module docstring)."""
 
@@ -307,16 +324,7 @@ class TerritoryVectorEnv(BatchedVectorEnv):
         s = self.state
         seat = self.learner_seat
         bots.bot_actions(s, self.policies, self.core_actions, active, self._bot_scratch)
-        row = self.core_actions[:, seat]
-        if self.action_mode == "direction":
-            row[:, 0] = core.MODE_DIRECTION
-            row[:, 1] = actions // core.NUM_INTENSITIES
-            row[:, 2] = actions % core.NUM_INTENSITIES
-        else:
-            noop = actions[:, 0] == self.height * self.width
-            row[:, 0] = np.where(noop, core.MODE_DIRECTION, core.MODE_CELL)
-            row[:, 1] = np.where(noop, core.WAIT, actions[:, 0])
-            row[:, 2] = actions[:, 1]
+        encode_actions(actions, self.action_mode, self.height * self.width, self.core_actions[:, seat])
         core.step_envs(s, self.core_actions, self.ticks_per_step, active)
         self._obs_stale |= active
         self._mask_stale |= active

@@ -30,7 +30,7 @@ from botarena.envs.common import GameParallelEnv
 
 from . import bots as scripted
 from . import core, render
-from .env import ACTION_MODES, REWARDS, WAIT_ACTION, resolve_dims, territory_spaces
+from .env import ACTION_MODES, REWARDS, WAIT_ACTION, encode_actions, resolve_dims, territory_spaces
 
 
 class TerritoryParallelEnv(GameParallelEnv):
@@ -102,16 +102,7 @@ class TerritoryParallelEnv(GameParallelEnv):
 
     def _step_game(self, actions: Any, acting: np.ndarray) -> None:
         s = self.state
-        row = self.core_actions[0]
-        if self.action_mode == "direction":
-            row[:, 0] = core.MODE_DIRECTION
-            row[:, 1] = actions // core.NUM_INTENSITIES
-            row[:, 2] = actions % core.NUM_INTENSITIES
-        else:
-            noop = actions[:, 0] == self.height * self.width
-            row[:, 0] = np.where(noop, core.MODE_DIRECTION, core.MODE_CELL)
-            row[:, 1] = np.where(noop, core.WAIT, actions[:, 0])
-            row[:, 2] = actions[:, 1]
+        row = encode_actions(actions, self.action_mode, self.height * self.width, self.core_actions[0])
         row[~acting] = (core.MODE_DIRECTION, core.WAIT, 0)
         scripted.bot_actions(s, self.policies, self.core_actions)
         core.step_envs(s, self.core_actions, self.ticks_per_step)
