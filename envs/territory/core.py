@@ -989,7 +989,7 @@ def collect_candidates(s, n, p, target, fy, fx):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _collect_frontier_v(ow, bh, bn, mark_n, cand_n, st, p):
+def _collect_frontier_v(ow, bh, bn, mark_n, cand_n, st, p, pack_owner=False):
     h = ow.shape[0]
     w = ow.shape[1]
     m = _row_magic(w)
@@ -1012,7 +1012,8 @@ def _collect_frontier_v(ow, bh, bn, mark_n, cand_n, st, p):
             if mark_n[ni] == st:
                 continue
             mark_n[ni] = st
-            cand_n[count] = ni
+            # pack_owner: ``idx * 16 + owner + 2``, so the mask passes read one array, not the map.
+            cand_n[count] = ni * 16 + (o + 2) if pack_owner else ni
             count += 1
     return count
 
@@ -1714,39 +1715,6 @@ def _write_global(s, n, me, out, max_ticks, touching):
     out[n, 15] = largest_other / land
 
 
-@njit(cache=True, nogil=True, inline="always")
-def _collect_frontier_owned_v(ow, bh, bn, mark_n, cand_n, st, p):
-    """``_collect_frontier_v`` with each tile's owner packed in: ``cand_n[i] = idx * 16 + owner + 2``.
-
-    The mask's per-direction passes then read one contiguous array instead of gathering owners from the map.
-    """
-    h = ow.shape[0]
-    w = ow.shape[1]
-    m = _row_magic(w)
-    count = 0
-    for j in range(bh[p] - 1, -1, -1):
-        b = bn[p, j]
-        if b < 0:
-            continue
-        by = (b * m) >> ROW_SHIFT
-        bx = b - by * w
-        for d in range(4):
-            ny = by + (-1 if d == 0 else (1 if d == 1 else 0))
-            nx = bx + (-1 if d == 2 else (1 if d == 3 else 0))
-            if ny < 0 or ny >= h or nx < 0 or nx >= w:
-                continue
-            o = ow[ny, nx]
-            if o == p or o == IMPASSABLE:
-                continue
-            ni = ny * w + nx
-            if mark_n[ni] == st:
-                continue
-            mark_n[ni] = st
-            cand_n[count] = ni * 16 + (o + 2)
-            count += 1
-    return count
-
-
 @njit(cache=True, nogil=True)
 def _direction_mask_v(ow, te, bh, bn, mark_n, cand_n, st, att_n, troops_n, tiles_n, sy_n, sx_n, scale, p,
                       out_row):
@@ -1754,7 +1722,7 @@ def _direction_mask_v(ow, te, bh, bn, mark_n, cand_n, st, att_n, troops_n, tiles
     w = ow.shape[1]
     hw = h * w
     m = _row_magic(w)
-    count = _collect_frontier_owned_v(ow, bh, bn, mark_n, cand_n, st, p)
+    count = _collect_frontier_v(ow, bh, bn, mark_n, cand_n, st, p, True)
     if count == 0:
         return
     t = max(tiles_n[p], 1)
