@@ -5,7 +5,9 @@ average placement and win rate with 95% CIs (bootstrap over map seeds), a Placke
 Elo-like scale with CIs from the same block bootstrap, OpenSkill (PlackettLuce, tau=0) after the games
 in sorted order. Single-player games: mean and IQM return with stratified-bootstrap CIs, scores
 normalised to random = 0 and scripted expert = 1, and the probability of improvement over the next agent.
-Failed agents are listed with their first error.
+Head-to-head games (kind ``duel``): a Bradley-Terry rating (draws count half) with CIs from a bootstrap over
+seeds, each agent's win/draw/loss record and score rate, and a crosstable of score rates. Failed agents are
+listed with their first error.
 """
 
 from __future__ import annotations
@@ -39,9 +41,15 @@ def aggregate(rows: list[dict[str, Any]], *, reps: int = 1000) -> dict[str, Any]
     games = {}
     for game, game_rows in sorted(by_game.items()):
         adapter = GAME_ADAPTERS[game]
-        table = _ffa(game_rows, reps) if adapter.kind == "ffa" else _single(game_rows, adapter, reps)
-        games[game] = {"env_id": adapter.env_id, "game_version": adapter.version, "kind": adapter.kind,
-                       "episodes": len({r["key"] for r in game_rows}), "agents": table}
+        entry = {"env_id": adapter.env_id, "game_version": adapter.version, "kind": adapter.kind,
+                 "episodes": len({r["key"] for r in game_rows})}
+        if adapter.kind == "ffa":
+            entry["agents"] = _ffa(game_rows, reps)
+        elif adapter.kind == "single":
+            entry["agents"] = _single(game_rows, adapter, reps)
+        else:
+            entry["agents"], entry["crosstable"] = _duel(game_rows, reps)
+        games[game] = entry
     return {"format": "botarena-leaderboard", "format_version": 1, "games": games}
 
 
@@ -114,24 +122,34 @@ def _block_ci(per_seed: list[np.ndarray], statistic: Any, reps: int) -> stats.In
 
 
 def _single(rows: list[dict[str, Any]], adapter: Any, reps: int) -> list[dict[str, Any]]:
+    """Scores are a [seeds, variants] matrix per agent, paired across agents; variants are the strata."""
     failed = _failures(rows)
-    returns: dict[str, dict[int, float]] = defaultdict(dict)
+    returns: dict[str, dict[tuple[int, str], float]] = defaultdict(dict)
     for r in rows:
         if not r["void"] and r["agent"] not in failed:
-            returns[r["agent"]][r["seed"]] = float(r["return"])
-    seeds = sorted(set.intersection(*(set(v) for v in returns.values()))) if returns else []
-    matrix = {a: np.array([[v[s]] for s in seeds]) for a, v in returns.items()}
+            returns[r["agent"]][(r["seed"], r.get("variant", ""))] = float(r["return"])
+    variants = list(adapter.variants)
+    # Only seeds every agent finished in every variant: the comparison stays paired.
+    complete = [{s for s, _ in v if all((s, w) in v for w in variants)} for v in returns.values()]
+    seeds = sorted(set.intersection(*complete)) if complete else []
+    matrix = {a: np.array([[v[(s, w)] for w in variants] for s in seeds]) for a, v in returns.items()}
     ref_random = float(np.mean(matrix[adapter.random])) if adapter.random in matrix else None
     ref_expert = float(np.mean(matrix[adapter.expert])) if adapter.expert in matrix else None
     table = []
     for a in sorted(matrix):
         x = matrix[a]
-        entry: dict[str, Any] = {"agent": a, "status": "ok", "games": len(seeds),
+        if x.size == 0:
+            continue
+        entry: dict[str, Any] = {"agent": a, "status": "ok", "games": int(x.size),
                                  "mean": _interval(stats.stratified_bootstrap(x, stats.mean, reps=reps)),
                                  "iqm": _interval(stats.stratified_bootstrap(x, stats.iqm, reps=reps))}
         if ref_random is not None and ref_expert is not None and abs(ref_expert - ref_random) > 1e-12:
             z = stats.normalize(x, ref_random, ref_expert)
             entry["normalized_iqm"] = _interval(stats.stratified_bootstrap(z, stats.iqm, reps=reps))
+        if len(variants) > 1:
+            entry["per_variant_mean"] = {
+                w: _interval(stats.stratified_bootstrap(x[:, [k]], stats.mean, reps=reps))
+                for k, w in enumerate(variants)}
         table.append(entry)
     table.sort(key=lambda e: (-e["iqm"]["value"], e["agent"]))
     for upper, lower in zip(table, table[1:], strict=False):
@@ -139,3 +157,53 @@ def _single(rows: list[dict[str, Any]], adapter: Any, reps: int) -> list[dict[st
         upper["p_improvement_over_next"] = _interval(poi)
     table.extend({"agent": a, "status": "failed", "error": err} for a, err in sorted(failed.items()))
     return table
+
+
+def _duel(rows: list[dict[str, Any]], reps: int) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Bradley-Terry over seeds (both seat orders of a pairing share a seed block) and a crosstable."""
+    failed = _failures(rows)
+    good = [r for r in rows if not r["void"]]
+    agents = sorted({r["agent"] for r in good} - set(failed))
+    index = {a: i for i, a in enumerate(agents)}
+    n = len(agents)
+    episodes: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in good:
+        episodes[row["key"]].append(row)
+    blocks: dict[int, np.ndarray] = {}
+    record = np.zeros((n, 3), dtype=np.int64)  # wins, draws, losses
+    for key in sorted(episodes):
+        seats = sorted(episodes[key], key=lambda r: r["seat"])
+        if len(seats) != 2 or any(r["agent"] not in index for r in seats) or seats[0]["agent"] == seats[1]["agent"]:
+            continue
+        i, j = index[seats[0]["agent"]], index[seats[1]["agent"]]
+        block = blocks.setdefault(seats[0]["seed"], np.zeros((n, n)))
+        pi, pj = int(seats[0]["placement"]), int(seats[1]["placement"])
+        if pi == pj:
+            block[i, j] += 0.5
+            block[j, i] += 0.5
+            record[[i, j], 1] += 1
+        else:
+            winner, loser = (i, j) if pi < pj else (j, i)
+            block[winner, loser] += 1.0
+            record[winner, 0] += 1
+            record[loser, 2] += 1
+    table: list[dict[str, Any]] = []
+    crosstable: dict[str, Any] = {"agents": [], "score_rate": []}
+    if n >= 2 and blocks:
+        stacked = np.stack([blocks[s] for s in sorted(blocks)])
+        bt = ratings.bootstrap_bradley_terry(stacked, reps=min(reps, 200))
+        total = stacked.sum(axis=0)
+        played = total + total.T
+        for a in agents:
+            i = index[a]
+            games = int(record[i].sum())
+            table.append({"agent": a, "status": "ok", "games": games, "rating": _interval(bt[i]),
+                          "wins": int(record[i, 0]), "draws": int(record[i, 1]), "losses": int(record[i, 2]),
+                          "score_rate": _r(total[i].sum() / games) if games else None})
+        table.sort(key=lambda e: (-e["rating"]["value"], e["agent"]))
+        order = [index[e["agent"]] for e in table]
+        crosstable = {"agents": [agents[i] for i in order],
+                      "score_rate": [[_r(total[i, j] / played[i, j]) if played[i, j] else None for j in order]
+                                     for i in order]}
+    table.extend({"agent": a, "status": "failed", "error": err} for a, err in sorted(failed.items()))
+    return table, crosstable

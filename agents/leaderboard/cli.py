@@ -23,22 +23,25 @@ from .seeds import seed_list_hash
 
 __all__ = ["leaderboard_main", "eval_main", "run_leaderboard", "QUICK_EPISODES", "DEFAULT_EPISODES"]
 
-# Map seeds per game. An FFA seed is played in every seat rotation, so it is num_seats games per table.
-DEFAULT_EPISODES = {"territory": 8}
-QUICK_EPISODES = {"territory": 2}
+# Seeds per leaderboard table. An FFA seed is played in every seat rotation (num_seats games per table), a
+# single-player seed in every variant (TickDuel: 3 builds), a duel seed in both seat orders of every pair.
+DEFAULT_EPISODES = {"territory": 8, "click_arena": 16, "tick_duel": 16, "tick_duel-h2h": 12}
+QUICK_EPISODES = {"territory": 1, "click_arena": 4, "tick_duel": 4, "tick_duel-h2h": 4}
 
 
 def _games(arg: str | None) -> list[str]:
+    """Leaderboard tables for the requested games (a game name selects all its tables, e.g. TickDuel's two)."""
     from botarena.envs import GAMES
 
-    available = [g for g in GAME_ADAPTERS if g in GAMES]
+    available = [name for name, adapter in GAME_ADAPTERS.items() if adapter.game in GAMES]
     if arg is None:
         return available
     wanted = [g.strip() for g in arg.split(",") if g.strip()]
-    unknown = [g for g in wanted if g not in available]
+    games = {GAME_ADAPTERS[name].game for name in available}
+    unknown = [g for g in wanted if g not in games and g not in available]
     if unknown:
-        raise ValueError(f"unknown or unavailable games {unknown}; available: {available}")
-    return wanted
+        raise ValueError(f"unknown or unavailable games {unknown}; available: {sorted(games)}")
+    return [name for name in available if name in wanted or GAME_ADAPTERS[name].game in wanted]
 
 
 def _agents(arg: str | None, game: str) -> list[str]:
@@ -68,7 +71,7 @@ def run_leaderboard(*, games: list[str], agents_arg: str | None, episodes: int |
     plans: dict[str, list[Job]] = {}
     for game in games:
         count = episodes or (QUICK_EPISODES if quick else DEFAULT_EPISODES)[game]
-        names = _agents(agents_arg, game)
+        names = _agents(agents_arg, GAME_ADAPTERS[game].game)
         if names:
             plans[game] = plan_jobs(game, names, count)
     all_jobs = [job for jobs in plans.values() for job in jobs]
@@ -151,19 +154,18 @@ def leaderboard_main(args: argparse.Namespace) -> int:
 
 
 def eval_main(args: argparse.Namespace) -> int:
-    """One agent on one game: for FFA games, seated with that game's scripted agents."""
+    """One agent on every table of one game, beside that game's random and scripted agents."""
     from botarena.agents.common.registry import agent_spec, list_agents
 
     spec = agent_spec(args.agent)
-    if args.game not in GAME_ADAPTERS:
-        raise ValueError(f"unknown game {args.game!r}; games: {sorted(GAME_ADAPTERS)}")
+    tables = _games(args.game)
     if spec.game != args.game:
         raise ValueError(f"agent {args.agent} plays {spec.game}, not {args.game}")
-    names = [args.agent]
-    if GAME_ADAPTERS[args.game].kind == "ffa":
-        names += [s.name for s in list_agents(args.game) if s.kind != "learned" and s.name != args.agent]
+    # The game's random and scripted agents come along: opponents for free-for-all and head-to-head tables,
+    # and the random = 0 / expert = 1 references of the normalised single-player score.
+    names = [args.agent] + [s.name for s in list_agents(args.game) if s.kind != "learned" and s.name != args.agent]
     out = args.out or _default_out(f"eval-{args.agent.replace('/', '-')}")
-    board = run_leaderboard(games=[args.game], agents_arg=",".join(names), episodes=args.episodes, quick=False,
+    board = run_leaderboard(games=tables, agents_arg=",".join(names), episodes=args.episodes, quick=False,
                             backend="process", out=out)
     print()
     print(markdown_tables(board))

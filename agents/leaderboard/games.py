@@ -1,10 +1,10 @@
 """How the leaderboard plays one episode of each game with a given agent in every seat.
 
-A game adapter knows its evaluation setting (free-for-all, or single-player against a fixed opponent),
-its seat count, which agent is the scripted expert that defines a normalised score of 1, and how to run
-one seeded episode. Agents whose ``native_bot`` attribute names one of the game's built-in numba bots are
-seated inside the game (the bot reads the state, as OpenFront's own bots do); every other agent acts on
-its observation through the PettingZoo API.
+A game adapter knows its evaluation setting (free-for-all; single-player, alone or against a fixed
+scripted opponent; or a head-to-head round robin), its seat count, which agent is the scripted expert
+that defines a normalised score of 1, and how to run one seeded episode. Agents whose ``native_bot``
+attribute names one of the game's built-in numba bots are seated inside the game (the bot reads the
+state, as a game's own AI does); every other agent acts on its observation through the PettingZoo API.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-__all__ = ["GameAdapter", "SeatOutcome", "GAME_ADAPTERS", "TerritoryAdapter", "AgentFailure", "act_checked"]
+__all__ = ["GameAdapter", "SeatOutcome", "GAME_ADAPTERS", "TerritoryAdapter", "ClickArenaAdapter", "TickDuelAdapter",
+           "TickDuelHeadToHeadAdapter", "AgentFailure", "act_checked", "drive", "native_bots"]
 
 
 class AgentFailure(Exception):
@@ -46,21 +47,65 @@ class SeatOutcome:
 
 
 class GameAdapter(ABC):
+    """One leaderboard table: a game, its evaluation setting, and how to play one seeded episode.
+
+    ``name`` keys the table (and the rows of ``episodes.jsonl``); ``game`` is the game it is played on (the
+    ``botarena.envs.GAMES`` key, whose agents and evaluation seeds it uses). A game can have more than one
+    table: TickDuel is scored against a fixed scripted opponent and, separately, head to head.
+    ``variants`` are the settings every single-player seed is played in (TickDuel's builds); the scores
+    are stratified over them.
+    """
+
     name: ClassVar[str]
+    game: ClassVar[str]
     env_id: ClassVar[str]
     version: ClassVar[int]
-    kind: ClassVar[str]  # "ffa" or "single"
+    kind: ClassVar[str]  # "ffa" (free-for-all), "single" (one agent, fixed world) or "duel" (round robin)
     num_seats: ClassVar[int]
     expert: ClassVar[str | None] = None
     random: ClassVar[str | None] = None
+    variants: ClassVar[tuple[str, ...]] = ("",)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "name" in cls.__dict__ and "game" not in cls.__dict__:
+            cls.game = cls.name  # a game's only table is named after the game
 
     @abstractmethod
-    def play(self, agents: list[Any], seed: int) -> list[SeatOutcome]:
+    def play(self, agents: list[Any], seed: int, variant: str = "") -> list[SeatOutcome]:
         """Play one episode with ``agents[i]`` in seat ``i``."""
 
     def warm(self) -> None:
         """Compile (or load) the game's kernels in this process, before workers are forked from it."""
         return None  # games without compiled kernels have nothing to warm
+
+
+def native_bots(agents: list[Any], seats: list[int] | None = None) -> dict[int, str]:
+    """``{seat: bot}`` for the agents that are a game's built-in bots (seated inside the game)."""
+    seats = list(range(len(agents))) if seats is None else seats
+    return {seat: a.native_bot for seat, a in zip(seats, agents, strict=True) if getattr(a, "native_bot", None)}
+
+
+def drive(env: Any, agents: list[Any], seed: int) -> tuple[dict[int, float], dict[int, int]]:
+    """Reset a PettingZoo parallel env with ``seed`` and step it until its agents are gone.
+
+    ``agents[seat]`` acts for agent ``player_<seat>`` (seats played by built-in bots are not agents).
+    Returns each agent seat's summed reward and number of steps. Actions are checked, so a broken agent
+    raises :class:`AgentFailure` naming its seat.
+    """
+    obs, _ = env.reset(seed=seed)
+    totals = {env.agent_index[p]: 0.0 for p in env.possible_agents}
+    lengths = dict.fromkeys(totals, 0)
+    while env.agents:
+        actions = {}
+        for p in env.agents:
+            seat = env.agent_index[p]
+            actions[p] = act_checked(agents[seat], seat, obs[p], env.action_space(p))
+        obs, rewards, _, _, _ = env.step(actions)
+        for p, r in rewards.items():
+            totals[env.agent_index[p]] += float(r)
+            lengths[env.agent_index[p]] += 1
+    return totals, lengths
 
 
 class TerritoryAdapter(GameAdapter):
@@ -78,32 +123,19 @@ class TerritoryAdapter(GameAdapter):
     def __init__(self, **overrides: Any) -> None:
         self.kwargs = {**self.env_kwargs, **overrides}
 
-    def play(self, agents: list[Any], seed: int) -> list[SeatOutcome]:
+    def play(self, agents: list[Any], seed: int, variant: str = "") -> list[SeatOutcome]:
         from botarena.envs.territory import parallel_env
 
-        bots = {seat: a.native_bot for seat, a in enumerate(agents) if getattr(a, "native_bot", None)}
-        env = parallel_env(bots=bots, **self.kwargs)
+        env = parallel_env(bots=native_bots(agents), **self.kwargs)
         try:
-            obs, _ = env.reset(seed=seed)
-            players = env.possible_agents
-            totals = {p: 0.0 for p in players}
-            lengths = {p: 0 for p in players}
-            while env.agents:
-                actions = {p: act_checked(agents[env.agent_index[p]], env.agent_index[p], obs[p],
-                                          env.action_space(p)) for p in env.agents}
-                obs, rewards, _, _, _ = env.step(actions)
-                for p, r in rewards.items():
-                    totals[p] += r
-                    lengths[p] += 1
+            totals, lengths = drive(env, agents, seed)
             # Bots play on after the last agent seat is out: placements need the finished game.
             env.play_out()
             placements = env.final_placements()
         finally:
             env.close()
-        return [SeatOutcome(totals[f"player_{s}"] if f"player_{s}" in totals else 0.0,
-                            lengths.get(f"player_{s}", env.cycles), int(placements[s]))
+        return [SeatOutcome(totals.get(s, 0.0), lengths.get(s, env.cycles), int(placements[s]))
                 for s in range(self.num_seats)]
-
 
     def warm(self) -> None:
         from botarena.envs.territory import parallel_env
@@ -116,4 +148,102 @@ class TerritoryAdapter(GameAdapter):
         env.close()
 
 
-GAME_ADAPTERS: dict[str, GameAdapter] = {"territory": TerritoryAdapter()}
+class ClickArenaAdapter(GameAdapter):
+    """ClickArena-v0 ``standard`` difficulty, human cursor: one ship alone in the arena for 3 minutes."""
+
+    name = "click_arena"
+    env_id = "botarena/ClickArena-v0"
+    version = 0
+    kind = "single"
+    num_seats = 1
+    expert = "click_arena/expert"
+    random = "click_arena/random"
+
+    def play(self, agents: list[Any], seed: int, variant: str = "") -> list[SeatOutcome]:
+        from botarena.envs.click_arena import parallel_env
+
+        env = parallel_env(num_players=1, bots=native_bots(agents))
+        try:
+            _, lengths = drive(env, agents, seed)
+            env.play_out()
+            returns = env.episode_returns()
+        finally:
+            env.close()
+        return [SeatOutcome(float(returns[0]), lengths.get(0, env.cycles))]
+
+    def warm(self) -> None:
+        from botarena.envs.click_arena import parallel_env
+
+        env = parallel_env(num_players=1, bots={0: "expert"}, max_cycles=2)
+        env.reset(seed=0)
+        env.play_out()
+        env.close()
+
+
+# The fixed scripted opponent of TickDuel's single-player table and the reference expert: nh_expert with
+# the "average" motor style.
+TICK_DUEL_OPPONENT = "nh_expert"
+TICK_DUEL_BUILDS = ("max", "zerker", "pure")
+
+
+class TickDuelAdapter(GameAdapter):
+    """TickDuel-v0 against the fixed scripted opponent ``nh_expert``, every seed played in every build."""
+
+    name = "tick_duel"
+    env_id = "botarena/TickDuel-v0"
+    version = 0
+    kind = "single"
+    num_seats = 1
+    expert = "tick_duel/nh_expert"
+    random = "tick_duel/random"
+    variants = TICK_DUEL_BUILDS
+
+    def play(self, agents: list[Any], seed: int, variant: str = "") -> list[SeatOutcome]:
+        from botarena.envs.tick_duel import parallel_env
+
+        env = parallel_env(build=variant or TICK_DUEL_BUILDS[0], bots={1: TICK_DUEL_OPPONENT, **native_bots(agents)})
+        try:
+            _, lengths = drive(env, agents, seed)
+            env.play_out()
+            returns = env.episode_returns()
+        finally:
+            env.close()
+        return [SeatOutcome(float(returns[0]), lengths.get(0, env.cycles))]
+
+    def warm(self) -> None:
+        from botarena.envs.tick_duel import parallel_env
+
+        env = parallel_env(bots={0: "random", 1: TICK_DUEL_OPPONENT}, max_cycles=2)
+        env.reset(seed=0)
+        env.play_out()
+        env.close()
+
+
+class TickDuelHeadToHeadAdapter(TickDuelAdapter):
+    """TickDuel-v0 head to head: every pair of agents, both seat orders, on every seed (builds in turn)."""
+
+    name = "tick_duel-h2h"
+    kind = "duel"
+    num_seats = 2
+    expert = random = None
+
+    def play(self, agents: list[Any], seed: int, variant: str = "") -> list[SeatOutcome]:
+        from botarena.envs.tick_duel import parallel_env
+
+        env = parallel_env(build=variant or TICK_DUEL_BUILDS[0], bots=native_bots(agents))
+        try:
+            _, lengths = drive(env, agents, seed)
+            env.play_out()
+            returns = env.episode_returns()
+        finally:
+            env.close()
+        # The return is damage dealt minus damage taken plus the win bonus, so the higher return wins: a kill
+        # decides a duel, and a duel that runs out of time goes on points. Equal returns are a draw (both 1st).
+        placements = [1 + int(returns[1 - s] > returns[s]) for s in range(2)]
+        return [SeatOutcome(float(returns[s]), lengths.get(s, env.cycles), placements[s]) for s in range(2)]
+
+
+GAME_ADAPTERS: dict[str, GameAdapter] = {
+    adapter.name: adapter
+    for adapter in (TerritoryAdapter(), ClickArenaAdapter(), TickDuelAdapter(), TickDuelHeadToHeadAdapter())
+}

@@ -19,8 +19,8 @@ import numpy as np
 
 from .stats import BOOTSTRAP_SEED, Interval
 
-__all__ = ["plackett_luce", "elo_scale", "bootstrap_plackett_luce", "openskill_ratings", "PRIOR_SHAPE",
-           "PRIOR_RATE"]
+__all__ = ["plackett_luce", "bradley_terry", "elo_scale", "bootstrap_plackett_luce", "bootstrap_bradley_terry",
+           "openskill_ratings", "PRIOR_SHAPE", "PRIOR_RATE"]
 
 PRIOR_SHAPE = 2.0  # Gamma prior shape a: one virtual win for every agent
 PRIOR_RATE = 1.0   # Gamma prior rate b
@@ -58,6 +58,49 @@ def plackett_luce(rankings: Sequence[Sequence[int]], num_items: int, *, max_iter
             break
     log_gamma = np.log(gamma)
     return log_gamma - log_gamma.mean()
+
+
+def bradley_terry(scores: np.ndarray, *, max_iter: int = 20_000, tol: float = 1e-9) -> np.ndarray:
+    """MAP log-strengths (centred) from a head-to-head score matrix, with draws.
+
+    ``scores[i, j]`` is what ``i`` scored against ``j``: 1 per win and 1/2 per draw, so
+    ``scores + scores.T`` is the number of games between each pair. Hunter's MM update with the same
+    Gamma prior as :func:`plackett_luce` (on decisive games the two agree exactly); a draw counts as half
+    a win each way, the usual Bradley-Terry treatment of ties in chess ratings.
+    """
+    scores = np.asarray(scores, dtype=np.float64)
+    if scores.ndim != 2 or scores.shape[0] != scores.shape[1] or np.any(scores < 0) or np.any(np.diag(scores) != 0):
+        raise ValueError(f"scores must be a square non-negative matrix with a zero diagonal, got {scores!r}")
+    games = scores + scores.T
+    wins = scores.sum(axis=1) + PRIOR_SHAPE - 1.0
+    gamma = np.ones(len(scores))
+    for _ in range(max_iter):
+        new = wins / (PRIOR_RATE + (games / (gamma[:, None] + gamma[None, :])).sum(axis=1))
+        done = np.max(np.abs(np.log(new) - np.log(gamma))) < tol
+        gamma = new
+        if done:
+            break
+    log_gamma = np.log(gamma)
+    return log_gamma - log_gamma.mean()
+
+
+def bootstrap_bradley_terry(scores_by_block: np.ndarray, *, reps: int = 200, confidence: float = 0.95,
+                            seed: int = BOOTSTRAP_SEED) -> list[Interval]:
+    """Elo-scale Bradley-Terry ratings with percentile CIs from resampling blocks (seeds).
+
+    ``scores_by_block[k]`` is the score matrix of every game played on seed ``k`` (both seat orders).
+    """
+    blocks = np.asarray(scores_by_block, dtype=np.float64)
+    if blocks.ndim != 3 or len(blocks) == 0:
+        raise ValueError(f"scores_by_block must be [blocks, agents, agents] with a block or more, got {blocks.shape}")
+    point = elo_scale(bradley_terry(blocks.sum(axis=0)))
+    rng = np.random.default_rng(seed)
+    n = len(blocks)
+    samples = np.stack([elo_scale(bradley_terry(blocks[rng.integers(0, n, size=n)].sum(axis=0)))
+                        for _ in range(reps)])
+    alpha = (1.0 - confidence) / 2.0
+    low, high = np.quantile(samples, [alpha, 1.0 - alpha], axis=0)
+    return [Interval(float(point[i]), float(low[i]), float(high[i]), confidence) for i in range(len(point))]
 
 
 def elo_scale(log_strength: np.ndarray) -> np.ndarray:

@@ -31,7 +31,7 @@ def _fmt(d: dict[str, float] | None, digits: int = 2) -> str:
 
 
 def _primary(game: dict[str, Any]) -> str:
-    return "rating" if game["kind"] == "ffa" else "iqm"
+    return "iqm" if game["kind"] == "single" else "rating"
 
 
 def _rows(game: dict[str, Any]) -> list[list[str]]:
@@ -42,7 +42,11 @@ def _rows(game: dict[str, Any]) -> list[list[str]]:
         neighbours = ok[max(i - 1, 0):i] + ok[i + 1:i + 2]
         tie = any(intervals_overlap(_iv(entry[key]), _iv(other[key])) for other in neighbours)
         mark = f"{i + 1}{'=' if tie else ''}"
-        if game["kind"] == "ffa":
+        if game["kind"] == "duel":
+            out.append([mark, entry["agent"], _fmt(entry["rating"], 0),
+                        f"{entry['wins']} / {entry['draws']} / {entry['losses']}",
+                        "-" if entry["score_rate"] is None else f"{entry['score_rate']:.2f}", str(entry["games"])])
+        elif game["kind"] == "ffa":
             skill = entry["openskill"]
             out.append([mark, entry["agent"], _fmt(entry["rating"], 0), _fmt(entry["placement"]),
                         _fmt(entry["win_rate"]), f"{skill['mu']:.1f} / {skill['sigma']:.1f} / {skill['ordinal']:.1f}",
@@ -53,7 +57,7 @@ def _rows(game: dict[str, Any]) -> list[list[str]]:
                         str(entry["games"])])
     for entry in game["agents"]:
         if entry["status"] == "failed":
-            out.append(["-", entry["agent"], f"FAILED: {entry['error']}", "", "", "", ""])
+            out.append(["-", entry["agent"], f"FAILED: {entry['error']}"] + [""] * (len(_header(game)) - 3))
     return out
 
 
@@ -61,6 +65,9 @@ def _header(game: dict[str, Any]) -> list[str]:
     if game["kind"] == "ffa":
         return ["rank", "agent", "rating (Elo-like, 95% CI)", "avg placement", "win rate",
                 "OpenSkill mu / sigma / ordinal", "games"]
+    if game["kind"] == "duel":
+        return ["rank", "agent", "Bradley-Terry rating (Elo-like, 95% CI)", "wins / draws / losses", "score rate",
+                "games"]
     return ["rank", "agent", "IQM return", "mean return", "normalised IQM", "P(improve over next)", "episodes"]
 
 
@@ -73,9 +80,27 @@ def markdown_tables(board: dict[str, Any]) -> str:
         parts.append("|" + "|".join("---" for _ in header) + "|")
         parts += ["| " + " | ".join(row) + " |" for row in _rows(game)]
         parts.append("")
+        if game.get("crosstable", {}).get("agents"):
+            parts += [_crosstable_markdown(game["crosstable"]), ""]
     parts.append(_overall_markdown(board))
     parts.append("Ranks marked `=` have a 95% confidence interval that overlaps a neighbour's: a statistical tie.")
     return "\n".join(parts) + "\n"
+
+
+def _crosstable_cells(crosstable: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
+    """Column labels (agent families) and rows: the row agent's score rate against the column agent."""
+    names = crosstable["agents"]
+    cells = [[name] + ["" if i == j else ("-" if v is None else f"{v:.2f}") for j, v in enumerate(row)]
+             for i, (name, row) in enumerate(zip(names, crosstable["score_rate"], strict=True))]
+    return [n.split("/", 1)[-1] for n in names], cells
+
+
+def _crosstable_markdown(crosstable: dict[str, Any]) -> str:
+    labels, cells = _crosstable_cells(crosstable)
+    lines = ["Crosstable: the row agent's score rate against the column agent (win 1, draw 1/2).", "",
+             "| vs | " + " | ".join(labels) + " |", "|---|" + "|".join("---" for _ in labels) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in cells]
+    return "\n".join(lines)
 
 
 def _overall_markdown(board: dict[str, Any]) -> str:
@@ -122,7 +147,8 @@ def _plot(game_name: str, game: dict[str, Any], path: Path) -> None:
         ax.plot([iv["low"], iv["high"]], [y, y], color="#3b6ea5", linewidth=6, solid_capstyle="butt", alpha=0.6)
         ax.plot([iv["value"]], [y], "o", color="#12355b")
     ax.set_yticks(range(len(ok)), [e["agent"] for e in ok])
-    ax.set_xlabel("Plackett-Luce rating (Elo-like)" if key == "rating" else "IQM return")
+    ax.set_xlabel({"ffa": "Plackett-Luce rating (Elo-like)", "duel": "Bradley-Terry rating (Elo-like)"}
+                  .get(game["kind"], "IQM return"))
     ax.set_title(f"{game_name}: point estimates and 95% CIs")
     ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
@@ -142,6 +168,12 @@ def _html(board: dict[str, Any], plots: dict[str, str]) -> str:
             cls = ' class="failed"' if row[0] == "-" else ""
             body.append(f"<tr{cls}>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>")
         body.append("</table>")
+        if game.get("crosstable", {}).get("agents"):
+            labels, cells = _crosstable_cells(game["crosstable"])
+            body.append("<p>Crosstable: the row agent's score rate against the column agent (win 1, draw 1/2).</p>")
+            body.append("<table><tr><th>vs</th>" + "".join(f"<th>{html.escape(c)}</th>" for c in labels) + "</tr>")
+            body += ["<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in cells]
+            body.append("</table>")
         if name in plots:
             body.append(f'<img src="{html.escape(plots[name])}" alt="{html.escape(name)} intervals">')
     body.append("<p>Ranks marked = have a 95% confidence interval overlapping a neighbour's (a statistical tie). "

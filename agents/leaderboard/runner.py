@@ -28,17 +28,20 @@ BACKENDS = ("serial", "process", "ray")
 
 @dataclass(frozen=True)
 class Job:
-    """One episode to play. ``seats[i]`` is the agent name in seat ``i``."""
+    """One episode to play. ``seats[i]`` is the agent name in seat ``i``; ``game`` names the leaderboard
+    table (a key of ``GAME_ADAPTERS``); ``variant`` is the table's setting for this episode (a TickDuel build)."""
 
     game: str
     episode: int
     seed: int
     rotation: int
     seats: tuple[str, ...]
+    variant: str = ""
 
     @property
     def key(self) -> str:
-        return f"{self.game}|{self.episode}|{self.rotation}|{','.join(self.seats)}"
+        key = f"{self.game}|{self.episode}|{self.rotation}|{','.join(self.seats)}"
+        return f"{key}|{self.variant}" if self.variant else key
 
 
 def balanced_subsets(agents: list[str], size: int, max_subsets: int = 60) -> list[tuple[str, ...]]:
@@ -49,8 +52,9 @@ def balanced_subsets(agents: list[str], size: int, max_subsets: int = 60) -> lis
     """
     n = len(agents)
     if n <= size:
-        # Fewer agents than seats: repeat the list cyclically (self-play copies fill the table).
-        return [tuple(agents[i % n] for i in range(size))]
+        # Fewer agents than seats: copies fill the table. One table per starting agent, each the list
+        # repeated cyclically from there, so every agent holds the extra seats equally often.
+        return [tuple(agents[(start + i) % n] for i in range(size)) for start in range(n if n < size else 1)]
     combos = list(itertools.combinations(agents, size))
     if len(combos) <= max_subsets:
         return combos
@@ -71,19 +75,32 @@ def _gcd(a: int, b: int) -> int:
 
 
 def plan_jobs(game: str, agents: list[str], episodes: int) -> list[Job]:
-    """Every episode of ``game``: FFA games rotate each table through all seats on every map seed."""
+    """Every episode of the table ``game``, in a fixed order.
+
+    Free-for-all: each table of agents is played on every map seed in all seat rotations. Single-player:
+    every agent on every seed in every variant. Duel: every pair of agents on every seed in both seat
+    orders, the variant taken in turn by seed.
+    """
     adapter = GAME_ADAPTERS[game]
-    seeds = eval_seeds(game, episodes)
+    seeds = eval_seeds(adapter.game, episodes)
+    agents = sorted(agents)
     jobs: list[Job] = []
     if adapter.kind == "ffa":
-        for table in balanced_subsets(sorted(agents), adapter.num_seats):
+        for table in balanced_subsets(agents, adapter.num_seats):
             for episode, seed in enumerate(seeds):
                 for rotation in range(adapter.num_seats):
                     seats = table[rotation:] + table[:rotation]
                     jobs.append(Job(game, episode, seed, rotation, seats))
     elif adapter.kind == "single":
-        for agent in sorted(agents):
-            jobs.extend(Job(game, episode, seed, 0, (agent,)) for episode, seed in enumerate(seeds))
+        for agent in agents:
+            for episode, seed in enumerate(seeds):
+                jobs.extend(Job(game, episode, seed, 0, (agent,), variant) for variant in adapter.variants)
+    elif adapter.kind == "duel":
+        for first, second in itertools.combinations(agents, 2):
+            for episode, seed in enumerate(seeds):
+                variant = adapter.variants[episode % len(adapter.variants)]
+                jobs.append(Job(game, episode, seed, 0, (first, second), variant))
+                jobs.append(Job(game, episode, seed, 1, (second, first), variant))
     else:
         raise ValueError(f"game {game!r} has unknown kind {adapter.kind!r}")
     return jobs
@@ -116,7 +133,7 @@ def play_job(job: Job) -> list[dict[str, Any]]:
             agent = _agent(name)
             agent.reset(agent_seed(name, job.game, job.episode))
             agents.append(agent)
-        outcomes = adapter.play(agents, job.seed)
+        outcomes = adapter.play(agents, job.seed, job.variant) if job.variant else adapter.play(agents, job.seed)
     except AgentFailure as err:  # a broken agent must not stop the others
         error, failed_seats, outcomes = str(err), {err.seat}, None
     except Exception as err:  # the game itself failed: every seat's row says so
@@ -126,7 +143,8 @@ def play_job(job: Job) -> list[dict[str, Any]]:
     for seat, name in enumerate(job.seats):
         row = {
             "key": job.key, "game": job.game, "env_id": adapter.env_id, "game_version": adapter.version,
-            "episode": job.episode, "seed": job.seed, "rotation": job.rotation, "seat": seat, "agent": name,
+            "episode": job.episode, "seed": job.seed, "rotation": job.rotation, "variant": job.variant,
+            "seat": seat, "agent": name,
             "checkpoint_sha256": _checkpoint_hash(name), "table": list(job.seats),
             "return": None, "length": None, "placement": None, "wall_time_s": round(wall, 4),
             # error: this seat's agent failed; void: the episode did not finish, because of another seat.

@@ -16,8 +16,8 @@ from botarena.agents.leaderboard import cli, games, runner, seeds
 from botarena.agents.leaderboard.games import GameAdapter, SeatOutcome
 
 STRENGTH = {"fakeffa/strong": 2.0, "fakeffa/middle": 0.0, "fakeffa/weak": -2.0, "fakeffa/fourth": -1.0,
-            "fakeffa/fifth": -1.5, "fakesolo/good": 1.0,
-            "fakesolo/bad": 0.0}
+            "fakeffa/fifth": -1.5, "fakesolo/good": 1.0, "fakesolo/bad": 0.0,
+            "fakeduel/ace": 2.0, "fakeduel/pro": 0.5, "fakeduel/novice": -1.5}
 
 
 class Fixed(BaseAgent):
@@ -57,13 +57,30 @@ class FakeFFA(GameAdapter):
 
 
 class FakeSolo(GameAdapter):
-    name, env_id, version, kind, num_seats = "fakesolo", "fake/Solo-v0", 0, "single", 1
-    expert, random = "fakesolo/good", "fakesolo/bad"
+    """Two variants (like TickDuel's builds); the "hard" one scores 10 less for everybody."""
 
-    def play(self, agents, seed):
+    name, env_id, version, kind, num_seats = "fakesolo", "fake/Solo-v0", 0, "single", 1
+    expert, random, variants = "fakesolo/good", "fakesolo/bad", ("easy", "hard")
+
+    def play(self, agents, seed, variant=""):
         agents[0].act(None)
-        ret = STRENGTH[agents[0].name] + np.random.default_rng(seed).normal()
+        ret = STRENGTH[agents[0].name] + np.random.default_rng(seed).normal() - (10.0 if variant == "hard" else 0.0)
         return [SeatOutcome(float(ret), 5)]
+
+
+class FakeDuel(GameAdapter):
+    """Head to head: the stronger agent usually wins; equal noisy scores within 0.1 are a draw."""
+
+    name, env_id, version, kind, num_seats = "fakeduel", "fake/Duel-v0", 0, "duel", 2
+    variants = ("a", "b")
+
+    def play(self, agents, seed, variant=""):
+        rng = np.random.default_rng(seed + 7 * len(variant))
+        score = [STRENGTH[a.name] + rng.normal() for a in agents]
+        if abs(score[0] - score[1]) < 0.1:
+            return [SeatOutcome(0.0, 3, 1), SeatOutcome(0.0, 3, 1)]
+        first = 1 if score[0] > score[1] else 2
+        return [SeatOutcome(1.0, 3, first), SeatOutcome(-1.0, 3, 3 - first)]
 
 
 @pytest.fixture(autouse=True)
@@ -72,10 +89,10 @@ def fake_games(monkeypatch):
     for name in STRENGTH:
         registry.register_agent(name, f"{__name__}:make_fixed")
     registry.register_agent("fakeffa/broken", f"{__name__}:make_broken")
-    adapters = {**games.GAME_ADAPTERS, "fakeffa": FakeFFA(), "fakesolo": FakeSolo()}
+    adapters = {**games.GAME_ADAPTERS, "fakeffa": FakeFFA(), "fakesolo": FakeSolo(), "fakeduel": FakeDuel()}
     for module in (games, runner, cli, __import__("botarena.agents.leaderboard.aggregate", fromlist=["x"])):
         monkeypatch.setattr(module, "GAME_ADAPTERS", adapters, raising=False)
-    for game in ("fakeffa", "fakesolo"):
+    for game in ("fakeffa", "fakesolo", "fakeduel"):
         monkeypatch.setitem(seeds.EVAL_SEEDS, game, tuple(range(1000, 1064)))
     runner._AGENT_CACHE.clear()
 
@@ -95,8 +112,36 @@ def test_every_agent_sits_in_every_seat_equally_often():
     assert len(set(games_per_agent.values())) == 1
 
 
-def test_fewer_agents_than_seats_fill_the_table_cyclically():
-    assert runner.balanced_subsets(["a", "b", "c"], 5) == [("a", "b", "c", "a", "b")]
+def test_fewer_agents_than_seats_share_the_extra_seats_equally():
+    tables = runner.balanced_subsets(["a", "b", "c", "d"], 5)
+    assert tables[0] == ("a", "b", "c", "d", "a")
+    assert Counter(agent for table in tables for agent in table) == {"a": 5, "b": 5, "c": 5, "d": 5}
+    assert runner.balanced_subsets(["a", "b", "c", "d", "e"], 5) == [("a", "b", "c", "d", "e")]
+
+
+def test_duels_pair_every_two_agents_in_both_seat_orders():
+    jobs = runner.plan_jobs("fakeduel", ["fakeduel/ace", "fakeduel/pro", "fakeduel/novice"], episodes=4)
+    assert len(jobs) == 3 * 4 * 2
+    assert Counter(job.seats for job in jobs) == {seats: 4 for seats in Counter(job.seats for job in jobs)}
+    assert {job.variant for job in jobs} == {"a", "b"}
+    seat_counts = Counter((agent, seat) for job in jobs for seat, agent in enumerate(job.seats))
+    assert set(seat_counts.values()) == {8}
+
+
+def test_head_to_head_ratings_and_crosstable_rank_the_known_order(tmp_path):
+    board = cli.run_leaderboard(games=["fakeduel"], agents_arg="fakeduel/ace,fakeduel/pro,fakeduel/novice",
+                                episodes=20, quick=False, backend="serial", out=tmp_path, progress=False,
+                                argv=["test"])
+    duel = board["games"]["fakeduel"]
+    assert [e["agent"] for e in duel["agents"]] == ["fakeduel/ace", "fakeduel/pro", "fakeduel/novice"]
+    ace = duel["agents"][0]
+    assert ace["wins"] + ace["draws"] + ace["losses"] == ace["games"] == 2 * 20 * 2
+    cross = duel["crosstable"]
+    assert cross["agents"] == ["fakeduel/ace", "fakeduel/pro", "fakeduel/novice"]
+    assert cross["score_rate"][0][0] is None and cross["score_rate"][0][2] > 0.8
+    assert cross["score_rate"][0][1] + cross["score_rate"][1][0] == pytest.approx(1.0)
+    assert "Crosstable" in (tmp_path / "LEADERBOARD.md").read_text()
+    assert "Crosstable" in (tmp_path / "leaderboard.html").read_text()
 
 
 def test_the_leaderboard_ranks_the_known_order_and_writes_every_report(tmp_path):
@@ -110,7 +155,10 @@ def test_the_leaderboard_ranks_the_known_order_and_writes_every_report(tmp_path)
                  "manifest.json", "intervals_fakeffa.png"):
         assert (tmp_path / name).is_file(), name
     rows = [json.loads(line) for line in (tmp_path / "episodes.jsonl").read_text().splitlines()]
-    assert len(rows) == 6 * 5 * 5 + 2 * 6  # 6 seeds x 5 rotations x 5 seats, plus 2 solo agents x 6 seeds
+    assert solo[0]["per_variant_mean"]["hard"]["value"] < solo[0]["per_variant_mean"]["easy"]["value"] - 5
+    # 3 FFA agents fill 5 seats at 3 tables (each agent takes the extra seats at one) x 6 seeds x 5 rotations
+    # x 5 seats; 2 solo agents x 6 seeds x 2 variants.
+    assert len(rows) == 3 * 6 * 5 * 5 + 2 * 6 * 2
     assert {"agent", "checkpoint_sha256", "env_id", "game_version", "seed", "seat", "return", "length",
             "placement", "wall_time_s"} <= set(rows[0])
 

@@ -88,6 +88,44 @@ def test_bradley_terry_is_plackett_luce_on_pairs():
     assert elo[0] - elo[1] == pytest.approx(400 * np.log10(31 / 11), rel=1e-3)
 
 
+def test_bradley_terry_on_a_score_matrix_agrees_with_plackett_luce_on_decisive_games():
+    rng = np.random.default_rng(6)
+    true = np.array([1.0, 0.0, -1.0])
+    games = sample_rankings(true, 300, rng)
+    pairs = [[g[0], g[1]] for g in games]  # the first two places of each game as a duel
+    scores = np.zeros((3, 3))
+    for winner, loser in pairs:
+        scores[winner, loser] += 1
+    assert np.allclose(ratings.bradley_terry(scores), ratings.plackett_luce(pairs, 3), atol=1e-6)
+
+
+def test_a_draw_counts_half_a_win_each_way():
+    # 10 wins, 10 losses and 10 draws between two agents is an even record: equal ratings.
+    even = ratings.bradley_terry(np.array([[0.0, 15.0], [15.0, 0.0]]))
+    assert even[0] == pytest.approx(even[1])
+    # 20 wins and 10 draws against nothing: 25 points to 5, MAP odds (25+1)/(5+1).
+    fit = ratings.bradley_terry(np.array([[0.0, 25.0], [5.0, 0.0]]))
+    assert fit[0] - fit[1] == pytest.approx(np.log(26 / 6), rel=1e-3)
+    with pytest.raises(ValueError, match="square non-negative"):
+        ratings.bradley_terry(np.array([[1.0, 0.0], [0.0, 0.0]]))
+
+
+def test_bradley_terry_bootstrap_separates_clearly_different_duellists():
+    rng = np.random.default_rng(7)
+    blocks = np.zeros((20, 3, 3))
+    p_win = {(0, 1): 0.9, (0, 2): 0.97, (1, 2): 0.8}
+    for block in blocks:
+        for (i, j), p in p_win.items():
+            for _ in range(2):  # both seat orders
+                if rng.random() < p:
+                    block[i, j] += 1
+                else:
+                    block[j, i] += 1
+    cis = ratings.bootstrap_bradley_terry(blocks, reps=100)
+    assert all(c.low <= c.value <= c.high for c in cis)
+    assert cis[0].low > cis[2].high
+
+
 def test_block_bootstrap_intervals_contain_the_point_and_separate_clear_gaps():
     rng = np.random.default_rng(4)
     blocks = [sample_rankings(np.array([2.0, 0.0, -2.0]), 3, rng) for _ in range(30)]
