@@ -4,15 +4,16 @@
     botarena agents [--game G]        list the registered agents
     botarena play GAME [...]          play a game in a pygame window (or --spectate bots)
     botarena replay FILE [...]        play back a recorded episode, checking it re-simulates exactly
+    botarena datasets GAME [...]      write demonstration datasets of a game's scripted players
     botarena train GAME [...]         train a game's reference agent
     botarena eval AGENT GAME [...]    evaluate one agent
     botarena leaderboard [...]        rank every agent on every game
     botarena bench [NAME ...]         run the benchmarks in benchmarks/ and print their figures
 
-Game-specific subcommands (play, train) hand their remaining arguments to the game's own entry point
-(``botarena.envs.<game>.play:main`` / ``botarena.agents.<game>.train:main``), so each game documents its
-options with ``botarena play <game> --help``. Heavy modules (torch, numba kernels) load only when a
-subcommand needs them: ``botarena --help`` is instant.
+Game-specific subcommands (play, datasets, train) hand their remaining arguments to the game's own entry
+point (``botarena.envs.<game>.play:main``, ``botarena.envs.<game>.datasets:main``,
+``botarena.agents.<game>.train:main``), so each game documents its options with ``botarena play <game> --help``.
+Heavy modules (torch, numba kernels) load only when a subcommand needs them: ``botarena --help`` is instant.
 """
 
 from __future__ import annotations
@@ -95,6 +96,12 @@ def cmd_play(args: argparse.Namespace) -> int:
     return int(main_fn(args.rest) or 0)
 
 
+def cmd_datasets(args: argparse.Namespace) -> int:
+    _check_game(args.game)
+    main_fn = _entry(f"botarena.envs.{args.game}.datasets:main", f"`botarena datasets {args.game}`")
+    return int(main_fn(args.rest) or 0)
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     _check_game(args.game)
     main_fn = _entry(f"botarena.agents.{args.game}.train:main", f"`botarena train {args.game}`")
@@ -163,6 +170,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", type=Path, help="an episode recording (.npz)")
     p.add_argument("--render", action="store_true", help="show it in a pygame window")
     p.set_defaults(func=cmd_replay)
+
+    p = sub.add_parser("datasets", help="write demonstration datasets (see `botarena datasets GAME --help`)")
+    p.add_argument("game")
+    p.add_argument("rest", nargs=argparse.REMAINDER, help="options for the game's dataset writer")
+    p.set_defaults(func=cmd_datasets)
 
     p = sub.add_parser("train", help="train a game's reference agent (see `botarena train GAME --help`)")
     p.add_argument("game")

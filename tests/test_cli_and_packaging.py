@@ -21,7 +21,7 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
 def test_help_lists_every_subcommand():
     result = run_cli("--help")
     assert result.returncode == 0
-    for command in ("envs", "agents", "play", "replay", "train", "eval", "leaderboard", "bench"):
+    for command in ("envs", "agents", "play", "replay", "datasets", "train", "eval", "leaderboard", "bench"):
         assert re.search(rf"^\s+{command}\s", result.stdout, re.M), command
 
 

@@ -18,7 +18,7 @@ from botarena.envs.common.io import atomic_write_text
 from .aggregate import aggregate
 from .games import GAME_ADAPTERS
 from .report import markdown_tables, write_reports
-from .runner import Job, append_rows, plan_jobs, read_rows, run_jobs
+from .runner import Job, append_rows, plan_jobs, read_rows, run_jobs, warm_games
 from .seeds import seed_list_hash
 
 __all__ = ["leaderboard_main", "eval_main", "run_leaderboard", "QUICK_EPISODES", "DEFAULT_EPISODES"]
@@ -79,8 +79,7 @@ def run_leaderboard(*, games: list[str], agents_arg: str | None, episodes: int |
 
     if backend == "process":
         # Forked workers inherit compiled kernels: compiling once here saves each worker its own compile.
-        for game in {job.game for job in todo}:
-            GAME_ADAPTERS[game].warm()
+        warm_games({job.game for job in todo}, workers)
 
     bar = None
     if progress:

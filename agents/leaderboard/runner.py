@@ -21,7 +21,7 @@ from typing import Any
 from .games import GAME_ADAPTERS, AgentFailure, GameAdapter
 from .seeds import agent_seed, eval_seeds
 
-__all__ = ["Job", "plan_jobs", "play_job", "run_jobs", "read_rows", "BACKENDS"]
+__all__ = ["Job", "plan_jobs", "play_job", "run_jobs", "read_rows", "warm_games", "BACKENDS"]
 
 BACKENDS = ("serial", "process", "ray")
 
@@ -165,6 +165,38 @@ def _checkpoint_hash(name: str) -> str | None:
     return file_sha256(path) if path is not None and path.is_file() else None
 
 
+def _fork_context():
+    import multiprocessing
+
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods else None)
+
+
+def _warm_one(game: str) -> None:
+    GAME_ADAPTERS[game].warm()
+
+
+def warm_games(games: Iterable[str], workers: int | None = None) -> None:
+    """Compile every game's kernels in this process, so that forked workers inherit them.
+
+    With several games and cores, each game is first compiled in a worker of its own, in parallel; their
+    kernels land in numba's on-disk cache, and the warm-up here then only loads them (a cold compile of a
+    game takes tens of seconds; a cache load well under one).
+    """
+    from concurrent.futures import ProcessPoolExecutor
+
+    unique: dict[str, str] = {}
+    for game in games:
+        unique.setdefault(GAME_ADAPTERS[game].game, game)  # tables of one game share its kernels
+    tables = sorted(unique.values())
+    workers = min(workers or os.cpu_count() or 1, len(tables))
+    if workers > 1:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=_fork_context()) as pool:
+            list(pool.map(_warm_one, tables))
+    for game in tables:
+        _warm_one(game)
+
+
 # ---------------------------------------------------------------------- backends
 def _serial(jobs: list[Job]) -> Iterator[list[dict[str, Any]]]:
     for job in jobs:
@@ -172,14 +204,11 @@ def _serial(jobs: list[Job]) -> Iterator[list[dict[str, Any]]]:
 
 
 def _process(jobs: list[Job], workers: int | None) -> Iterator[list[dict[str, Any]]]:
-    import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
     workers = workers or os.cpu_count() or 1
     # fork (where there is one) hands workers the parent's registries as they are, agents added at run time too.
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=_fork_context()) as pool:
         futures = [pool.submit(play_job, job) for job in jobs]
         try:
             for future in as_completed(futures):
