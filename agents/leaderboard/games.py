@@ -109,11 +109,11 @@ def drive(env: Any, agents: list[Any], seed: int) -> tuple[dict[int, float], dic
 
 
 class TerritoryAdapter(GameAdapter):
-    """Territory-v0 ``standard`` preset: 5-player free-for-all on a 128x128 map, 1000 decisions at most."""
+    """Territory-v1 ``standard`` preset: 5-player free-for-all on a 128x128 map, 1000 decisions at most."""
 
     name = "territory"
-    env_id = "botarena/Territory-v0"
-    version = 0
+    env_id = "botarena/Territory-v1"
+    version = 1
     kind = "ffa"
     num_seats = 5
     expert = "territory/expander"

@@ -9,7 +9,8 @@ Each env holds an ``H x W`` map of plains, hills and cities (passable) and water
 (impassable). ``P`` players start on equal spawns. Every tick each player's troop pool grows by
 OpenFront's rule. A player launches an *attack* by committing a share of its troops toward one target
 owner (neutral land or one enemy) with a *focus point*. Every tick each attack conquers the target's tiles
-that touch the attacker's land, nearest the focus first, paying a per-tile troop cost; the defender loses
+that touch the attacker's land, nearest the focus first (with OpenFront's pull toward tiles the attacker
+already surrounds: see *Conquest order*), paying a per-tile troop cost; the defender loses
 troops too. An attack ends when it cannot pay for its next tile or has no reachable tile; unspent troops
 return home. A player with no tiles is eliminated. The game ends when one player is left or one holds
 ``WIN_PERCENT`` of the passable land.
@@ -95,6 +96,16 @@ merge and the focus moves), the target is attacking the player (opposing troops 
 or a free attack slot exists and the committed troops can pay for the first tile the attack would take.
 Invalid launches are no-ops. The action masks are exactly this test on the state they are computed from.
 
+Conquest order
+--------------
+An attack takes its candidates in ``front_key`` order, smallest first: the focus tile itself (cell mode), then
+by ``along + ENCLOSURE_PULL * (4 - owned)``, where ``owned`` counts the candidate's 4-neighbours the attacker
+holds and ``along`` is its distance toward the focus (cell mode: Manhattan distance to the focus cell;
+direction mode: how far the tile lies behind the territory's leading edge in that direction). Ties go to the
+tile nearest the focus in Euclidean distance, then the lower index. The ``owned`` term is OpenFront's
+(``AttackExecution.addNeighbors`` ranks tiles by ``numOwnedByMe`` first): pockets and corners fill before a
+front pushes on, so a small attack widens the border instead of drawing one-tile lines toward its focus.
+
 Order of one env step
 ---------------------
 1. Launches, players in the rotated order ``(tick + k) % P`` so no seat always moves first.
@@ -158,6 +169,10 @@ SPAWN_TILES = 13
 WIN_PERCENT = 80
 NEUTRAL_FRONT_SHARE = 0.25
 ENEMY_FRONT_SHARE = 0.25
+# A candidate with one more of its 4 neighbours already ours counts as this many tiles nearer the focus
+# (ours, after OpenFront's numOwnedByMe term). At 2, small attacks still drew one-tile lines (a line longer
+# than 2 keeps its tip ahead of the corners at its base); at 8 borders grow as blobs, as in OpenFront.
+ENCLOSURE_PULL = 8
 
 # Map generation (ours): value-noise elevation with three octaves and a coastal fall-off; quantiles set the
 # terrain mix so every seed has the same proportions.
@@ -927,14 +942,50 @@ def _next_stamp(mark_n, stamp, n):
     return st
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _owned_around(ow, y, x, p):
+    """How many of tile (y, x)'s 4-neighbours ``p`` owns."""
+    h = ow.shape[0]
+    w = ow.shape[1]
+    c = 0
+    if y > 0 and ow[y - 1, x] == p:
+        c += 1
+    if y < h - 1 and ow[y + 1, x] == p:
+        c += 1
+    if x > 0 and ow[y, x - 1] == p:
+        c += 1
+    if x < w - 1 and ow[y, x + 1] == p:
+        c += 1
+    return c
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _front_key(y, x, idx, owned, fy, fx, h, w):
+    """Conquest priority of candidate (y, x) (smaller first), unique per tile; see *Conquest order*.
+
+    A focus on the map is a cell-mode focus; a direction's focus lies ``H + W`` tiles off the map, and the
+    direction is recovered from where it lies. int64 throughout, so NumPy scalars under NUMBA_DISABLE_JIT
+    cannot overflow.
+    """
+    dy = np.int64(y) - fy
+    dx = np.int64(x) - fx
+    if 0 <= fy < h and 0 <= fx < w:
+        along = abs(dy) + abs(dx)
+    else:
+        sy = 0 if 0 <= fy < h else (1 if fy >= h else -1)
+        sx = 0 if 0 <= fx < w else (1 if fx >= w else -1)
+        along = np.int64(h + w) - (sy * y + sx * x)
+    primary = np.int64(0) if (dy == 0 and dx == 0) else 1 + along + ENCLOSURE_PULL * (4 - owned)
+    spread = np.int64(8) * (h + w) * (h + w) + 1  # > any squared distance to a focus H + W off the map
+    return (primary * spread + dy * dy + dx * dx) * (h * w) + idx
+
+
 @njit(cache=True, nogil=True)
-def tile_key(idx, w, hw, fy, fx):
-    """Conquest priority of tile ``idx`` (smaller first): squared distance to the focus, ties by index."""
-    y = idx // w
-    x = idx - y * w
-    dy = y - fy
-    dx = x - fx
-    return (dy * dy + dx * dx) * hw + idx
+def front_key(s, n, p, y, x, fy, fx):
+    """``_front_key`` of tile (y, x) for an attack of ``p`` in env ``n`` with focus (fy, fx)."""
+    h = s.owner.shape[1]
+    w = s.owner.shape[2]
+    return _front_key(y, x, y * w + x, _owned_around(s.owner[n], y, x, p), np.int64(fy), np.int64(fx), h, w)
 
 
 # Row of a tile index without a division: ``(idx * _row_magic(w)) >> ROW_SHIFT == idx // w`` exactly for every
@@ -954,7 +1005,6 @@ def _collect_candidates_v(ow, bh, bn, mark_n, cand_n, st, p, target, fy, fx):
     h = ow.shape[0]
     w = ow.shape[1]
     m = _row_magic(w)
-    hw = h * w
     count = 0
     for j in range(bh[p] - 1, -1, -1):
         b = bn[p, j]
@@ -973,9 +1023,7 @@ def _collect_candidates_v(ow, bh, bn, mark_n, cand_n, st, p, target, fy, fx):
             if mark_n[ni] == st:
                 continue
             mark_n[ni] = st
-            dy = ny - fy
-            dx = nx - fx
-            cand_n[count] = (dy * dy + dx * dx) * hw + ni  # tile_key(ni, w, hw, fy, fx)
+            cand_n[count] = _front_key(ny, nx, ni, _owned_around(ow, ny, nx, p), fy, fx, h, w)
             count += 1
     return count
 
@@ -1305,14 +1353,12 @@ def advance_attack(s, n, p, a, rebuild, v):
             x = idx - y * w
             if ow[y, x] != target or mark_n[idx] == st:
                 continue
-            if not ((y > 0 and ow[y - 1, x] == p) or (y < h - 1 and ow[y + 1, x] == p)
-                    or (x > 0 and ow[y, x - 1] == p) or (x < w - 1 and ow[y, x + 1] == p)):
+            owned = _owned_around(ow, y, x, p)
+            if owned == 0:
                 continue
             mark_n[idx] = st
             lst[count] = idx
-            dy = y - fy
-            dx = x - fx
-            cand_n[count] = (dy * dy + dx * dx) * hw + idx  # tile_key(idx, w, hw, fy, fx)
+            cand_n[count] = _front_key(y, x, idx, owned, fy, fx, h, w)
             count += 1
         ncand = count
     troops = s.att_troops[n, p, a]
@@ -1744,12 +1790,13 @@ def _direction_mask_v(ow, te, bh, bn, mark_n, cand_n, st, att_n, troops_n, tiles
         idx = v >> 4
         yy = (idx * m) >> ROW_SHIFT
         xx = idx - yy * w
+        owned = -1
         for d in range(NUM_DIRECTIONS):
             if cand_n[tags + d] != tag:
                 continue
-            dy = yy - (cy + DIR_DY[d] * reach)
-            dx = xx - (cx + DIR_DX[d] * reach)
-            key = (dy * dy + dx * dx) * hw + idx  # tile_key, inlined
+            if owned < 0:
+                owned = _owned_around(ow, yy, xx, p)
+            key = _front_key(yy, xx, idx, owned, cy + DIR_DY[d] * reach, cx + DIR_DX[d] * reach, h, w)
             b = cand_n[best + d]
             if b < 0 or key < b:
                 cand_n[best + d] = key

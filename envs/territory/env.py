@@ -1,4 +1,4 @@
-"""Territory-v0: an OpenFront.io / territorial.io style free-for-all, as Gymnasium envs.
+"""Territory-v1: an OpenFront.io / territorial.io style free-for-all, as Gymnasium envs.
 
 ## Description
 
@@ -7,8 +7,9 @@ land and a troop pool that grows every tick by OpenFront's rule
 ``rate = (10 + troops**0.73 / 4) * (1 - troops / max)``, ``max = 2 * (tiles**0.6 * 1000 + 50000)`` (tiles
 scaled to the map, cities add to ``max`` and to the rate). A player attacks by committing a share of its
 troops toward neutral land or one enemy; every tick the attack takes the target's tiles that touch the
-attacker's land, nearest the chosen direction first, paying a troop cost per tile (terrain for neutral
-land; for enemy land a cost that grows with the defender's troop density, and the defender loses troops).
+attacker's land, the ones it already surrounds and those nearest the chosen direction first, paying a troop
+cost per tile (terrain for neutral land; for enemy land a cost that grows with the defender's troop density,
+and the defender loses troops).
 Opposing attacks cancel troops first. A player with no tiles is eliminated; the game ends when one player
 is left or one holds 80 % of the passable land. Every rule and constant, with its source, is documented in
 ``botarena.envs.territory.core``.
@@ -35,6 +36,7 @@ batch of one (``gym.make``).
 | ``WIN_PERCENT`` | 80 | land share that wins [OpenFront ``percentageTilesOwnedToWin``] |
 | ``START_TROOPS``, ``SPAWN_TILES`` | 25,000, 13 | every spawn [ours] |
 | ``MAX_ATTACKS`` | 4 | attacks at once per player [ours] |
+| ``ENCLOSURE_PULL`` | 8 | tiles nearer the focus per 4-neighbour the attacker owns [OpenFront ``numOwnedByMe``] |
 | ``INTENSITY_PERCENT`` | 15, 30, 45, 60, 75 | share of home troops committed [issue] |
 | ``ticks_per_step`` | 4 | game ticks per decision [issue] |
 
@@ -136,6 +138,9 @@ or a list per opponent), ``action_mode``, ``reward``, ``gamma`` (0.99), ``ticks_
 
 ## Version History
 
+* v1: an attack takes first the tiles it already surrounds (OpenFront's ``numOwnedByMe`` term, see
+  ``core``'s *Conquest order*), then the ones nearest its focus: fronts widen instead of drawing one-tile
+  lines toward the focus. Scores and recordings from v0 do not carry over.
 * v0: initial release.
 
 Example:

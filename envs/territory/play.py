@@ -36,7 +36,7 @@ and scratch arrays are untouched; its decision is then fed to the env as an ordi
 spectated games recordable and replayable like human ones (the random bot speaks in compass directions,
 so with ``--seat-bot random`` the env runs in ``direction`` mode).
 
-Every game is recorded (``EpisodeRecorder``: env id ``botarena/Territory-v0``, the env keyword arguments,
+Every game is recorded (``EpisodeRecorder``: env id ``botarena/Territory-v1``, the env keyword arguments,
 the seed and every action of the seat) to ``--record`` (default ``runs/replays/territory-<time>.npz``);
 ``botarena replay PATH --render`` re-simulates it and checks every reward.
 
@@ -60,7 +60,7 @@ from botarena.envs.common.window import import_pygame
 
 from . import bots, core, render
 
-ENV_ID = "botarena/Territory-v0"
+ENV_ID = "botarena/Territory-v1"
 COLOUR_NAMES = ("red", "blue", "green", "amber", "purple", "teal", "pink", "brown")
 DEFAULT_INTENSITY = 2
 MAX_QUEUED_CLICKS = 4

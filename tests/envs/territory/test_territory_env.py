@@ -1,4 +1,4 @@
-"""Gymnasium and PettingZoo conformance of Territory-v0, its arguments, rewards and frames."""
+"""Gymnasium and PettingZoo conformance of Territory-v1, its arguments, rewards and frames."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from territory_helpers import build_state
 
 from botarena.envs.territory import TerritoryEnv, TerritoryVectorEnv, core, env, parallel_env, render
 
-ENV_ID = "botarena/Territory-v0"
+ENV_ID = "botarena/Territory-v1"
 
 
 @pytest.fixture(scope="module")

@@ -96,6 +96,49 @@ def test_attack_takes_the_tiles_nearest_its_direction_first():
     assert new == set(nearest)
 
 
+def frontier(s, owner_map, p):
+    h, w = owner_map.shape
+    return [(y, x) for y in range(h) for x in range(w)
+            if owner_map[y, x] not in (p, core.IMPASSABLE) and any(
+                0 <= yy < h and 0 <= xx < w and owner_map[yy, xx] == p
+                for yy, xx in ((y - 1, x), (y + 1, x), (y, x - 1), (y, x + 1)))]
+
+
+def test_an_attack_fills_a_pocket_before_it_pushes_toward_its_focus():
+    # A hole at (2, 2), five columns behind the block's east edge: by distance alone an eastward front would
+    # leave it, but a tile the attacker surrounds goes first (OpenFront's numOwnedByMe), so borders stay whole.
+    rows = ["..........", ".000000...", ".0.0000...", ".000000...", "..........", "..........", ".........1"]
+    s = build_state(rows, troops=[1_000_000, 10])
+    before = s.owner[0].copy()
+    east = 2
+    cy, cx = core.centroid(s, 0, 0)
+    fy, fx = cy, cx + s.height + s.width
+    cands = frontier(s, before, 0)
+    keys = {t: core.front_key(s, 0, 0, t[0], t[1], fy, fx) for t in cands}
+    core.step_envs(s, act(s, 0, core.MODE_DIRECTION, east, 4), 1)
+    new = {(int(y), int(x)) for y, x in np.argwhere((s.owner[0] == 0) & (before != 0))}
+    k = core.front_size(len(cands), core.NEUTRAL, 750_000, 0)
+    assert new == set(sorted(cands, key=keys.get)[:k])
+    assert (2, 2) in new
+    by_distance = sorted(cands, key=lambda t: (t[0] - fy) ** 2 + (t[1] - fx) ** 2)[:k]
+    assert (2, 2) not in by_distance
+    assert {(1, 7), (2, 7), (3, 7)} <= new  # and the front still moves east
+
+
+def test_a_clicked_cell_is_taken_first_then_the_tiles_around_it():
+    rows = ["..........", "..000.....", "..000.....", "..000.....", "..........", ".........1"]
+    s = build_state(rows, troops=[1_000_000, 10])
+    before = s.owner[0].copy()
+    cell = (2, 5)
+    cands = frontier(s, before, 0)
+    keys = {t: core.front_key(s, 0, 0, t[0], t[1], *cell) for t in cands}
+    assert min(cands, key=keys.get) == cell
+    core.step_envs(s, act(s, 0, CELL, idx(s, *cell), 4), 1)
+    new = {(int(y), int(x)) for y, x in np.argwhere((s.owner[0] == 0) & (before != 0))}
+    k = core.front_size(len(cands), core.NEUTRAL, 750_000, 0)
+    assert cell in new and new == set(sorted(cands, key=keys.get)[:k])
+
+
 @pytest.mark.parametrize("char,terrain", [(".", core.PLAINS), ("h", core.HILLS), ("c", core.CITY)])
 def test_neutral_tile_costs_its_terrain_cost(char, terrain):
     s = build_state(["0" + char + "~1"], troops=[1_000, 10])
