@@ -18,3 +18,12 @@ for _bot, _description in (
 ):
     register_agent(f"territory/{_bot}", "botarena.agents.scripted.common:NativeBotAgent", kind="scripted",
                    description=_description, native_bot=_bot)
+
+# ---------------------------------------------------------------------- ClickArena
+for _bot, _kind, _description in (
+    ("random", "random", "built-in bot: random cursor targets, clicks and attack key"),
+    ("expert", "scripted", "built-in hierarchical bot (mode, target, aim) through a human motor model"),
+    ("aimbot", "scripted", "built-in expert without motor limits: the ceiling"),
+):
+    register_agent(f"click_arena/{_bot}", "botarena.agents.scripted.common:NativeBotAgent", kind=_kind,
+                   description=_description, native_bot=_bot)

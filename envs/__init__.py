@@ -44,6 +44,8 @@ class GameSpec:
 _GAME_SPECS: tuple[GameSpec, ...] = (
     GameSpec("territory", "botarena/Territory-v1", "botarena.envs.territory", "TerritoryEnv", "TerritoryVectorEnv",
              max_episode_steps=1000),
+    GameSpec("click_arena", "botarena/ClickArena-v0", "botarena.envs.click_arena", "ClickArenaEnv",
+             "ClickArenaVectorEnv", max_episode_steps=10800),
 )
 
 GAMES: dict[str, GameSpec] = {spec.name: spec for spec in _GAME_SPECS}

@@ -1,0 +1,1176 @@
+"""ClickArena rules: state arrays and ``@njit`` kernels (NumPy + Numba only; no gymnasium, no pygame).
+
+ClickArena is a DarkOrbit-style top-down space arena played with the mouse at 60 frames per second. Every
+rule lives here; the Gymnasium env, the PettingZoo env, the scripted bots and the renderer are views on
+these arrays.
+
+The game in one paragraph
+-------------------------
+Each env holds a ``MAP_W x MAP_H`` continuous map with up to ``MAX_SHIPS`` player ships, ``MAX_ALIENS``
+aliens of three kinds and ``MAX_BOXES`` bonus boxes. A player sees the map through a ``VIEW_W x VIEW_H``
+screen centred on its ship and acts only through a mouse cursor on that screen and an attack key. The
+cursor moves toward the commanded screen point at a bounded speed (``CURSOR_SPEED``; ``inf`` lifts it). A
+click (the rising edge of the button) acts where the cursor is that frame: inside an alien (or another
+ship) it locks it; inside a box it sends the ship to collect it; on empty space it flies the ship there.
+While the attack key is held the laser fires at the locked target once per ``LASER_COOLDOWN`` if it is in
+``LASER_RANGE``. Aliens wander, turn aggressive when a ship comes within their aggro range or shoots them,
+orbit it and shoot; dead aliens respawn away from the ships. Boxes give credits or repair and reappear.
+A ship's shield absorbs most damage and regenerates only out of combat; its hull is repaired slowly by a
+repair robot out of combat. A ship dies when its hull reaches 0.
+
+State (``ArenaState``, every array batch-first; N envs, S = ``MAX_SHIPS``, A = ``MAX_ALIENS``, B = ``MAX_BOXES``)
+---------------------------------------------------------------------------------------------------------------
+=====================  ================  ============================================================
+array                  dtype / shape     meaning
+=====================  ================  ============================================================
+params                 float64 [N, NP]   per-env difficulty parameters (``P_*`` indices, below)
+num_ships              int64 [N]         ships in play (1..S); seats beyond are unused
+ship_x, ship_y         float64 [N, S]    ship position, world units (origin top-left, y down)
+ship_vx, ship_vy       float64 [N, S]    ship velocity, units/s
+ship_tx, ship_ty       float64 [N, S]    fly target (world); the ship flies there at ``SHIP_SPEED``
+ship_moving            uint8 [N, S]      1 while flying toward the fly target
+ship_hull, ship_shield float64 [N, S]    hit points
+ship_alive             uint8 [N, S]      1 while hull > 0
+ship_lock_kind         int8 [N, S]       ``LOCK_NONE``, ``LOCK_ALIEN`` or ``LOCK_SHIP``
+ship_lock_idx          int64 [N, S]      index of the locked alien / ship (-1 none)
+ship_collect           int64 [N, S]      box the ship is sent to collect (-1 none)
+ship_cooldown          float64 [N, S]    seconds until the laser may fire again
+ship_attack            uint8 [N, S]      attack key held this frame
+ship_click_prev        uint8 [N, S]      click button held last frame (a press is a rising edge)
+ship_cursor_x/_y       float64 [N, S]    cursor position on the ship's screen, pixels [0, VIEW_W] x [0, VIEW_H]
+ship_cmd_x/_y          float64 [N, S]    the commanded cursor point of the last action, pixels
+ship_since_combat      float64 [N, S]    seconds since the ship last fired or was hit
+ship_beam              float64 [N, S]    seconds left of the drawn laser beam (render only)
+ship_beam_x/_y         float64 [N, S]    where the last beam went (render only)
+ship_credits           float64 [N, S]    credits earned this episode (kills + boxes)
+ship_kills             int64 [N, S]      aliens destroyed this episode
+ship_damage            float64 [N, S]    damage dealt this episode
+step_damage            float64 [N, S]    damage dealt in the last step (reward input)
+step_credits           float64 [N, S]    credits earned in the last step
+step_hull_lost         float64 [N, S]    hull lost in the last step
+step_died              uint8 [N, S]      1 if the ship died in the last step
+step_kills             int64 [N, S]      aliens destroyed in the last step
+al_x, al_y             float64 [N, A]    alien position
+al_vx, al_vy           float64 [N, A]    alien velocity (units/s)
+al_kind                int8 [N, A]       ``KIND_FAST``, ``KIND_MEDIUM``, ``KIND_TANK``
+al_hp                  float64 [N, A]    hit points (hull + shield pooled)
+al_alive               uint8 [N, A]      1 while alive; slots >= ``params[P_ALIENS]`` stay empty
+al_target              int64 [N, A]      ship the alien is aggressive toward (-1 none)
+al_cooldown            float64 [N, A]    seconds until it may fire again
+al_respawn             float64 [N, A]    seconds until a dead alien respawns
+al_wx, al_wy           float64 [N, A]    wander waypoint
+al_orbit               float64 [N, A]    orbit direction, +1 or -1
+al_last_hit            int64 [N, A]      ship that damaged it last (kill credit; -1 none)
+al_beam                float64 [N, A]    seconds left of its drawn shot (render only)
+box_x, box_y           float64 [N, B]    box position
+box_kind               int8 [N, B]       ``BOX_CREDITS`` or ``BOX_REPAIR``
+box_alive              uint8 [N, B]      1 while it can be collected
+box_respawn            float64 [N, B]    seconds until it reappears
+tick                   int64 [N]         frames since reset
+rng_state              uint64 [N]        SplitMix64 word (``botarena.envs.common.rng``); all randomness
+=====================  ================  ============================================================
+
+Constants and where they come from
+----------------------------------
+DarkOrbit (Bigpoint, 2006-) publishes its numbers only in the client and in player wikis; the values below
+are the wiki's early-game ones (a Liberator-class ship with four LF-2 lasers against the first aliens of the
+1-1 map), scaled so that a three-minute episode holds a few dozen fights. "ours" marks values we chose.
+
+* ``FPS`` = 60, ``DT`` = 1/60 s: the issue's 60 Hz; DarkOrbit's HTML5 client draws at 60 FPS.
+* ``MAP_W`` x ``MAP_H`` = 2000 x 2000 units (issue default; a DarkOrbit map is 10,000 x 6,250, ours is a
+  corner of one so that aliens are met within seconds).
+* ``VIEW_W`` x ``VIEW_H`` = 800 x 600 screen pixels, one pixel per unit (the DarkOrbit client's original
+  800 x 600 window).
+* Ship: ``SHIP_SPEED`` = 330 units/s (Liberator base speed 330), ``SHIP_HULL`` = 16,000 (Liberator hull
+  16,000), ``SHIP_SHIELD`` = 8,000 (four SG3N-A01 generators of ~2,000), ``SHIP_RADIUS`` = 28 (click area).
+* ``SHIELD_ABSORB`` = 0.8: a shield takes 80 % of incoming damage while it lasts (DarkOrbit's SG3N
+  absorption); the rest hits the hull.
+* ``OUT_OF_COMBAT_S`` = 5 s without firing or being hit before the shield regenerates at
+  ``SHIELD_REGEN`` = 5 % of its maximum per second (ours: the issue's "regenerates out of combat");
+  ``REPAIR_DELAY_S`` = 8 s out of combat before the repair robot restores ``HULL_REPAIR`` = 1 % of the
+  hull per second (DarkOrbit's REP-1 repair bot: ~1 %/s, only out of combat).
+* Laser: ``LASER_DAMAGE`` = 600 per shot (four LF-2 lasers of ~150 with x1 ammunition), ``LASER_COOLDOWN`` =
+  1.0 s (DarkOrbit fires once per second), ``LASER_RANGE`` = 550 units (DarkOrbit's laser range, ~550-600).
+* Aliens (kind: hit points = hull + shield, damage per shot, speed, aggro range, orbit radius, shot range,
+  radius, credits), from DarkOrbit's 1-x aliens:
+  fast-weak "Streuner" 1,200 (800 + 400), 30, 280, 320, 200, 450, 18, 400;
+  medium "Saimon" 4,800 (3,200 + 1,600), 90, 200, 240, 260, 500, 26, 1,600;
+  slow-tanky "Mordon" 12,000 (8,000 + 4,000), 210, 125, 180, 300, 550, 36, 3,200.
+  Aliens fire once per ``ALIEN_FIRE_S`` = 1.0 s like ships; damage per shot is lowered from DarkOrbit's so
+  that a new player survives two or three aliens at once; hit points are DarkOrbit's. Kind mix
+  ``KIND_PROB`` = 50 / 35 / 15 % (fewer tanks, as on 1-x maps). Aggro ends beyond ``LEASH`` = 1.4 x the
+  larger of the aggro range and the laser range (an alien shot from afar gives chase). ``WANDER_SPEED`` =
+  40 % and ``ORBIT_SPEED`` = 60 % of their speed (DarkOrbit aliens circle slowly). Dead aliens respawn
+  after ``ALIEN_RESPAWN_S`` = 6 s at least ``SPAWN_CLEAR`` = 600 units from every ship (ours).
+* Boxes: ``BOX_CREDITS_VALUE`` = 300 credits (a DarkOrbit bonus box gives 100-1,000 credits or ammo) or
+  ``BOX_REPAIR_VALUE`` = 25 % of the hull (ours: the issue's repair boxes; 25 % of boxes,
+  ``REPAIR_BOX_PROB``), ``BOX_RADIUS`` = 14, collected when the ship is within ``COLLECT_DIST`` = 25 units
+  of the box it was sent to (DarkOrbit collects only clicked boxes), reappearing after ``BOX_RESPAWN_S`` =
+  10 s.
+* Cursor: ``CURSOR_SPEED`` = 3,000 px/s (a fast human flick; peak hand speed of aimed mouse movements is
+  1-3 m/s at ordinary gain, Fitts' law studies), ``inf`` with ``cursor="teleport"``.
+
+Difficulty presets (``params``): ``easy`` 10 aliens, alien damage x0.5, hit points x0.75, 6 boxes;
+``standard`` 16 aliens, x1, x1, 6 boxes; ``hard`` 24 aliens, damage x1.5, hit points x1.25, aggro range x1.3,
+4 boxes (ours).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+from numba import njit
+
+from botarena.envs.common.rng import uniform
+
+# ---------------------------------------------------------------------- sizes and constants
+FPS = 60
+DT = 1.0 / FPS
+MAP_W = 2000.0
+MAP_H = 2000.0
+VIEW_W = 800.0
+VIEW_H = 600.0
+
+MAX_SHIPS = 4
+MAX_ALIENS = 32
+MAX_BOXES = 8
+
+SHIP_SPEED = 330.0
+SHIP_HULL = 16000.0
+SHIP_SHIELD = 8000.0
+SHIP_RADIUS = 28.0
+SHIELD_ABSORB = 0.8
+OUT_OF_COMBAT_S = 5.0
+SHIELD_REGEN = 0.05
+REPAIR_DELAY_S = 8.0
+HULL_REPAIR = 0.01
+LASER_DAMAGE = 600.0
+LASER_COOLDOWN = 1.0
+LASER_RANGE = 550.0
+BEAM_S = 0.15
+
+NUM_KINDS = 3
+KIND_FAST, KIND_MEDIUM, KIND_TANK = 0, 1, 2
+KIND_NAMES = ("streuner", "saimon", "mordon")
+ALIEN_HP = np.array([1200.0, 4800.0, 12000.0])
+ALIEN_DAMAGE = np.array([30.0, 90.0, 210.0])
+ALIEN_SPEED = np.array([280.0, 200.0, 125.0])
+ALIEN_AGGRO = np.array([320.0, 240.0, 180.0])
+ALIEN_ORBIT = np.array([200.0, 260.0, 300.0])
+ALIEN_RANGE = np.array([450.0, 500.0, 550.0])
+ALIEN_RADIUS = np.array([18.0, 26.0, 36.0])
+ALIEN_CREDITS = np.array([400.0, 1600.0, 3200.0])
+KIND_PROB = np.array([0.50, 0.35, 0.15])
+ALIEN_FIRE_S = 1.0
+LEASH = 1.4
+WANDER_SPEED = 0.4
+ORBIT_SPEED = 0.6
+WANDER_STEP = 400.0
+ALIEN_RESPAWN_S = 6.0
+SPAWN_CLEAR = 600.0
+
+BOX_CREDITS, BOX_REPAIR = 0, 1
+BOX_CREDITS_VALUE = 300.0
+BOX_REPAIR_VALUE = 0.25
+REPAIR_BOX_PROB = 0.25
+BOX_RADIUS = 14.0
+COLLECT_DIST = 25.0
+BOX_RESPAWN_S = 10.0
+
+CURSOR_SPEED = 3000.0
+
+LOCK_NONE, LOCK_ALIEN, LOCK_SHIP = 0, 1, 2
+
+# params columns (per env)
+P_ALIENS = 0  # aliens in play (<= MAX_ALIENS)
+P_BOXES = 1  # boxes in play (<= MAX_BOXES)
+P_ALIEN_DMG = 2  # alien damage multiplier
+P_ALIEN_HP = 3  # alien hit-point multiplier
+P_AGGRO = 4  # alien aggro-range multiplier
+P_CURSOR_SPEED = 5  # cursor speed, px/s (inf = teleport)
+P_MAX_TICKS = 6  # episode length in frames (observation time features)
+P_DIFFICULTY = 7  # 0 easy, 1 standard, 2 hard (observation feature)
+NUM_PARAMS = 8
+
+DIFFICULTIES = ("easy", "standard", "hard")
+# aliens, boxes, damage x, hit points x, aggro x
+DIFFICULTY_PRESETS = {
+    "easy": (10, 6, 0.5, 0.75, 1.0),
+    "standard": (16, 6, 1.0, 1.0, 1.0),
+    "hard": (24, 4, 1.5, 1.25, 1.3),
+}
+
+# ---------------------------------------------------------------------- observation layout
+NUM_OBJECTS = 16
+OBJECT_FEATURES = 20
+STATE_FEATURES = 64
+PIXELS = 96
+
+# object kinds as they appear in observations (column 1 + kind is the one-hot)
+OBJ_ALIEN_FAST, OBJ_ALIEN_MEDIUM, OBJ_ALIEN_TANK, OBJ_BOX_CREDITS, OBJ_BOX_REPAIR, OBJ_SHIP = 0, 1, 2, 3, 4, 5
+
+OBJECT_COLUMNS = (
+    "present",  # 0: 1 for a real object (mirrors object_mask)
+    "is_alien_fast", "is_alien_medium", "is_alien_tank", "is_box_credits", "is_box_repair", "is_ship",  # 1-6
+    "screen_x",  # 7: x on our screen / VIEW_W (0..1 when on screen)
+    "screen_y",  # 8: y on our screen / VIEW_H
+    "rel_x",  # 9: (x - own x) / VIEW_W
+    "rel_y",  # 10: (y - own y) / VIEW_H
+    "vel_x",  # 11: velocity x / SHIP_SPEED
+    "vel_y",  # 12: velocity y / SHIP_SPEED
+    "radius",  # 13: click radius / 50
+    "health",  # 14: hit points / maximum (boxes 1; ships hull fraction)
+    "targeted",  # 15: 1 if we have it locked (alien, ship) or are sent to collect it (box)
+    "aggressive",  # 16: 1 if it is aggressive toward us (alien) / has us locked (ship)
+    "distance",  # 17: distance / LASER_RANGE, clipped to 4
+    "in_range",  # 18: 1 if within LASER_RANGE
+    "under_cursor",  # 19: 1 if the cursor is inside its click radius now
+)
+
+STATE_COLUMNS = (
+    "hull", "shield",  # 0-1: fractions of maximum
+    "pos_x", "pos_y",  # 2-3: position / map size
+    "vel_x", "vel_y",  # 4-5: velocity / SHIP_SPEED
+    "cursor_x", "cursor_y",  # 6-7: cursor / screen size
+    "cmd_x", "cmd_y",  # 8-9: commanded cursor point of the last action / screen size
+    "click_held", "attack_held",  # 10-11: buttons held in the last action
+    "has_lock", "lock_is_alien", "lock_is_ship",  # 12-14
+    "lock_rel_x", "lock_rel_y",  # 15-16: locked target - own position, / screen size
+    "lock_screen_x", "lock_screen_y",  # 17-18: locked target on screen / screen size
+    "lock_health",  # 19: its health fraction
+    "lock_distance", "lock_in_range",  # 20-21: distance / LASER_RANGE (clip 4), 1 if in range
+    "cooldown", "laser_ready",  # 22-23: laser cooldown / LASER_COOLDOWN, 1 if 0
+    "firing",  # 24: 1 if the laser fired this frame
+    "in_combat", "since_combat",  # 25-26: 1 if fired/hit within OUT_OF_COMBAT_S; seconds / 10 (clip 1)
+    "shield_regen", "hull_repair",  # 27-28: 1 while the shield regenerates / the repair robot works
+    "moving", "fly_rel_x", "fly_rel_y",  # 29-31: flying, fly target - own position / screen size
+    "collecting",  # 32: 1 while sent to a box
+    "credits", "kills",  # 33-34: log1p(credits) / 12, kills / 20 (clip 1)
+    "time", "time_left",  # 35-36: tick / max ticks, 1 - that
+    "aliens_visible", "aliens_aggressive", "boxes_visible",  # 37-39: / 16, / 8, / 8
+    "nearest_alien_rel_x", "nearest_alien_rel_y",  # 40-41: / screen size (0 if none visible)
+    "nearest_box_rel_x", "nearest_box_rel_y",  # 42-43
+    "wall_left", "wall_right", "wall_top", "wall_bottom",  # 44-47: distance to the map edge / screen size, clip 1
+    "step_damage", "step_hull_lost",  # 48-49: damage dealt / LASER_DAMAGE, hull lost / 1000 in the last step
+    "aliens_in_range_of_us",  # 50: aggressive aliens within their shot range / 8
+    "other_ships_alive",  # 51: / 3
+    "aliens_q0", "aliens_q1", "aliens_q2", "aliens_q3",  # 52-55: living aliens per map quadrant / 16 (minimap)
+    "boxes_q0", "boxes_q1", "boxes_q2", "boxes_q3",  # 56-59: boxes per map quadrant / 8
+    "cursor_on_alien", "cursor_on_box",  # 60-61
+    "cursor_limited",  # 62: 1 with the human cursor speed limit, 0 with teleport
+    "difficulty",  # 63: 0 easy, 0.5 standard, 1 hard
+)
+
+assert len(OBJECT_COLUMNS) == OBJECT_FEATURES
+assert len(STATE_COLUMNS) == STATE_FEATURES
+
+
+def make_params(difficulty: str = "standard", cursor: str = "human", max_ticks: int = 10800) -> np.ndarray:
+    """The ``params`` row of one env for a difficulty preset and cursor mode."""
+    if difficulty not in DIFFICULTY_PRESETS:
+        raise ValueError(f"difficulty must be one of {list(DIFFICULTIES)}, got {difficulty!r}")
+    if cursor not in ("human", "teleport"):
+        raise ValueError(f"cursor must be 'human' or 'teleport', got {cursor!r}")
+    aliens, boxes, dmg, hp, aggro = DIFFICULTY_PRESETS[difficulty]
+    p = np.zeros(NUM_PARAMS, np.float64)
+    p[P_ALIENS] = aliens
+    p[P_BOXES] = boxes
+    p[P_ALIEN_DMG] = dmg
+    p[P_ALIEN_HP] = hp
+    p[P_AGGRO] = aggro
+    p[P_CURSOR_SPEED] = CURSOR_SPEED if cursor == "human" else np.inf
+    p[P_MAX_TICKS] = max_ticks
+    p[P_DIFFICULTY] = DIFFICULTIES.index(difficulty)
+    return p
+
+
+class ArenaState(NamedTuple):
+    """The batch of arenas as typed arrays (see the module docstring for every array and shape).
+
+    A ``NamedTuple`` so that the whole state is one argument to every ``@njit`` kernel and caches.
+    """
+
+    params: np.ndarray
+    num_ships: np.ndarray
+    ship_x: np.ndarray
+    ship_y: np.ndarray
+    ship_vx: np.ndarray
+    ship_vy: np.ndarray
+    ship_tx: np.ndarray
+    ship_ty: np.ndarray
+    ship_moving: np.ndarray
+    ship_hull: np.ndarray
+    ship_shield: np.ndarray
+    ship_alive: np.ndarray
+    ship_lock_kind: np.ndarray
+    ship_lock_idx: np.ndarray
+    ship_collect: np.ndarray
+    ship_cooldown: np.ndarray
+    ship_attack: np.ndarray
+    ship_click_prev: np.ndarray
+    ship_cursor_x: np.ndarray
+    ship_cursor_y: np.ndarray
+    ship_cmd_x: np.ndarray
+    ship_cmd_y: np.ndarray
+    ship_since_combat: np.ndarray
+    ship_beam: np.ndarray
+    ship_beam_x: np.ndarray
+    ship_beam_y: np.ndarray
+    ship_credits: np.ndarray
+    ship_kills: np.ndarray
+    ship_damage: np.ndarray
+    step_damage: np.ndarray
+    step_credits: np.ndarray
+    step_hull_lost: np.ndarray
+    step_died: np.ndarray
+    step_kills: np.ndarray
+    al_x: np.ndarray
+    al_y: np.ndarray
+    al_vx: np.ndarray
+    al_vy: np.ndarray
+    al_kind: np.ndarray
+    al_hp: np.ndarray
+    al_alive: np.ndarray
+    al_target: np.ndarray
+    al_cooldown: np.ndarray
+    al_respawn: np.ndarray
+    al_wx: np.ndarray
+    al_wy: np.ndarray
+    al_orbit: np.ndarray
+    al_last_hit: np.ndarray
+    al_beam: np.ndarray
+    box_x: np.ndarray
+    box_y: np.ndarray
+    box_kind: np.ndarray
+    box_alive: np.ndarray
+    box_respawn: np.ndarray
+    tick: np.ndarray
+    rng_state: np.ndarray
+
+    @classmethod
+    def allocate(cls, num_envs: int, params: np.ndarray | None = None, num_ships: int = 1) -> ArenaState:
+        """Zeroed arrays for ``num_envs`` arenas with ``num_ships`` ships; call ``reset_envs`` before stepping."""
+        if not 1 <= num_ships <= MAX_SHIPS:
+            raise ValueError(f"num_ships must be in [1, {MAX_SHIPS}], got {num_ships!r}")
+        n, s, a, b = int(num_envs), MAX_SHIPS, MAX_ALIENS, MAX_BOXES
+        if params is None:
+            params = make_params()
+        fields = {}
+        for name in cls._fields:
+            if name.startswith(("ship_", "step_")):
+                shape: tuple[int, ...] = (n, s)
+            elif name.startswith("al_"):
+                shape = (n, a)
+            elif name.startswith("box_"):
+                shape = (n, b)
+            else:
+                shape = (n,)
+            fields[name] = np.zeros(shape, _DTYPES.get(name, np.float64))
+        fields["params"] = np.tile(np.asarray(params, np.float64), (n, 1))
+        fields["num_ships"][:] = num_ships
+        return cls(**fields)
+
+    def copy(self) -> ArenaState:
+        return ArenaState(*(np.array(a, copy=True) for a in self))
+
+    def env(self, index: int) -> ArenaState:
+        """Env ``index`` as a batch of one (copies)."""
+        return ArenaState(*(np.array(a[index:index + 1], copy=True) for a in self))
+
+
+_DTYPES = {
+    "num_ships": np.int64, "ship_moving": np.uint8, "ship_alive": np.uint8, "ship_lock_kind": np.int8,
+    "ship_lock_idx": np.int64, "ship_collect": np.int64, "ship_attack": np.uint8, "ship_click_prev": np.uint8,
+    "ship_kills": np.int64, "step_died": np.uint8, "step_kills": np.int64, "al_kind": np.int8,
+    "al_alive": np.uint8, "al_target": np.int64, "al_last_hit": np.int64, "box_kind": np.int8,
+    "box_alive": np.uint8, "tick": np.int64, "rng_state": np.uint64,
+}
+
+
+# ---------------------------------------------------------------------- helpers
+@njit(cache=True, nogil=True, inline="always")
+def hypot(dx: float, dy: float) -> float:
+    """sqrt(dx^2 + dy^2) with IEEE-exact operations only, so jitted and pure-Python runs agree to the bit
+    (``math.hypot`` is CPython's own algorithm in Python but the C library's under numba)."""
+    return math.sqrt(dx * dx + dy * dy)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _clip(v: float, lo: float, hi: float) -> float:
+    return lo if v < lo else (hi if v > hi else v)
+
+
+@njit(cache=True, nogil=True)
+def screen_to_world(s: ArenaState, n: int, ship: int, sx: float, sy: float) -> tuple[float, float]:
+    """The world point under screen pixel (sx, sy) of ``ship``'s screen (centred on the ship)."""
+    return s.ship_x[n, ship] + sx - VIEW_W * 0.5, s.ship_y[n, ship] + sy - VIEW_H * 0.5
+
+
+@njit(cache=True, nogil=True)
+def world_to_screen(s: ArenaState, n: int, ship: int, wx: float, wy: float) -> tuple[float, float]:
+    """Screen pixel of world point (wx, wy) on ``ship``'s screen."""
+    return wx - s.ship_x[n, ship] + VIEW_W * 0.5, wy - s.ship_y[n, ship] + VIEW_H * 0.5
+
+
+@njit(cache=True, nogil=True)
+def alien_max_hp(s: ArenaState, n: int, a: int) -> float:
+    return ALIEN_HP[s.al_kind[n, a]] * s.params[n, P_ALIEN_HP]
+
+
+@njit(cache=True, nogil=True)
+def _spawn_alien(s: ArenaState, n: int, a: int) -> None:
+    best_x, best_y, best_d = 0.0, 0.0, -1.0
+    for _ in range(8):
+        x = uniform(s.rng_state, n) * (MAP_W - 100.0) + 50.0
+        y = uniform(s.rng_state, n) * (MAP_H - 100.0) + 50.0
+        d = 1e18
+        for j in range(s.num_ships[n]):
+            if s.ship_alive[n, j]:
+                dd = hypot(x - s.ship_x[n, j], y - s.ship_y[n, j])
+                if dd < d:
+                    d = dd
+        if d > best_d:
+            best_x, best_y, best_d = x, y, d
+        if d >= SPAWN_CLEAR:
+            break
+    u = uniform(s.rng_state, n)
+    kind = KIND_TANK
+    if u < KIND_PROB[0]:
+        kind = KIND_FAST
+    elif u < KIND_PROB[0] + KIND_PROB[1]:
+        kind = KIND_MEDIUM
+    s.al_kind[n, a] = kind
+    s.al_x[n, a] = best_x
+    s.al_y[n, a] = best_y
+    s.al_vx[n, a] = 0.0
+    s.al_vy[n, a] = 0.0
+    s.al_hp[n, a] = ALIEN_HP[kind] * s.params[n, P_ALIEN_HP]
+    s.al_alive[n, a] = 1
+    s.al_target[n, a] = -1
+    s.al_cooldown[n, a] = 0.0
+    s.al_respawn[n, a] = 0.0
+    s.al_wx[n, a] = best_x
+    s.al_wy[n, a] = best_y
+    s.al_orbit[n, a] = 1.0 if uniform(s.rng_state, n) < 0.5 else -1.0
+    s.al_last_hit[n, a] = -1
+    s.al_beam[n, a] = 0.0
+
+
+@njit(cache=True, nogil=True)
+def _spawn_box(s: ArenaState, n: int, b: int) -> None:
+    s.box_x[n, b] = uniform(s.rng_state, n) * (MAP_W - 200.0) + 100.0
+    s.box_y[n, b] = uniform(s.rng_state, n) * (MAP_H - 200.0) + 100.0
+    s.box_kind[n, b] = BOX_REPAIR if uniform(s.rng_state, n) < REPAIR_BOX_PROB else BOX_CREDITS
+    s.box_alive[n, b] = 1
+    s.box_respawn[n, b] = 0.0
+
+
+@njit(cache=True, nogil=True)
+def reset_envs(s: ArenaState, mask: np.ndarray) -> None:
+    """Start a new episode in every env ``n`` with ``mask[n]``: ships spread around the centre, aliens and boxes."""
+    for n in range(s.tick.shape[0]):
+        if not mask[n]:
+            continue
+        s.tick[n] = 0
+        ns = s.num_ships[n]
+        phase = uniform(s.rng_state, n) * 2.0 * math.pi
+        for j in range(MAX_SHIPS):
+            if j < ns:
+                ang = phase + 2.0 * math.pi * j / ns
+                rad = 0.0 if ns == 1 else 450.0
+                s.ship_x[n, j] = MAP_W * 0.5 + rad * math.cos(ang) + (uniform(s.rng_state, n) - 0.5) * 200.0
+                s.ship_y[n, j] = MAP_H * 0.5 + rad * math.sin(ang) + (uniform(s.rng_state, n) - 0.5) * 200.0
+                s.ship_alive[n, j] = 1
+            else:
+                s.ship_x[n, j] = 0.0
+                s.ship_y[n, j] = 0.0
+                s.ship_alive[n, j] = 0
+            s.ship_vx[n, j] = 0.0
+            s.ship_vy[n, j] = 0.0
+            s.ship_tx[n, j] = s.ship_x[n, j]
+            s.ship_ty[n, j] = s.ship_y[n, j]
+            s.ship_moving[n, j] = 0
+            s.ship_hull[n, j] = SHIP_HULL if j < ns else 0.0
+            s.ship_shield[n, j] = SHIP_SHIELD if j < ns else 0.0
+            s.ship_lock_kind[n, j] = LOCK_NONE
+            s.ship_lock_idx[n, j] = -1
+            s.ship_collect[n, j] = -1
+            s.ship_cooldown[n, j] = 0.0
+            s.ship_attack[n, j] = 0
+            s.ship_click_prev[n, j] = 0
+            s.ship_cursor_x[n, j] = VIEW_W * 0.5
+            s.ship_cursor_y[n, j] = VIEW_H * 0.5
+            s.ship_cmd_x[n, j] = VIEW_W * 0.5
+            s.ship_cmd_y[n, j] = VIEW_H * 0.5
+            s.ship_since_combat[n, j] = 100.0
+            s.ship_beam[n, j] = 0.0
+            s.ship_beam_x[n, j] = 0.0
+            s.ship_beam_y[n, j] = 0.0
+            s.ship_credits[n, j] = 0.0
+            s.ship_kills[n, j] = 0
+            s.ship_damage[n, j] = 0.0
+            s.step_damage[n, j] = 0.0
+            s.step_credits[n, j] = 0.0
+            s.step_hull_lost[n, j] = 0.0
+            s.step_died[n, j] = 0
+            s.step_kills[n, j] = 0
+        na = int(s.params[n, P_ALIENS])
+        for a in range(MAX_ALIENS):
+            if a < na:
+                _spawn_alien(s, n, a)
+            else:
+                s.al_alive[n, a] = 0
+                s.al_respawn[n, a] = 0.0
+                s.al_target[n, a] = -1
+                s.al_beam[n, a] = 0.0
+                s.al_hp[n, a] = 0.0
+        nb = int(s.params[n, P_BOXES])
+        for b in range(MAX_BOXES):
+            if b < nb:
+                _spawn_box(s, n, b)
+            else:
+                s.box_alive[n, b] = 0
+                s.box_respawn[n, b] = 0.0
+
+
+@njit(cache=True, nogil=True)
+def damage_ship(s: ArenaState, n: int, j: int, dmg: float) -> None:
+    """Apply ``dmg`` to ship ``j``: the shield takes ``SHIELD_ABSORB`` of it while it lasts, the hull the rest."""
+    if not s.ship_alive[n, j]:
+        return
+    to_shield = dmg * SHIELD_ABSORB
+    if to_shield > s.ship_shield[n, j]:
+        to_shield = s.ship_shield[n, j]
+    s.ship_shield[n, j] -= to_shield
+    to_hull = dmg - to_shield
+    if to_hull > s.ship_hull[n, j]:
+        to_hull = s.ship_hull[n, j]
+    s.ship_hull[n, j] -= to_hull
+    s.step_hull_lost[n, j] += to_hull
+    s.ship_since_combat[n, j] = 0.0
+    if s.ship_hull[n, j] <= 0.0:
+        s.ship_hull[n, j] = 0.0
+        s.ship_alive[n, j] = 0
+        s.step_died[n, j] = 1
+        s.ship_moving[n, j] = 0
+        s.ship_vx[n, j] = 0.0
+        s.ship_vy[n, j] = 0.0
+        s.ship_lock_kind[n, j] = LOCK_NONE
+        s.ship_lock_idx[n, j] = -1
+        s.ship_collect[n, j] = -1
+        s.ship_attack[n, j] = 0
+
+
+@njit(cache=True, nogil=True)
+def hit_test(s: ArenaState, n: int, j: int, wx: float, wy: float) -> tuple[int, int]:
+    """What a click of ship ``j`` at world point (wx, wy) hits: (LOCK_ALIEN, a), (LOCK_SHIP, k), (3, box) or (0, -1).
+
+    Inside means distance <= the object's click radius; the nearest centre wins among overlapping objects;
+    aliens and ships come before boxes (DarkOrbit selects a ship under a box).
+    """
+    best_kind, best_idx, best_d = 0, -1, 1e18
+    for a in range(MAX_ALIENS):
+        if s.al_alive[n, a]:
+            d = hypot(wx - s.al_x[n, a], wy - s.al_y[n, a])
+            if d <= ALIEN_RADIUS[s.al_kind[n, a]] and d < best_d:
+                best_kind, best_idx, best_d = LOCK_ALIEN, a, d
+    for k in range(s.num_ships[n]):
+        if k != j and s.ship_alive[n, k]:
+            d = hypot(wx - s.ship_x[n, k], wy - s.ship_y[n, k])
+            if d <= SHIP_RADIUS and d < best_d:
+                best_kind, best_idx, best_d = LOCK_SHIP, k, d
+    if best_idx >= 0:
+        return best_kind, best_idx
+    for b in range(MAX_BOXES):
+        if s.box_alive[n, b]:
+            d = hypot(wx - s.box_x[n, b], wy - s.box_y[n, b])
+            if d <= BOX_RADIUS and d < best_d:
+                best_kind, best_idx, best_d = 3, b, d
+    return best_kind, best_idx
+
+
+@njit(cache=True, nogil=True)
+def _lock_valid(s: ArenaState, n: int, j: int) -> bool:
+    kind = s.ship_lock_kind[n, j]
+    idx = s.ship_lock_idx[n, j]
+    if kind == LOCK_ALIEN:
+        return s.al_alive[n, idx] == 1
+    if kind == LOCK_SHIP:
+        return s.ship_alive[n, idx] == 1
+    return False
+
+
+@njit(cache=True, nogil=True)
+def lock_position(s: ArenaState, n: int, j: int) -> tuple[float, float]:
+    idx = s.ship_lock_idx[n, j]
+    if s.ship_lock_kind[n, j] == LOCK_ALIEN:
+        return s.al_x[n, idx], s.al_y[n, idx]
+    return s.ship_x[n, idx], s.ship_y[n, idx]
+
+
+@njit(cache=True, nogil=True)
+def step_envs(s: ArenaState, actions: np.ndarray, active: np.ndarray) -> None:
+    """Advance every env ``n`` with ``active[n]`` by one frame.
+
+    ``actions``: float32 [N, S, 4] = (cursor x, cursor y in [0, 1] of the screen, click > 0.5, attack > 0.5)
+    for every ship seat (seats of dead or unused ships are ignored).
+    """
+    for n in range(s.tick.shape[0]):
+        if active[n]:
+            _step_one(s, actions, n)
+
+
+@njit(cache=True, nogil=True)
+def _step_one(s: ArenaState, actions: np.ndarray, n: int) -> None:
+    ns = s.num_ships[n]
+    cursor_speed = s.params[n, P_CURSOR_SPEED]
+    for j in range(MAX_SHIPS):
+        s.step_damage[n, j] = 0.0
+        s.step_credits[n, j] = 0.0
+        s.step_hull_lost[n, j] = 0.0
+        s.step_died[n, j] = 0
+        s.step_kills[n, j] = 0
+        if s.ship_beam[n, j] > 0.0:
+            s.ship_beam[n, j] = max(0.0, s.ship_beam[n, j] - DT)
+
+    # 1. input: cursor, click, attack key
+    for j in range(ns):
+        if not s.ship_alive[n, j]:
+            continue
+        cx = _clip(float(actions[n, j, 0]), 0.0, 1.0) * VIEW_W
+        cy = _clip(float(actions[n, j, 1]), 0.0, 1.0) * VIEW_H
+        s.ship_cmd_x[n, j] = cx
+        s.ship_cmd_y[n, j] = cy
+        dx = cx - s.ship_cursor_x[n, j]
+        dy = cy - s.ship_cursor_y[n, j]
+        d = hypot(dx, dy)
+        step = cursor_speed * DT
+        if d <= step:
+            s.ship_cursor_x[n, j] = cx
+            s.ship_cursor_y[n, j] = cy
+        else:
+            s.ship_cursor_x[n, j] += dx / d * step
+            s.ship_cursor_y[n, j] += dy / d * step
+        click = actions[n, j, 2] > 0.5
+        if click and not s.ship_click_prev[n, j]:
+            wx, wy = screen_to_world(s, n, j, s.ship_cursor_x[n, j], s.ship_cursor_y[n, j])
+            kind, idx = hit_test(s, n, j, wx, wy)
+            if kind == LOCK_ALIEN or kind == LOCK_SHIP:
+                s.ship_lock_kind[n, j] = kind
+                s.ship_lock_idx[n, j] = idx
+            elif kind == 3:
+                s.ship_collect[n, j] = idx
+                s.ship_tx[n, j] = s.box_x[n, idx]
+                s.ship_ty[n, j] = s.box_y[n, idx]
+                s.ship_moving[n, j] = 1
+            else:
+                s.ship_collect[n, j] = -1
+                s.ship_tx[n, j] = _clip(wx, 0.0, MAP_W)
+                s.ship_ty[n, j] = _clip(wy, 0.0, MAP_H)
+                s.ship_moving[n, j] = 1
+        s.ship_click_prev[n, j] = 1 if click else 0
+        s.ship_attack[n, j] = 1 if actions[n, j, 3] > 0.5 else 0
+
+    # 2. ship movement and box collection
+    for j in range(ns):
+        if not s.ship_alive[n, j]:
+            continue
+        if s.ship_moving[n, j]:
+            dx = s.ship_tx[n, j] - s.ship_x[n, j]
+            dy = s.ship_ty[n, j] - s.ship_y[n, j]
+            d = hypot(dx, dy)
+            step = SHIP_SPEED * DT
+            if d <= step:
+                s.ship_vx[n, j] = dx / DT
+                s.ship_vy[n, j] = dy / DT
+                s.ship_x[n, j] = s.ship_tx[n, j]
+                s.ship_y[n, j] = s.ship_ty[n, j]
+                s.ship_moving[n, j] = 0
+            else:
+                s.ship_vx[n, j] = dx / d * SHIP_SPEED
+                s.ship_vy[n, j] = dy / d * SHIP_SPEED
+                s.ship_x[n, j] += dx / d * step
+                s.ship_y[n, j] += dy / d * step
+        else:
+            s.ship_vx[n, j] = 0.0
+            s.ship_vy[n, j] = 0.0
+        b = s.ship_collect[n, j]
+        if b >= 0:
+            if not s.box_alive[n, b]:
+                s.ship_collect[n, j] = -1
+            elif hypot(s.ship_x[n, j] - s.box_x[n, b], s.ship_y[n, j] - s.box_y[n, b]) <= COLLECT_DIST:
+                if s.box_kind[n, b] == BOX_REPAIR:
+                    s.ship_hull[n, j] = min(SHIP_HULL, s.ship_hull[n, j] + BOX_REPAIR_VALUE * SHIP_HULL)
+                else:
+                    s.ship_credits[n, j] += BOX_CREDITS_VALUE
+                    s.step_credits[n, j] += BOX_CREDITS_VALUE
+                s.box_alive[n, b] = 0
+                s.box_respawn[n, b] = BOX_RESPAWN_S
+                s.ship_collect[n, j] = -1
+
+    # 3. ship lasers
+    for j in range(ns):
+        if not s.ship_alive[n, j]:
+            continue
+        if s.ship_cooldown[n, j] > 0.0:
+            s.ship_cooldown[n, j] = max(0.0, s.ship_cooldown[n, j] - DT)
+        if s.ship_lock_kind[n, j] != LOCK_NONE and not _lock_valid(s, n, j):
+            s.ship_lock_kind[n, j] = LOCK_NONE
+            s.ship_lock_idx[n, j] = -1
+        if not s.ship_attack[n, j] or s.ship_lock_kind[n, j] == LOCK_NONE or s.ship_cooldown[n, j] > 0.0:
+            continue
+        tx, ty = lock_position(s, n, j)
+        if hypot(tx - s.ship_x[n, j], ty - s.ship_y[n, j]) > LASER_RANGE:
+            continue
+        s.ship_cooldown[n, j] = LASER_COOLDOWN
+        s.ship_since_combat[n, j] = 0.0
+        s.ship_beam[n, j] = BEAM_S
+        s.ship_beam_x[n, j] = tx
+        s.ship_beam_y[n, j] = ty
+        idx = s.ship_lock_idx[n, j]
+        if s.ship_lock_kind[n, j] == LOCK_ALIEN:
+            dealt = min(LASER_DAMAGE, s.al_hp[n, idx])
+            s.al_hp[n, idx] -= dealt
+            s.al_last_hit[n, idx] = j
+            if s.al_target[n, idx] < 0:
+                s.al_target[n, idx] = j  # shooting an alien makes it aggressive
+            s.step_damage[n, j] += dealt
+            s.ship_damage[n, j] += dealt
+            if s.al_hp[n, idx] <= 0.0:
+                s.al_hp[n, idx] = 0.0
+                s.al_alive[n, idx] = 0
+                s.al_target[n, idx] = -1
+                s.al_respawn[n, idx] = ALIEN_RESPAWN_S
+                credits = ALIEN_CREDITS[s.al_kind[n, idx]]
+                s.ship_credits[n, j] += credits
+                s.step_credits[n, j] += credits
+                s.ship_kills[n, j] += 1
+                s.step_kills[n, j] += 1
+                s.ship_lock_kind[n, j] = LOCK_NONE
+                s.ship_lock_idx[n, j] = -1
+        else:
+            before = s.ship_hull[n, idx] + s.ship_shield[n, idx]
+            damage_ship(s, n, idx, LASER_DAMAGE)
+            dealt = before - s.ship_hull[n, idx] - s.ship_shield[n, idx]
+            s.step_damage[n, j] += dealt
+            s.ship_damage[n, j] += dealt
+
+    # 4. aliens: respawn, aggro, movement, shots
+    na = int(s.params[n, P_ALIENS])
+    aggro_mult = s.params[n, P_AGGRO]
+    dmg_mult = s.params[n, P_ALIEN_DMG]
+    for a in range(na):
+        if not s.al_alive[n, a]:
+            s.al_respawn[n, a] -= DT
+            if s.al_respawn[n, a] <= 0.0:
+                _spawn_alien(s, n, a)
+            continue
+        if s.al_beam[n, a] > 0.0:
+            s.al_beam[n, a] = max(0.0, s.al_beam[n, a] - DT)
+        if s.al_cooldown[n, a] > 0.0:
+            s.al_cooldown[n, a] = max(0.0, s.al_cooldown[n, a] - DT)
+        kind = s.al_kind[n, a]
+        aggro = ALIEN_AGGRO[kind] * aggro_mult
+        t = s.al_target[n, a]
+        if t >= 0:
+            leash = LEASH * max(aggro, LASER_RANGE)
+            if not s.ship_alive[n, t] or ((s.ship_x[n, t] - s.al_x[n, a]) ** 2
+                                          + (s.ship_y[n, t] - s.al_y[n, a]) ** 2) > leash * leash:
+                s.al_target[n, a] = -1
+                t = -1
+        if t < 0:
+            best = aggro * aggro  # squared distances: the nearest ship within the aggro range
+            for j in range(ns):
+                if s.ship_alive[n, j]:
+                    d2 = (s.ship_x[n, j] - s.al_x[n, a]) ** 2 + (s.ship_y[n, j] - s.al_y[n, a]) ** 2
+                    if d2 <= best:
+                        best = d2
+                        t = j
+            s.al_target[n, a] = t
+        speed = ALIEN_SPEED[kind]
+        if t >= 0:
+            dx = s.al_x[n, a] - s.ship_x[n, t]
+            dy = s.al_y[n, a] - s.ship_y[n, t]
+            d = max(hypot(dx, dy), 1e-6)
+            ux, uy = dx / d, dy / d
+            radial = _clip((ALIEN_ORBIT[kind] - d) / 60.0, -1.0, 1.0)
+            orb = s.al_orbit[n, a]
+            vx = ux * radial - uy * orb * 0.8
+            vy = uy * radial + ux * orb * 0.8
+            vn = max(hypot(vx, vy), 1e-6)
+            s.al_vx[n, a] = vx / vn * speed * ORBIT_SPEED
+            s.al_vy[n, a] = vy / vn * speed * ORBIT_SPEED
+            if d <= ALIEN_RANGE[kind] and s.al_cooldown[n, a] <= 0.0:
+                s.al_cooldown[n, a] = ALIEN_FIRE_S
+                s.al_beam[n, a] = BEAM_S
+                damage_ship(s, n, t, ALIEN_DAMAGE[kind] * dmg_mult)
+        else:
+            dx = s.al_wx[n, a] - s.al_x[n, a]
+            dy = s.al_wy[n, a] - s.al_y[n, a]
+            d = hypot(dx, dy)
+            if d < 20.0:
+                s.al_wx[n, a] = _clip(s.al_x[n, a] + (uniform(s.rng_state, n) - 0.5) * 2.0 * WANDER_STEP,
+                                      50.0, MAP_W - 50.0)
+                s.al_wy[n, a] = _clip(s.al_y[n, a] + (uniform(s.rng_state, n) - 0.5) * 2.0 * WANDER_STEP,
+                                      50.0, MAP_H - 50.0)
+                s.al_vx[n, a] = 0.0
+                s.al_vy[n, a] = 0.0
+            else:
+                s.al_vx[n, a] = dx / d * speed * WANDER_SPEED
+                s.al_vy[n, a] = dy / d * speed * WANDER_SPEED
+        s.al_x[n, a] = _clip(s.al_x[n, a] + s.al_vx[n, a] * DT, 0.0, MAP_W)
+        s.al_y[n, a] = _clip(s.al_y[n, a] + s.al_vy[n, a] * DT, 0.0, MAP_H)
+
+    # 5. boxes respawn
+    nb = int(s.params[n, P_BOXES])
+    for b in range(nb):
+        if not s.box_alive[n, b]:
+            s.box_respawn[n, b] -= DT
+            if s.box_respawn[n, b] <= 0.0:
+                _spawn_box(s, n, b)
+
+    # 6. regeneration out of combat, combat clocks
+    for j in range(ns):
+        if not s.ship_alive[n, j]:
+            continue
+        if s.ship_since_combat[n, j] >= OUT_OF_COMBAT_S:
+            s.ship_shield[n, j] = min(SHIP_SHIELD, s.ship_shield[n, j] + SHIELD_REGEN * SHIP_SHIELD * DT)
+        if s.ship_since_combat[n, j] >= REPAIR_DELAY_S:
+            s.ship_hull[n, j] = min(SHIP_HULL, s.ship_hull[n, j] + HULL_REPAIR * SHIP_HULL * DT)
+        s.ship_since_combat[n, j] = min(s.ship_since_combat[n, j] + DT, 100.0)
+    s.tick[n] += 1
+
+
+# ---------------------------------------------------------------------- observations
+@njit(cache=True, nogil=True)
+def write_observations(s: ArenaState, seats: np.ndarray, objects: np.ndarray, object_mask: np.ndarray,
+                       state_buf: np.ndarray, which: np.ndarray) -> None:
+    """Write the observation of ship ``seats[n]`` for every env ``n`` with ``which[n]``.
+
+    ``objects`` float32 [N, 16, 20], ``object_mask`` int8 [N, 16], ``state_buf`` float32 [N, 64] (columns in
+    ``OBJECT_COLUMNS`` / ``STATE_COLUMNS``). The 16 objects are those visible on the ship's screen (centre
+    within the screen widened by the object's radius), most relevant first: the locked target (or the box we
+    are sent to), then objects aggressive toward us by distance, then the rest by distance.
+    """
+    cand_score = np.empty(MAX_ALIENS + MAX_BOXES + MAX_SHIPS + 8, np.float64)
+    cand_code = np.empty(MAX_ALIENS + MAX_BOXES + MAX_SHIPS, np.int64)
+    for n in range(s.tick.shape[0]):
+        if which[n]:
+            _write_obs_one(s, n, seats[n], objects[n], object_mask[n], state_buf[n], cand_score, cand_code)
+
+
+@njit(cache=True, nogil=True)
+def _visible(s: ArenaState, n: int, j: int, x: float, y: float, r: float) -> bool:
+    sx, sy = world_to_screen(s, n, j, x, y)
+    return -r <= sx <= VIEW_W + r and -r <= sy <= VIEW_H + r
+
+
+@njit(cache=True, nogil=True)
+def _write_obs_one(s: ArenaState, n: int, j: int, obj: np.ndarray, mask: np.ndarray, st: np.ndarray,
+                   cand_score: np.ndarray, cand_code: np.ndarray) -> None:
+    ox, oy = s.ship_x[n, j], s.ship_y[n, j]
+    curx, cury = screen_to_world(s, n, j, s.ship_cursor_x[n, j], s.ship_cursor_y[n, j])
+    # candidates: code = kind * 64 + index (kind 0 alien, 1 box, 2 ship)
+    m = 0
+    st_q = cand_score[MAX_ALIENS + MAX_BOXES + MAX_SHIPS:]  # minimap counts: aliens, boxes per quadrant
+    for q in range(8):
+        st_q[q] = 0.0
+    n_alien_vis = 0
+    n_aggr = 0
+    n_in_their_range = 0
+    n_box_vis = 0
+    near_a, near_a_d = -1, 1e18
+    near_b, near_b_d = -1, 1e18
+    on_alien = 0.0
+    on_box = 0.0
+    for a in range(MAX_ALIENS):
+        if not s.al_alive[n, a]:
+            continue
+        kind = s.al_kind[n, a]
+        r = ALIEN_RADIUS[kind]
+        ax, ay = s.al_x[n, a], s.al_y[n, a]
+        q = (1 if ax >= MAP_W * 0.5 else 0) + (2 if ay >= MAP_H * 0.5 else 0)
+        st_q[q] += 1.0
+        aggr = s.al_target[n, a] == j
+        visible = _visible(s, n, j, ax, ay, r)
+        if not (aggr or visible):
+            continue  # the cursor is on the screen, so an alien off it cannot be under the cursor
+        d = hypot(ax - ox, ay - oy)
+        if aggr:
+            n_aggr += 1
+            if d <= ALIEN_RANGE[kind]:
+                n_in_their_range += 1
+        if (ax - curx) ** 2 + (ay - cury) ** 2 <= r * r:
+            on_alien = 1.0
+        if not visible:
+            continue
+        n_alien_vis += 1
+        if d < near_a_d:
+            near_a, near_a_d = a, d
+        score = d
+        if s.ship_lock_kind[n, j] == LOCK_ALIEN and s.ship_lock_idx[n, j] == a:
+            score = -1e9
+        elif s.al_target[n, a] == j:
+            score = d - 1e6
+        cand_score[m] = score
+        cand_code[m] = a
+        m += 1
+    for b in range(MAX_BOXES):
+        if not s.box_alive[n, b]:
+            continue
+        q = (1 if s.box_x[n, b] >= MAP_W * 0.5 else 0) + (2 if s.box_y[n, b] >= MAP_H * 0.5 else 0)
+        st_q[4 + q] += 1.0
+        if not _visible(s, n, j, s.box_x[n, b], s.box_y[n, b], BOX_RADIUS):
+            continue
+        if (s.box_x[n, b] - curx) ** 2 + (s.box_y[n, b] - cury) ** 2 <= BOX_RADIUS * BOX_RADIUS:
+            on_box = 1.0
+        n_box_vis += 1
+        d = hypot(s.box_x[n, b] - ox, s.box_y[n, b] - oy)
+        if d < near_b_d:
+            near_b, near_b_d = b, d
+        cand_score[m] = -1e9 if s.ship_collect[n, j] == b else d
+        cand_code[m] = 64 + b
+        m += 1
+    others = 0
+    for k in range(s.num_ships[n]):
+        if k == j or not s.ship_alive[n, k]:
+            continue
+        others += 1
+        if not _visible(s, n, j, s.ship_x[n, k], s.ship_y[n, k], SHIP_RADIUS):
+            continue
+        d = hypot(s.ship_x[n, k] - ox, s.ship_y[n, k] - oy)
+        score = d
+        if s.ship_lock_kind[n, j] == LOCK_SHIP and s.ship_lock_idx[n, j] == k:
+            score = -1e9
+        elif s.ship_lock_kind[n, k] == LOCK_SHIP and s.ship_lock_idx[n, k] == j:
+            score = d - 1e6
+        cand_score[m] = score
+        cand_code[m] = 128 + k
+        m += 1
+    # partial selection sort: the NUM_OBJECTS best (lowest score, ties by code) first
+    count = min(m, NUM_OBJECTS)
+    for i in range(count):
+        best = i
+        for k in range(i + 1, m):
+            if cand_score[k] < cand_score[best] or (cand_score[k] == cand_score[best]
+                                                     and cand_code[k] < cand_code[best]):
+                best = k
+        if best != i:
+            ts, tc = cand_score[i], cand_code[i]
+            cand_score[i], cand_code[i] = cand_score[best], cand_code[best]
+            cand_score[best], cand_code[best] = ts, tc
+    for i in range(NUM_OBJECTS):
+        if i >= count or mask[i]:  # rows written last time may hold another kind's one-hot
+            for c in range(OBJECT_FEATURES):
+                obj[i, c] = 0.0
+        mask[i] = 0
+    for i in range(count):
+        code = cand_code[i]
+        group = code // 64
+        idx = code % 64
+        if group == 0:
+            x, y, vx, vy = s.al_x[n, idx], s.al_y[n, idx], s.al_vx[n, idx], s.al_vy[n, idx]
+            r = ALIEN_RADIUS[s.al_kind[n, idx]]
+            onehot = 1 + s.al_kind[n, idx]
+            health = s.al_hp[n, idx] / alien_max_hp(s, n, idx)
+            targeted = 1.0 if (s.ship_lock_kind[n, j] == LOCK_ALIEN and s.ship_lock_idx[n, j] == idx) else 0.0
+            aggressive = 1.0 if s.al_target[n, idx] == j else 0.0
+        elif group == 1:
+            x, y, vx, vy = s.box_x[n, idx], s.box_y[n, idx], 0.0, 0.0
+            r = BOX_RADIUS
+            onehot = 1 + (OBJ_BOX_REPAIR if s.box_kind[n, idx] == BOX_REPAIR else OBJ_BOX_CREDITS)
+            health = 1.0
+            targeted = 1.0 if s.ship_collect[n, j] == idx else 0.0
+            aggressive = 0.0
+        else:
+            x, y, vx, vy = s.ship_x[n, idx], s.ship_y[n, idx], s.ship_vx[n, idx], s.ship_vy[n, idx]
+            r = SHIP_RADIUS
+            onehot = 1 + OBJ_SHIP
+            health = s.ship_hull[n, idx] / SHIP_HULL
+            targeted = 1.0 if (s.ship_lock_kind[n, j] == LOCK_SHIP and s.ship_lock_idx[n, j] == idx) else 0.0
+            aggressive = 1.0 if (s.ship_lock_kind[n, idx] == LOCK_SHIP and s.ship_lock_idx[n, idx] == j) else 0.0
+        d = hypot(x - ox, y - oy)
+        sx, sy = world_to_screen(s, n, j, x, y)
+        obj[i, 0] = 1.0
+        obj[i, onehot] = 1.0
+        obj[i, 7] = sx / VIEW_W
+        obj[i, 8] = sy / VIEW_H
+        obj[i, 9] = (x - ox) / VIEW_W
+        obj[i, 10] = (y - oy) / VIEW_H
+        obj[i, 11] = vx / SHIP_SPEED
+        obj[i, 12] = vy / SHIP_SPEED
+        obj[i, 13] = r / 50.0
+        obj[i, 14] = health
+        obj[i, 15] = targeted
+        obj[i, 16] = aggressive
+        obj[i, 17] = min(d / LASER_RANGE, 4.0)
+        obj[i, 18] = 1.0 if d <= LASER_RANGE else 0.0
+        obj[i, 19] = 1.0 if hypot(x - curx, y - cury) <= r else 0.0
+        mask[i] = 1
+
+    # ---- state vector
+    for c in range(STATE_FEATURES):
+        st[c] = 0.0
+    st[0] = s.ship_hull[n, j] / SHIP_HULL
+    st[1] = s.ship_shield[n, j] / SHIP_SHIELD
+    st[2] = ox / MAP_W
+    st[3] = oy / MAP_H
+    st[4] = s.ship_vx[n, j] / SHIP_SPEED
+    st[5] = s.ship_vy[n, j] / SHIP_SPEED
+    st[6] = s.ship_cursor_x[n, j] / VIEW_W
+    st[7] = s.ship_cursor_y[n, j] / VIEW_H
+    st[8] = s.ship_cmd_x[n, j] / VIEW_W
+    st[9] = s.ship_cmd_y[n, j] / VIEW_H
+    st[10] = s.ship_click_prev[n, j]
+    st[11] = s.ship_attack[n, j]
+    if s.ship_lock_kind[n, j] != LOCK_NONE and _lock_valid(s, n, j):
+        lx, ly = lock_position(s, n, j)
+        idx = s.ship_lock_idx[n, j]
+        st[12] = 1.0
+        if s.ship_lock_kind[n, j] == LOCK_ALIEN:
+            st[13] = 1.0
+            st[19] = s.al_hp[n, idx] / alien_max_hp(s, n, idx)
+        else:
+            st[14] = 1.0
+            st[19] = s.ship_hull[n, idx] / SHIP_HULL
+        st[15] = (lx - ox) / VIEW_W
+        st[16] = (ly - oy) / VIEW_H
+        lsx, lsy = world_to_screen(s, n, j, lx, ly)
+        st[17] = lsx / VIEW_W
+        st[18] = lsy / VIEW_H
+        ld = hypot(lx - ox, ly - oy)
+        st[20] = min(ld / LASER_RANGE, 4.0)
+        st[21] = 1.0 if ld <= LASER_RANGE else 0.0
+    st[22] = s.ship_cooldown[n, j] / LASER_COOLDOWN
+    st[23] = 1.0 if s.ship_cooldown[n, j] <= 0.0 else 0.0
+    st[24] = 1.0 if s.ship_beam[n, j] >= BEAM_S - 1e-9 else 0.0
+    st[25] = 1.0 if s.ship_since_combat[n, j] < OUT_OF_COMBAT_S else 0.0
+    st[26] = min(s.ship_since_combat[n, j] / 10.0, 1.0)
+    st[27] = 1.0 if (s.ship_since_combat[n, j] >= OUT_OF_COMBAT_S and s.ship_shield[n, j] < SHIP_SHIELD) else 0.0
+    st[28] = 1.0 if (s.ship_since_combat[n, j] >= REPAIR_DELAY_S and s.ship_hull[n, j] < SHIP_HULL) else 0.0
+    st[29] = s.ship_moving[n, j]
+    if s.ship_moving[n, j]:
+        st[30] = (s.ship_tx[n, j] - ox) / VIEW_W
+        st[31] = (s.ship_ty[n, j] - oy) / VIEW_H
+    st[32] = 1.0 if s.ship_collect[n, j] >= 0 else 0.0
+    st[33] = math.log1p(s.ship_credits[n, j]) / 12.0
+    st[34] = min(s.ship_kills[n, j] / 20.0, 1.0)
+    max_ticks = max(s.params[n, P_MAX_TICKS], 1.0)
+    st[35] = min(s.tick[n] / max_ticks, 1.0)
+    st[36] = 1.0 - st[35]
+    st[37] = min(n_alien_vis / 16.0, 1.0)
+    st[38] = min(n_aggr / 8.0, 1.0)
+    st[39] = min(n_box_vis / 8.0, 1.0)
+    if near_a >= 0:
+        st[40] = (s.al_x[n, near_a] - ox) / VIEW_W
+        st[41] = (s.al_y[n, near_a] - oy) / VIEW_H
+    if near_b >= 0:
+        st[42] = (s.box_x[n, near_b] - ox) / VIEW_W
+        st[43] = (s.box_y[n, near_b] - oy) / VIEW_H
+    st[44] = min(ox / VIEW_W, 1.0)
+    st[45] = min((MAP_W - ox) / VIEW_W, 1.0)
+    st[46] = min(oy / VIEW_H, 1.0)
+    st[47] = min((MAP_H - oy) / VIEW_H, 1.0)
+    st[48] = s.step_damage[n, j] / LASER_DAMAGE
+    st[49] = s.step_hull_lost[n, j] / 1000.0
+    st[50] = min(n_in_their_range / 8.0, 1.0)
+    st[51] = others / 3.0
+    for q in range(4):
+        st[52 + q] = st_q[q] / 16.0
+        st[56 + q] = st_q[4 + q] / 8.0
+    st[60] = on_alien
+    st[61] = on_box
+    st[62] = 1.0 if math.isfinite(s.params[n, P_CURSOR_SPEED]) else 0.0
+    st[63] = s.params[n, P_DIFFICULTY] * 0.5
+
+
+# ---------------------------------------------------------------------- pixels observation
+@njit(cache=True, nogil=True)
+def _disc(img: np.ndarray, cx: float, cy: float, r: float, c0: int, c1: int, c2: int) -> None:
+    h, w = img.shape[1], img.shape[2]
+    y0 = max(int(cy - r), 0)
+    y1 = min(int(cy + r) + 1, h)
+    x0 = max(int(cx - r), 0)
+    x1 = min(int(cx + r) + 1, w)
+    r2 = r * r
+    for y in range(y0, y1):
+        for x in range(x0, x1):
+            if (x + 0.5 - cx) ** 2 + (y + 0.5 - cy) ** 2 <= r2:
+                img[0, y, x] = c0
+                img[1, y, x] = c1
+                img[2, y, x] = c2
+
+
+@njit(cache=True, nogil=True)
+def write_pixels(s: ArenaState, seats: np.ndarray, pixels: np.ndarray, which: np.ndarray) -> None:
+    """A ``PIXELS x PIXELS`` uint8 [3, H, W] picture of ship ``seats[n]``'s screen for every env with ``which[n]``.
+
+    The 800 x 600 screen is scaled to 96 x 96 (x by 0.12, y by 0.16). Dark-blue space, map edges grey;
+    aliens red (fast), orange (medium), purple (tank) with brightness = health; boxes yellow (credits) or
+    green (repair); our ship cyan, other ships white; the locked target has a white dot at its centre; the
+    cursor is a 3-pixel white cross.
+    """
+    sxs = PIXELS / VIEW_W
+    sys_ = PIXELS / VIEW_H
+    for n in range(s.tick.shape[0]):
+        if not which[n]:
+            continue
+        j = seats[n]
+        img = pixels[n]
+        ox, oy = s.ship_x[n, j], s.ship_y[n, j]
+        for y in range(PIXELS):
+            wy = oy + (y + 0.5) / sys_ - VIEW_H * 0.5
+            for x in range(PIXELS):
+                wx = ox + (x + 0.5) / sxs - VIEW_W * 0.5
+                if wx < 0.0 or wy < 0.0 or wx > MAP_W or wy > MAP_H:
+                    img[0, y, x] = 40
+                    img[1, y, x] = 40
+                    img[2, y, x] = 48
+                else:
+                    img[0, y, x] = 4
+                    img[1, y, x] = 8
+                    img[2, y, x] = 28
+        for b in range(MAX_BOXES):
+            if s.box_alive[n, b]:
+                px, py = world_to_screen(s, n, j, s.box_x[n, b], s.box_y[n, b])
+                if s.box_kind[n, b] == BOX_REPAIR:
+                    _disc(img, px * sxs, py * sys_, 2.0, 40, 230, 60)
+                else:
+                    _disc(img, px * sxs, py * sys_, 2.0, 240, 220, 40)
+        for a in range(MAX_ALIENS):
+            if s.al_alive[n, a]:
+                kind = s.al_kind[n, a]
+                px, py = world_to_screen(s, n, j, s.al_x[n, a], s.al_y[n, a])
+                f = 0.4 + 0.6 * s.al_hp[n, a] / alien_max_hp(s, n, a)
+                r = max(ALIEN_RADIUS[kind] * sxs, 1.5)
+                if kind == KIND_FAST:
+                    _disc(img, px * sxs, py * sys_, r, int(255 * f), int(40 * f), int(40 * f))
+                elif kind == KIND_MEDIUM:
+                    _disc(img, px * sxs, py * sys_, r, int(255 * f), int(140 * f), int(20 * f))
+                else:
+                    _disc(img, px * sxs, py * sys_, r, int(170 * f), int(60 * f), int(230 * f))
+        for k in range(s.num_ships[n]):
+            if s.ship_alive[n, k]:
+                px, py = world_to_screen(s, n, j, s.ship_x[n, k], s.ship_y[n, k])
+                if k == j:
+                    _disc(img, px * sxs, py * sys_, 2.6, 40, 230, 255)
+                else:
+                    _disc(img, px * sxs, py * sys_, 2.6, 245, 245, 245)
+        if s.ship_lock_kind[n, j] != LOCK_NONE and _lock_valid(s, n, j):
+            lx, ly = lock_position(s, n, j)
+            px, py = world_to_screen(s, n, j, lx, ly)
+            _disc(img, px * sxs, py * sys_, 0.8, 255, 255, 255)
+        cx = int(s.ship_cursor_x[n, j] * sxs)
+        cy = int(s.ship_cursor_y[n, j] * sys_)
+        for d in range(-1, 2):
+            for (x, y) in ((cx + d, cy), (cx, cy + d)):
+                if 0 <= x < PIXELS and 0 <= y < PIXELS:
+                    img[0, y, x] = 255
+                    img[1, y, x] = 255
+                    img[2, y, x] = 255
+
+
+__all__ = ["ArenaState", "make_params", "reset_envs", "step_envs", "write_observations", "write_pixels",
+           "hit_test", "damage_ship", "screen_to_world", "world_to_screen"]

@@ -1,0 +1,310 @@
+"""Play ClickArena by hand in a pygame window at 60 FPS, or watch a bot play (``botarena play click_arena``).
+
+Controls (DarkOrbit's)
+----------------------
+=========================  ==============================================================================
+input                      effect
+=========================  ==============================================================================
+mouse                      moves the in-game cursor (the system cursor is hidden over the window)
+left click on an alien     locks it (a red ring); on a box: fly there and collect it; on space: fly there
+space or Ctrl (held)       attack key: the laser fires at the locked target once a second while in range
+P                          pause / resume
+Esc, closing the window    quit (the game so far is saved)
+=========================  ==============================================================================
+
+One frame of the game is one env step, 60 per second (``--fps``). Each frame the mouse position becomes the
+commanded cursor point (``cursor_x, cursor_y`` = window position / window size), the left button state
+becomes ``click`` and the attack keys ``attack``: exactly the action space a learner uses, so the in-game
+cursor obeys the same speed limit (``--cursor teleport`` lifts it) and a recorded human game is a
+demonstration in the expert's format. The window shows the env's own ``rgb_array`` frame (HUD and minimap
+included) with a status line beneath.
+
+Spectating, autoplay and recording
+----------------------------------
+``--spectate BOT`` (``expert``, ``aimbot``, ``random``) lets a scripted bot fly the ship; it decides on its
+own bot state (seeded apart from the env), so the env evolves exactly as if a human had sent the same
+actions. ``--autoplay`` drives the *human input path* headless: the expert's decisions are posted as pygame
+mouse and key events, so tests and ``--screenshot`` exercise the same code a person does.
+
+Every game is recorded (``EpisodeRecorder``: env id ``botarena/ClickArena-v0``, the env keyword arguments,
+the seed and every action) to ``--record`` (default ``runs/replays/click_arena-<time>.npz``);
+``botarena replay PATH --render`` re-simulates it and checks every reward.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from botarena.envs.common.recording import EpisodeRecorder
+from botarena.envs.common.window import import_pygame
+
+from . import bots, core
+
+ENV_ID = "botarena/ClickArena-v0"
+STATUS_HEIGHT = 30
+INFO_KEYS = ("credits", "kills")
+FALLBACK_SCREEN = (1280, 900)
+
+
+# ---------------------------------------------------------------------- input (no display needed)
+@dataclass
+class PlayerInput:
+    """The mouse and keys as the events left them: position in window pixels, button, attack keys."""
+
+    x: float = 0.0
+    y: float = 0.0
+    button: bool = False
+    attack_keys: int = 0
+    paused: bool = False
+    quit: bool = False
+
+    def handle_event(self, event: Any, pg: Any) -> None:
+        if event.type == pg.QUIT:
+            self.quit = True
+        elif event.type == pg.MOUSEMOTION:
+            self.x, self.y = (float(v) for v in event.pos)
+        elif event.type == pg.MOUSEBUTTONDOWN and event.button == 1:
+            self.x, self.y = (float(v) for v in event.pos)
+            self.button = True
+        elif event.type == pg.MOUSEBUTTONUP and event.button == 1:
+            self.button = False
+        elif event.type == pg.KEYDOWN:
+            if event.key == pg.K_ESCAPE:
+                self.quit = True
+            elif event.key == pg.K_p:
+                self.paused = not self.paused
+            elif event.key in attack_keys(pg):
+                self.attack_keys |= 1 << attack_keys(pg).index(event.key)
+        elif event.type == pg.KEYUP and event.key in attack_keys(pg):
+            self.attack_keys &= ~(1 << attack_keys(pg).index(event.key))
+
+    def action(self, scale: float) -> np.ndarray:
+        """The env action for this frame: cursor = mouse / window size, click = left button, attack = keys."""
+        x = min(max(self.x / (core.VIEW_W * scale), 0.0), 1.0)
+        y = min(max(self.y / (core.VIEW_H * scale), 0.0), 1.0)
+        return np.array([x, y, float(self.button), float(self.attack_keys != 0)], np.float32)
+
+
+def attack_keys(pg: Any) -> tuple[int, ...]:
+    return (pg.K_SPACE, pg.K_LCTRL, pg.K_RCTRL)
+
+
+class SeatBot:
+    """A scripted bot flying the ship (``--spectate``), with its own bot state seeded apart from the env."""
+
+    def __init__(self, name: str, state: core.ArenaState) -> None:
+        if name not in bots.BOT_NAMES:
+            raise ValueError(f"--spectate must be one of {list(bots.BOT_NAMES)}, got {name!r}")
+        self.name = name
+        self.bot_state = bots.BotState.allocate(1)
+        # reset_bots draws the bot's RNG words from the state's RNG: give it a copy, so the env's is untouched
+        bots.reset_bots(state.copy(), self.bot_state, np.ones(1, np.uint8))
+        self.policies = bots.policy_ids({0: name}, 1)
+        self.actions = np.zeros((1, core.MAX_SHIPS, 4), np.float32)
+        self.one = np.ones(1, np.uint8)
+
+    def act(self, state: core.ArenaState) -> np.ndarray:
+        bots.bot_actions(state, self.bot_state, self.policies, self.actions, self.one)
+        return self.actions[0, 0].copy()
+
+    def mode(self) -> str:
+        return bots.MODE_NAMES[int(self.bot_state.mode[0, 0])] if self.name != "random" else "random"
+
+
+class Autoplayer:
+    """Synthetic human input: the expert's decision each frame, posted as pygame mouse and key events."""
+
+    def __init__(self, state: core.ArenaState) -> None:
+        self.bot = SeatBot("expert", state)
+        self.button = False
+        self.attack = False
+
+    def post(self, pg: Any, state: core.ArenaState, scale: float) -> None:
+        a = self.bot.act(state)
+        pos = (int(round(a[0] * core.VIEW_W * scale)), int(round(a[1] * core.VIEW_H * scale)))
+        pg.event.post(pg.event.Event(pg.MOUSEMOTION, pos=pos, rel=(0, 0), buttons=(int(self.button), 0, 0)))
+        press = bool(a[2] > 0.5)
+        if press != self.button:
+            kind = pg.MOUSEBUTTONDOWN if press else pg.MOUSEBUTTONUP
+            pg.event.post(pg.event.Event(kind, pos=pos, button=1))
+            self.button = press
+        attack = bool(a[3] > 0.5)
+        if attack != self.attack:
+            kind = pg.KEYDOWN if attack else pg.KEYUP
+            pg.event.post(pg.event.Event(kind, key=pg.K_SPACE, mod=0, unicode=" ", scancode=44))
+            self.attack = attack
+
+
+# ---------------------------------------------------------------------- window
+class PlayWindow:
+    """The pygame window: the env frame (scaled) and a status line beneath."""
+
+    def __init__(self, title: str, scale: float | None = None) -> None:
+        pg = self.pg = import_pygame()
+        pg.init()
+        if scale is None:
+            info = pg.display.Info()
+            screen = (info.current_w, info.current_h)
+            if screen[0] <= 0 or screen[1] <= 0:
+                screen = FALLBACK_SCREEN
+            fit = min(0.96 * screen[0] / core.VIEW_W, (0.92 * screen[1] - STATUS_HEIGHT) / core.VIEW_H)
+            scale = 1.0 if fit >= 1 else fit
+        if not 0.25 <= scale <= 4:
+            raise ValueError(f"--scale must be in [0.25, 4], got {scale}")
+        self.scale = float(scale)
+        self.frame_size = (int(core.VIEW_W * scale), int(core.VIEW_H * scale))
+        pg.display.set_caption(title)
+        self.surface = pg.display.set_mode((self.frame_size[0], self.frame_size[1] + STATUS_HEIGHT))
+        self.font = pg.font.Font(None, 22)
+
+    def draw(self, frame: np.ndarray, left: str, right: str, alert: bool) -> None:
+        pg = self.pg
+        image = pg.surfarray.make_surface(np.ascontiguousarray(frame.transpose(1, 0, 2)))
+        if image.get_size() != self.frame_size:
+            image = pg.transform.smoothscale(image, self.frame_size)
+        self.surface.blit(image, (0, 0))
+        top = self.frame_size[1]
+        pg.draw.rect(self.surface, (12, 16, 28), (0, top, self.frame_size[0], STATUS_HEIGHT))
+        pg.draw.line(self.surface, (60, 70, 100), (0, top), (self.frame_size[0], top))
+        label = self.font.render(left, True, (220, 225, 235))
+        self.surface.blit(label, (8, top + (STATUS_HEIGHT - label.get_height()) // 2))
+        end = 8 + label.get_width() + 16
+        label = self.font.render(right, True, (255, 210, 80) if alert else (160, 170, 190))
+        x = self.frame_size[0] - label.get_width() - 8
+        if x >= end:  # the hint gives way to the figures on a narrow window
+            self.surface.blit(label, (x, top + (STATUS_HEIGHT - label.get_height()) // 2))
+        elif alert:
+            pg.draw.rect(self.surface, (12, 16, 28), (0, top + 1, self.frame_size[0], STATUS_HEIGHT - 1))
+            self.surface.blit(label, (8, top + (STATUS_HEIGHT - label.get_height()) // 2))
+        pg.display.flip()
+
+    def screenshot(self, path: str | Path) -> Path:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.pg.image.save(self.surface, str(path))
+        return path
+
+    def close(self) -> None:
+        self.pg.mouse.set_visible(True)
+        self.pg.display.quit()
+
+
+# ---------------------------------------------------------------------- the game loop
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="botarena play click_arena",
+        description="Play ClickArena with the mouse (click aliens to lock, boxes to collect, space to fly; hold "
+                    "space or Ctrl to fire; P pause; Esc quit), or --spectate a bot. Every game is recorded "
+                    "for `botarena replay`.",
+    )
+    p.add_argument("--difficulty", choices=core.DIFFICULTIES, default="standard", help="default standard")
+    p.add_argument("--cursor", choices=("human", "teleport"), default="human",
+                   help="in-game cursor: 'human' follows the mouse at a bounded speed (default), 'teleport'")
+    p.add_argument("--seed", type=int, default=None, help="game seed (default: from the clock)")
+    p.add_argument("--fps", type=float, default=60.0, help="frames per second (default 60; 0 = unthrottled)")
+    p.add_argument("--spectate", default=None, metavar="BOT", help=f"watch a bot play: {', '.join(bots.BOT_NAMES)}")
+    p.add_argument("--autoplay", action="store_true",
+                   help="synthetic mouse and key events from the expert instead of a human (tests, screenshots)")
+    p.add_argument("--record", type=Path, default=None,
+                   help="where to save the recording (default runs/replays/click_arena-<time>.npz)")
+    p.add_argument("--max-steps", type=int, default=None, help="stop after this many frames")
+    p.add_argument("--screenshot", type=Path, default=None, help="save the window as an image when the game ends")
+    p.add_argument("--scale", type=float, default=None, help="window scale (default: 1, or fit the screen)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    import gymnasium as gym
+
+    import botarena.envs  # noqa: F401  (registers the ids)
+
+    if args.fps < 0:
+        raise ValueError(f"--fps must be >= 0, got {args.fps}")
+    if args.max_steps is not None and args.max_steps < 1:
+        raise ValueError(f"--max-steps must be >= 1, got {args.max_steps}")
+    if args.spectate is not None and args.spectate not in bots.BOT_NAMES:
+        raise ValueError(f"--spectate must be one of {list(bots.BOT_NAMES)}, got {args.spectate!r}")
+    seed = args.seed if args.seed is not None else int(time.time()) % 1_000_000
+    env_kwargs = {"difficulty": args.difficulty, "cursor": args.cursor}
+    env = gym.make(ENV_ID, render_mode="rgb_array", **env_kwargs)
+    obs, info = env.reset(seed=seed)
+    batch = env.unwrapped.batch
+    seat_bot = SeatBot(args.spectate, batch.state) if args.spectate else None
+    autoplayer = Autoplayer(batch.state) if args.autoplay and seat_bot is None else None
+    who = f"bot: {args.spectate}" if seat_bot else ("autoplay" if autoplayer else "you")
+    recorder = EpisodeRecorder(seed=seed, env_kwargs=env_kwargs, env_id=ENV_ID, info_keys=INFO_KEYS)
+    window = PlayWindow(f"botarena ClickArena ({who}, seed {seed})", args.scale)
+    pg = window.pg
+    if seat_bot is None and autoplayer is None:
+        pg.mouse.set_visible(False)  # the in-game cursor is the cursor
+    clock = pg.time.Clock()
+    inp = PlayerInput(x=core.VIEW_W * 0.5 * window.scale, y=core.VIEW_H * 0.5 * window.scale)
+    steps, done, terminated, truncated, total = 0, False, False, False, 0.0
+    stopped_by = "quit"
+    frame = env.render()
+    try:
+        while True:
+            if autoplayer is not None and not done and not inp.paused:
+                autoplayer.post(pg, batch.state, window.scale)
+            for event in pg.event.get():
+                inp.handle_event(event, pg)
+            if inp.quit:
+                break
+            if not done and not inp.paused:
+                action = seat_bot.act(batch.state) if seat_bot is not None else inp.action(window.scale)
+                obs, reward, terminated, truncated, info = env.step(action)
+                recorder.record(action, reward, info)
+                total += float(reward)
+                steps += 1
+                done = terminated or truncated
+                frame = env.render()
+            left, right, alert = _status(batch.state, steps, seat_bot, done, terminated, inp.paused)
+            window.draw(frame, f"{who}  |  {left}", right, alert)
+            if args.max_steps is not None and steps >= args.max_steps:
+                stopped_by = "max_steps"
+                break
+            if done and (seat_bot is not None or autoplayer is not None or args.max_steps is not None):
+                break  # non-interactive runs end with the game; a human sees the result until Esc
+            if args.fps > 0:
+                clock.tick(args.fps)
+        if done and stopped_by == "quit":
+            stopped_by = "episode_end"
+        if args.screenshot is not None:
+            print(f"screenshot: {window.screenshot(args.screenshot)}")
+    finally:
+        window.close()
+        env.close()
+    if steps == 0:
+        print("no frames were played; nothing recorded")
+        return 0
+    player = f"bot:{args.spectate}" if seat_bot else ("autoplay" if autoplayer else "human")
+    recording = recorder.finish(terminated=terminated, truncated=truncated,
+                                extra={"player": player, "stopped_by": stopped_by})
+    path = args.record or Path("runs/replays") / f"click_arena-{time.strftime('%Y%m%d-%H%M%S')}.npz"
+    recording.save(path)
+    print(f"{steps} frames, {int(info.get('kills', 0))} kills, {int(info.get('credits', 0))} credits, "
+          f"return {total:.2f}; recording saved to {path}")
+    print(f"replay it with: botarena replay {path} --render")
+    return 0
+
+
+def _status(s: core.ArenaState, steps: int, seat_bot: SeatBot | None, done: bool,
+            terminated: bool, paused: bool) -> tuple[str, str, bool]:
+    secs = steps // core.FPS
+    left = (f"hull {int(s.ship_hull[0, 0]):,}  shield {int(s.ship_shield[0, 0]):,}  "
+            f"credits {int(s.ship_credits[0, 0]):,}  kills {int(s.ship_kills[0, 0])}  "
+            f"{secs // 60}:{secs % 60:02d}")
+    if seat_bot is not None and not done:
+        left += f"  mode {seat_bot.mode()}"
+    if done:
+        return left, ("ship destroyed" if terminated else "time is up") + " - Esc quits", True
+    if paused:
+        return left, "PAUSED - P resumes", True
+    return left, "space: fire  P: pause  Esc: quit", False
