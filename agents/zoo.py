@@ -27,3 +27,14 @@ for _bot, _kind, _description in (
 ):
     register_agent(f"click_arena/{_bot}", "botarena.agents.scripted.common:NativeBotAgent", kind=_kind,
                    description=_description, native_bot=_bot)
+
+# ---------------------------------------------------------------------- TickDuel
+for _name, _bot, _kind, _description in (
+    ("random", "random", "random", "built-in bot: random input events"),
+    ("nh_expert", "nh_expert", "scripted", "built-in NH switcher, average human motor style (the reference)"),
+    ("nh_expert-fast", "nh_expert:fast", "scripted", "built-in NH switcher, fast human motor style"),
+    ("nh_expert-sloppy", "nh_expert:sloppy", "scripted", "built-in NH switcher, sloppy human motor style"),
+    ("tick_perfect", "tick_perfect", "scripted", "built-in NH switcher with no motor limits: the ceiling"),
+):
+    register_agent(f"tick_duel/{_name}", "botarena.agents.scripted.common:NativeBotAgent", kind=_kind,
+                   description=_description, native_bot=_bot)

@@ -46,6 +46,8 @@ _GAME_SPECS: tuple[GameSpec, ...] = (
              max_episode_steps=1000),
     GameSpec("click_arena", "botarena/ClickArena-v0", "botarena.envs.click_arena", "ClickArenaEnv",
              "ClickArenaVectorEnv", max_episode_steps=10800),
+    GameSpec("tick_duel", "botarena/TickDuel-v0", "botarena.envs.tick_duel", "TickDuelEnv", "TickDuelVectorEnv",
+             max_episode_steps=500),
 )
 
 GAMES: dict[str, GameSpec] = {spec.name: spec for spec in _GAME_SPECS}

@@ -1,0 +1,1165 @@
+"""TickDuel rules: an OSRS-style PvP duel on 600 ms ticks, driven by timed input events (NumPy + Numba only).
+
+The game in one paragraph
+-------------------------
+Two players stand on a small tile arena. Each step is one game tick of ``TICK_MS`` = 600 ms. During a tick a
+player makes *input events* (mouse moves, clicks, key presses with a millisecond time stamp) on a fixed
+765 x 503 client screen. The events are read in time order against the client *as it is at that moment*:
+an F-key opens a side-panel tab at once, so the next click on the side panel hits that tab's grid; a click on
+an inventory slot equips the item there (the worn item takes the slot) or eats it; a click on a prayer
+toggles it; a click on a spell selects it and the next click on the opponent casts it; a click on the
+opponent attacks; a click on another tile walks there. Game effects (healing, movement, attacks, damage,
+freezes, timers, prayer drain) resolve at the tick boundary, after every event of the tick, so the order and
+timing of the input inside a tick change the outcome: a protection prayer clicked at 590 ms blocks the hit
+that lands at this tick's boundary, one clicked in the next tick does not.
+
+Event format (the seed's seven fields, float32 ``[E, 7]``)
+----------------------------------------------------------
+=====  ==========  ==========================================================================================
+field  name        meaning
+=====  ==========  ==========================================================================================
+0      time_ms     time inside the tick, in [0, 600)
+1      type        ``EV_MOVE`` 0, ``EV_LEFT_CLICK`` 1, ``EV_RIGHT_CLICK`` 2, ``EV_KEY_DOWN`` 3, ``EV_KEY_UP`` 4,
+                   ``EV_SCROLL`` 5 (rounded to the nearest integer)
+2      x           screen x in pixels, [0, 765)
+3      y           screen y in pixels, [0, 503)
+4      button      0 none, 1 left, 2 right, 3 middle (rounded); kept as the seed records it, the type decides
+5      key_id      0 none, 1-5 = F1-F5, 6-15 other keys (rounded); only KEY_DOWN of F1-F5 has an effect
+6      scroll      wheel ticks in [-10, 10] (camera zoom in the real client; no game effect here)
+=====  ==========  ==========================================================================================
+
+A MOVE, a click and a scroll all set the cursor to (x, y). A RIGHT_CLICK opens the client's context menu,
+which we do not model: it only cancels a selected spell (as in the client). KEY_UP and SCROLL have no game
+effect. Events beyond the count ``n`` are ignored; the first ``n`` are taken in a stable sort by time.
+
+Screen layout (fixed-mode client, 765 x 503; rectangles are ``x, y, w, h`` with half-open pixel ranges)
+-------------------------------------------------------------------------------------------------------
+=================  =====================  ====================================================================
+region             rectangle              what a left click there does
+=================  =====================  ====================================================================
+viewport           4, 4, 512, 334         the 3D view; holds the arena
+arena tiles        20, 27, 480, 288       ``ARENA_W x ARENA_H`` = 10 x 6 tiles of 48 px: the opponent's tile
+                                          attacks (or casts the selected spell), any other tile walks there.
+                                          Player 1 sees the arena turned 180 degrees (``view_x``, ``view_y``),
+                                          so both players start on the left of their screen and have the same
+                                          mouse distances to the side panel (the real client centres the
+                                          camera on its own player); the observation uses the same view
+chatbox            0, 338, 519, 165       nothing
+spec orb           570, 130, 30, 30       toggles the special attack (if the weapon has one and energy is
+                                          enough)
+tab buttons        528, 168, 5 x 40, 36   tab ``k`` (0 combat, 1 inventory, 2 equipment, 3 prayer, 4 magic);
+                                          F1-F5 open the same tabs
+side panel         553, 205, 190, 261     the open tab's content:
+ - inventory       563, 213, 4 x 42, 7x36  slot ``4 * row + col``: equip (swap with the worn item) or eat
+ - prayer          563, 220, 3 x 57, 2x57  cell 0 protect from magic, 1 protect from missiles, 2 protect from
+                                          melee, 3 melee boost, 4 ranged boost, 5 magic boost: toggles
+ - magic           563, 220, 2 x 57, 57    spell 0 ice barrage, 1 blood barrage: selects it
+ - combat          563, 420, 170, 26       the special attack bar: toggles the special attack
+ - equipment       (display only)          nothing
+=================  =====================  ====================================================================
+
+Mechanics and where they come from (OSRS wiki pages named in brackets)
+----------------------------------------------------------------------
+* ``TICK_MS`` = 600: the game tick [Game tick].
+* Attack speeds in ticks [Attack speed]: whip and daggers 4, crossbows 5 (rapid), spells 5 (also for staves).
+* Accuracy [Combat / Maximum hit formulas]: effective level ``floor(level * prayer) + 8``; attack roll
+  ``eff_att * (attack_bonus + 64)``; defence roll ``eff_def * (defence_bonus + 64)``, where a magic defence
+  level is ``floor(0.7 * magic + 0.3 * defence)`` [Magic defence, PvP]; hit chance ``1 - (D + 2) / (2 (A + 1))``
+  if ``A > D`` else ``A / (2 (D + 1))``; a hit deals uniform ``0..max``.
+* Max hit, melee and ranged: ``floor(0.5 + eff_str * (strength_bonus + 64) / 640)``; magic: the spell's base
+  (ice barrage 30, blood barrage 29) times ``1 + magic damage bonus`` [Maximum hit].
+* ``PROTECT_FACTOR`` = 0.6: protection prayers cut PvP damage by 40 % [Protect from Melee].
+* Boost prayers [Piety / Rigour / Augury]: +20 % attack, +23 % strength, +25 % defence (melee; ranged: the
+  same on ranged); augury +25 % magic attack and defence; builds under 70 defence get the 15 % prayers
+  (ultimate strength + incredible reflexes, eagle eye, mystic might).
+* Prayer drain [Prayer]: every tick a counter grows by the active prayers' drain effects (protection 12,
+  piety / rigour / augury 24, the 15 % set 24 / 12 / 12); a point drains each time it passes the
+  resistance ``60 + 2 * prayer bonus``. At 0 points every prayer switches off.
+* Food [Food, Cooked karambwan]: eating a shark heals 20 and blocks other normal food for ``EAT_DELAY`` = 3
+  ticks; a karambwan heals 18, has its own 3-tick timer, so it is eaten in the same tick as a shark (combo
+  eating). Eating adds ``FOOD_ATTACK_DELAY`` = 3 ticks (karambwan ``COMBO_ATTACK_DELAY`` = 2) to the attack
+  timer. Healing lands at the boundary, before the hits, and is capped at the maximum hitpoints.
+* Ice barrage [Ice Barrage]: max 30; a hit that passes the accuracy roll freezes for ``FREEZE_TICKS`` = 32
+  ticks (halved when the target prays magic); after a freeze the player is immune for
+  ``FREEZE_IMMUNITY_TICKS`` = 5 ticks [Freeze]. A frozen player cannot move.
+* Blood barrage: max 29, heals the caster 25 % of the damage dealt [Blood Barrage].
+* Special attack [Special attacks]: energy 0-100, ``SPEC_REGEN`` = 10 every ``SPEC_REGEN_TICKS`` = 50 ticks
+  (30 s); dragon dagger 25 % (two hits, +15 % accuracy and damage), voidwaker 50 % (accuracy x3, damage
+  x1.25; ours, the real one deals magic damage). Switching the weapon disarms the special attack.
+* Movement: run, 2 tiles per tick; melee needs an orthogonally adjacent tile (no diagonal melee), ranged
+  reaches 7 tiles, magic 10 (Chebyshev) [Attack range]. A player attacking with melee walks toward the target.
+* Melee defence is one number (OSRS splits it into stab, slash and crush; ours).
+* Death (hitpoints 0) ends the duel at the boundary; both dying in one tick is a draw.
+
+State (``DuelState``, batch-first; N envs, P = 2 players)
+--------------------------------------------------------
+==================  ==================  ===============================================================
+array               dtype / shape       meaning
+==================  ==================  ===============================================================
+build               int8 [N,P]          ``BUILD_MAX`` 0, ``BUILD_ZERKER`` 1, ``BUILD_PURE`` 2
+stats               int64 [N,P,7]       levels: attack, strength, defence, ranged, magic, hitpoints, prayer
+hp                  int64 [N,P]         hitpoints
+prayer              int64 [N,P]         prayer points
+drain               int64 [N,P]         prayer drain counter
+spec                int64 [N,P]         special-attack energy, 0-100
+spec_armed          uint8 [N,P]         1 when the next attack is a special attack
+pos_x, pos_y        int64 [N,P]         tile position
+dest_x, dest_y      int64 [N,P]         walk destination (-1 none)
+target              uint8 [N,P]         1 while attacking the opponent
+attack_timer        int64 [N,P]         ticks until the next attack may start (<= 0: ready)
+selected_spell      int64 [N,P]         spell selected in the spellbook, waiting for a target (-1 none)
+pending_spell       int64 [N,P]         spell to cast at the next attack (-1 none: the weapon's style)
+frozen              int64 [N,P]         freeze ticks left
+freeze_immune       int64 [N,P]         freeze-immunity ticks left
+eat_timer           int64 [N,P]         ticks until a normal food may be eaten
+combo_timer         int64 [N,P]         ticks until a combo food may be eaten
+pending_heal        int64 [N,P]         healing that lands at the boundary
+protect             int64 [N,P]         protected style (``MELEE`` 0, ``RANGED`` 1, ``MAGIC`` 2; -1 none)
+boost               int64 [N,P]         boosted style (-1 none)
+open_tab            int64 [N,P]         open side-panel tab (``TAB_*``)
+cursor_x, cursor_y  float64 [N,P]       cursor position
+equipment           int64 [N,P,4]       worn item per slot (weapon, body, legs, shield)
+inventory           int64 [N,P,28]      item per slot (``ITEM_EMPTY`` 0 = empty)
+dealt, taken        int64 [N,P]         damage dealt / taken at the last boundary
+hitsplat            int64 [N,P]         damage taken at the last boundary, -1 when no hit landed
+last_style          int64 [N,P]         style of the attack made at the last boundary (-1 none)
+total_dealt         int64 [N,P]         damage dealt this episode
+tick                int64 [N]           ticks since reset
+done                uint8 [N]           1 once someone died
+winner              int64 [N]           0 / 1 the winner, 2 a draw, -1 while running
+rng_state           uint64 [N]          SplitMix64 word (``botarena.envs.common.rng``): the game's randomness
+bot_rng             uint64 [N,P]        a scripted player's own stream per seat, derived from ``rng_state`` at
+                                        reset, so the game depends only on the seed and the events
+==================  ==================  ===============================================================
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+from numba import njit
+
+from botarena.envs.common import rng
+
+# ---------------------------------------------------------------------------------------------- time, events
+TICK_MS = 600
+NUM_PLAYERS = 2
+EVENT_FIELDS = 7
+F_TIME, F_TYPE, F_X, F_Y, F_BUTTON, F_KEY, F_SCROLL = range(7)
+EV_MOVE, EV_LEFT_CLICK, EV_RIGHT_CLICK, EV_KEY_DOWN, EV_KEY_UP, EV_SCROLL = range(6)
+NUM_EVENT_TYPES = 6
+EVENT_TYPE_NAMES = ("MOVE", "LEFT_CLICK", "RIGHT_CLICK", "KEY_DOWN", "KEY_UP", "SCROLL")
+NUM_BUTTONS = 4
+NUM_KEYS = 16  # 0 none, 1-5 F1-F5, 6-15 other keys
+MAX_SCROLL = 10.0
+
+# ---------------------------------------------------------------------------------------------- screen layout
+SCREEN_W, SCREEN_H = 765, 503
+VIEWPORT = (4, 4, 512, 334)
+ARENA_W, ARENA_H, TILE_PX = 10, 6, 48
+ARENA_X0, ARENA_Y0 = 20, 27
+CHATBOX = (0, 338, 519, 165)
+SPEC_ORB = (570, 130, 30, 30)
+TAB_COMBAT, TAB_INVENTORY, TAB_EQUIPMENT, TAB_PRAYER, TAB_MAGIC = range(5)
+NUM_TABS = 5
+TAB_NAMES = ("combat", "inventory", "equipment", "prayer", "magic")
+TAB_X0, TAB_Y0, TAB_W, TAB_H = 528, 168, 40, 36
+SIDE_PANEL = (553, 205, 190, 261)
+INV_X0, INV_Y0, INV_W, INV_H, INV_COLS, INV_ROWS = 563, 213, 42, 36, 4, 7
+INVENTORY_SLOTS = 28
+PRAY_X0, PRAY_Y0, PRAY_CELL, PRAY_COLS = 563, 220, 57, 3
+NUM_PRAYERS = 6  # cells: protect magic, protect missiles, protect melee, melee / ranged / magic boost
+SPELL_X0, SPELL_Y0, SPELL_CELL = 563, 220, 57
+SPELL_ICE_BARRAGE, SPELL_BLOOD_BARRAGE = 0, 1
+NUM_SPELLS = 2
+SPEC_BAR = (563, 420, 170, 26)
+
+# ---------------------------------------------------------------------------------------------- combat rules
+MELEE, RANGED, MAGIC = 0, 1, 2
+STYLE_NAMES = ("melee", "ranged", "magic")
+PROTECT_FACTOR = 0.6
+FREEZE_TICKS = 32
+FREEZE_IMMUNITY_TICKS = 5
+EAT_DELAY = 3
+FOOD_ATTACK_DELAY = 3
+COMBO_ATTACK_DELAY = 2
+SPEC_MAX = 100
+SPEC_REGEN = 10
+SPEC_REGEN_TICKS = 50
+RUN_TILES = 2
+RANGE_RANGED, RANGE_MAGIC = 7, 10
+SPELL_SPEED = 5
+SPELL_MAX_HIT = np.array([30, 29], np.int64)
+SPELL_LEVEL = np.array([94, 92], np.int64)
+BLOOD_HEAL_FRACTION = 0.25
+PRAYER_RESISTANCE_BASE = 60
+# Prayer cell -> (kind, style): protection cells protect magic / ranged / melee; boost cells boost a style.
+PRAYER_IS_PROTECT = np.array([1, 1, 1, 0, 0, 0], np.int64)
+PRAYER_STYLE = np.array([MAGIC, RANGED, MELEE, MELEE, RANGED, MAGIC], np.int64)
+PROTECT_DRAIN = 12
+# Top-tier boosts (piety, rigour, augury) need 70 defence: multipliers [style] for attack, strength, defence.
+BOOST_TOP_ATT = np.array([1.20, 1.20, 1.25])
+BOOST_TOP_STR = np.array([1.23, 1.23, 1.0])
+BOOST_TOP_DEF = np.array([1.25, 1.25, 1.25])
+BOOST_TOP_DRAIN = np.array([24, 24, 24], np.int64)
+BOOST_LOW_ATT = np.array([1.15, 1.15, 1.15])
+BOOST_LOW_STR = np.array([1.15, 1.15, 1.0])
+BOOST_LOW_DRAIN = np.array([24, 12, 12], np.int64)
+TOP_BOOST_DEFENCE = 70
+
+# ---------------------------------------------------------------------------------------------- stats, builds
+S_ATT, S_STR, S_DEF, S_RNG, S_MAG, S_HP, S_PRAY = range(7)
+BUILD_MAX, BUILD_ZERKER, BUILD_PURE = 0, 1, 2
+BUILD_NAMES = ("max", "zerker", "pure")
+NUM_BUILDS = 3
+BUILD_STATS = np.array([
+    [99, 99, 99, 99, 99, 99, 99],  # max: every combat skill 99
+    [75, 99, 45, 99, 99, 99, 52],  # zerker: 45 defence (berserker helm), 52 prayer
+    [75, 99, 1, 99, 94, 99, 52],   # pure: 1 defence
+], np.int64)
+
+# ---------------------------------------------------------------------------------------------- items
+SLOT_WEAPON, SLOT_BODY, SLOT_LEGS, SLOT_SHIELD = range(4)
+EQUIP_SLOTS = 4
+NO_STYLE = -1
+FOOD_NONE, FOOD_NORMAL, FOOD_COMBO = 0, 1, 2
+# name, slot (-1 food), weapon style, speed, attack [m, r, g], defence [m, r, g], strength [m, r, magic dmg %],
+# heal, food kind, spec cost, spec accuracy x, spec damage x, spec hits, prayer bonus.
+# Bonuses follow the OSRS wiki item pages, rounded, melee defence as one number (see the module docstring).
+_ITEMS = [
+    ("empty", -1, -1, 0, (0, 0, 0), (0, 0, 0), (0, 0, 0), 0, 0, 0, 1.0, 1.0, 1, 0),
+    ("abyssal whip", 0, MELEE, 4, (82, 0, 0), (0, 0, 0), (82, 0, 0), 0, 0, 0, 1.0, 1.0, 1, 0),
+    ("dragon dagger", 0, MELEE, 4, (40, 0, 0), (1, 0, 1), (40, 0, 0), 0, 0, 25, 1.15, 1.15, 2, 0),
+    ("voidwaker", 0, MELEE, 4, (70, 0, 0), (0, 0, 0), (80, 0, 0), 0, 0, 50, 3.0, 1.25, 1, 0),
+    ("rune crossbow", 0, RANGED, 5, (0, 90, 0), (0, 0, 0), (0, 100, 0), 0, 0, 0, 1.0, 1.0, 1, 0),
+    ("armadyl crossbow", 0, RANGED, 5, (0, 100, 0), (0, 0, 0), (0, 110, 0), 0, 0, 0, 1.0, 1.0, 1, 1),
+    ("ancient staff", 0, MAGIC, 5, (10, 0, 15), (2, 0, 15), (0, 0, 0), 0, 0, 0, 1.0, 1.0, 1, 0),
+    ("kodai wand", 0, MAGIC, 5, (0, 0, 28), (0, 0, 20), (0, 0, 15), 0, 0, 0, 1.0, 1.0, 1, 0),
+    ("ahrim's robetop", 1, -1, 0, (0, -10, 30), (52, 0, 30), (0, 0, 2), 0, 0, 0, 1.0, 1.0, 1, 0),
+    ("black d'hide body", 1, -1, 0, (0, 30, -15), (55, 50, 50), (0, 0, 0), 0, 0, 0, 1.0, 1.0, 1, 0),
+    ("bandos chestplate", 1, -1, 0, (0, -10, -15), (98, 61, -6), (4, 0, 0), 0, 0, 0, 1.0, 1.0, 1, 1),
+    ("ahrim's robeskirt", 2, -1, 0, (0, -7, 22), (35, 0, 22), (0, 0, 2), 0, 0, 0, 1.0, 1.0, 1, 0),
+    ("black d'hide chaps", 2, -1, 0, (0, 17, -10), (31, 25, 28), (0, 0, 0), 0, 0, 0, 1.0, 1.0, 1, 0),
+    ("rune platelegs", 2, -1, 0, (0, -7, -21), (51, 49, -4), (0, 0, 0), 0, 0, 0, 1.0, 1.0, 1, 0),
+    ("mage's book", 3, -1, 0, (0, 0, 15), (0, 0, 15), (0, 0, 0), 0, 0, 0, 1.0, 1.0, 1, 0),
+    ("blessed spirit shield", 3, -1, 0, (0, 0, 0), (53, 52, 2), (0, 0, 0), 0, 0, 0, 1.0, 1.0, 1, 3),
+    ("dragon defender", 3, -1, 0, (25, 0, -3), (25, 0, -2), (6, 0, 0), 0, 0, 0, 1.0, 1.0, 1, 0),
+    ("shark", -1, -1, 0, (0, 0, 0), (0, 0, 0), (0, 0, 0), 20, FOOD_NORMAL, 0, 1.0, 1.0, 1, 0),
+    ("cooked karambwan", -1, -1, 0, (0, 0, 0), (0, 0, 0), (0, 0, 0), 18, FOOD_COMBO, 0, 1.0, 1.0, 1, 0),
+    ("fighter torso", 1, -1, 0, (0, -10, -40), (62, 38, -40), (4, 0, 0), 0, 0, 0, 1.0, 1.0, 1, 0),
+    ("mystic robe top", 1, -1, 0, (0, 0, 20), (0, 0, 20), (0, 0, 0), 0, 0, 0, 1.0, 1.0, 1, 2),
+    ("mystic robe bottom", 2, -1, 0, (0, 0, 15), (0, 0, 15), (0, 0, 0), 0, 0, 0, 1.0, 1.0, 1, 1),
+    ("zamorak monk top", 1, -1, 0, (0, 0, 8), (0, 0, 8), (0, 0, 0), 0, 0, 0, 1.0, 1.0, 1, 3),
+    ("leather body", 1, -1, 0, (0, 2, -2), (8, 8, 4), (0, 0, 0), 0, 0, 0, 1.0, 1.0, 1, 0),
+    ("leather chaps", 2, -1, 0, (0, 4, -2), (4, 4, 2), (0, 0, 0), 0, 0, 0, 1.0, 1.0, 1, 0),
+    ("zamorak monk bottom", 2, -1, 0, (0, 0, 6), (0, 0, 6), (0, 0, 0), 0, 0, 0, 1.0, 1.0, 1, 3),
+    ("unholy book", 3, -1, 0, (0, 0, 0), (0, 0, 0), (0, 0, 0), 0, 0, 0, 1.0, 1.0, 1, 5),
+]
+ITEM_NAMES = tuple(row[0] for row in _ITEMS)
+NUM_ITEMS = len(_ITEMS)
+ITEM_EMPTY = 0
+ITEM_SHARK = ITEM_NAMES.index("shark")
+ITEM_KARAMBWAN = ITEM_NAMES.index("cooked karambwan")
+ITEM_SLOT = np.array([r[1] for r in _ITEMS], np.int64)
+ITEM_STYLE = np.array([r[2] for r in _ITEMS], np.int64)
+ITEM_SPEED = np.array([r[3] for r in _ITEMS], np.int64)
+ITEM_ATT = np.array([r[4] for r in _ITEMS], np.float64)
+ITEM_DEF = np.array([r[5] for r in _ITEMS], np.float64)
+ITEM_STR = np.array([r[6] for r in _ITEMS], np.float64)
+ITEM_HEAL = np.array([r[7] for r in _ITEMS], np.int64)
+ITEM_FOOD = np.array([r[8] for r in _ITEMS], np.int64)
+ITEM_SPEC_COST = np.array([r[9] for r in _ITEMS], np.int64)
+ITEM_SPEC_ACC = np.array([r[10] for r in _ITEMS], np.float64)
+ITEM_SPEC_DMG = np.array([r[11] for r in _ITEMS], np.float64)
+ITEM_SPEC_HITS = np.array([r[12] for r in _ITEMS], np.int64)
+ITEM_PRAYER = np.array([r[13] for r in _ITEMS], np.int64)
+
+
+def _ids(*names: str) -> list[int]:
+    return [ITEM_NAMES.index(n) if n else 0 for n in names]
+
+
+# Gear sets per build: [build, kind, slot] with kinds melee, ranged, magic, spec; 0 = "whatever is worn".
+SET_MELEE, SET_RANGED, SET_MAGIC, SET_SPEC = 0, 1, 2, 3
+GEAR_SETS = np.array([
+    [_ids("abyssal whip", "bandos chestplate", "rune platelegs", "dragon defender"),
+     _ids("armadyl crossbow", "black d'hide body", "black d'hide chaps", "blessed spirit shield"),
+     _ids("kodai wand", "ahrim's robetop", "ahrim's robeskirt", "mage's book"),
+     _ids("voidwaker", "bandos chestplate", "rune platelegs", "dragon defender")],
+    [_ids("abyssal whip", "fighter torso", "rune platelegs", "dragon defender"),
+     _ids("rune crossbow", "black d'hide body", "black d'hide chaps", "blessed spirit shield"),
+     _ids("ancient staff", "mystic robe top", "mystic robe bottom", "mage's book"),
+     _ids("dragon dagger", "fighter torso", "rune platelegs", "dragon defender")],
+    [_ids("abyssal whip", "", "", ""),
+     _ids("rune crossbow", "leather body", "leather chaps", ""),
+     _ids("ancient staff", "zamorak monk top", "zamorak monk bottom", ""),
+     _ids("dragon dagger", "", "", "")],
+], np.int64)
+# Every build starts in its magic set (pures with an unholy book); the inventory holds the other sets, the
+# special-attack weapon, sharks and four karambwans.
+START_EQUIPMENT = np.array([
+    _ids("kodai wand", "ahrim's robetop", "ahrim's robeskirt", "mage's book"),
+    _ids("ancient staff", "mystic robe top", "mystic robe bottom", "mage's book"),
+    _ids("ancient staff", "zamorak monk top", "zamorak monk bottom", "unholy book"),
+], np.int64)
+_START_GEAR = [
+    _ids("armadyl crossbow", "black d'hide body", "black d'hide chaps", "blessed spirit shield",
+         "abyssal whip", "bandos chestplate", "rune platelegs", "dragon defender", "voidwaker"),
+    _ids("rune crossbow", "black d'hide body", "black d'hide chaps", "blessed spirit shield",
+         "abyssal whip", "fighter torso", "rune platelegs", "dragon defender", "dragon dagger"),
+    _ids("rune crossbow", "leather body", "leather chaps", "abyssal whip", "dragon dagger"),
+]
+COMBO_FOOD_COUNT = 4
+START_INVENTORY = np.zeros((NUM_BUILDS, INVENTORY_SLOTS), np.int64)
+for _b, _gear in enumerate(_START_GEAR):
+    START_INVENTORY[_b, :len(_gear)] = _gear
+    START_INVENTORY[_b, len(_gear):INVENTORY_SLOTS - COMBO_FOOD_COUNT] = ITEM_SHARK
+    START_INVENTORY[_b, INVENTORY_SLOTS - COMBO_FOOD_COUNT:] = ITEM_KARAMBWAN
+BOT_STREAM_KEYS = np.array([0x632BE59BD9B4E019, 0x8CB92BA72F3D8DD7], np.uint64)
+START_POSITIONS = np.array([[2, 2], [7, 3]], np.int64)  # (x, y) of players 0 and 1
+
+
+def build_index(name: str) -> int:
+    """The build id of a build name (``max``, ``zerker``, ``pure``), with a clear error."""
+    if name not in BUILD_NAMES:
+        raise ValueError(f"build must be one of {list(BUILD_NAMES)}, got {name!r}")
+    return BUILD_NAMES.index(name)
+
+
+# ---------------------------------------------------------------------------------------------- the state
+class DuelState(NamedTuple):
+    """The batch of duels as typed arrays (every array and shape in the module docstring)."""
+
+    build: np.ndarray
+    stats: np.ndarray
+    hp: np.ndarray
+    prayer: np.ndarray
+    drain: np.ndarray
+    spec: np.ndarray
+    spec_armed: np.ndarray
+    pos_x: np.ndarray
+    pos_y: np.ndarray
+    dest_x: np.ndarray
+    dest_y: np.ndarray
+    target: np.ndarray
+    attack_timer: np.ndarray
+    selected_spell: np.ndarray
+    pending_spell: np.ndarray
+    frozen: np.ndarray
+    freeze_immune: np.ndarray
+    eat_timer: np.ndarray
+    combo_timer: np.ndarray
+    pending_heal: np.ndarray
+    protect: np.ndarray
+    boost: np.ndarray
+    open_tab: np.ndarray
+    cursor_x: np.ndarray
+    cursor_y: np.ndarray
+    equipment: np.ndarray
+    inventory: np.ndarray
+    dealt: np.ndarray
+    taken: np.ndarray
+    hitsplat: np.ndarray
+    last_style: np.ndarray
+    total_dealt: np.ndarray
+    tick: np.ndarray
+    done: np.ndarray
+    winner: np.ndarray
+    rng_state: np.ndarray
+    bot_rng: np.ndarray
+
+    @classmethod
+    def allocate(cls, num_envs: int) -> DuelState:
+        """Zeroed arrays for ``num_envs`` duels; call ``reset_envs`` before stepping."""
+        n, p = int(num_envs), NUM_PLAYERS
+        if n < 1:
+            raise ValueError(f"num_envs must be >= 1, got {num_envs!r}")
+        i64 = lambda: np.zeros((n, p), np.int64)  # noqa: E731
+        return cls(
+            build=np.zeros((n, p), np.int8), stats=np.zeros((n, p, 7), np.int64), hp=i64(), prayer=i64(),
+            drain=i64(), spec=i64(), spec_armed=np.zeros((n, p), np.uint8), pos_x=i64(), pos_y=i64(),
+            dest_x=i64(), dest_y=i64(), target=np.zeros((n, p), np.uint8), attack_timer=i64(),
+            selected_spell=i64(), pending_spell=i64(), frozen=i64(), freeze_immune=i64(), eat_timer=i64(),
+            combo_timer=i64(), pending_heal=i64(), protect=i64(), boost=i64(), open_tab=i64(),
+            cursor_x=np.zeros((n, p), np.float64), cursor_y=np.zeros((n, p), np.float64),
+            equipment=np.zeros((n, p, EQUIP_SLOTS), np.int64),
+            inventory=np.zeros((n, p, INVENTORY_SLOTS), np.int64), dealt=i64(), taken=i64(), hitsplat=i64(),
+            last_style=i64(), total_dealt=i64(), tick=np.zeros(n, np.int64), done=np.zeros(n, np.uint8),
+            winner=np.full(n, -1, np.int64), rng_state=np.zeros(n, np.uint64),
+            bot_rng=np.zeros((n, p), np.uint64),
+        )
+
+    def copy(self) -> DuelState:
+        return DuelState(*[np.array(a, copy=True) for a in self])
+
+    def env(self, i: int) -> DuelState:
+        """Env ``i`` as a batch of one (copies)."""
+        return DuelState(*[np.array(a[i:i + 1], copy=True) for a in self])
+
+
+# ---------------------------------------------------------------------------------------------- layout helpers
+@njit(cache=True, nogil=True)
+def tab_button_rect(tab: int) -> tuple[float, float, float, float]:
+    return float(TAB_X0 + TAB_W * tab), float(TAB_Y0), float(TAB_W), float(TAB_H)
+
+
+@njit(cache=True, nogil=True)
+def inventory_slot_rect(slot: int) -> tuple[float, float, float, float]:
+    col = slot % INV_COLS
+    row = slot // INV_COLS
+    return float(INV_X0 + INV_W * col), float(INV_Y0 + INV_H * row), float(INV_W), float(INV_H)
+
+
+@njit(cache=True, nogil=True)
+def prayer_rect(cell: int) -> tuple[float, float, float, float]:
+    col = cell % PRAY_COLS
+    row = cell // PRAY_COLS
+    return float(PRAY_X0 + PRAY_CELL * col), float(PRAY_Y0 + PRAY_CELL * row), float(PRAY_CELL), float(PRAY_CELL)
+
+
+@njit(cache=True, nogil=True)
+def spell_rect(spell: int) -> tuple[float, float, float, float]:
+    return float(SPELL_X0 + SPELL_CELL * spell), float(SPELL_Y0), float(SPELL_CELL), float(SPELL_CELL)
+
+
+@njit(cache=True, nogil=True)
+def tile_rect(tx: int, ty: int) -> tuple[float, float, float, float]:
+    return float(ARENA_X0 + TILE_PX * tx), float(ARENA_Y0 + TILE_PX * ty), float(TILE_PX), float(TILE_PX)
+
+
+@njit(cache=True, nogil=True)
+def view_x(p: int, x: int) -> int:
+    """Tile column ``x`` as player ``p`` sees it (and back: the turn is its own inverse)."""
+    return x if p == 0 else ARENA_W - 1 - x
+
+
+@njit(cache=True, nogil=True)
+def view_y(p: int, y: int) -> int:
+    return y if p == 0 else ARENA_H - 1 - y
+
+
+@njit(cache=True, nogil=True)
+def _inside(x: float, y: float, rx: float, ry: float, rw: float, rh: float) -> bool:
+    return rx <= x < rx + rw and ry <= y < ry + rh
+
+
+@njit(cache=True, nogil=True)
+def protect_cell(style: int) -> int:
+    """The prayer-book cell that protects from ``style``."""
+    if style == MAGIC:
+        return 0
+    if style == RANGED:
+        return 1
+    return 2
+
+
+@njit(cache=True, nogil=True)
+def boost_cell(style: int) -> int:
+    return 3 + style
+
+
+# ---------------------------------------------------------------------------------------------- reset
+@njit(cache=True, nogil=True)
+def reset_env(s: DuelState, i: int, build0: int, build1: int) -> None:
+    """Start duel ``i`` with the given builds: full stats, start gear, start tiles, timers cleared."""
+    for p in range(NUM_PLAYERS):
+        b = build0 if p == 0 else build1
+        s.build[i, p] = b
+        for k in range(7):
+            s.stats[i, p, k] = BUILD_STATS[b, k]
+        s.hp[i, p] = BUILD_STATS[b, S_HP]
+        s.prayer[i, p] = BUILD_STATS[b, S_PRAY]
+        s.drain[i, p] = 0
+        s.spec[i, p] = SPEC_MAX
+        s.spec_armed[i, p] = 0
+        s.pos_x[i, p] = START_POSITIONS[p, 0]
+        s.pos_y[i, p] = START_POSITIONS[p, 1]
+        s.dest_x[i, p] = -1
+        s.dest_y[i, p] = -1
+        s.target[i, p] = 0
+        s.attack_timer[i, p] = 0
+        s.selected_spell[i, p] = -1
+        s.pending_spell[i, p] = -1
+        s.frozen[i, p] = 0
+        s.freeze_immune[i, p] = 0
+        s.eat_timer[i, p] = 0
+        s.combo_timer[i, p] = 0
+        s.pending_heal[i, p] = 0
+        s.protect[i, p] = -1
+        s.boost[i, p] = -1
+        s.open_tab[i, p] = TAB_INVENTORY
+        s.cursor_x[i, p] = SCREEN_W / 2.0
+        s.cursor_y[i, p] = SCREEN_H / 2.0
+        for k in range(EQUIP_SLOTS):
+            s.equipment[i, p, k] = START_EQUIPMENT[b, k]
+        for k in range(INVENTORY_SLOTS):
+            s.inventory[i, p, k] = START_INVENTORY[b, k]
+        s.dealt[i, p] = 0
+        s.taken[i, p] = 0
+        s.hitsplat[i, p] = -1
+        s.last_style[i, p] = -1
+        s.total_dealt[i, p] = 0
+    s.tick[i] = 0
+    s.done[i] = 0
+    s.winner[i] = -1
+    # Bot streams: fixed odd offsets of the game word (SplitMix64 outputs of nearby words are unrelated).
+    for p in range(NUM_PLAYERS):
+        s.bot_rng[i, p] = s.rng_state[i] ^ BOT_STREAM_KEYS[p]
+
+
+@njit(cache=True, nogil=True)
+def reset_envs(s: DuelState, mask: np.ndarray, builds: np.ndarray, random_builds: np.ndarray) -> None:
+    """Reset every env with ``mask[i]``; ``builds[i, p]`` the build, or a random one where ``random_builds[i]``."""
+    for i in range(mask.shape[0]):
+        if not mask[i]:
+            continue
+        b0 = builds[i, 0]
+        b1 = builds[i, 1]
+        if random_builds[i]:
+            b0 = rng.randint(s.rng_state, i, NUM_BUILDS)
+            b1 = rng.randint(s.rng_state, i, NUM_BUILDS)
+        reset_env(s, i, b0, b1)
+
+
+# ---------------------------------------------------------------------------------------------- input
+@njit(cache=True, nogil=True)
+def sort_events(events: np.ndarray, count: int, order: np.ndarray) -> None:
+    """Write into ``order[:count]`` the indices of the first ``count`` events in a stable sort by time.
+
+    Insertion sort: stable, no allocation, and fast for the tens of nearly sorted events a tick holds.
+    """
+    for k in range(count):
+        order[k] = k
+    for k in range(1, count):
+        cur = order[k]
+        t = events[cur, F_TIME]
+        j = k - 1
+        while j >= 0 and events[order[j], F_TIME] > t:
+            order[j + 1] = order[j]
+            j -= 1
+        order[j + 1] = cur
+
+
+@njit(cache=True, nogil=True, inline="always")
+def equip_or_eat(s: DuelState, i: int, p: int, slot: int) -> None:
+    """A left click on inventory slot ``slot``: equip (swap with the worn item) or eat."""
+    item = s.inventory[i, p, slot]
+    if item == ITEM_EMPTY:
+        return
+    food = ITEM_FOOD[item]
+    if food == FOOD_NORMAL:
+        if s.eat_timer[i, p] <= 0:
+            s.inventory[i, p, slot] = ITEM_EMPTY
+            s.pending_heal[i, p] += ITEM_HEAL[item]
+            s.eat_timer[i, p] = EAT_DELAY
+            s.attack_timer[i, p] += FOOD_ATTACK_DELAY
+        return
+    if food == FOOD_COMBO:
+        if s.combo_timer[i, p] <= 0:
+            s.inventory[i, p, slot] = ITEM_EMPTY
+            s.pending_heal[i, p] += ITEM_HEAL[item]
+            s.combo_timer[i, p] = EAT_DELAY
+            s.attack_timer[i, p] += COMBO_ATTACK_DELAY
+        return
+    eq = ITEM_SLOT[item]
+    if eq < 0:
+        return
+    s.inventory[i, p, slot] = s.equipment[i, p, eq]
+    s.equipment[i, p, eq] = item
+    if eq == SLOT_WEAPON:
+        s.spec_armed[i, p] = 0
+
+
+@njit(cache=True, nogil=True, inline="always")
+def toggle_prayer(s: DuelState, i: int, p: int, cell: int) -> None:
+    if s.prayer[i, p] <= 0:
+        return
+    style = PRAYER_STYLE[cell]
+    if PRAYER_IS_PROTECT[cell] == 1:
+        s.protect[i, p] = -1 if s.protect[i, p] == style else style
+    else:
+        s.boost[i, p] = -1 if s.boost[i, p] == style else style
+
+
+@njit(cache=True, nogil=True, inline="always")
+def toggle_spec(s: DuelState, i: int, p: int) -> None:
+    cost = ITEM_SPEC_COST[s.equipment[i, p, SLOT_WEAPON]]
+    if s.spec_armed[i, p] == 1:
+        s.spec_armed[i, p] = 0
+    elif cost > 0 and s.spec[i, p] >= cost:
+        s.spec_armed[i, p] = 1
+
+
+@njit(cache=True, nogil=True, inline="always")
+def left_click(s: DuelState, i: int, p: int, x: float, y: float) -> None:
+    """A left click at (x, y) against the client as it is now (see the layout table)."""
+    spell = s.selected_spell[i, p]
+    s.selected_spell[i, p] = -1  # any click ends a spell selection; a spell click below sets a new one
+    for k in range(NUM_TABS):
+        rx, ry, rw, rh = tab_button_rect(k)
+        if _inside(x, y, rx, ry, rw, rh):
+            s.open_tab[i, p] = k
+            return
+    if _inside(x, y, SPEC_ORB[0], SPEC_ORB[1], SPEC_ORB[2], SPEC_ORB[3]):
+        toggle_spec(s, i, p)
+        return
+    if _inside(x, y, SIDE_PANEL[0], SIDE_PANEL[1], SIDE_PANEL[2], SIDE_PANEL[3]):
+        tab = s.open_tab[i, p]
+        if tab == TAB_INVENTORY:
+            if _inside(x, y, INV_X0, INV_Y0, INV_W * INV_COLS, INV_H * INV_ROWS):
+                slot = int((y - INV_Y0) // INV_H) * INV_COLS + int((x - INV_X0) // INV_W)
+                equip_or_eat(s, i, p, slot)
+        elif tab == TAB_PRAYER:
+            if _inside(x, y, PRAY_X0, PRAY_Y0, PRAY_CELL * PRAY_COLS, PRAY_CELL * 2):
+                cell = int((y - PRAY_Y0) // PRAY_CELL) * PRAY_COLS + int((x - PRAY_X0) // PRAY_CELL)
+                toggle_prayer(s, i, p, cell)
+        elif tab == TAB_MAGIC:
+            if _inside(x, y, SPELL_X0, SPELL_Y0, SPELL_CELL * NUM_SPELLS, SPELL_CELL):
+                sp = int((x - SPELL_X0) // SPELL_CELL)
+                if s.stats[i, p, S_MAG] >= SPELL_LEVEL[sp]:
+                    s.selected_spell[i, p] = sp
+        elif tab == TAB_COMBAT:
+            if _inside(x, y, SPEC_BAR[0], SPEC_BAR[1], SPEC_BAR[2], SPEC_BAR[3]):
+                toggle_spec(s, i, p)
+        return
+    if _inside(x, y, ARENA_X0, ARENA_Y0, TILE_PX * ARENA_W, TILE_PX * ARENA_H):
+        tx = view_x(p, int((x - ARENA_X0) // TILE_PX))
+        ty = view_y(p, int((y - ARENA_Y0) // TILE_PX))
+        o = 1 - p
+        if tx == s.pos_x[i, o] and ty == s.pos_y[i, o]:
+            s.target[i, p] = 1
+            s.pending_spell[i, p] = spell
+            s.dest_x[i, p] = -1
+            s.dest_y[i, p] = -1
+        else:
+            s.target[i, p] = 0
+            s.pending_spell[i, p] = -1
+            s.dest_x[i, p] = tx
+            s.dest_y[i, p] = ty
+
+
+@njit(cache=True, nogil=True, inline="always")
+def apply_events(s: DuelState, i: int, p: int, events: np.ndarray, count: int, order: np.ndarray) -> None:
+    """Interpret player ``p``'s first ``count`` events in time order (integer fields rounded)."""
+    sort_events(events, count, order)
+    for k in range(count):
+        e = order[k]
+        etype = int(np.rint(events[e, F_TYPE]))
+        x = float(events[e, F_X])
+        y = float(events[e, F_Y])
+        if etype == EV_KEY_DOWN:
+            key = int(np.rint(events[e, F_KEY]))
+            if 1 <= key <= NUM_TABS:
+                s.open_tab[i, p] = key - 1
+            continue
+        if etype == EV_KEY_UP:
+            continue
+        s.cursor_x[i, p] = x
+        s.cursor_y[i, p] = y
+        if etype == EV_LEFT_CLICK:
+            left_click(s, i, p, x, y)
+        elif etype == EV_RIGHT_CLICK:
+            s.selected_spell[i, p] = -1
+
+
+# ---------------------------------------------------------------------------------------------- combat
+@njit(cache=True, nogil=True, inline="always")
+def gear_bonus(s: DuelState, i: int, p: int, kind: int, style: int) -> float:
+    """Sum of a bonus over the worn items: kind 0 attack, 1 defence, 2 strength."""
+    total = 0.0
+    for k in range(EQUIP_SLOTS):
+        item = s.equipment[i, p, k]
+        if kind == 0:
+            total += ITEM_ATT[item, style]
+        elif kind == 1:
+            total += ITEM_DEF[item, style]
+        else:
+            total += ITEM_STR[item, style]
+    return total
+
+
+@njit(cache=True, nogil=True, inline="always")
+def top_boosts(s: DuelState, i: int, p: int) -> bool:
+    return s.stats[i, p, S_DEF] >= TOP_BOOST_DEFENCE
+
+
+@njit(cache=True, nogil=True, inline="always")
+def boost_mult(s: DuelState, i: int, p: int, style: int, kind: int) -> float:
+    """Prayer multiplier of player ``p`` for ``style``: kind 0 attack, 1 strength, 2 defence."""
+    b = s.boost[i, p]
+    if kind == 2:
+        if b >= 0 and top_boosts(s, i, p):
+            return BOOST_TOP_DEF[b]
+        return 1.0
+    if b != style:
+        return 1.0
+    top = top_boosts(s, i, p)
+    if kind == 0:
+        return BOOST_TOP_ATT[style] if top else BOOST_LOW_ATT[style]
+    return BOOST_TOP_STR[style] if top else BOOST_LOW_STR[style]
+
+
+@njit(cache=True, nogil=True)
+def hit_chance(att_roll: float, def_roll: float) -> float:
+    if att_roll > def_roll:
+        return 1.0 - (def_roll + 2.0) / (2.0 * (att_roll + 1.0))
+    return att_roll / (2.0 * (def_roll + 1.0))
+
+
+@njit(cache=True, nogil=True, inline="always")
+def attack_rolls(s: DuelState, i: int, p: int, style: int, spell: int) -> tuple[float, float, int]:
+    """(attack roll of ``p``, defence roll of the opponent, max hit of ``p``) for an attack in ``style``."""
+    o = 1 - p
+    if style == MELEE:
+        level = s.stats[i, p, S_ATT]
+        str_level = s.stats[i, p, S_STR]
+    elif style == RANGED:
+        level = s.stats[i, p, S_RNG]
+        str_level = s.stats[i, p, S_RNG]
+    else:
+        level = s.stats[i, p, S_MAG]
+        str_level = 0
+    eff_att = np.floor(level * boost_mult(s, i, p, style, 0)) + 8.0
+    att_roll = eff_att * (gear_bonus(s, i, p, 0, style) + 64.0)
+    dmult = boost_mult(s, i, o, style, 2)
+    if style == MAGIC:
+        def_level = np.floor(0.7 * s.stats[i, o, S_MAG] + 0.3 * np.floor(s.stats[i, o, S_DEF] * dmult))
+    else:
+        def_level = np.floor(s.stats[i, o, S_DEF] * dmult)
+    def_roll = (def_level + 8.0) * (gear_bonus(s, i, o, 1, style) + 64.0)
+    if style == MAGIC:
+        base = SPELL_MAX_HIT[spell]
+        max_hit = int(np.floor(base * (1.0 + gear_bonus(s, i, p, 2, MAGIC) / 100.0)))
+    else:
+        eff_str = np.floor(str_level * boost_mult(s, i, p, style, 1)) + 8.0
+        max_hit = int(np.floor(0.5 + eff_str * (gear_bonus(s, i, p, 2, style) + 64.0) / 640.0))
+    return att_roll, def_roll, max_hit
+
+
+@njit(cache=True, nogil=True, inline="always")
+def in_range(s: DuelState, i: int, p: int, style: int) -> bool:
+    o = 1 - p
+    dx = abs(s.pos_x[i, p] - s.pos_x[i, o])
+    dy = abs(s.pos_y[i, p] - s.pos_y[i, o])
+    if style == MELEE:
+        return dx + dy == 1
+    reach = RANGE_RANGED if style == RANGED else RANGE_MAGIC
+    return max(dx, dy) <= reach and dx + dy > 0
+
+
+@njit(cache=True, nogil=True, inline="always")
+def attack_style(s: DuelState, i: int, p: int) -> int:
+    """The style of ``p``'s next attack: a pending spell is magic, else the wielded weapon's style."""
+    if s.pending_spell[i, p] >= 0:
+        return MAGIC
+    style = ITEM_STYLE[s.equipment[i, p, SLOT_WEAPON]]
+    return MELEE if style < 0 else style
+
+
+@njit(cache=True, nogil=True, inline="always")
+def step_toward(s: DuelState, i: int, p: int, tx: int, ty: int, stop_adjacent: bool) -> None:
+    """Run up to ``RUN_TILES`` tiles toward (tx, ty), never onto the opponent's tile."""
+    o = 1 - p
+    for _ in range(RUN_TILES):
+        x = s.pos_x[i, p]
+        y = s.pos_y[i, p]
+        if stop_adjacent and abs(x - tx) + abs(y - ty) == 1:
+            return
+        if x == tx and y == ty:
+            return
+        # Diagonal steps first, as the OSRS pathfinder does on open ground; no diagonal into melee range.
+        nx = x + (1 if tx > x else (-1 if tx < x else 0))
+        ny = y + (1 if ty > y else (-1 if ty < y else 0))
+        if stop_adjacent and nx != x and ny != y and abs(nx - tx) + abs(ny - ty) == 0:
+            ny = y
+        if nx == s.pos_x[i, o] and ny == s.pos_y[i, o]:
+            if nx != x and ny != y:
+                ny = y  # slide along x
+                if nx == s.pos_x[i, o] and ny == s.pos_y[i, o]:
+                    return
+            else:
+                return
+        s.pos_x[i, p] = nx
+        s.pos_y[i, p] = ny
+
+@njit(cache=True, nogil=True, inline="always")
+def do_attack(s: DuelState, i: int, p: int) -> tuple[int, int, int, bool]:
+    """Player ``p``'s attack at this boundary, if its timer is ready and the target in range.
+
+    Returns (damage to the opponent, freeze ticks for the opponent, healing for ``p``, attacked).
+    """
+    o = 1 - p
+    if s.target[i, p] == 0 or s.attack_timer[i, p] > 0:
+        return 0, 0, 0, False
+    style = attack_style(s, i, p)
+    if not in_range(s, i, p, style):
+        return 0, 0, 0, False
+    spell = s.pending_spell[i, p]
+    if style == MAGIC and spell < 0:
+        spell = SPELL_BLOOD_BARRAGE  # a staff autocasts blood barrage
+    att_roll, def_roll, max_hit = attack_rolls(s, i, p, style, spell)
+    weapon = s.equipment[i, p, SLOT_WEAPON]
+    hits = 1
+    dmg_mult = 1.0
+    cost = ITEM_SPEC_COST[weapon]
+    if s.spec_armed[i, p] == 1 and style == MELEE and cost > 0 and s.spec[i, p] >= cost:
+        s.spec[i, p] -= cost
+        att_roll *= ITEM_SPEC_ACC[weapon]
+        dmg_mult = ITEM_SPEC_DMG[weapon]
+        hits = ITEM_SPEC_HITS[weapon]
+    s.spec_armed[i, p] = 0
+    chance = hit_chance(att_roll, def_roll)
+    total = 0
+    landed = False
+    for _ in range(hits):
+        if rng.uniform(s.rng_state, i) < chance:
+            landed = True
+            d = int(np.floor(rng.randint(s.rng_state, i, max_hit + 1) * dmg_mult))
+            if s.protect[i, o] == style:
+                d = int(np.floor(d * PROTECT_FACTOR))
+            total += d
+    freeze = 0
+    heal = 0
+    if style == MAGIC and spell == SPELL_ICE_BARRAGE and landed:
+        freeze = FREEZE_TICKS // 2 if s.protect[i, o] == MAGIC else FREEZE_TICKS
+    if style == MAGIC and spell == SPELL_BLOOD_BARRAGE:
+        heal = int(np.floor(min(total, s.hp[i, o]) * BLOOD_HEAL_FRACTION))
+    s.last_style[i, p] = style
+    s.attack_timer[i, p] = SPELL_SPEED if style == MAGIC else ITEM_SPEED[weapon]
+    s.pending_spell[i, p] = -1
+    return total, freeze, heal, True
+
+
+@njit(cache=True, nogil=True, inline="always")
+def land_hits(s: DuelState, i: int, p: int, damage: int, freeze: int, attacked: bool) -> bool:
+    """The opponent's attack lands on player ``p``: hitsplat, damage, freeze (unless frozen or immune).
+
+    Returns True when a new freeze started (it is not counted down at this boundary).
+    """
+    if attacked:
+        s.hitsplat[i, p] = damage
+    taken = min(damage, s.hp[i, p])
+    s.taken[i, p] = taken
+    s.dealt[i, 1 - p] = taken
+    s.total_dealt[i, 1 - p] += taken
+    s.hp[i, p] -= taken
+    if freeze > 0 and s.frozen[i, p] == 0 and s.freeze_immune[i, p] == 0:
+        s.frozen[i, p] = freeze
+        s.dest_x[i, p] = -1
+        s.dest_y[i, p] = -1
+        return True
+    return False
+
+
+@njit(cache=True, nogil=True, inline="always")
+def resolve_tick(s: DuelState, i: int) -> None:
+    """Everything that happens at the boundary of a tick, after both players' events."""
+    # 1. Food lands first, so eating in the tick of a big hit can save a player.
+    for p in range(NUM_PLAYERS):
+        if s.pending_heal[i, p] > 0:
+            s.hp[i, p] = min(s.hp[i, p] + s.pending_heal[i, p], s.stats[i, p, S_HP])
+            s.pending_heal[i, p] = 0
+        s.dealt[i, p] = 0
+        s.taken[i, p] = 0
+        s.hitsplat[i, p] = -1
+        s.last_style[i, p] = -1
+    # 2. Movement (frozen players stay); a melee attacker closes in on its target. Who steps first alternates
+    # with the tick, so neither seat wins the contested tiles every time.
+    for k in range(NUM_PLAYERS):
+        p = (k + s.tick[i]) % NUM_PLAYERS
+        if s.frozen[i, p] > 0:
+            continue
+        o = 1 - p
+        if s.target[i, p] == 1:
+            style = attack_style(s, i, p)
+            if not in_range(s, i, p, style):
+                step_toward(s, i, p, s.pos_x[i, o], s.pos_y[i, o], style == MELEE)
+        elif s.dest_x[i, p] >= 0:
+            step_toward(s, i, p, s.dest_x[i, p], s.dest_y[i, p], False)
+            if s.pos_x[i, p] == s.dest_x[i, p] and s.pos_y[i, p] == s.dest_y[i, p]:
+                s.dest_x[i, p] = -1
+                s.dest_y[i, p] = -1
+    # 3. Attacks, rolled on the state after the tick's input (so this tick's prayers count), applied together.
+    d0, f0, h0, a0 = do_attack(s, i, 0)
+    d1, f1, h1, a1 = do_attack(s, i, 1)
+    new_freeze1 = land_hits(s, i, 1, d0, f0, a0)
+    new_freeze0 = land_hits(s, i, 0, d1, f1, a1)
+    if h0 > 0 and s.hp[i, 0] > 0:
+        s.hp[i, 0] = min(s.hp[i, 0] + h0, s.stats[i, 0, S_HP])
+    if h1 > 0 and s.hp[i, 1] > 0:
+        s.hp[i, 1] = min(s.hp[i, 1] + h1, s.stats[i, 1, S_HP])
+    # 4. Timers, special-attack regeneration, prayer drain.
+    for p in range(NUM_PLAYERS):
+        if s.attack_timer[i, p] > 0:
+            s.attack_timer[i, p] -= 1
+        if s.eat_timer[i, p] > 0:
+            s.eat_timer[i, p] -= 1
+        if s.combo_timer[i, p] > 0:
+            s.combo_timer[i, p] -= 1
+        if s.freeze_immune[i, p] > 0:
+            s.freeze_immune[i, p] -= 1
+        new_freeze = new_freeze1 if p == 1 else new_freeze0
+        if s.frozen[i, p] > 0 and not new_freeze:
+            s.frozen[i, p] -= 1
+            if s.frozen[i, p] == 0:
+                s.freeze_immune[i, p] = FREEZE_IMMUNITY_TICKS
+        if (s.tick[i] + 1) % SPEC_REGEN_TICKS == 0:
+            s.spec[i, p] = min(s.spec[i, p] + SPEC_REGEN, SPEC_MAX)
+        rate = 0
+        if s.protect[i, p] >= 0:
+            rate += PROTECT_DRAIN
+        b = s.boost[i, p]
+        if b >= 0:
+            rate += BOOST_TOP_DRAIN[b] if top_boosts(s, i, p) else BOOST_LOW_DRAIN[b]
+        if rate > 0:
+            resistance = PRAYER_RESISTANCE_BASE + 2 * gear_prayer(s, i, p)
+            s.drain[i, p] += rate
+            while s.drain[i, p] > resistance and s.prayer[i, p] > 0:
+                s.drain[i, p] -= resistance
+                s.prayer[i, p] -= 1
+            if s.prayer[i, p] <= 0:
+                s.prayer[i, p] = 0
+                s.protect[i, p] = -1
+                s.boost[i, p] = -1
+    # 5. Death.
+    dead0 = s.hp[i, 0] <= 0
+    dead1 = s.hp[i, 1] <= 0
+    if dead0 or dead1:
+        s.done[i] = 1
+        s.winner[i] = 2 if (dead0 and dead1) else (1 if dead0 else 0)
+        s.target[i, 0] = 0
+        s.target[i, 1] = 0
+    s.tick[i] += 1
+
+
+@njit(cache=True, nogil=True, inline="always")
+def gear_prayer(s: DuelState, i: int, p: int) -> int:
+    total = 0
+    for k in range(EQUIP_SLOTS):
+        total += ITEM_PRAYER[s.equipment[i, p, k]]
+    return total
+
+
+@njit(cache=True, nogil=True)
+def step_envs(s: DuelState, events: np.ndarray, counts: np.ndarray, active: np.ndarray, order: np.ndarray) -> None:
+    """One tick of every active, unfinished env.
+
+    ``events`` float32 [N, 2, E, 7] and ``counts`` int64 [N, 2]: each player's events of the tick (validated
+    by the caller: times in [0, 600), fields in range). ``order`` int64 [E] is scratch.
+    """
+    for i in range(events.shape[0]):
+        if not active[i] or s.done[i]:
+            continue
+        for p in range(NUM_PLAYERS):
+            apply_events(s, i, p, events[i, p], counts[i, p], order)
+        resolve_tick(s, i)
+
+
+# ---------------------------------------------------------------------------------------------- observation
+OBS_SIZE = 128
+OBSERVATION_FEATURES: tuple[str, ...] = (
+    # own state 0-47
+    "own hp / max hp", "own max hp / 99", "own prayer points / 99", "own special energy / 100",
+    "own attack timer / 6 (clipped to 1)", "own eat timer / 3", "own combo-food timer / 3", "own freeze ticks / 32",
+    "own freeze immunity / 5", "own tile x / 9 (in the player's view)", "own tile y / 5 (in the player's view)",
+    "walking (destination set)",
+    "destination x / 9 (0 if none)", "destination y / 5 (0 if none)", "attacking the opponent",
+    "special attack armed",
+    "own protect prayer: none", "own protect prayer: magic", "own protect prayer: missiles",
+    "own protect prayer: melee",
+    "own boost prayer: none", "own boost prayer: melee", "own boost prayer: ranged", "own boost prayer: magic",
+    "open tab: combat", "open tab: inventory", "open tab: equipment", "open tab: prayer", "open tab: magic",
+    "selected spell: none", "selected spell: ice barrage", "selected spell: blood barrage",
+    "own weapon style: melee", "own weapon style: ranged", "own weapon style: magic",
+    "own weapon has a special attack", "spell cast pending", "cursor x / 765", "cursor y / 503",
+    "sharks left / 28", "karambwans left / 28", "damage dealt last tick / 50", "damage taken last tick / 50",
+    "own build: max", "own build: zerker", "own build: pure", "prayer drain counter / resistance",
+    "ticks to special regen / 50",
+    # opponent as the client shows it 48-71
+    "opponent hp / max hp", "opponent overhead: none", "opponent overhead: magic", "opponent overhead: missiles",
+    "opponent overhead: melee", "opponent weapon style: melee", "opponent weapon style: ranged",
+    "opponent weapon style: magic", "opponent wields a special-attack weapon", "opponent frozen",
+    "opponent tile x / 9 (view)", "opponent tile y / 5 (view)", "opponent dx / 9 (signed, view)",
+    "opponent dy / 5 (signed, view)",
+    "Chebyshev distance / 10", "orthogonally adjacent (melee range)", "opponent is attacking us",
+    "opponent hitsplat last tick / 50 (0 if none)", "opponent was hit last tick",
+    "opponent's last attack style: melee", "opponent's last attack style: ranged",
+    "opponent's last attack style: magic", "own last attack style was a hit", "opponent build: max",
+    # time 72-75
+    "tick / 500 (clipped to 1)", "ticks since the opponent's last attack / 6 (clipped)",
+    "own last attack style: melee", "own last attack style: ranged",
+    # inventory 76-103, equipment 104-107
+    *[f"inventory slot {k} item id / {NUM_ITEMS - 1}" for k in range(INVENTORY_SLOTS)],
+    "worn weapon id / 26", "worn body id / 26", "worn legs id / 26", "worn shield id / 26",
+    # derived 108-127
+    "melee in range now", "ranged in range now", "magic in range now", "can eat a shark now",
+    "can eat a karambwan now", "enough energy for the special attack of the best spec weapon",
+    "opponent freezable (not frozen, not immune)", "own last attack style: magic", "opponent build: zerker",
+    "opponent build: pure", "opponent protects against own weapon style", "own hp <= 50 %",
+    "opponent hp <= 50 %", "ranged set worn", "melee set worn", "magic set worn", "spec weapon wielded",
+    "opponent freeze ticks visible (frozen) / 32", "own freeze immunity active", "always 1 (bias)",
+)
+assert len(OBSERVATION_FEATURES) == OBS_SIZE, len(OBSERVATION_FEATURES)
+
+
+@njit(cache=True, nogil=True)
+def set_worn(s: DuelState, i: int, p: int, kind: int) -> bool:
+    b = s.build[i, p]
+    for k in range(EQUIP_SLOTS):
+        want = GEAR_SETS[b, kind, k]
+        if want != ITEM_EMPTY and s.equipment[i, p, k] != want:
+            return False
+    return True
+
+
+@njit(cache=True, nogil=True)
+def count_items(s: DuelState, i: int, p: int, item: int) -> int:
+    c = 0
+    for k in range(INVENTORY_SLOTS):
+        if s.inventory[i, p, k] == item:
+            c += 1
+    return c
+
+
+@njit(cache=True, nogil=True)
+def write_observation(s: DuelState, i: int, p: int, out: np.ndarray, since_opp_attack: int) -> None:
+    """Player ``p``'s 128 features (``OBSERVATION_FEATURES``) into ``out`` float32 [128]."""
+    o = 1 - p
+    for k in range(OBS_SIZE):
+        out[k] = 0.0
+    maxhp = float(s.stats[i, p, S_HP])
+    out[0] = s.hp[i, p] / maxhp
+    out[1] = maxhp / 99.0
+    out[2] = s.prayer[i, p] / 99.0
+    out[3] = s.spec[i, p] / 100.0
+    out[4] = min(max(s.attack_timer[i, p], 0) / 6.0, 1.0)
+    out[5] = s.eat_timer[i, p] / 3.0
+    out[6] = s.combo_timer[i, p] / 3.0
+    out[7] = s.frozen[i, p] / 32.0
+    out[8] = s.freeze_immune[i, p] / 5.0
+    out[9] = view_x(p, s.pos_x[i, p]) / (ARENA_W - 1.0)
+    out[10] = view_y(p, s.pos_y[i, p]) / (ARENA_H - 1.0)
+    if s.dest_x[i, p] >= 0:
+        out[11] = 1.0
+        out[12] = view_x(p, s.dest_x[i, p]) / (ARENA_W - 1.0)
+        out[13] = view_y(p, s.dest_y[i, p]) / (ARENA_H - 1.0)
+    out[14] = s.target[i, p]
+    out[15] = s.spec_armed[i, p]
+    pr = s.protect[i, p]
+    out[16 + (0 if pr < 0 else 1 + protect_cell(pr))] = 1.0
+    out[20 + (0 if s.boost[i, p] < 0 else 1 + s.boost[i, p])] = 1.0
+    out[24 + s.open_tab[i, p]] = 1.0
+    out[29 + s.selected_spell[i, p] + 1] = 1.0
+    weapon = s.equipment[i, p, SLOT_WEAPON]
+    ws = ITEM_STYLE[weapon]
+    out[32 + (MELEE if ws < 0 else ws)] = 1.0
+    out[35] = 1.0 if ITEM_SPEC_COST[weapon] > 0 else 0.0
+    out[36] = 1.0 if s.pending_spell[i, p] >= 0 else 0.0
+    out[37] = s.cursor_x[i, p] / SCREEN_W
+    out[38] = s.cursor_y[i, p] / SCREEN_H
+    out[39] = count_items(s, i, p, ITEM_SHARK) / 28.0
+    out[40] = count_items(s, i, p, ITEM_KARAMBWAN) / 28.0
+    out[41] = min(s.dealt[i, p] / 50.0, 2.0)
+    out[42] = min(s.taken[i, p] / 50.0, 2.0)
+    out[43 + s.build[i, p]] = 1.0
+    resistance = PRAYER_RESISTANCE_BASE + 2 * gear_prayer(s, i, p)
+    out[46] = s.drain[i, p] / resistance
+    out[47] = (SPEC_REGEN_TICKS - s.tick[i] % SPEC_REGEN_TICKS) / float(SPEC_REGEN_TICKS)
+    # opponent
+    out[48] = s.hp[i, o] / float(s.stats[i, o, S_HP])
+    po = s.protect[i, o]
+    out[49 + (0 if po < 0 else 1 + protect_cell(po))] = 1.0
+    ow = s.equipment[i, o, SLOT_WEAPON]
+    os_ = ITEM_STYLE[ow]
+    out[53 + (MELEE if os_ < 0 else os_)] = 1.0
+    out[56] = 1.0 if ITEM_SPEC_COST[ow] > 0 else 0.0
+    out[57] = 1.0 if s.frozen[i, o] > 0 else 0.0
+    out[58] = view_x(p, s.pos_x[i, o]) / (ARENA_W - 1.0)
+    out[59] = view_y(p, s.pos_y[i, o]) / (ARENA_H - 1.0)
+    dx = view_x(p, s.pos_x[i, o]) - view_x(p, s.pos_x[i, p])
+    dy = view_y(p, s.pos_y[i, o]) - view_y(p, s.pos_y[i, p])
+    out[60] = dx / (ARENA_W - 1.0)
+    out[61] = dy / (ARENA_H - 1.0)
+    out[62] = max(abs(dx), abs(dy)) / 10.0
+    out[63] = 1.0 if abs(dx) + abs(dy) == 1 else 0.0
+    out[64] = s.target[i, o]
+    if s.hitsplat[i, o] >= 0:
+        out[65] = min(s.hitsplat[i, o] / 50.0, 2.0)
+        out[66] = 1.0
+    if s.last_style[i, o] >= 0:
+        out[67 + s.last_style[i, o]] = 1.0
+    out[70] = 1.0 if s.last_style[i, p] >= 0 else 0.0
+    out[71] = 1.0 if s.build[i, o] == BUILD_MAX else 0.0
+    out[72] = min(s.tick[i] / 500.0, 1.0)
+    out[73] = min(since_opp_attack / 6.0, 1.0)
+    out[74] = 1.0 if s.last_style[i, p] == MELEE else 0.0
+    out[75] = 1.0 if s.last_style[i, p] == RANGED else 0.0
+    for k in range(INVENTORY_SLOTS):
+        out[76 + k] = s.inventory[i, p, k] / (NUM_ITEMS - 1.0)
+    for k in range(EQUIP_SLOTS):
+        out[104 + k] = s.equipment[i, p, k] / (NUM_ITEMS - 1.0)
+    out[108] = 1.0 if in_range(s, i, p, MELEE) else 0.0
+    out[109] = 1.0 if in_range(s, i, p, RANGED) else 0.0
+    out[110] = 1.0 if in_range(s, i, p, MAGIC) else 0.0
+    out[111] = 1.0 if s.eat_timer[i, p] <= 0 and count_items(s, i, p, ITEM_SHARK) > 0 else 0.0
+    out[112] = 1.0 if s.combo_timer[i, p] <= 0 and count_items(s, i, p, ITEM_KARAMBWAN) > 0 else 0.0
+    spec_weapon = GEAR_SETS[s.build[i, p], SET_SPEC, SLOT_WEAPON]
+    out[113] = 1.0 if s.spec[i, p] >= ITEM_SPEC_COST[spec_weapon] else 0.0
+    out[114] = 1.0 if s.frozen[i, o] == 0 and s.freeze_immune[i, o] == 0 else 0.0
+    out[115] = 1.0 if s.last_style[i, p] == MAGIC else 0.0
+    out[116] = 1.0 if s.build[i, o] == BUILD_ZERKER else 0.0
+    out[117] = 1.0 if s.build[i, o] == BUILD_PURE else 0.0
+    out[118] = 1.0 if po >= 0 and po == (MELEE if ws < 0 else ws) else 0.0
+    out[119] = 1.0 if out[0] <= 0.5 else 0.0
+    out[120] = 1.0 if out[48] <= 0.5 else 0.0
+    out[121] = 1.0 if set_worn(s, i, p, SET_RANGED) else 0.0
+    out[122] = 1.0 if set_worn(s, i, p, SET_MELEE) else 0.0
+    out[123] = 1.0 if set_worn(s, i, p, SET_MAGIC) else 0.0
+    out[124] = 1.0 if weapon == spec_weapon else 0.0
+    out[125] = s.frozen[i, o] / 32.0
+    out[126] = 1.0 if s.freeze_immune[i, p] > 0 else 0.0
+    out[127] = 1.0
+
+
+@njit(cache=True, nogil=True)
+def write_observations(s: DuelState, p: int, out: np.ndarray, since_opp_attack: np.ndarray) -> None:
+    """Player ``p``'s observation of every env into ``out`` float32 [N, 128]."""
+    for i in range(out.shape[0]):
+        write_observation(s, i, p, out[i], since_opp_attack[i])
+
+
+# ---------------------------------------------------------------------------------------------- action history
+@njit(cache=True, nogil=True)
+def push_history(events: np.ndarray, counts: np.ndarray, p: int, hist: np.ndarray, hist_len: np.ndarray,
+                 active: np.ndarray, order: np.ndarray) -> None:
+    """Shift player ``p``'s event history one tick back and append this tick's events, in time order.
+
+    ``events`` float32 [N, 2, E, 7], ``counts`` int64 [N, 2]; ``hist`` float32 [N, H, E, 7] (row H-1 the last
+    tick), ``hist_len`` int32 [N, H]. Integer fields are stored rounded, as the UI read them.
+    """
+    horizon = hist.shape[1]
+    for i in range(hist.shape[0]):
+        if not active[i]:
+            continue
+        for h in range(horizon - 1):
+            n_prev = max(hist_len[i, h], hist_len[i, h + 1])
+            for k in range(n_prev):
+                for f in range(EVENT_FIELDS):
+                    hist[i, h, k, f] = hist[i, h + 1, k, f]
+            hist_len[i, h] = hist_len[i, h + 1]
+        count = counts[i, p]
+        sort_events(events[i, p], count, order)
+        last = horizon - 1
+        for k in range(max(count, hist_len[i, last])):
+            if k < count:
+                e = order[k]
+                for f in range(EVENT_FIELDS):
+                    hist[i, last, k, f] = events[i, p, e, f]
+                hist[i, last, k, F_TYPE] = np.rint(events[i, p, e, F_TYPE])
+                hist[i, last, k, F_BUTTON] = np.rint(events[i, p, e, F_BUTTON])
+                hist[i, last, k, F_KEY] = np.rint(events[i, p, e, F_KEY])
+            else:
+                for f in range(EVENT_FIELDS):
+                    hist[i, last, k, f] = 0.0
+        hist_len[i, last] = count

@@ -1,0 +1,306 @@
+"""TickDuel-v0: an Old School RuneScape-style PvP duel on 600 ms ticks, played through timed input events.
+
+## Description
+
+Two players duel on a 10 x 6 tile arena, each with hitpoints, prayer points, special-attack energy, three gear
+sets (melee, ranged, magic) and food in a 28-slot inventory, protection and boost prayers, and an ice barrage
+that freezes. One step is one game tick of 600 ms. The action is not an abstract decision but the *input the
+player makes during the tick*: mouse moves, clicks with screen coordinates and key presses, each with a time in
+milliseconds, on a fixed 765 x 503 client screen (viewport, tab buttons, side panel, special-attack orb). The
+events are interpreted in time order against the client as it is at that moment (an F-key opens a tab at once,
+so the next click lands on that tab's grid) and the game effects resolve at the tick boundary, so order and
+timing inside a tick change the outcome: a protection prayer clicked at 590 ms blocks this tick's hit.
+
+The learner plays seat 0 against a scripted opponent (``opponent``, default ``"nh_expert"``) that emits the
+same event arrays through the same UI code, driven by a human motor model (``bots``). Every rule, constant and
+screen region, with its OSRS source, is documented in ``botarena.envs.tick_duel.core``; the bots in
+``botarena.envs.tick_duel.bots``.
+
+## Constants (all in ``core``; sources in brackets)
+
+| constant | value | meaning [source] |
+|----------|-------|------------------|
+| ``TICK_MS`` | 600 | one game tick [OSRS wiki, Game tick] |
+| attack speed | 4 (whip, daggers), 5 (crossbows, spells) ticks | [OSRS wiki, Attack speed] |
+| ``PROTECT_FACTOR`` | 0.6 | protection prayers cut PvP damage by 40 % [OSRS wiki, Protect from Melee] |
+| ``EAT_DELAY`` | 3 ticks | between two sharks; karambwan has its own timer (combo eating) [OSRS wiki, Food] |
+| ``FOOD_ATTACK_DELAY`` | 3 (karambwan 2) ticks | added to the attack timer by eating [OSRS wiki, Food] |
+| ``FREEZE_TICKS`` | 32 (16 through protect from magic) | ice barrage freeze [OSRS wiki, Ice Barrage] |
+| ``FREEZE_IMMUNITY_TICKS`` | 5 | immunity after a freeze [OSRS wiki, Freeze] |
+| accuracy | ``A > D ? 1 - (D+2)/(2(A+1)) : A/(2(D+1))`` | rolls from levels and bonuses [OSRS wiki, Combat] |
+| max hit | ``floor(0.5 + eff_str (str_bonus + 64) / 640)``; spells 30 / 29 | [OSRS wiki, Maximum hit] |
+| special energy | 100, +10 every 50 ticks; dagger 25 %, voidwaker 50 % | [OSRS wiki, Special attacks] |
+| prayer drain | counter += drain effects, a point per ``60 + 2 * bonus`` | [OSRS wiki, Prayer] |
+| ranges | melee orthogonal 1, ranged 7, magic 10 tiles; run 2 tiles per tick | [OSRS wiki, Attack range] |
+| ``MAX_EVENTS`` | 64 (``max_events``) | events a step may carry [issue] |
+
+## Action Space
+
+``Dict(n=Discrete(max_events + 1), events=Box(low, high, (max_events, 7), float32))``: the first ``n`` rows of
+``events`` are the tick's input events, each ``(time_ms, type, x, y, button, key_id, scroll)``:
+
+| field | range | meaning |
+|-------|-------|---------|
+| time_ms | [0, 600) | time inside the tick |
+| type | [0, 5], rounded | MOVE 0, LEFT_CLICK 1, RIGHT_CLICK 2, KEY_DOWN 3, KEY_UP 4, SCROLL 5 |
+| x, y | [0, 765), [0, 503) | screen pixel |
+| button | [0, 3], rounded | none, left, right, middle (as recorded; the type decides) |
+| key_id | [0, 15], rounded | 0 none, 1-5 F1-F5 (open the combat, inventory, equipment, prayer, magic tab) |
+| scroll | [-10, 10] | wheel ticks (no game effect) |
+
+Every element of the space is a legal action (``action_space.sample()`` always steps); the first ``n`` events
+are applied in a stable sort by ``time_ms``. Values outside the space (NaN, a time of 600 or more, a pixel off
+the screen, a wrong shape) raise a ``ValueError`` naming the field. The screen layout is the table in ``core``.
+
+## Observation Space
+
+``Dict``:
+
+| key | dtype / shape | content |
+|-----|---------------|---------|
+| ``gamestate`` | float32 [128] | the features below |
+| ``action_history`` | float32 [10, max_events, 7] | own events of the last 10 ticks (row 9: the last tick) |
+| ``history_len`` | int32 [10] | the number of events in each row of ``action_history`` |
+
+Each ``action_history`` row holds a tick's events in time order, integer fields rounded, zero padded.
+
+``gamestate`` features (index: meaning):
+
+{FEATURE_TABLE}
+
+## Rewards
+
+``reward="default"``: ``(damage dealt - damage taken) / 10`` each tick, plus ``+10`` for a win and ``-10`` for a
+loss when the duel ends (a draw pays 0). ``reward="sparse"``: ``+1`` / ``-1`` / ``0`` at the end only. Or a
+callable ``reward(state, index, terminated) -> float`` on the ``core.DuelState`` (the learner is seat 0).
+
+## Starting State
+
+Both players at full hitpoints, prayer and special energy, in their magic set with the inventory of their build
+(``core.START_INVENTORY``: the other gear sets, a special-attack weapon, sharks and four karambwans), on tiles
+(2, 2) and (7, 3), inventory tab open, cursor at the screen centre.
+
+## Episode End
+
+Terminated when a player's hitpoints reach 0 (both in one tick: a draw). Truncated at ``max_episode_steps``
+ticks (registered: 500).
+
+## Info
+
+Per env: ``hp``, ``opponent_hp``, ``damage_dealt``, ``damage_taken`` (this tick), ``winner`` (0 learner, 1
+opponent, 2 draw, -1 running), ``tick``, ``opponent_events`` (events the opponent made this tick).
+
+## Arguments
+
+``build`` (``"max"``, ``"zerker"``, ``"pure"`` or ``"random"``, default ``"max"``), ``opponent_build`` (same
+choices; default: the same as ``build``), ``opponent`` (a name from ``bots.BOT_NAMES``; default
+``"nh_expert"``), ``max_events`` (64), ``reward``, ``render_mode`` (``"rgb_array"`` or ``"human"``),
+``max_episode_steps``.
+
+## Version History
+
+* v0: initial release.
+
+Example:
+
+>>> from botarena.envs.tick_duel import TickDuelEnv
+>>> env = TickDuelEnv(build="pure")
+>>> obs, info = env.reset(seed=0)
+>>> obs["gamestate"].shape, obs["action_history"].shape, obs["history_len"].shape
+((128,), (10, 64, 7), (10,))
+>>> import numpy as np
+>>> events = np.zeros((64, 7), np.float32)
+>>> events[0] = (120.0, 3, 0, 0, 0, 4, 0)  # F4 at 120 ms: open the prayer tab
+>>> obs, reward, terminated, truncated, info = env.step({"n": 1, "events": events})
+>>> int(obs["gamestate"][27])  # open tab: prayer
+1
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from gymnasium import spaces
+from gymnasium.vector import AutoresetMode
+
+from botarena.envs.common import BatchedVectorEnv, SingleEnvView, rng
+
+from . import bots, core
+
+HISTORY = 10
+DEFAULT_MAX_EVENTS = 64
+DEFAULT_MAX_EPISODE_STEPS = 500
+REWARDS = ("default", "sparse")
+WIN_REWARD = 10.0
+DAMAGE_SCALE = 0.1
+
+RewardFn = Callable[[core.DuelState, int, bool], float]
+
+__doc__ = __doc__.replace("{FEATURE_TABLE}", "\n".join(
+    f"* {k}: {name}" for k, name in enumerate(core.OBSERVATION_FEATURES)))
+
+
+def event_space(max_events: int) -> spaces.Box:
+    """The ``events`` Box: ``max_events`` rows of the seven fields (see the module docstring)."""
+    below = np.float32(np.nextafter(np.float32(core.TICK_MS), np.float32(0)))
+    low = np.array([0, 0, 0, 0, 0, 0, -core.MAX_SCROLL], np.float32)
+    high = np.array([below, core.NUM_EVENT_TYPES - 1, np.nextafter(np.float32(core.SCREEN_W), np.float32(0)),
+                     np.nextafter(np.float32(core.SCREEN_H), np.float32(0)), core.NUM_BUTTONS - 1,
+                     core.NUM_KEYS - 1, core.MAX_SCROLL], np.float32)
+    return spaces.Box(np.tile(low, (max_events, 1)), np.tile(high, (max_events, 1)), (max_events, 7), np.float32)
+
+
+def duel_spaces(max_events: int) -> tuple[spaces.Dict, spaces.Dict]:
+    """One player's observation and action spaces (shared by the Gymnasium and PettingZoo envs)."""
+    one = event_space(max_events)
+    shape = (HISTORY, max_events, core.EVENT_FIELDS)
+    obs_space = spaces.Dict({
+        "gamestate": spaces.Box(-2.0, 2.0, (core.OBS_SIZE,), np.float32),
+        "action_history": spaces.Box(np.broadcast_to(one.low, shape).copy(), np.broadcast_to(one.high, shape).copy(),
+                                     shape, np.float32),
+        "history_len": spaces.Box(0, max_events, (HISTORY,), np.int32),
+    })
+    act_space = spaces.Dict({"n": spaces.Discrete(max_events + 1), "events": event_space(max_events)})
+    return obs_space, act_space
+
+
+def check_max_events(max_events: Any) -> int:
+    if isinstance(max_events, bool) or not isinstance(max_events, (int, np.integer)) or not 1 <= max_events <= 256:
+        raise ValueError(f"max_events must be an int in [1, 256], got {max_events!r}")
+    return int(max_events)
+
+
+def build_choice(name: str, arg: str) -> int:
+    """Build id, or -1 for ``"random"``."""
+    if name == "random":
+        return -1
+    if name not in core.BUILD_NAMES:
+        raise ValueError(f"{arg} must be one of {[*core.BUILD_NAMES, 'random']}, got {name!r}")
+    return core.BUILD_NAMES.index(name)
+
+
+def damage_rewards(s: core.DuelState, seats: np.ndarray | int, terminated: np.ndarray, mode: str) -> np.ndarray:
+    """The preset rewards of ``seats`` (per env) given the state after a tick (see Rewards)."""
+    n = s.hp.shape[0]
+    idx = np.arange(n)
+    seats = np.broadcast_to(np.asarray(seats, np.int64), (n,))
+    win = np.where(s.winner == seats, 1.0, np.where((s.winner >= 0) & (s.winner < 2), -1.0, 0.0))
+    win = np.where(terminated, win, 0.0)
+    if mode == "sparse":
+        return win
+    diff = s.dealt[idx, seats] - s.taken[idx, seats]
+    return DAMAGE_SCALE * diff + WIN_REWARD * win
+
+
+class TickDuelVectorEnv(BatchedVectorEnv):
+    """``num_envs`` duels stepped together by the numba kernels (see the module docstring)."""
+
+    metadata: dict[str, Any] = {
+        "render_modes": ["rgb_array", "human"],
+        "render_fps": 5,
+        "autoreset_mode": AutoresetMode.SAME_STEP,
+    }
+
+    def __init__(
+        self,
+        num_envs: int = 1,
+        *,
+        build: str = "max",
+        opponent_build: str | None = None,
+        opponent: str = "nh_expert",
+        max_events: int = DEFAULT_MAX_EVENTS,
+        reward: str | RewardFn = "default",
+        max_episode_steps: int | None = DEFAULT_MAX_EPISODE_STEPS,
+        autoreset_mode: AutoresetMode | str = AutoresetMode.SAME_STEP,
+        render_mode: str | None = None,
+    ) -> None:
+        max_events = check_max_events(max_events)
+        b0 = build_choice(build, "build")
+        b1 = build_choice(build if opponent_build is None else opponent_build, "opponent_build")
+        opp = bots.bot_id(opponent)
+        if not callable(reward) and reward not in REWARDS:
+            raise ValueError(f"reward must be one of {list(REWARDS)} or a callable, got {reward!r}")
+        obs_space, act_space = duel_spaces(max_events)
+        super().__init__(num_envs, obs_space, act_space, max_episode_steps=max_episode_steps,
+                         autoreset_mode=autoreset_mode, render_mode=render_mode)
+        n = self.num_envs
+        self.max_events = max_events
+        self.build, self.opponent_build, self.opponent = build, opponent_build or build, opponent
+        self.reward_mode = reward
+        self.state = core.DuelState.allocate(n)._replace(rng_state=self.rng_state)
+        self.builds = np.tile(np.array([max(b0, 0), max(b1, 0)], np.int64), (n, 1))
+        self.random_build = np.array([b0 < 0, b1 < 0], np.bool_)
+        self.policies = np.tile(np.array([bots.BOT_NONE, opp], np.int8), (n, 1))
+        self.events = np.zeros((n, core.NUM_PLAYERS, max_events, core.EVENT_FIELDS), np.float32)
+        self.counts = np.zeros((n, core.NUM_PLAYERS), np.int64)
+        self.hist = np.zeros((n, HISTORY, max_events, core.EVENT_FIELDS), np.float32)
+        self.hist_len = np.zeros((n, HISTORY), np.int32)
+        self.obs_buf = np.zeros((n, core.OBS_SIZE), np.float32)
+        self.since_opp = np.zeros(n, np.int64)
+        self._order = np.zeros(max_events, np.int64)
+        self._plan = bots.new_plan()
+
+    # ------------------------------------------------------------------ hooks
+    def _reset_envs(self, mask: np.ndarray) -> None:
+        s = self.state
+        for p in range(core.NUM_PLAYERS):
+            if self.random_build[p]:
+                # Drawn from the env's own stream so the build is part of the seeded trajectory.
+                for i in np.flatnonzero(mask):
+                    self.builds[i, p] = int(rng.randint(s.rng_state, int(i), core.NUM_BUILDS))
+        core.reset_envs(s, mask, self.builds, np.zeros(self.num_envs, np.bool_))
+        self.hist[mask] = 0.0
+        self.hist_len[mask] = 0
+        self.counts[mask] = 0
+        self.events[mask] = 0.0
+        self.since_opp[mask] = 0
+
+    def _step_envs(self, actions: dict[str, np.ndarray], active: np.ndarray) -> None:
+        s = self.state
+        finished = active & (s.done == 1)  # stepped again with autoreset disabled: stays over, pays nothing
+        self.rewards[finished] = 0.0
+        self.terminated[finished] = True
+        active = active & ~finished
+        self.counts[:, 0] = actions["n"]
+        self.events[:, 0] = actions["events"]
+        self.counts[:, 1] = 0
+        bots.bot_events(s, self.policies, self.events, self.counts, active, self._plan)
+        core.step_envs(s, self.events, self.counts, active, self._order)
+        core.push_history(self.events, self.counts, 0, self.hist, self.hist_len, active, self._order)
+        self.since_opp = np.where(active, np.where(s.last_style[:, 1] >= 0, 0, self.since_opp + 1), self.since_opp)
+        terminated = active & (s.done == 1)
+        self.terminated[active] = terminated[active]
+        if callable(self.reward_mode):
+            for i in np.flatnonzero(active):
+                self.rewards[i] = float(self.reward_mode(s, int(i), bool(terminated[i])))
+        else:
+            r = damage_rewards(s, 0, terminated, self.reward_mode)
+            self.rewards[active] = r[active]
+
+    def _observation(self) -> dict[str, np.ndarray]:
+        core.write_observations(self.state, 0, self.obs_buf, self.since_opp)
+        return {"gamestate": self.obs_buf, "action_history": self.hist, "history_len": self.hist_len}
+
+    def _info(self) -> dict[str, Any]:
+        s = self.state
+        return {
+            "hp": s.hp[:, 0].copy(), "opponent_hp": s.hp[:, 1].copy(), "damage_dealt": s.dealt[:, 0].copy(),
+            "damage_taken": s.taken[:, 0].copy(), "winner": s.winner.copy(), "tick": s.tick.copy(),
+            "opponent_events": self.counts[:, 1].copy(),
+        }
+
+    def _render_frame(self, index: int) -> np.ndarray:
+        from . import render
+
+        return render.render_rgb(self.state, index, 0, self.events[index, 0], int(self.counts[index, 0]))
+
+
+class TickDuelEnv(SingleEnvView):
+    """One duel as a ``gymnasium.Env`` (a batch of one; see the module docstring)."""
+
+    vector_class = TickDuelVectorEnv
+
+
+__all__ = ["TickDuelEnv", "TickDuelVectorEnv", "duel_spaces", "event_space", "damage_rewards", "HISTORY"]

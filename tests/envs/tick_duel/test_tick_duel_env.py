@@ -1,0 +1,230 @@
+"""The Gymnasium envs: conformance, determinism, jitted kernels against pure Python, bad actions, history."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+
+import gymnasium as gym
+import numpy as np
+import pytest
+from gymnasium.utils.env_checker import check_env
+from tick_duel_helpers import play_bot_game
+
+import botarena.envs  # noqa: F401  (registers the ids)
+from botarena.envs.tick_duel import TickDuelEnv, TickDuelVectorEnv, bots, core
+
+HERE = Path(__file__).parent
+ENV_ID = "botarena/TickDuel-v0"
+
+
+def _noop(max_events: int = 64) -> dict:
+    return {"n": 0, "events": np.zeros((max_events, 7), np.float32)}
+
+
+def test_gymnasium_check_env_passes():
+    check_env(TickDuelEnv(), skip_render_check=True)
+    check_env(TickDuelEnv(build="pure", opponent="nh_expert:sloppy", max_events=8), skip_render_check=True)
+
+
+def test_gym_make_and_make_vec_use_the_native_batch():
+    env = gym.make(ENV_ID, build="zerker")
+    obs, _ = env.reset(seed=1)
+    assert obs["gamestate"].dtype == np.float32 and obs["gamestate"].shape == (128,)
+    assert env.spec.max_episode_steps == 500
+    envs = gym.make_vec(ENV_ID, num_envs=4, vectorization_mode="vector_entry_point")
+    assert isinstance(envs.unwrapped, TickDuelVectorEnv)
+    obs, _ = envs.reset(seed=0)
+    assert obs["action_history"].shape == (4, 10, 64, 7)
+    envs.action_space.seed(0)
+    for _ in range(5):
+        obs, rew, term, trunc, info = envs.step(envs.action_space.sample())
+    assert rew.shape == (4,) and info["tick"].shape == (4,)
+
+
+def test_every_sampled_action_steps_and_observations_stay_inside_the_space():
+    env = TickDuelEnv(opponent="random")
+    env.action_space.seed(3)
+    obs, _ = env.reset(seed=3)
+    for _ in range(200):
+        obs, _, term, trunc, _ = env.step(env.action_space.sample())
+        assert env.observation_space.contains(obs)
+        if term:
+            obs, _ = env.reset()
+
+
+def _trajectory(seed: int, steps: int = 80, num_envs: int = 3) -> list:
+    envs = TickDuelVectorEnv(num_envs, build="random", opponent="nh_expert")
+    envs.action_space.seed(seed)
+    obs, _ = envs.reset(seed=seed)
+    out = [obs["gamestate"].tobytes()]
+    for _ in range(steps):
+        obs, rew, term, trunc, info = envs.step(envs.action_space.sample())
+        out.append(obs["gamestate"].tobytes() + rew.tobytes() + info["winner"].tobytes())
+    return out
+
+
+def test_same_seed_same_trajectory_and_different_seeds_differ():
+    assert _trajectory(5) == _trajectory(5)
+    assert _trajectory(5) != _trajectory(6)
+
+
+def test_env_i_of_a_batch_plays_like_a_single_env_seeded_with_seed_plus_i():
+    batch = TickDuelVectorEnv(3, opponent="nh_expert:fast")
+    single = TickDuelEnv(opponent="nh_expert:fast")
+    obs_b, _ = batch.reset(seed=10)
+    obs_s, _ = single.reset(seed=12)
+    np.testing.assert_array_equal(obs_b["gamestate"][2], obs_s["gamestate"])
+    for _ in range(60):
+        obs_b, rb, tb, _, _ = batch.step({"n": np.zeros(3, np.int64), "events": np.zeros((3, 64, 7), np.float32)})
+        obs_s, rs, ts, _, _ = single.step(_noop())
+        if tb[2]:
+            break
+        np.testing.assert_array_equal(obs_b["gamestate"][2], obs_s["gamestate"])
+        assert rb[2] == rs
+
+
+def test_jitted_kernels_equal_pure_python_runs():
+    jitted = [" ".join(play_bot_game((bots.BOT_NH_FAST, bots.BOT_NH_SLOPPY), 2, 60, 7)),
+              " ".join(play_bot_game((bots.BOT_RANDOM, bots.BOT_TICK_PERFECT), 2, 60, 7))]
+    env = dict(os.environ, NUMBA_DISABLE_JIT="1", PYTHONWARNINGS="ignore")
+    out = subprocess.run([sys.executable, str(HERE / "tick_duel_helpers.py"), "60", "7"], capture_output=True,
+                         text=True, env=env, timeout=600, check=True)
+    assert out.stdout.strip().splitlines() == jitted
+
+
+@pytest.mark.parametrize("field,value,message", [
+    (0, 600.0, "outside"), (0, -1.0, "outside"), (0, np.nan, "NaN"), (2, 765.0, "outside"), (3, np.inf, "NaN"),
+    (1, 6.0, "outside"),
+])
+def test_values_outside_the_space_raise_a_clear_error(field, value, message):
+    env = TickDuelEnv()
+    env.reset(seed=0)
+    action = _noop()
+    action["events"][0, field] = value
+    with pytest.raises(ValueError, match=message) as err:
+        env.step(action)
+    assert "events" in str(err.value)
+
+
+def test_bad_counts_and_shapes_raise():
+    env = TickDuelEnv()
+    env.reset(seed=0)
+    with pytest.raises(ValueError, match="outside"):
+        env.step({"n": 65, "events": np.zeros((64, 7), np.float32)})
+    with pytest.raises(ValueError, match="shape"):
+        env.step({"n": 1, "events": np.zeros((63, 7), np.float32)})
+    with pytest.raises(ValueError, match="keys"):
+        env.step({"events": np.zeros((64, 7), np.float32)})
+
+
+def test_integer_fields_are_rounded_and_events_beyond_n_are_ignored():
+    env = TickDuelEnv()
+    env.reset(seed=0)
+    action = _noop()
+    action["events"][0] = (100.0, 3.4, 0, 0, 0.4, 4.4, 0)  # KEY_DOWN F4 (prayer), fields rounded
+    action["events"][1] = (50.0, 3.0, 0, 0, 0, 5.0, 0)  # F5 but beyond n
+    obs, *_ = env.step({"n": 1, "events": action["events"]})
+    assert obs["gamestate"][24 + core.TAB_PRAYER] == 1.0
+    assert obs["history_len"][-1] == 1
+    np.testing.assert_array_equal(obs["action_history"][-1, 0], [100.0, 3, 0, 0, 0, 4, 0])
+
+
+def test_action_history_keeps_the_last_ten_ticks_in_time_order():
+    env = TickDuelEnv(opponent="random")
+    env.reset(seed=0)
+    for t in range(12):
+        events = np.zeros((64, 7), np.float32)
+        events[:t % 4 + 1, 0] = np.arange(t % 4 + 1)[::-1] * 10.0 + t  # given newest first
+        events[:, 2] = t  # tag the tick in x
+        obs, *_ = env.step({"n": t % 4 + 1, "events": events})
+    assert list(obs["history_len"]) == [(t % 4) + 1 for t in range(2, 12)]
+    for row, t in enumerate(range(2, 12)):
+        n = t % 4 + 1
+        times = obs["action_history"][row, :n, 0]
+        assert (np.diff(times) >= 0).all()
+        assert (obs["action_history"][row, :n, 2] == t).all()
+        assert (obs["action_history"][row, n:] == 0).all()
+
+
+def test_rewards_presets_and_a_callable():
+    def total(reward):
+        env = TickDuelEnv(opponent="nh_expert:fast", reward=reward)
+        env.reset(seed=2)
+        rewards = []
+        for _ in range(500):
+            _, r, term, _, info = env.step(_noop())
+            rewards.append(r)
+            if term:
+                break
+        return np.array(rewards), info
+
+    dense, info = total("default")
+    assert info["winner"] == 1  # a player who never acts loses
+    assert dense[-1] < -9.0 and (dense[:-1] <= 0).all()
+    sparse, _ = total("sparse")
+    assert (sparse[:-1] == 0).all() and sparse[-1] == -1.0
+    calls, _ = total(lambda state, i, terminated: float(state.hp[i, 0]))
+    assert calls[0] == 99.0
+    with pytest.raises(ValueError, match="reward"):
+        TickDuelEnv(reward="shaped")
+
+
+def test_bad_arguments_raise_clear_errors():
+    with pytest.raises(ValueError, match="build"):
+        TickDuelEnv(build="tank")
+    with pytest.raises(ValueError, match="bot"):
+        TickDuelEnv(opponent="nh_god")
+    with pytest.raises(ValueError, match="max_events"):
+        TickDuelEnv(max_events=0)
+
+
+def test_autoreset_same_step_returns_the_final_observation():
+    envs = TickDuelVectorEnv(2, opponent="tick_perfect", max_episode_steps=400)
+    envs.reset(seed=0)
+    zero = {"n": np.zeros(2, np.int64), "events": np.zeros((2, 64, 7), np.float32)}
+    for _ in range(400):
+        obs, rew, term, trunc, info = envs.step(zero)
+        if term.any():
+            i = int(np.flatnonzero(term)[0])
+            assert info["_final_obs"][i] and info["final_obs"][i]["gamestate"][0] == 0.0
+            assert obs["gamestate"][i, 0] == 1.0 and obs["history_len"][i].sum() == 0
+            return
+    raise AssertionError("no duel ended")
+
+
+def test_envs_pickle():
+    env = TickDuelVectorEnv(2)
+    env.reset(seed=0)
+    clone = pickle.loads(pickle.dumps(env))
+    a = env.step({"n": np.zeros(2, np.int64), "events": np.zeros((2, 64, 7), np.float32)})[0]
+    b = clone.step({"n": np.zeros(2, np.int64), "events": np.zeros((2, 64, 7), np.float32)})[0]
+    np.testing.assert_array_equal(a["gamestate"], b["gamestate"])
+
+
+def test_the_docstring_documents_all_128_features():
+    env_module = importlib.import_module("botarena.envs.tick_duel.env")  # the package's `env` is PettingZoo's
+
+    for k, name in enumerate(core.OBSERVATION_FEATURES):
+        assert f"* {k}: {name}" in env_module.__doc__
+    assert len(set(core.OBSERVATION_FEATURES)) == 128
+
+
+@pytest.mark.parametrize("build", ["max", "zerker", "pure"])
+def test_observations_stay_in_the_space_through_whole_expert_duels(build):
+    envs = TickDuelVectorEnv(4, build=build, opponent="nh_expert:fast", autoreset_mode="Disabled")
+    envs.policies[:, 0] = bots.BOT_NH_SLOPPY  # the learner seat played by a bot through the same event path
+    obs, _ = envs.reset(seed=1)
+    zero = {"n": np.zeros(4, np.int64), "events": np.zeros((4, 64, 7), np.float32)}
+    for _ in range(500):
+        obs, _, term, trunc, info = envs.step(zero)
+        for i in range(4):
+            single = {k: v[i] for k, v in obs.items()}
+            assert envs.single_observation_space.contains(single), (build, i)
+        if (term | trunc).all():
+            break
+    assert term.all() and (info["winner"] >= 0).all()
