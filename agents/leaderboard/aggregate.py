@@ -86,8 +86,8 @@ def _ffa(rows: list[dict[str, Any]], reps: int) -> list[dict[str, Any]]:
         ranking = [index[a] for a, _ in sorted(best.items(), key=lambda kv: (kv[1], kv[0]))]
         blocks[seed].append(ranking)
         ordered_games.append(ranking)
-        for r in seats:
-            placements[r["agent"]][seed].append(int(r["placement"]))
+        for agent, place in best.items():
+            placements[agent][seed].append(place)
     table = []
     if agents and ordered_games:
         block_list = [blocks[s] for s in sorted(blocks)]

@@ -25,8 +25,9 @@ __all__ = ["leaderboard_main", "eval_main", "run_leaderboard", "QUICK_EPISODES",
 
 # Seeds per leaderboard table. An FFA seed is played in every seat rotation (num_seats games per table), a
 # single-player seed in every variant (TickDuel: 3 builds), a duel seed in both seat orders of every pair.
+# Episodes take milliseconds to a second; in a fresh clone `--quick` is mostly numba compiling the games.
 DEFAULT_EPISODES = {"territory": 8, "click_arena": 16, "tick_duel": 16, "tick_duel-h2h": 12}
-QUICK_EPISODES = {"territory": 1, "click_arena": 4, "tick_duel": 4, "tick_duel-h2h": 4}
+QUICK_EPISODES = {"territory": 3, "click_arena": 8, "tick_duel": 8, "tick_duel-h2h": 4}
 
 
 def _games(arg: str | None) -> list[str]:
@@ -124,7 +125,8 @@ def _write_manifest(out: Path, games: list[str], argv: list[str]) -> None:
         except PackageNotFoundError:
             continue
     manifest = {"command": " ".join(argv), "git_sha": git_sha(), "python": platform.python_version(),
-                "packages": versions, "games": games, "seed_list_sha256": seed_list_hash(games),
+                "packages": versions, "games": games,
+                "seed_list_sha256": seed_list_hash(sorted({GAME_ADAPTERS[g].game for g in games})),
                 "written": datetime.now(timezone.utc).isoformat(timespec="seconds")}
     atomic_write_text(out / "manifest.json", json.dumps(manifest, indent=2, sort_keys=True) + "\n")
 

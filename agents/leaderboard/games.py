@@ -68,8 +68,8 @@ class GameAdapter(ABC):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        if "name" in cls.__dict__ and "game" not in cls.__dict__:
-            cls.game = cls.name  # a game's only table is named after the game
+        if "name" in cls.__dict__ and not hasattr(cls, "game"):
+            cls.game = cls.name  # a game's first table is named after the game; further tables inherit it
 
     @abstractmethod
     def play(self, agents: list[Any], seed: int, variant: str = "") -> list[SeatOutcome]:
@@ -201,7 +201,8 @@ class TickDuelAdapter(GameAdapter):
     def play(self, agents: list[Any], seed: int, variant: str = "") -> list[SeatOutcome]:
         from botarena.envs.tick_duel import parallel_env
 
-        env = parallel_env(build=variant or TICK_DUEL_BUILDS[0], bots={1: TICK_DUEL_OPPONENT, **native_bots(agents)})
+        env = parallel_env(builds=variant or TICK_DUEL_BUILDS[0],
+                           bots={1: TICK_DUEL_OPPONENT, **native_bots(agents)})
         try:
             _, lengths = drive(env, agents, seed)
             env.play_out()
@@ -230,7 +231,7 @@ class TickDuelHeadToHeadAdapter(TickDuelAdapter):
     def play(self, agents: list[Any], seed: int, variant: str = "") -> list[SeatOutcome]:
         from botarena.envs.tick_duel import parallel_env
 
-        env = parallel_env(build=variant or TICK_DUEL_BUILDS[0], bots=native_bots(agents))
+        env = parallel_env(builds=variant or TICK_DUEL_BUILDS[0], bots=native_bots(agents))
         try:
             _, lengths = drive(env, agents, seed)
             env.play_out()

@@ -148,6 +148,8 @@ def test_the_leaderboard_ranks_the_known_order_and_writes_every_report(tmp_path)
     board = run(tmp_path)
     ffa = [e["agent"] for e in board["games"]["fakeffa"]["agents"]]
     assert ffa == ["fakeffa/strong", "fakeffa/middle", "fakeffa/weak"]
+    # Each agent played every game of its 3 tables x 6 seeds x 5 rotations; copies at a table count once.
+    assert {e["games"] for e in board["games"]["fakeffa"]["agents"]} == {3 * 6 * 5}
     solo = board["games"]["fakesolo"]["agents"]
     assert [e["agent"] for e in solo] == ["fakesolo/good", "fakesolo/bad"]
     assert solo[0]["normalized_iqm"]["value"] == pytest.approx(1.0, abs=0.5)
