@@ -20,21 +20,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import time
 
 import numpy as np
+from harness import pin_one_core, without_jit
 
 NUM_ENVS = 64
-
-
-def pin_one_core() -> str:
-    if hasattr(os, "sched_setaffinity"):
-        cpu = min(os.sched_getaffinity(0))
-        os.sched_setaffinity(0, {cpu})
-        return f"pinned to CPU {cpu}"
-    return "not pinned (no sched_setaffinity)"
 
 
 def kernel_batch(num_envs: int, warmup: int, seed: int = 0):
@@ -149,12 +141,8 @@ def pure_python(steps: int, warmup: int, num_envs: int, with_expert: bool = Fals
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "state.npz")
         np.savez(path, **{f"s_{k}": v for k, v in s._asdict().items()}, **{f"b_{k}": v for k, v in b._asdict().items()})
-        code = (f"import sys; sys.path.insert(0, {os.path.dirname(os.path.abspath(__file__))!r}); "
-                f"import bench_click_arena as b; "
-                f"print(b.run_kernels({steps}, 0, {num_envs}, {with_obs}, {with_expert}))")
-        env = dict(os.environ, NUMBA_DISABLE_JIT="1", PYTHONWARNINGS="ignore", CLICK_ARENA_BENCH_STATE=path)
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
-    return float(out.stdout.strip().splitlines()[-1])
+        return without_jit("bench_click_arena", f"b.run_kernels({steps}, 0, {num_envs}, {with_obs}, {with_expert})",
+                           CLICK_ARENA_BENCH_STATE=path)
 
 
 def main() -> None:

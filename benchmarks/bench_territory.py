@@ -20,24 +20,15 @@ Games are first played for ``--warmup`` steps so the figures describe a mid-game
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
 import time
 
 import numpy as np
+from harness import pin_one_core, without_jit
 
 NUM_ENVS = 64
 SIZE = 128
 PLAYERS = 5
-
-
-def pin_one_core() -> str:
-    if hasattr(os, "sched_setaffinity"):
-        cpu = min(os.sched_getaffinity(0))
-        os.sched_setaffinity(0, {cpu})
-        return f"pinned to CPU {cpu}"
-    return "not pinned (no sched_setaffinity)"
 
 
 def kernel_batch(num_envs: int, size: int, players: int, seed: int):
@@ -139,11 +130,7 @@ def bench_env(steps: int, warmup: int) -> float:
 
 
 def pure_python(size: int, players: int, steps: int, warmup: int, num_envs: int) -> float:
-    code = (f"import sys; sys.path.insert(0, {os.path.dirname(os.path.abspath(__file__))!r}); "
-            f"import bench_territory as b; print(b.run_rules({size}, {players}, {steps}, {warmup}, {num_envs}))")
-    env = dict(os.environ, NUMBA_DISABLE_JIT="1", PYTHONWARNINGS="ignore")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
-    return float(out.stdout.strip().splitlines()[-1])
+    return without_jit("bench_territory", f"b.run_rules({size}, {players}, {steps}, {warmup}, {num_envs})")
 
 
 def main() -> None:

@@ -20,25 +20,16 @@ Aims from issue 7: at least 100,000 ticks/s batched and at least 300x over pure 
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
 import time
 
 import numpy as np
+from harness import pin_one_core, without_jit
 
 NUM_ENVS = 64
 EVENTS_PER_TICK = 20
 MAX_EVENTS = 64
 STREAM_TICKS = 256
-
-
-def pin_one_core() -> str:
-    if hasattr(os, "sched_setaffinity"):
-        cpu = min(os.sched_getaffinity(0))
-        os.sched_setaffinity(0, {cpu})
-        return f"pinned to CPU {cpu}"
-    return "not pinned (no sched_setaffinity)"
 
 
 def fresh_batch(num_envs: int, seed: int):
@@ -144,12 +135,10 @@ def bench_expert(steps: int) -> float:
 
 
 def pure_python(ticks: int, steps: int, num_envs: int) -> float:
-    code = (f"import sys; sys.path.insert(0, {os.path.dirname(os.path.abspath(__file__))!r}); "
-            f"import bench_tick_duel as b; ev, c = b.expert_streams({num_envs}, {ticks}, {EVENTS_PER_TICK}); "
-            f"print(max(b.run_rules(ev, c, {steps}) for _ in range(3)))")
-    env = dict(os.environ, NUMBA_DISABLE_JIT="1", PYTHONWARNINGS="ignore")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
-    return float(out.stdout.strip().splitlines()[-1])
+    # The event streams are built once, in the pure-Python process too, then the rules timed three times.
+    streams = f"b.expert_streams({num_envs}, {ticks}, {EVENTS_PER_TICK})"
+    best_of_3 = f"(lambda ev_c: max(b.run_rules(*ev_c, {steps}) for _ in range(3)))"
+    return without_jit("bench_tick_duel", f"{best_of_3}({streams})")
 
 
 def main() -> None:

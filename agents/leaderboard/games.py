@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 __all__ = ["GameAdapter", "SeatOutcome", "GAME_ADAPTERS", "TerritoryAdapter", "ClickArenaAdapter", "TickDuelAdapter",
-           "TickDuelHeadToHeadAdapter", "AgentFailure", "act_checked", "drive", "native_bots"]
+           "TickDuelHeadToHeadAdapter", "AgentFailure", "act_checked", "drive", "native_bots", "play_to_end"]
 
 
 class AgentFailure(Exception):
@@ -108,6 +108,28 @@ def drive(env: Any, agents: list[Any], seed: int) -> tuple[dict[int, float], dic
     return totals, lengths
 
 
+def play_to_end(env: Any, agents: list[Any], seed: int) -> tuple[list[float], list[int]]:
+    """:func:`drive` the agents, let the bots finish the game, close the env.
+
+    Returns every seat's episode return (bots included, from ``env.episode_returns()``) and steps played
+    (a bot seat plays every cycle).
+    """
+    try:
+        _, lengths = drive(env, agents, seed)
+        env.play_out()
+        returns = [float(r) for r in env.episode_returns()]
+        return returns, [lengths.get(seat, env.cycles) for seat in range(len(returns))]
+    finally:
+        env.close()
+
+
+def warm_with_bots(env: Any) -> None:
+    """Compile a game's kernels by playing a short game of built-in bots (``env`` made with ``max_cycles``)."""
+    env.reset(seed=0)
+    env.play_out()
+    env.close()
+
+
 class TerritoryAdapter(GameAdapter):
     """Territory-v1 ``standard`` preset: 5-player free-for-all on a 128x128 map, 1000 decisions at most."""
 
@@ -162,22 +184,13 @@ class ClickArenaAdapter(GameAdapter):
     def play(self, agents: list[Any], seed: int, variant: str = "") -> list[SeatOutcome]:
         from botarena.envs.click_arena import parallel_env
 
-        env = parallel_env(num_players=1, bots=native_bots(agents))
-        try:
-            _, lengths = drive(env, agents, seed)
-            env.play_out()
-            returns = env.episode_returns()
-        finally:
-            env.close()
-        return [SeatOutcome(float(returns[0]), lengths.get(0, env.cycles))]
+        returns, lengths = play_to_end(parallel_env(num_players=1, bots=native_bots(agents)), agents, seed)
+        return [SeatOutcome(returns[0], lengths[0])]
 
     def warm(self) -> None:
         from botarena.envs.click_arena import parallel_env
 
-        env = parallel_env(num_players=1, bots={0: "expert"}, max_cycles=2)
-        env.reset(seed=0)
-        env.play_out()
-        env.close()
+        warm_with_bots(parallel_env(num_players=1, bots={0: "expert"}, max_cycles=2))
 
 
 # The fixed scripted opponent of TickDuel's single-player table and the reference expert: nh_expert with
@@ -203,21 +216,13 @@ class TickDuelAdapter(GameAdapter):
 
         env = parallel_env(builds=variant or TICK_DUEL_BUILDS[0],
                            bots={1: TICK_DUEL_OPPONENT, **native_bots(agents)})
-        try:
-            _, lengths = drive(env, agents, seed)
-            env.play_out()
-            returns = env.episode_returns()
-        finally:
-            env.close()
-        return [SeatOutcome(float(returns[0]), lengths.get(0, env.cycles))]
+        returns, lengths = play_to_end(env, agents, seed)
+        return [SeatOutcome(returns[0], lengths[0])]
 
     def warm(self) -> None:
         from botarena.envs.tick_duel import parallel_env
 
-        env = parallel_env(bots={0: "random", 1: TICK_DUEL_OPPONENT}, max_cycles=2)
-        env.reset(seed=0)
-        env.play_out()
-        env.close()
+        warm_with_bots(parallel_env(bots={0: "random", 1: TICK_DUEL_OPPONENT}, max_cycles=2))
 
 
 class TickDuelHeadToHeadAdapter(TickDuelAdapter):
@@ -231,17 +236,12 @@ class TickDuelHeadToHeadAdapter(TickDuelAdapter):
     def play(self, agents: list[Any], seed: int, variant: str = "") -> list[SeatOutcome]:
         from botarena.envs.tick_duel import parallel_env
 
-        env = parallel_env(builds=variant or TICK_DUEL_BUILDS[0], bots=native_bots(agents))
-        try:
-            _, lengths = drive(env, agents, seed)
-            env.play_out()
-            returns = env.episode_returns()
-        finally:
-            env.close()
+        returns, lengths = play_to_end(parallel_env(builds=variant or TICK_DUEL_BUILDS[0], bots=native_bots(agents)),
+                                       agents, seed)
         # The return is damage dealt minus damage taken plus the win bonus, so the higher return wins: a kill
         # decides a duel, and a duel that runs out of time goes on points. Equal returns are a draw (both 1st).
         placements = [1 + int(returns[1 - s] > returns[s]) for s in range(2)]
-        return [SeatOutcome(float(returns[s]), lengths.get(s, env.cycles), placements[s]) for s in range(2)]
+        return [SeatOutcome(returns[s], lengths[s], placements[s]) for s in range(2)]
 
 
 GAME_ADAPTERS: dict[str, GameAdapter] = {

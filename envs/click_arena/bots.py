@@ -43,7 +43,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from botarena.envs.common.rng import next_u64, uniform
+from botarena.envs.common.rng import lognormal, next_u64, normal, uniform
 
 from . import core
 
@@ -123,21 +123,6 @@ class BotState(NamedTuple):
 
     def copy(self) -> BotState:
         return BotState(*(np.array(a, copy=True) for a in self))
-
-
-@njit(cache=True, nogil=True)
-def normal(state: np.ndarray, index: int) -> float:
-    """A standard normal draw (Box-Muller) as ``rng.normal``, but through ``math`` so that jitted and pure-Python
-    runs agree to the bit (NumPy's scalar ``cos``/``log`` may differ from the C library's by an ulp)."""
-    u1 = uniform(state, index)
-    u2 = uniform(state, index)
-    return math.sqrt(-2.0 * math.log(1.0 - u1)) * math.cos(2.0 * math.pi * u2)
-
-
-@njit(cache=True, nogil=True)
-def lognormal(state: np.ndarray, index: int, median: float, sigma: float) -> float:
-    """A lognormal draw with the given median and log-space standard deviation (reaction times)."""
-    return median * math.exp(sigma * normal(state, index))
 
 
 def policy_ids(names: dict[int, str] | None, num_envs: int) -> np.ndarray:

@@ -16,6 +16,8 @@ All functions take the state array and an index and advance ``state[index]`` in 
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import njit
 
@@ -66,17 +68,21 @@ def bernoulli(state: np.ndarray, index: int, p: float) -> bool:
 
 @njit(cache=True, nogil=True)
 def normal(state: np.ndarray, index: int) -> float:
-    """A standard normal draw (Box-Muller; one of the pair is dropped to keep the state a single word)."""
+    """A standard normal draw (Box-Muller; one of the pair is dropped to keep the state a single word).
+
+    Scalar maths goes through ``math``, not NumPy: NumPy's scalar ``log``/``cos`` can differ from the C
+    library's (which numba calls) by an ulp, and jitted runs must equal ``NUMBA_DISABLE_JIT=1`` runs to the bit.
+    """
     u1 = uniform(state, index)
     u2 = uniform(state, index)
     # 1 - u1 lies in (0, 1], so the log is finite.
-    return np.sqrt(-2.0 * np.log(1.0 - u1)) * np.cos(2.0 * np.pi * u2)
+    return math.sqrt(-2.0 * math.log(1.0 - u1)) * math.cos(2.0 * math.pi * u2)
 
 
 @njit(cache=True, nogil=True)
 def lognormal(state: np.ndarray, index: int, median: float, sigma: float) -> float:
     """A lognormal draw with the given median and log-space standard deviation (human reaction times)."""
-    return median * np.exp(sigma * normal(state, index))
+    return median * math.exp(sigma * normal(state, index))
 
 
 @njit(cache=True, nogil=True)

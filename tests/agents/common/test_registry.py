@@ -23,6 +23,7 @@ def make_constant(**kwargs):
 
 @pytest.fixture
 def clean_registry(monkeypatch):
+    registry.list_agents()  # register the bundled agents first: the zoo module imports (registers) only once
     monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))
 
 

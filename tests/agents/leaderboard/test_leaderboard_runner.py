@@ -85,6 +85,7 @@ class FakeDuel(GameAdapter):
 
 @pytest.fixture(autouse=True)
 def fake_games(monkeypatch):
+    registry.list_agents()  # register the bundled agents first: the zoo module imports (registers) only once
     monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))
     for name in STRENGTH:
         registry.register_agent(name, f"{__name__}:make_fixed")
