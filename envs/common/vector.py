@@ -31,7 +31,8 @@ Autoreset (``autoreset_mode``, Gymnasium >= 1.1):
     and most training code expect.
   * ``NEXT_STEP``: the ended env returns its last observation; the next ``step`` ignores its action,
     resets it, and returns the first observation with reward 0.
-  * ``DISABLED``: nothing resets by itself; call ``reset(options={"reset_mask": mask})``.
+  * ``DISABLED``: nothing resets by itself; call ``reset(options={"reset_mask": mask})``. Until then an
+    ended env is not stepped: it keeps its last observation and ``terminated``/``truncated``, reward 0.
 """
 
 from __future__ import annotations
@@ -152,7 +153,7 @@ class BatchedVectorEnv(VectorEnv, ABC):
         self.terminated = np.zeros(n, dtype=np.bool_)
         self.truncated = np.zeros(n, dtype=np.bool_)
         self.episode_steps = np.zeros(n, dtype=np.int64)
-        self._pending_reset = np.zeros(n, dtype=np.bool_)  # NEXT_STEP: ended last step
+        self._pending_reset = np.zeros(n, dtype=np.bool_)  # NEXT_STEP / DISABLED: ended, not yet reset
         self._all_envs = np.ones(n, dtype=np.bool_)
         self._has_reset = False
         self._window: Any = None
@@ -206,6 +207,14 @@ class BatchedVectorEnv(VectorEnv, ABC):
             self._restart(restarting)
             self._advance(actions, ~restarting)
             self.rewards[restarting] = 0.0
+        elif mode == AutoresetMode.DISABLED and self._pending_reset.any():
+            # Ended envs wait for reset(options={"reset_mask": ...}): not stepped, paying nothing, still done.
+            ended = self._pending_reset.copy()
+            terminated, truncated = self.terminated.copy(), self.truncated.copy()
+            self._advance(actions, ~ended)
+            self.rewards[ended] = 0.0
+            self.terminated[ended] = terminated[ended]
+            self.truncated[ended] = truncated[ended]
         else:
             self._advance(actions, self._all_envs)
 
@@ -224,7 +233,7 @@ class BatchedVectorEnv(VectorEnv, ABC):
                      "final_info": final_info, "_final_info": done.copy()}
             return copy_tree(self._observation()), rewards, terminated, truncated, infos
 
-        if mode == AutoresetMode.NEXT_STEP:
+        if mode != AutoresetMode.SAME_STEP:
             self._pending_reset[:] = done
         return (copy_tree(self._observation()), self.rewards.copy(), self.terminated.copy(),
                 self.truncated.copy(), infos)

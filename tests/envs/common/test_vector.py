@@ -114,6 +114,26 @@ def test_disabled_autoreset_with_a_reset_mask_resets_only_the_masked_envs():
         envs.reset(options={"reset_mask": np.array([1, 0])})
 
 
+def test_with_autoreset_disabled_an_ended_env_stays_ended_until_reset():
+    envs = CorridorVectorEnv(2, length=3, gust=0.0, autoreset_mode="Disabled")
+    envs.reset(seed=1)
+    actions = np.array([RIGHT, STAY])
+    for _ in range(10):
+        obs, rew, term, trunc, _ = envs.step(actions)
+        if term[0]:
+            break
+    assert term[0] and not term[1]
+    steps = envs.episode_steps.copy()
+    for _ in range(3):
+        again, rew, term, trunc, _ = envs.step(actions)
+        assert term[0] and rew[0] == 0.0 and envs.episode_steps[0] == steps[0]
+        np.testing.assert_array_equal(again["pos"][0], obs["pos"][0])
+    assert envs.episode_steps[1] == steps[1] + 3  # the other env plays on
+    envs.reset(options={"reset_mask": np.array([True, False])})
+    _, _, term, *_ = envs.step(actions)
+    assert not term[0]
+
+
 def test_returned_observations_are_copies_not_views_of_the_buffers():
     envs = CorridorVectorEnv(2)
     obs1, info1 = envs.reset(seed=0)
