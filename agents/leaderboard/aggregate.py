@@ -133,8 +133,10 @@ def _single(rows: list[dict[str, Any]], adapter: Any, reps: int) -> list[dict[st
     complete = [{s for s, _ in v if all((s, w) in v for w in variants)} for v in returns.values()]
     seeds = sorted(set.intersection(*complete)) if complete else []
     matrix = {a: np.array([[v[(s, w)] for w in variants] for s in seeds]) for a, v in returns.items()}
-    ref_random = float(np.mean(matrix[adapter.random])) if adapter.random in matrix else None
-    ref_expert = float(np.mean(matrix[adapter.expert])) if adapter.expert in matrix else None
+    ref_random, ref_expert = matrix.get(adapter.random), matrix.get(adapter.expert)
+    # Per task (variant), with the references resampled alongside: see stats.normalized_bootstrap.
+    can_normalize = (ref_random is not None and ref_expert is not None and len(seeds) > 0
+                     and np.all(np.abs(ref_expert.mean(axis=0) - ref_random.mean(axis=0)) > 1e-12))
     table = []
     for a in sorted(matrix):
         x = matrix[a]
@@ -143,9 +145,9 @@ def _single(rows: list[dict[str, Any]], adapter: Any, reps: int) -> list[dict[st
         entry: dict[str, Any] = {"agent": a, "status": "ok", "games": int(x.size),
                                  "mean": _interval(stats.stratified_bootstrap(x, stats.mean, reps=reps)),
                                  "iqm": _interval(stats.stratified_bootstrap(x, stats.iqm, reps=reps))}
-        if ref_random is not None and ref_expert is not None and abs(ref_expert - ref_random) > 1e-12:
-            z = stats.normalize(x, ref_random, ref_expert)
-            entry["normalized_iqm"] = _interval(stats.stratified_bootstrap(z, stats.iqm, reps=reps))
+        if can_normalize:
+            entry["normalized_iqm"] = _interval(stats.normalized_bootstrap(x, ref_random, ref_expert, stats.iqm,
+                                                                           reps=reps))
         if len(variants) > 1:
             entry["per_variant_mean"] = {
                 w: _interval(stats.stratified_bootstrap(x[:, [k]], stats.mean, reps=reps))

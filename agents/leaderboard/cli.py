@@ -18,16 +18,17 @@ from botarena.envs.common.io import atomic_write_text
 from .aggregate import aggregate
 from .games import GAME_ADAPTERS
 from .report import markdown_tables, write_reports
-from .runner import Job, append_rows, plan_jobs, read_rows, run_jobs, warm_games
+from .runner import Job, append_rows, checkpoint_hash, plan_jobs, read_rows, run_jobs, warm_games
 from .seeds import seed_list_hash
 
 __all__ = ["leaderboard_main", "eval_main", "run_leaderboard", "QUICK_EPISODES", "DEFAULT_EPISODES"]
 
 # Seeds per leaderboard table. An FFA seed is played in every seat rotation (num_seats games per table), a
-# single-player seed in every variant (TickDuel: 3 builds), a duel seed in both seat orders of every pair.
+# single-player seed in every variant (TickDuel: 3 builds), a duel seed in every variant and both seat orders
+# of every pair.
 # Episodes take milliseconds to a second; in a fresh clone `--quick` is mostly numba compiling the games.
-DEFAULT_EPISODES = {"territory": 8, "click_arena": 16, "tick_duel": 16, "tick_duel-h2h": 12}
-QUICK_EPISODES = {"territory": 3, "click_arena": 8, "tick_duel": 8, "tick_duel-h2h": 4}
+DEFAULT_EPISODES = {"territory": 8, "click_arena": 16, "tick_duel": 16, "tick_duel-h2h": 8}
+QUICK_EPISODES = {"territory": 3, "click_arena": 8, "tick_duel": 8, "tick_duel-h2h": 3}
 
 
 def _games(arg: str | None) -> list[str]:
@@ -64,8 +65,16 @@ def run_leaderboard(*, games: list[str], agents_arg: str | None, episodes: int |
     episodes_path = out / "episodes.jsonl"
     # Keep only whole episodes (a crash can cut an episode's rows, or its last line, short) and rewrite the
     # file from them, so that appends start on a clean line and nothing is counted twice.
-    seen = Counter(r["key"] for r in read_rows(episodes_path))
-    rows = [r for r in read_rows(episodes_path) if seen[r["key"]] == len(r["table"])]
+    # Episodes of another game version or agent checkpoint than today's are not resumed: they move to
+    # episodes.stale-<time>.jsonl (kept, never mixed into today's tables) and are played again.
+    current, stale = _split_stale(read_rows(episodes_path))
+    if stale:
+        stale_path = out / f"episodes.stale-{time.strftime('%Y%m%d-%H%M%S')}.jsonl"
+        append_rows(stale_path, stale)
+        print(f"{len({r['key'] for r in stale})} episodes in {episodes_path} were played with another game version "
+              f"or agent checkpoint; moved to {stale_path.name}, they will be played again.", file=sys.stderr)
+    seen = Counter(r["key"] for r in current)
+    rows = [r for r in current if seen[r["key"]] == len(r["table"])]
     atomic_write_text(episodes_path, "".join(json.dumps(r, sort_keys=True) + "\n" for r in rows))
     done = {r["key"] for r in rows}
 
@@ -112,6 +121,28 @@ def run_leaderboard(*, games: list[str], agents_arg: str | None, episodes: int |
     write_reports(board, out)
     _write_manifest(out, games, argv if argv is not None else sys.argv)
     return board
+
+
+def _split_stale(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Rows of the current game versions and agent checkpoints, and the others."""
+    hashes: dict[str, str | None] = {}
+
+    def checkpoint(agent: str) -> str | None:
+        if agent not in hashes:
+            try:
+                hashes[agent] = checkpoint_hash(agent)
+            except KeyError:  # no longer registered
+                hashes[agent] = "unregistered"
+        return hashes[agent]
+
+    current, stale = [], []
+    for row in rows:
+        adapter = GAME_ADAPTERS.get(row["game"])
+        ok = (adapter is not None and row.get("env_id") == adapter.env_id
+              and row.get("game_version") == adapter.version
+              and row.get("checkpoint_sha256") == checkpoint(row["agent"]))
+        (current if ok else stale).append(row)
+    return current, stale
 
 
 def _write_manifest(out: Path, games: list[str], argv: list[str]) -> None:

@@ -226,7 +226,7 @@ class TickDuelAdapter(GameAdapter):
 
 
 class TickDuelHeadToHeadAdapter(TickDuelAdapter):
-    """TickDuel-v0 head to head: every pair of agents, both seat orders, on every seed (builds in turn)."""
+    """TickDuel-v0 head to head: every pair of agents on every seed in every build, both seat orders."""
 
     name = "tick_duel-h2h"
     kind = "duel"
@@ -236,12 +236,11 @@ class TickDuelHeadToHeadAdapter(TickDuelAdapter):
     def play(self, agents: list[Any], seed: int, variant: str = "") -> list[SeatOutcome]:
         from botarena.envs.tick_duel import parallel_env
 
-        returns, lengths = play_to_end(parallel_env(builds=variant or TICK_DUEL_BUILDS[0], bots=native_bots(agents)),
-                                       agents, seed)
-        # The return is damage dealt minus damage taken plus the win bonus, so the higher return wins: a kill
-        # decides a duel, and a duel that runs out of time goes on points. Equal returns are a draw (both 1st).
-        placements = [1 + int(returns[1 - s] > returns[s]) for s in range(2)]
-        return [SeatOutcome(returns[s], lengths[s], placements[s]) for s in range(2)]
+        env = parallel_env(builds=variant or TICK_DUEL_BUILDS[0], bots=native_bots(agents))
+        returns, lengths = play_to_end(env, agents, seed)
+        # The game decides: a kill wins, a double knockout draws, a timeout goes to the larger share of HP left.
+        placements = env.final_placements()
+        return [SeatOutcome(returns[s], lengths[s], int(placements[s])) for s in range(2)]
 
 
 GAME_ADAPTERS: dict[str, GameAdapter] = {

@@ -19,6 +19,9 @@ from .stats import Interval, intervals_overlap
 
 __all__ = ["write_reports", "markdown_tables"]
 
+NORMALIZED_NOTE = ("Normalised IQM: the IQM of returns rescaled per task (TickDuel: per build) so that the random "
+                   "agent's mean is 0 and the scripted expert's mean is 1; its CI resamples the references too.")
+
 
 def _iv(d: dict[str, float] | None) -> Interval | None:
     return None if d is None else Interval(d["value"], d["low"], d["high"])
@@ -84,6 +87,7 @@ def markdown_tables(board: dict[str, Any]) -> str:
             parts += [_crosstable_markdown(game["crosstable"]), ""]
     parts.append(_overall_markdown(board))
     parts.append("Ranks marked `=` have a 95% confidence interval that overlaps a neighbour's: a statistical tie.")
+    parts.append(NORMALIZED_NOTE)
     return "\n".join(parts) + "\n"
 
 
@@ -177,6 +181,7 @@ def _html(board: dict[str, Any], plots: dict[str, str]) -> str:
         if name in plots:
             body.append(f'<img src="{html.escape(plots[name])}" alt="{html.escape(name)} intervals">')
     body.append("<p>Ranks marked = have a 95% confidence interval overlapping a neighbour's (a statistical tie). "
+                f"{html.escape(NORMALIZED_NOTE)} "
                 "See leaderboard.json for every number and manifest.json for how it was produced.</p>")
     style = ("body{font-family:system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;"
              "margin:1em 0}td,th{border:1px solid #ccc;padding:4px 10px;text-align:left}"

@@ -21,7 +21,7 @@ from typing import Any
 from .games import GAME_ADAPTERS, AgentFailure, GameAdapter
 from .seeds import agent_seed, eval_seeds
 
-__all__ = ["Job", "plan_jobs", "play_job", "run_jobs", "read_rows", "warm_games", "BACKENDS"]
+__all__ = ["Job", "plan_jobs", "play_job", "run_jobs", "read_rows", "warm_games", "checkpoint_hash", "BACKENDS"]
 
 BACKENDS = ("serial", "process", "ray")
 
@@ -78,8 +78,8 @@ def plan_jobs(game: str, agents: list[str], episodes: int) -> list[Job]:
     """Every episode of the table ``game``, in a fixed order.
 
     Free-for-all: each table of agents is played on every map seed in all seat rotations. Single-player:
-    every agent on every seed in every variant. Duel: every pair of agents on every seed in both seat
-    orders, the variant taken in turn by seed.
+    every agent on every seed in every variant. Duel: every pair of agents on every seed in every variant,
+    in both seat orders.
     """
     adapter = GAME_ADAPTERS[game]
     seeds = eval_seeds(adapter.game, episodes)
@@ -98,9 +98,9 @@ def plan_jobs(game: str, agents: list[str], episodes: int) -> list[Job]:
     elif adapter.kind == "duel":
         for first, second in itertools.combinations(agents, 2):
             for episode, seed in enumerate(seeds):
-                variant = adapter.variants[episode % len(adapter.variants)]
-                jobs.append(Job(game, episode, seed, 0, (first, second), variant))
-                jobs.append(Job(game, episode, seed, 1, (second, first), variant))
+                for variant in adapter.variants:
+                    jobs.append(Job(game, episode, seed, 0, (first, second), variant))
+                    jobs.append(Job(game, episode, seed, 1, (second, first), variant))
     else:
         raise ValueError(f"game {game!r} has unknown kind {adapter.kind!r}")
     return jobs
@@ -133,7 +133,7 @@ def play_job(job: Job) -> list[dict[str, Any]]:
             agent = _agent(name)
             agent.reset(agent_seed(name, job.game, job.episode))
             agents.append(agent)
-        outcomes = adapter.play(agents, job.seed, job.variant) if job.variant else adapter.play(agents, job.seed)
+        outcomes = adapter.play(agents, job.seed, job.variant)
     except AgentFailure as err:  # a broken agent must not stop the others
         error, failed_seats, outcomes = str(err), {err.seat}, None
     except Exception as err:  # the game itself failed: every seat's row says so
@@ -145,7 +145,7 @@ def play_job(job: Job) -> list[dict[str, Any]]:
             "key": job.key, "game": job.game, "env_id": adapter.env_id, "game_version": adapter.version,
             "episode": job.episode, "seed": job.seed, "rotation": job.rotation, "variant": job.variant,
             "seat": seat, "agent": name,
-            "checkpoint_sha256": _checkpoint_hash(name), "table": list(job.seats),
+            "checkpoint_sha256": checkpoint_hash(name), "table": list(job.seats),
             "return": None, "length": None, "placement": None, "wall_time_s": round(wall, 4),
             # error: this seat's agent failed; void: the episode did not finish, because of another seat.
             "error": error if seat in failed_seats else None, "void": error is not None,
@@ -157,7 +157,8 @@ def play_job(job: Job) -> list[dict[str, Any]]:
     return rows
 
 
-def _checkpoint_hash(name: str) -> str | None:
+def checkpoint_hash(name: str) -> str | None:
+    """SHA-256 of the agent's checkpoint file, or None for agents without one."""
     from botarena.agents.common.checkpoint import file_sha256
     from botarena.agents.common.registry import agent_spec
 

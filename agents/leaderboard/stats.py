@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Interval", "iqm", "mean", "stratified_bootstrap", "probability_of_improvement", "normalize",
-           "intervals_overlap"]
+__all__ = ["Interval", "iqm", "mean", "stratified_bootstrap", "normalized_bootstrap", "probability_of_improvement",
+           "normalize", "intervals_overlap"]
 
 BOOTSTRAP_SEED = 20261125  # fixed: the same data always gives the same intervals
 
@@ -65,6 +65,43 @@ def stratified_bootstrap(scores: np.ndarray, statistic: Callable[[np.ndarray], f
     alpha = (1.0 - confidence) / 2.0
     low, high = np.quantile(estimates, [alpha, 1.0 - alpha])
     return Interval(float(statistic(x)), float(low), float(high), confidence)
+
+
+def normalized_bootstrap(scores: np.ndarray, random_scores: np.ndarray, expert_scores: np.ndarray,
+                         statistic: Callable[[np.ndarray], float] = iqm, *, reps: int = 2000,
+                         confidence: float = 0.95, seed: int = BOOTSTRAP_SEED) -> Interval:
+    """``statistic`` of scores normalised per task (random agent's mean 0, expert's mean 1), with a CI that
+    includes the references' own uncertainty.
+
+    The three matrices are ``[runs, tasks]`` and paired: row ``k`` of each is the same evaluation seed. Each
+    bootstrap resample draws rows within every task and takes them from all three, so the random and expert
+    means are re-estimated with the scores they normalise. A resample in which the two references tie on
+    some task cannot be normalised and is left out of the quantiles.
+    """
+    x, r, e = _as_matrix(scores), _as_matrix(random_scores), _as_matrix(expert_scores)
+    if not x.shape == r.shape == e.shape:
+        raise ValueError(f"scores and both references must be paired [runs, tasks] matrices, got {x.shape}, "
+                         f"{r.shape}, {e.shape}")
+
+    def normalized(xs: np.ndarray, rs: np.ndarray, es: np.ndarray) -> float:
+        span = es.mean(axis=0) - rs.mean(axis=0)
+        if np.any(np.abs(span) < 1e-12):
+            return float("nan")
+        return statistic((xs - rs.mean(axis=0)) / span)
+
+    point = normalized(x, r, e)
+    if not np.isfinite(point):
+        raise ValueError("cannot normalise: the expert and random agents score the same on some task")
+    n_runs, n_tasks = x.shape
+    rng = np.random.default_rng(seed)
+    columns = np.arange(n_tasks)
+    estimates = np.empty(reps)
+    for k in range(reps):
+        rows = rng.integers(0, n_runs, size=(n_runs, n_tasks))
+        estimates[k] = normalized(x[rows, columns], r[rows, columns], e[rows, columns])
+    alpha = (1.0 - confidence) / 2.0
+    low, high = np.nanquantile(estimates, [alpha, 1.0 - alpha])
+    return Interval(point, float(low), float(high), confidence)
 
 
 def probability_of_improvement(x: np.ndarray, y: np.ndarray, *, reps: int = 1000, confidence: float = 0.95,

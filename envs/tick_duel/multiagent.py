@@ -151,6 +151,23 @@ class TickDuelParallelEnv(GameParallelEnv):
         """Every seat's total reward over the episode so far, bots included (float64 [2])."""
         return self.returns.copy()
 
+    def final_placements(self) -> np.ndarray:
+        """Each seat's placement, 1 = best (int64 [2]), once the duel is over (``play_out``).
+
+        The survivor of a kill wins; a double knockout is a draw (both 1). A duel that ran out of ticks goes to
+        the player with the larger share of their hitpoints left (equal shares draw), the usual timeout rule.
+        """
+        s = self.state
+        winner = int(s.winner[0])
+        if winner in (0, 1):
+            return np.array([1, 2] if winner == 0 else [2, 1], dtype=np.int64)
+        if winner == 2:
+            return np.ones(2, dtype=np.int64)
+        # Cross-multiplied so equal shares compare exactly.
+        left0 = int(s.hp[0, 0]) * int(s.stats[0, 1, core.S_HP])
+        left1 = int(s.hp[0, 1]) * int(s.stats[0, 0, core.S_HP])
+        return np.array([1 + int(left1 > left0), 1 + int(left0 > left1)], dtype=np.int64)
+
 
 def parallel_env(**kwargs: Any) -> TickDuelParallelEnv:
     """The PettingZoo ``ParallelEnv`` (keyword arguments as ``TickDuelParallelEnv``)."""

@@ -43,7 +43,7 @@ class FakeFFA(GameAdapter):
 
     name, env_id, version, kind, num_seats = "fakeffa", "fake/FFA-v0", 0, "ffa", 5
 
-    def play(self, agents, seed):
+    def play(self, agents, seed, variant=""):
         from gymnasium import spaces
 
         rng = np.random.default_rng(seed)
@@ -122,11 +122,11 @@ def test_fewer_agents_than_seats_share_the_extra_seats_equally():
 
 def test_duels_pair_every_two_agents_in_both_seat_orders():
     jobs = runner.plan_jobs("fakeduel", ["fakeduel/ace", "fakeduel/pro", "fakeduel/novice"], episodes=4)
-    assert len(jobs) == 3 * 4 * 2
-    assert Counter(job.seats for job in jobs) == {seats: 4 for seats in Counter(job.seats for job in jobs)}
-    assert {job.variant for job in jobs} == {"a", "b"}
+    assert len(jobs) == 3 * 4 * 2 * 2  # pairs x seeds x variants x seat orders
+    assert set(Counter(job.seats for job in jobs).values()) == {4 * 2}
+    assert Counter(job.variant for job in jobs) == {"a": 24, "b": 24}
     seat_counts = Counter((agent, seat) for job in jobs for seat, agent in enumerate(job.seats))
-    assert set(seat_counts.values()) == {8}
+    assert set(seat_counts.values()) == {16}
 
 
 def test_head_to_head_ratings_and_crosstable_rank_the_known_order(tmp_path):
@@ -136,7 +136,8 @@ def test_head_to_head_ratings_and_crosstable_rank_the_known_order(tmp_path):
     duel = board["games"]["fakeduel"]
     assert [e["agent"] for e in duel["agents"]] == ["fakeduel/ace", "fakeduel/pro", "fakeduel/novice"]
     ace = duel["agents"][0]
-    assert ace["wins"] + ace["draws"] + ace["losses"] == ace["games"] == 2 * 20 * 2
+    # rivals x seeds x variants x seat orders
+    assert ace["wins"] + ace["draws"] + ace["losses"] == ace["games"] == 2 * 20 * 2 * 2
     cross = duel["crosstable"]
     assert cross["agents"] == ["fakeduel/ace", "fakeduel/pro", "fakeduel/novice"]
     assert cross["score_rate"][0][0] is None and cross["score_rate"][0][2] > 0.8
@@ -177,6 +178,21 @@ def test_an_interrupted_run_resumes_to_the_same_results(tmp_path):
     run(partial)
     assert (partial / "leaderboard.json").read_bytes() == (tmp_path / "full" / "leaderboard.json").read_bytes()
     assert len((partial / "episodes.jsonl").read_text().splitlines()) == len(lines)
+
+
+def test_episodes_of_another_game_version_are_set_aside_and_played_again(tmp_path):
+    run(tmp_path / "full")
+    out = tmp_path / "old"
+    run(out)
+    rows = [json.loads(line) for line in (out / "episodes.jsonl").read_text().splitlines()]
+    for row in rows[:40]:
+        row["game_version"] = -1  # as if played before the game's rules changed
+    (out / "episodes.jsonl").write_text("".join(json.dumps(r, sort_keys=True) + "\n" for r in rows))
+    run(out)
+    assert (out / "leaderboard.json").read_bytes() == (tmp_path / "full" / "leaderboard.json").read_bytes()
+    stale = list(out.glob("episodes.stale-*.jsonl"))
+    assert len(stale) == 1 and len(stale[0].read_text().splitlines()) == 40
+    assert all(json.loads(line)["game_version"] == 0 for line in (out / "episodes.jsonl").read_text().splitlines())
 
 
 def test_serial_and_process_backends_write_byte_identical_results(tmp_path):

@@ -50,6 +50,25 @@ def test_normalised_scores_put_random_at_zero_and_expert_at_one():
         stats.normalize([1.0], 2.0, 2.0)
 
 
+def test_normalised_scores_are_per_task_and_their_ci_carries_the_references_noise():
+    rng = np.random.default_rng(8)
+    # Two tasks on very different scales: per-task normalisation puts the expert at 1 on both.
+    random = np.column_stack([rng.normal(0, 1, 40), rng.normal(0, 10, 40)])
+    expert = np.column_stack([rng.normal(10, 1, 40), rng.normal(1000, 10, 40)])
+    mid = (random + expert) / 2
+    assert stats.normalized_bootstrap(expert, random, expert, stats.mean, reps=200).value == pytest.approx(1.0)
+    assert stats.normalized_bootstrap(mid, random, expert, stats.mean, reps=200).value == pytest.approx(0.5)
+    # With noisy references the interval is wider than if they were known constants.
+    noisy_expert = np.column_stack([rng.normal(10, 8, 40), rng.normal(1000, 400, 40)])
+    agent = np.column_stack([rng.normal(5, 1, 40), rng.normal(500, 10, 40)])
+    joint = stats.normalized_bootstrap(agent, random, noisy_expert, stats.mean, reps=400)
+    fixed = stats.stratified_bootstrap((agent - random.mean(0)) / (noisy_expert.mean(0) - random.mean(0)),
+                                       stats.mean, reps=400)
+    assert joint.high - joint.low > 1.5 * (fixed.high - fixed.low)
+    with pytest.raises(ValueError, match="score the same"):
+        stats.normalized_bootstrap(agent, random, random, stats.mean)
+
+
 def test_bad_score_matrices_are_refused():
     with pytest.raises(ValueError, match="NaN"):
         stats.stratified_bootstrap(np.array([1.0, np.nan]))

@@ -57,3 +57,25 @@ def test_bad_bot_arguments_raise():
         parallel_env(bots={2: "nh_expert"})
     with pytest.raises(ValueError, match="bots"):
         parallel_env(bots={1: "smite_bot"})
+
+
+def test_final_placements_follow_the_kill_and_on_a_timeout_the_share_of_hitpoints_left():
+    from botarena.envs.tick_duel import core, parallel_env
+
+    env = parallel_env(bots={0: "nh_expert", 1: "random"})
+    env.reset(seed=3)
+    env.play_out()
+    assert env.state.winner[0] == 0 and env.final_placements().tolist() == [1, 2]
+
+    env = parallel_env(bots={0: "random", 1: "random"}, max_cycles=2)
+    env.reset(seed=3)
+    env.play_out()
+    s = env.state
+    assert s.winner[0] == -1  # out of time, nobody dead
+    s.hp[0, 0] = s.stats[0, 0, core.S_HP]
+    s.hp[0, 1] = s.stats[0, 1, core.S_HP]
+    assert env.final_placements().tolist() == [1, 1]
+    s.hp[0, 1] -= 1
+    assert env.final_placements().tolist() == [1, 2]
+    s.winner[0] = 2  # a double knockout
+    assert env.final_placements().tolist() == [1, 1]
