@@ -7,7 +7,9 @@ in sorted order. Single-player games: mean and IQM return with stratified-bootst
 normalised to random = 0 and scripted expert = 1, and the probability of improvement over the next agent.
 Head-to-head games (kind ``duel``): a Bradley-Terry rating (draws count half) with CIs from a bootstrap over
 seeds, each agent's win/draw/loss record and score rate, and a crosstable of score rates. Failed agents are
-listed with their first error.
+listed with their first error. An agent that won every game, or never beat anyone, has no finite
+maximum-likelihood rating: its rating comes from the prior and is marked ``prior_bound`` (a bound, not an
+estimate; the bootstrap cannot show that uncertainty).
 """
 
 from __future__ import annotations
@@ -73,6 +75,7 @@ def _ffa(rows: list[dict[str, Any]], reps: int) -> list[dict[str, Any]]:
     # Blocks are map seeds: every game played on one seed, all its rotations and tables.
     blocks: dict[int, list[list[int]]] = defaultdict(list)
     placements: dict[str, dict[int, list[int]]] = {a: defaultdict(list) for a in agents}
+    outranked_someone: dict[str, list[bool]] = {a: [] for a in agents}
     ordered_games: list[list[int]] = []
     for key in sorted(episodes):
         seats = sorted(episodes[key], key=lambda r: r["seat"])
@@ -84,6 +87,9 @@ def _ffa(rows: list[dict[str, Any]], reps: int) -> list[dict[str, Any]]:
         for r in seats:
             best[r["agent"]] = min(best.get(r["agent"], 10**9), int(r["placement"]))
         ranking = [index[a] for a, _ in sorted(best.items(), key=lambda kv: (kv[1], kv[0]))]
+        worst = max(best.values())
+        for agent, place in best.items():
+            outranked_someone[agent].append(place < worst)
         blocks[seed].append(ranking)
         ordered_games.append(ranking)
         for agent, place in best.items():
@@ -98,10 +104,15 @@ def _ffa(rows: list[dict[str, Any]], reps: int) -> list[dict[str, Any]]:
             per_seed = [np.asarray(placements[a][s], float) for s in seeds]
             place_mean, win_rate = _block_ci(per_seed, np.mean, reps), _block_ci(per_seed, _win, reps)
             i = index[a]
-            table.append({"agent": a, "status": "ok", "games": int(sum(len(p) for p in per_seed)),
-                          "placement": _interval(place_mean), "win_rate": _interval(win_rate),
-                          "rating": _interval(pl[i]),
-                          "openskill": {k: _r(v) for k, v in skill[i].items()}})
+            places = np.concatenate(per_seed)
+            entry = {"agent": a, "status": "ok", "games": int(places.size),
+                     "placement": _interval(place_mean), "win_rate": _interval(win_rate),
+                     "rating": _interval(pl[i]), "openskill": {k: _r(v) for k, v in skill[i].items()}}
+            if np.all(places == 1):
+                entry["prior_bound"] = "won every game"
+            elif not np.any(outranked_someone[a]):
+                entry["prior_bound"] = "never beat anyone"
+            table.append(entry)
         table.sort(key=lambda e: (-e["rating"]["value"], e["agent"]))
     table.extend({"agent": a, "status": "failed", "error": err} for a, err in sorted(failed.items()))
     return table
@@ -199,9 +210,14 @@ def _duel(rows: list[dict[str, Any]], reps: int) -> tuple[list[dict[str, Any]], 
         for a in agents:
             i = index[a]
             games = int(record[i].sum())
-            table.append({"agent": a, "status": "ok", "games": games, "rating": _interval(bt[i]),
-                          "wins": int(record[i, 0]), "draws": int(record[i, 1]), "losses": int(record[i, 2]),
-                          "score_rate": _r(total[i].sum() / games) if games else None})
+            entry = {"agent": a, "status": "ok", "games": games, "rating": _interval(bt[i]),
+                     "wins": int(record[i, 0]), "draws": int(record[i, 1]), "losses": int(record[i, 2]),
+                     "score_rate": _r(total[i].sum() / games) if games else None}
+            if games and record[i, 0] == games:
+                entry["prior_bound"] = "won every game"
+            elif games and record[i, 0] + record[i, 1] == 0:
+                entry["prior_bound"] = "never scored"
+            table.append(entry)
         table.sort(key=lambda e: (-e["rating"]["value"], e["agent"]))
         order = [index[e["agent"]] for e in table]
         crosstable = {"agents": [agents[i] for i in order],

@@ -19,6 +19,8 @@ from .stats import Interval, intervals_overlap
 
 __all__ = ["write_reports", "markdown_tables"]
 
+PRIOR_NOTE = ("† won every game or never beat anyone: the rating has no finite maximum-likelihood value and "
+              "rests on the prior (Gamma(2, 1)); read it as a bound, not an estimate.")
 NORMALIZED_NOTE = ("Normalised IQM: the IQM of returns rescaled per task (TickDuel: per build) so that the random "
                    "agent's mean is 0 and the scripted expert's mean is 1; its CI resamples the references too.")
 
@@ -45,13 +47,14 @@ def _rows(game: dict[str, Any]) -> list[list[str]]:
         neighbours = ok[max(i - 1, 0):i] + ok[i + 1:i + 2]
         tie = any(intervals_overlap(_iv(entry[key]), _iv(other[key])) for other in neighbours)
         mark = f"{i + 1}{'=' if tie else ''}"
+        rating = _fmt(entry["rating"], 0) + (" †" if "prior_bound" in entry else "") if "rating" in entry else ""
         if game["kind"] == "duel":
-            out.append([mark, entry["agent"], _fmt(entry["rating"], 0),
+            out.append([mark, entry["agent"], rating,
                         f"{entry['wins']} / {entry['draws']} / {entry['losses']}",
                         "-" if entry["score_rate"] is None else f"{entry['score_rate']:.2f}", str(entry["games"])])
         elif game["kind"] == "ffa":
             skill = entry["openskill"]
-            out.append([mark, entry["agent"], _fmt(entry["rating"], 0), _fmt(entry["placement"]),
+            out.append([mark, entry["agent"], rating, _fmt(entry["placement"]),
                         _fmt(entry["win_rate"]), f"{skill['mu']:.1f} / {skill['sigma']:.1f} / {skill['ordinal']:.1f}",
                         str(entry["games"])])
         else:
@@ -86,8 +89,8 @@ def markdown_tables(board: dict[str, Any]) -> str:
         if game.get("crosstable", {}).get("agents"):
             parts += [_crosstable_markdown(game["crosstable"]), ""]
     parts.append(_overall_markdown(board))
-    parts.append("Ranks marked `=` have a 95% confidence interval that overlaps a neighbour's: a statistical tie.")
-    parts.append(NORMALIZED_NOTE)
+    parts += ["Ranks marked `=` have a 95% confidence interval that overlaps a neighbour's: a statistical tie.", "",
+              NORMALIZED_NOTE, "", PRIOR_NOTE]
     return "\n".join(parts) + "\n"
 
 
@@ -181,7 +184,7 @@ def _html(board: dict[str, Any], plots: dict[str, str]) -> str:
         if name in plots:
             body.append(f'<img src="{html.escape(plots[name])}" alt="{html.escape(name)} intervals">')
     body.append("<p>Ranks marked = have a 95% confidence interval overlapping a neighbour's (a statistical tie). "
-                f"{html.escape(NORMALIZED_NOTE)} "
+                f"{html.escape(NORMALIZED_NOTE)} {html.escape(PRIOR_NOTE)} "
                 "See leaderboard.json for every number and manifest.json for how it was produced.</p>")
     style = ("body{font-family:system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;"
              "margin:1em 0}td,th{border:1px solid #ccc;padding:4px 10px;text-align:left}"

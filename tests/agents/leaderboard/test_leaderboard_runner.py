@@ -17,7 +17,7 @@ from botarena.agents.leaderboard.games import GameAdapter, SeatOutcome
 
 STRENGTH = {"fakeffa/strong": 2.0, "fakeffa/middle": 0.0, "fakeffa/weak": -2.0, "fakeffa/fourth": -1.0,
             "fakeffa/fifth": -1.5, "fakesolo/good": 1.0, "fakesolo/bad": 0.0,
-            "fakeduel/ace": 2.0, "fakeduel/pro": 0.5, "fakeduel/novice": -1.5}
+            "fakeduel/ace": 2.0, "fakeduel/pro": 0.5, "fakeduel/novice": -1.5, "fakeduel/hopeless": -50.0}
 
 
 class Fixed(BaseAgent):
@@ -229,6 +229,16 @@ def test_a_broken_agent_is_reported_as_failed_and_the_others_are_ranked(tmp_path
     assert ranked[0] == "fakeffa/strong" and set(ranked) == {"fakeffa/strong", "fakeffa/middle", "fakeffa/weak",
                                                               "fakeffa/fourth", "fakeffa/fifth"}
     assert "FAILED" in (tmp_path / "LEADERBOARD.md").read_text()
+
+
+def test_a_rating_that_rests_on_the_prior_is_marked_as_a_bound(tmp_path):
+    board = cli.run_leaderboard(games=["fakeduel"], agents_arg="fakeduel/ace,fakeduel/pro,fakeduel/hopeless",
+                                episodes=4, quick=False, backend="serial", out=tmp_path, progress=False,
+                                argv=["test"])
+    entries = {e["agent"]: e for e in board["games"]["fakeduel"]["agents"]}
+    assert entries["fakeduel/hopeless"]["prior_bound"] == "never scored"
+    assert "prior_bound" not in entries["fakeduel/pro"]
+    assert "†" in (tmp_path / "LEADERBOARD.md").read_text()
 
 
 def test_an_agent_returning_an_invalid_action_is_named_in_the_error():
