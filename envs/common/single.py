@@ -2,7 +2,7 @@
 
 A game declares ``class TerritoryEnv(SingleEnvView): vector_class = TerritoryVectorEnv`` and gets a
 standard Gymnasium env whose constructor takes the same keyword arguments as the vector class. The view
-never truncates or resets by itself: ``gym.make`` adds ``TimeLimit`` from the registered
+never truncates or resets by itself: ``gym.make`` adds ``TimeLimit`` from the registered (or the given)
 ``max_episode_steps``, exactly as for any Gymnasium env.
 """
 
@@ -32,10 +32,13 @@ class SingleEnvView(gym.Env):
             cls.metadata = {"render_modes": list(meta["render_modes"]), "render_fps": meta.get("render_fps", 30)}
 
     def __init__(self, render_mode: str | None = None, **kwargs: Any) -> None:
-        kwargs.pop("max_episode_steps", None)  # TimeLimit owns truncation for a single env
         self.batch = self.vector_class(
             num_envs=1, render_mode=render_mode, autoreset_mode=AutoresetMode.DISABLED, **kwargs
         )
+        # TimeLimit owns truncation for a single env (gym.make adds it, with any max_episode_steps the user
+        # asks for): the batch must not cut episodes at its own default. A max_episode_steps given here still
+        # sets the game's time scale (the observations' time features).
+        self.batch.max_episode_steps = None
         self.render_mode = render_mode
         self.observation_space = self.batch.single_observation_space
         self.action_space = self.batch.single_action_space

@@ -196,3 +196,4 @@ def test_vector_render_returns_one_frame_per_env():
     envs.reset(seed=0)
     frames = envs.render()
     assert len(frames) == 3 and all(f.shape == (8, 64, 3) and f.dtype == np.uint8 for f in frames)
+

@@ -228,3 +228,15 @@ def test_observations_stay_in_the_space_through_whole_expert_duels(build):
         if (term | trunc).all():
             break
     assert term.all() and (info["winner"] >= 0).all()
+
+
+def test_gym_make_max_episode_steps_beyond_the_default_is_honoured():
+    # The single env's batch must not cut episodes at its own default (500): TimeLimit owns truncation.
+    env = gym.make("botarena/TickDuel-v0", max_episode_steps=520, opponent="random")
+    env.reset(seed=0)
+    idle = {"n": 0, "events": np.zeros((64, 7), np.float32)}
+    for step in range(1, 521):
+        _, _, terminated, truncated, _ = env.step(idle)
+        if terminated:
+            pytest.skip("the random opponent won before the time limit")
+        assert truncated == (step == 520), step
