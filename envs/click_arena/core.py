@@ -68,6 +68,9 @@ box_alive              uint8 [N, B]      1 while it can be collected
 box_respawn            float64 [N, B]    seconds until it reappears
 tick                   int64 [N]         frames since reset
 rng_state              uint64 [N]        SplitMix64 word (``botarena.envs.common.rng``); all randomness
+obs_score, obs_code    float64, int64    scratch of the observation writer: object relevance and codes
+                       [N, OBS_SCRATCH]  (kept in the state so that no step allocates)
+                       / [N, A + B + S]
 =====================  ================  ============================================================
 
 Constants and where they come from
@@ -136,6 +139,7 @@ VIEW_H = 600.0
 MAX_SHIPS = 4
 MAX_ALIENS = 32
 MAX_BOXES = 8
+OBS_SCRATCH = MAX_ALIENS + MAX_BOXES + MAX_SHIPS + 8  # object relevance scores, then 8 minimap counts
 
 SHIP_SPEED = 330.0
 SHIP_HULL = 16000.0
@@ -348,6 +352,8 @@ class ArenaState(NamedTuple):
     box_respawn: np.ndarray
     tick: np.ndarray
     rng_state: np.ndarray
+    obs_score: np.ndarray
+    obs_code: np.ndarray
 
     @classmethod
     def allocate(cls, num_envs: int, params: np.ndarray | None = None, num_ships: int = 1) -> ArenaState:
@@ -365,6 +371,10 @@ class ArenaState(NamedTuple):
                 shape = (n, a)
             elif name.startswith("box_"):
                 shape = (n, b)
+            elif name == "obs_score":
+                shape = (n, OBS_SCRATCH)
+            elif name == "obs_code":
+                shape = (n, a + b + s)
             else:
                 shape = (n,)
             fields[name] = np.zeros(shape, _DTYPES.get(name, np.float64))
@@ -385,7 +395,7 @@ _DTYPES = {
     "ship_lock_idx": np.int64, "ship_collect": np.int64, "ship_attack": np.uint8, "ship_click_prev": np.uint8,
     "ship_kills": np.int64, "step_died": np.uint8, "step_kills": np.int64, "al_kind": np.int8,
     "al_alive": np.uint8, "al_target": np.int64, "al_last_hit": np.int64, "box_kind": np.int8,
-    "box_alive": np.uint8, "tick": np.int64, "rng_state": np.uint64,
+    "box_alive": np.uint8, "tick": np.int64, "rng_state": np.uint64, "obs_code": np.int64,
 }
 
 
@@ -854,11 +864,9 @@ def write_observations(s: ArenaState, seats: np.ndarray, objects: np.ndarray, ob
     within the screen widened by the object's radius), most relevant first: the locked target (or the box we
     are sent to), then objects aggressive toward us by distance, then the rest by distance.
     """
-    cand_score = np.empty(MAX_ALIENS + MAX_BOXES + MAX_SHIPS + 8, np.float64)
-    cand_code = np.empty(MAX_ALIENS + MAX_BOXES + MAX_SHIPS, np.int64)
     for n in range(s.tick.shape[0]):
         if which[n]:
-            _write_obs_one(s, n, seats[n], objects[n], object_mask[n], state_buf[n], cand_score, cand_code)
+            _write_obs_one(s, n, seats[n], objects[n], object_mask[n], state_buf[n], s.obs_score[n], s.obs_code[n])
 
 
 @njit(cache=True, nogil=True)

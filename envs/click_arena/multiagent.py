@@ -76,6 +76,7 @@ class ClickArenaParallelEnv(GameParallelEnv):
         self.pixels_buf = np.zeros((1, 3, core.PIXELS, core.PIXELS), np.uint8)
         self.returns = np.zeros(num_players, np.float64)
         self._one = np.ones(1, np.uint8)
+        self._seat = np.zeros(1, np.int64)  # the observed seat, reused: observing allocates nothing
         self._seen = False
 
     # ------------------------------------------------------------------ hooks
@@ -106,7 +107,8 @@ class ClickArenaParallelEnv(GameParallelEnv):
         self.player_done[:] = acting & (s.ship_alive[0, : self.num_players] == 0)
 
     def _observe(self, player: int) -> dict[str, np.ndarray]:
-        seats = np.array([player], np.int64)
+        seats = self._seat
+        seats[0] = player
         core.write_observations(self.state, seats, self.objects_buf, self.mask_buf, self.state_buf, self._one)
         obs = {"objects": self.objects_buf[0].copy(), "object_mask": self.mask_buf[0].copy(),
                "state": self.state_buf[0].copy()}

@@ -43,6 +43,8 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
+from botarena.envs.common.validation import validate_action
+
 from . import core
 
 HEADS = (5, 5, 4, 3, 2)
@@ -116,9 +118,10 @@ class SemanticActions(gym.Wrapper):
     # ------------------------------------------------------------------ events
     def events_for(self, action: Any) -> dict[str, Any]:
         """The raw action (``{"n", "events"}``) for a MultiDiscrete choice, from the current state."""
-        act = np.asarray(action, dtype=np.int64).reshape(-1)
-        if act.shape != (len(HEADS),) or (act < 0).any() or (act >= np.array(HEADS)).any():
-            raise ValueError(f"action must be in {self.action_space} (heads {HEAD_NAMES}), got {action!r}")
+        try:
+            act = validate_action(self.action_space, action)  # integers in range, or a clear error
+        except ValueError as err:
+            raise ValueError(f"{err} (heads {HEAD_NAMES})") from None
         plan = self.plan(act)
         events, n = self._timed(plan)
         self.last_events, self.last_count = events, n

@@ -62,6 +62,8 @@ def test_bad_semantic_actions_raise():
     env.reset(seed=0)
     with pytest.raises(ValueError, match="heads"):
         env.step(np.array([5, 0, 0, 0, 0]))
+    with pytest.raises(ValueError, match="must hold integers"):
+        env.step(np.array([0.5, 0, 0, 0, 0]))
 
 
 def test_sb3_check_env_through_semantic_actions():
