@@ -191,11 +191,11 @@ def eval_main(args: argparse.Namespace) -> int:
 
     spec = agent_spec(args.agent)
     tables = _games(args.game)
-    if spec.game != args.game:
+    if spec.game not in {GAME_ADAPTERS[t].game for t in tables}:
         raise ValueError(f"agent {args.agent} plays {spec.game}, not {args.game}")
     # The game's random and scripted agents come along: opponents for free-for-all and head-to-head tables,
     # and the random = 0 / expert = 1 references of the normalised single-player score.
-    names = [args.agent] + [s.name for s in list_agents(args.game) if s.kind != "learned" and s.name != args.agent]
+    names = [args.agent] + [s.name for s in list_agents(spec.game) if s.kind != "learned" and s.name != args.agent]
     out = args.out or _default_out(f"eval-{args.agent.replace('/', '-')}")
     board = run_leaderboard(games=tables, agents_arg=",".join(names), episodes=args.episodes, quick=False,
                             backend="process", out=out)

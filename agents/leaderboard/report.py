@@ -137,6 +137,12 @@ def _csv(board: dict[str, Any]) -> str:
             for metric, value in entry.items():
                 if isinstance(value, dict) and "value" in value:
                     writer.writerow([name, entry["agent"], "ok", metric, value["value"], value["low"], value["high"]])
+                elif metric == "per_variant_mean":
+                    for variant, iv in value.items():
+                        writer.writerow([name, entry["agent"], "ok", f"mean[{variant}]", iv["value"], iv["low"],
+                                         iv["high"]])
+                elif metric in ("games", "wins", "draws", "losses", "score_rate", "prior_bound"):
+                    writer.writerow([name, entry["agent"], "ok", metric, value, "", ""])
     return buffer.getvalue()
 
 

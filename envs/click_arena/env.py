@@ -178,12 +178,13 @@ def check_args(difficulty: str, cursor: str, obs_mode: str, reward: Any) -> None
         raise ValueError(f"reward must be one of {list(REWARDS)} or a callable, got {reward!r}")
 
 
-def step_rewards(s: core.ArenaState, n: int, reward: str) -> np.ndarray:
-    """float64 [MAX_SHIPS]: every seat's reward for the last step of env ``n`` (dense or sparse)."""
+def step_rewards(s: core.ArenaState, index: Any, reward: str) -> np.ndarray:
+    """The last step's rewards (dense or sparse) at ``index`` of the ``[N, MAX_SHIPS]`` step arrays: ``n`` for
+    every seat of env ``n``, ``(slice(None), seat)`` for one seat of every env."""
     if reward == "sparse":
-        return s.step_credits[n] * REWARD_PER_CREDIT
-    return (s.step_damage[n] * REWARD_PER_DAMAGE + s.step_credits[n] * REWARD_PER_CREDIT
-            - s.step_hull_lost[n] * REWARD_PER_HULL - DEATH_PENALTY * s.step_died[n])
+        return s.step_credits[index] * REWARD_PER_CREDIT
+    return (s.step_damage[index] * REWARD_PER_DAMAGE + s.step_credits[index] * REWARD_PER_CREDIT
+            - s.step_hull_lost[index] * REWARD_PER_HULL - DEATH_PENALTY * s.step_died[index])
 
 
 class ClickArenaVectorEnv(BatchedVectorEnv):
@@ -245,12 +246,8 @@ class ClickArenaVectorEnv(BatchedVectorEnv):
         if callable(self.reward_mode):
             for i in np.flatnonzero(active):
                 self.rewards[i] = float(self.reward_mode(s, int(i), 0))
-        elif self.reward_mode == "sparse":
-            self.rewards[active] = s.step_credits[active, 0] * REWARD_PER_CREDIT
         else:
-            r = (s.step_damage[:, 0] * REWARD_PER_DAMAGE + s.step_credits[:, 0] * REWARD_PER_CREDIT
-                 - s.step_hull_lost[:, 0] * REWARD_PER_HULL - DEATH_PENALTY * s.step_died[:, 0])
-            self.rewards[active] = r[active]
+            self.rewards[active] = step_rewards(s, (slice(None), 0), self.reward_mode)[active]
 
     def _observation(self) -> dict[str, np.ndarray]:
         if self._obs_stale.any():

@@ -36,7 +36,7 @@ batch of one (``gym.make``).
 | ``WIN_PERCENT`` | 80 | land share that wins [OpenFront ``percentageTilesOwnedToWin``] |
 | ``START_TROOPS``, ``SPAWN_TILES`` | 25,000, 13 | every spawn [ours] |
 | ``MAX_ATTACKS`` | 4 | attacks at once per player [ours] |
-| ``ENCLOSURE_PULL`` | 8 | tiles nearer the focus per 4-neighbour the attacker owns [OpenFront ``numOwnedByMe``] |
+| ``ENCLOSURE_PULL`` | 8 | tiles nearer the focus per 4-neighbour the attacker owns [ours, after OpenFront] |
 | ``INTENSITY_PERCENT`` | 15, 30, 45, 60, 75 | share of home troops committed [issue] |
 | ``ticks_per_step`` | 4 | game ticks per decision [issue] |
 
