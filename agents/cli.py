@@ -63,6 +63,8 @@ def _check_game(game: str) -> None:
 def cmd_envs(args: argparse.Namespace) -> int:
     import gymnasium as gym
 
+    from botarena.envs.common.validation import describe_space
+
     games = _games()
     if not games:
         print("No games are registered yet.")
@@ -70,8 +72,8 @@ def cmd_envs(args: argparse.Namespace) -> int:
     for spec in games.values():
         env = gym.make(spec.env_id)
         print(f"{spec.env_id}  (game '{spec.name}', max_episode_steps={spec.max_episode_steps})")
-        print(f"  observation: {env.observation_space}")
-        print(f"  action:      {env.action_space}")
+        print(f"  observation: {describe_space(env.observation_space)}")
+        print(f"  action:      {describe_space(env.action_space)}")
         env.close()
     return 0
 
@@ -79,6 +81,8 @@ def cmd_envs(args: argparse.Namespace) -> int:
 def cmd_agents(args: argparse.Namespace) -> int:
     from botarena.agents.common.registry import list_agents
 
+    if args.game is not None:
+        _check_game(args.game)
     specs = list_agents(args.game)
     if not specs:
         print("No agents are registered yet." if args.game is None else f"No agents for game {args.game!r}.")
@@ -134,10 +138,13 @@ def cmd_replay(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     bench_dir = REPO_ROOT / "benchmarks"
     scripts = sorted(bench_dir.glob("bench_*.py"))
-    if args.names:
-        scripts = [s for s in scripts if any(n in s.stem for n in args.names)]
     if not scripts:
         raise CommandUnavailable(f"no benchmarks found in {bench_dir} (they ship with a source checkout)")
+    if args.names:
+        known = [s.stem.removeprefix("bench_") for s in scripts]
+        scripts = [s for s in scripts if any(n in s.stem for n in args.names)]
+        if not scripts:
+            raise CommandUnavailable(f"no benchmark matches {args.names}; benchmarks: {', '.join(known)}")
     failed = 0
     for script in scripts:
         print(f"\n=== {script.stem} ===", flush=True)
@@ -147,6 +154,13 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------------- parser
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {value}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="botarena",
@@ -181,17 +195,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("rest", nargs=argparse.REMAINDER, help="options for the game's trainer")
     p.set_defaults(func=cmd_train)
 
-    p = sub.add_parser("eval", help="evaluate one agent on one game")
+    p = sub.add_parser("eval", help="evaluate one agent on one game, beside the game's scripted agents")
     p.add_argument("agent", help="a registered agent name, e.g. territory/expander")
     p.add_argument("game")
-    p.add_argument("--episodes", type=int, default=20)
+    p.add_argument("--episodes", type=_positive_int, default=20, help="seeds per table (default 20)")
     p.add_argument("--out", type=Path, default=None)
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("leaderboard", help="rank every agent on every game")
     p.add_argument("--games", default=None, help="comma-separated games (default: all)")
     p.add_argument("--agents", default=None, help="comma-separated agent names (default: all)")
-    p.add_argument("--episodes", type=int, default=None)
+    p.add_argument("--episodes", type=_positive_int, default=None,
+                   help="seeds per table (default: the table's own, see agents/leaderboard/cli.py)")
     p.add_argument("--quick", action="store_true", help="a small run that finishes in minutes")
     p.add_argument("--backend", choices=("serial", "process", "ray"), default="process")
     p.add_argument("--ray-address", default=None)

@@ -11,6 +11,8 @@ True
 
 from __future__ import annotations
 
+import os
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,4 +70,21 @@ def _register_all() -> None:
         )
 
 
+def _default_kernel_cache() -> None:
+    """Cache compiled numba kernels inside the active virtual environment, as ``make`` arranges.
+
+    Without this, a user's first ``gym.make`` in an activated venv compiles every kernel again (numba's
+    default cache lives beside the sources, not where ``make demo`` put it). A user's own
+    ``NUMBA_CACHE_DIR`` always wins.
+    """
+    if sys.prefix == sys.base_prefix or "NUMBA_CACHE_DIR" in os.environ:
+        return
+    os.environ["NUMBA_CACHE_DIR"] = os.path.join(sys.prefix, "numba_cache")
+    if "numba" in sys.modules:  # imported before us: make it read the setting again
+        from numba.core import config
+
+        config.reload_config()
+
+
+_default_kernel_cache()
 _register_all()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -63,3 +64,24 @@ def test_importing_the_package_pulls_in_no_optional_extra(module):
             "print(bad)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_bad_counts_and_names_are_refused_before_anything_runs(capsys):
+    with pytest.raises(SystemExit):
+        main(["leaderboard", "--episodes", "0"])
+    assert "must be an integer >= 1" in capsys.readouterr().err
+    assert main(["agents", "--game", "chess"]) == 2
+    assert "unknown game 'chess'" in capsys.readouterr().err
+    assert main(["bench", "nosuchbench"]) == 2
+    assert "benchmarks: " in capsys.readouterr().err
+
+
+def test_reports_are_written_readable_by_others(tmp_path):
+    from botarena.envs.common.io import atomic_write_text
+
+    old = os.umask(0o022)
+    try:
+        atomic_write_text(tmp_path / "page.html", "<p>hi</p>")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "page.html").stat().st_mode & 0o777 == 0o644

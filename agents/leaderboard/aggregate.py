@@ -44,6 +44,7 @@ def aggregate(rows: list[dict[str, Any]], *, reps: int = 1000) -> dict[str, Any]
     for game, game_rows in sorted(by_game.items()):
         adapter = GAME_ADAPTERS[game]
         entry = {"env_id": adapter.env_id, "game_version": adapter.version, "kind": adapter.kind,
+                 "setting": (adapter.__doc__ or "").strip().split("\n")[0].replace("``", ""),
                  "episodes": len({r["key"] for r in game_rows})}
         if adapter.kind == "ffa":
             entry["agents"] = _ffa(game_rows, reps)

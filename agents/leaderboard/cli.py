@@ -80,15 +80,18 @@ def run_leaderboard(*, games: list[str], agents_arg: str | None, episodes: int |
 
     plans: dict[str, list[Job]] = {}
     for game in games:
-        count = episodes or (QUICK_EPISODES if quick else DEFAULT_EPISODES)[game]
+        count = episodes if episodes is not None else (QUICK_EPISODES if quick else DEFAULT_EPISODES)[game]
         names = _agents(agents_arg, GAME_ADAPTERS[game].game)
         if names:
             plans[game] = plan_jobs(game, names, count)
     all_jobs = [job for jobs in plans.values() for job in jobs]
     todo = [job for job in all_jobs if job.key not in done]
 
-    if backend == "process":
+    if backend == "process" and todo:
         # Forked workers inherit compiled kernels: compiling once here saves each worker its own compile.
+        if progress:
+            print("Loading the games' numba kernels (the first run in a new environment compiles them: about a "
+                  "minute or two; later runs load them from the cache in seconds)...", file=sys.stderr, flush=True)
         warm_games({job.game for job in todo}, workers)
 
     bar = None
@@ -167,6 +170,11 @@ def _default_out(prefix: str) -> Path:
 
 
 def leaderboard_main(args: argparse.Namespace) -> int:
+    if args.backend == "ray":
+        try:
+            import ray  # noqa: F401
+        except ImportError:
+            raise ValueError("--backend ray needs the optional extra: pip install 'botarena[ray]'") from None
     games = _games(args.games)
     if not games:
         print("No games with a leaderboard are registered yet.")
@@ -201,4 +209,5 @@ def eval_main(args: argparse.Namespace) -> int:
                             backend="process", out=out)
     print()
     print(markdown_tables(board))
+    print(f"{args.agent} was ranked beside {', '.join(names[1:]) or 'no other agent'}; every report is in {out}/.")
     return 0

@@ -80,7 +80,7 @@ def _header(game: dict[str, Any]) -> list[str]:
 def markdown_tables(board: dict[str, Any]) -> str:
     parts = ["# botarena leaderboard", ""]
     for name, game in board["games"].items():
-        parts += [f"## {name} ({game['env_id']}, v{game['game_version']}, {game['episodes']} episodes)", ""]
+        parts += [f"## {name} ({game['env_id']}, {game['episodes']} episodes)", "", f"*{game.get('setting', '')}*", ""]
         header = _header(game)
         parts.append("| " + " | ".join(header) + " |")
         parts.append("|" + "|".join("---" for _ in header) + "|")
@@ -88,10 +88,25 @@ def markdown_tables(board: dict[str, Any]) -> str:
         parts.append("")
         if game.get("crosstable", {}).get("agents"):
             parts += [_crosstable_markdown(game["crosstable"]), ""]
+        variants = _variant_rows(game)
+        if variants:
+            parts += ["Mean return per build (95% CI):", "", "| agent | " + " | ".join(variants[0]) + " |",
+                      "|---|" + "|".join("---" for _ in variants[0]) + "|"]
+            parts += ["| " + " | ".join(row) + " |" for row in variants[1:]]
+            parts.append("")
     parts.append(_overall_markdown(board))
     parts += ["Ranks marked `=` have a 95% confidence interval that overlaps a neighbour's: a statistical tie.", "",
               NORMALIZED_NOTE, "", PRIOR_NOTE]
     return "\n".join(parts) + "\n"
+
+
+def _variant_rows(game: dict[str, Any]) -> list[list[str]]:
+    """[variant names], then [agent, mean per variant...] for single-player tables played in several variants."""
+    ok = [e for e in game["agents"] if e["status"] == "ok" and "per_variant_mean" in e]
+    if not ok:
+        return []
+    variants = list(ok[0]["per_variant_mean"])
+    return [variants] + [[e["agent"]] + [_fmt(e["per_variant_mean"][v]) for v in variants] for e in ok]
 
 
 def _crosstable_cells(crosstable: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
@@ -110,18 +125,22 @@ def _crosstable_markdown(crosstable: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _overall_markdown(board: dict[str, Any]) -> str:
-    """Per agent family (the part of the name after the game), its rank in every game."""
+def _overall_cells(board: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
+    """Per agent family (the part of the name after the game), its rank on every table."""
     families: dict[str, dict[str, str]] = {}
     for name, game in board["games"].items():
         for row in _rows(game):
             family = row[1].split("/", 1)[-1]
             families.setdefault(family, {})[name] = row[0] if row[0] != "-" else "failed"
     games = list(board["games"])
+    return games, [[family] + [families[family].get(g, "-") for g in games] for family in sorted(families)]
+
+
+def _overall_markdown(board: dict[str, Any]) -> str:
+    games, rows = _overall_cells(board)
     lines = ["## Overall (rank per game)", "", "| agent | " + " | ".join(games) + " |",
              "|---|" + "|".join("---" for _ in games) + "|"]
-    for family in sorted(families):
-        lines.append(f"| {family} | " + " | ".join(families[family].get(g, "-") for g in games) + " |")
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
     return "\n".join(lines) + "\n"
 
 
@@ -174,8 +193,9 @@ def _plot(game_name: str, game: dict[str, Any], path: Path) -> None:
 def _html(board: dict[str, Any], plots: dict[str, str]) -> str:
     body = ["<h1>botarena leaderboard</h1>"]
     for name, game in board["games"].items():
-        body.append(f"<h2>{html.escape(name)} <small>({html.escape(game['env_id'])} v{game['game_version']}, "
+        body.append(f"<h2>{html.escape(name)} <small>({html.escape(game['env_id'])}, "
                     f"{game['episodes']} episodes)</small></h2>")
+        body.append(f"<p><em>{html.escape(game.get('setting', ''))}</em></p>")
         body.append("<table><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in _header(game)) + "</tr>")
         for row in _rows(game):
             cls = ' class="failed"' if row[0] == "-" else ""
@@ -187,8 +207,19 @@ def _html(board: dict[str, Any], plots: dict[str, str]) -> str:
             body.append("<table><tr><th>vs</th>" + "".join(f"<th>{html.escape(c)}</th>" for c in labels) + "</tr>")
             body += ["<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in cells]
             body.append("</table>")
+        variants = _variant_rows(game)
+        if variants:
+            body.append("<p>Mean return per build (95% CI):</p><table><tr><th>agent</th>"
+                        + "".join(f"<th>{html.escape(v)}</th>" for v in variants[0]) + "</tr>")
+            body += ["<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in variants[1:]]
+            body.append("</table>")
         if name in plots:
             body.append(f'<img src="{html.escape(plots[name])}" alt="{html.escape(name)} intervals">')
+    games, rows = _overall_cells(board)
+    body.append("<h2>Overall (rank per table)</h2><table><tr><th>agent</th>"
+                + "".join(f"<th>{html.escape(g)}</th>" for g in games) + "</tr>")
+    body += ["<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in rows]
+    body.append("</table>")
     body.append("<p>Ranks marked = have a 95% confidence interval overlapping a neighbour's (a statistical tie). "
                 f"{html.escape(NORMALIZED_NOTE)} {html.escape(PRIOR_NOTE)} "
                 "See leaderboard.json for every number and manifest.json for how it was produced.</p>")

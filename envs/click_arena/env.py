@@ -305,3 +305,9 @@ class ClickArenaEnv(SingleEnvView):
     def expert_labels(self) -> dict[str, Any]:
         """The expert's labels for this env's ship now (``ClickArenaVectorEnv.expert_labels`` without the batch)."""
         return {key: value[0] for key, value in self.batch.expert_labels().items()}
+
+
+# help(ClickArenaEnv) shows the whole game documentation, which lives in this module's docstring.
+ClickArenaEnv.__doc__ = __doc__
+
+

@@ -19,6 +19,12 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        # mkstemp creates the file 0600; give it the mode any new file gets here (0644 under umask 022), so a
+        # shared leaderboard page or recording stays readable.
+        umask = os.umask(0)
+        os.umask(umask)
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, 0o666 & ~umask)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()

@@ -13,10 +13,10 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
-__all__ = ["validate_action", "validate_batch_action", "kernel_dtype"]
+__all__ = ["validate_action", "validate_batch_action", "kernel_dtype", "describe_space"]
 
 
-def _describe(space: spaces.Space) -> str:
+def describe_space(space: spaces.Space) -> str:
     """The space, short: a Box with per-element bounds is named by shape and dtype, not its whole bound arrays."""
     if isinstance(space, spaces.Box) and space.low.size > 8:
         low, high = np.unique(space.low), np.unique(space.high)
@@ -24,7 +24,7 @@ def _describe(space: spaces.Space) -> str:
             return f"Box({low[0]}, {high[0]}, {space.shape}, {space.dtype})"
         return f"Box(shape={space.shape}, dtype={space.dtype}, per-element bounds)"
     if isinstance(space, spaces.Dict):
-        return "Dict(" + ", ".join(f"{k!r}: {_describe(v)}" for k, v in space.spaces.items()) + ")"
+        return "Dict(" + ", ".join(f"{k!r}: {describe_space(v)}" for k, v in space.spaces.items()) + ")"
     return str(space)
 
 
@@ -45,7 +45,7 @@ def kernel_dtype(space: spaces.Space) -> np.dtype:
         return np.dtype(np.int64)
     if isinstance(space, spaces.Box):
         return space.dtype
-    raise TypeError(f"no kernel dtype for space {_describe(space)}")
+    raise TypeError(f"no kernel dtype for space {describe_space(space)}")
 
 
 def validate_action(space: spaces.Space, action: Any, *, name: str = "action") -> Any:
@@ -61,18 +61,18 @@ def validate_batch_action(space: spaces.Space, actions: Any, num_envs: int, *, n
 def _validate(space: spaces.Space, value: Any, batch_shape: tuple[int, ...], name: str) -> Any:
     if isinstance(space, spaces.Dict):
         if not isinstance(value, dict):
-            raise ValueError(f"{name} must be a dict with keys {sorted(space.spaces)} for {_describe(space)}, "
+            raise ValueError(f"{name} must be a dict with keys {sorted(space.spaces)} for {describe_space(space)}, "
                              f"got {type(value).__name__}")
         missing = set(space.spaces) - set(value)
         extra = set(value) - set(space.spaces)
         if missing or extra:
-            raise ValueError(f"{name} keys do not match {_describe(space)}: missing {sorted(missing)}, "
+            raise ValueError(f"{name} keys do not match {describe_space(space)}: missing {sorted(missing)}, "
                              f"unexpected {sorted(extra)}")
         return {key: _validate(sub, value[key], batch_shape, f"{name}[{key!r}]")
                 for key, sub in space.spaces.items()}
     if isinstance(space, spaces.Tuple):
         if not isinstance(value, (tuple, list)) or len(value) != len(space.spaces):
-            raise ValueError(f"{name} must be a tuple of {len(space.spaces)} parts for {_describe(space)}, "
+            raise ValueError(f"{name} must be a tuple of {len(space.spaces)} parts for {describe_space(space)}, "
                              f"got {_brief(value)}")
         return tuple(_validate(sub, v, batch_shape, f"{name}[{i}]")
                      for i, (sub, v) in enumerate(zip(space.spaces, value, strict=True)))
@@ -88,7 +88,7 @@ def _validate(space: spaces.Space, value: Any, batch_shape: tuple[int, ...], nam
         bad = (arr < low) | (arr > high)
         if bad.any():
             where = tuple(int(i) for i in np.argwhere(bad)[0])
-            raise ValueError(f"{name} is outside {_describe(space)}: element {where} is {arr[where]}, allowed "
+            raise ValueError(f"{name} is outside {describe_space(space)}: element {where} is {arr[where]}, allowed "
                              f"[{np.broadcast_to(low, arr.shape)[where]}, {np.broadcast_to(high, arr.shape)[where]}]")
         return arr
     if isinstance(space, spaces.MultiBinary):
@@ -97,19 +97,19 @@ def _validate(space: spaces.Space, value: Any, batch_shape: tuple[int, ...], nam
         return arr
     if isinstance(space, spaces.Box):
         return _validate_box(space, value, batch_shape, name)
-    raise TypeError(f"cannot validate {name} for unsupported space {_describe(space)}")
+    raise TypeError(f"cannot validate {name} for unsupported space {describe_space(space)}")
 
 
 def _as_array(space: spaces.Space, value: Any, shape: tuple[int, ...], name: str) -> np.ndarray:
     try:
         arr = np.asarray(value)
     except (TypeError, ValueError) as err:
-        raise ValueError(f"{name} for {_describe(space)} must be array-like of shape {shape}, "
+        raise ValueError(f"{name} for {describe_space(space)} must be array-like of shape {shape}, "
                          f"got {_brief(value)}") from err
     if arr.dtype == object or arr.dtype.kind not in "biuf":
-        raise ValueError(f"{name} for {_describe(space)} must be numeric, got dtype {arr.dtype} ({_brief(value)})")
+        raise ValueError(f"{name} for {describe_space(space)} must be numeric, got dtype {arr.dtype} ({_brief(value)})")
     if arr.shape != shape:
-        raise ValueError(f"{name} for {_describe(space)} must have shape {shape}, got shape {arr.shape}")
+        raise ValueError(f"{name} for {describe_space(space)} must have shape {shape}, got shape {arr.shape}")
     return arr
 
 
@@ -117,9 +117,9 @@ def _as_integer_array(space: spaces.Space, value: Any, shape: tuple[int, ...], n
     arr = _as_array(space, value, shape, name)
     if arr.dtype.kind == "f":
         if not np.all(np.isfinite(arr)):
-            raise ValueError(f"{name} for {_describe(space)} contains NaN or inf: {_brief(value)}")
+            raise ValueError(f"{name} for {describe_space(space)} contains NaN or inf: {_brief(value)}")
         if not np.all(arr == np.round(arr)):
-            raise ValueError(f"{name} for {_describe(space)} must hold integers, got {_brief(value)}")
+            raise ValueError(f"{name} for {describe_space(space)} must hold integers, got {_brief(value)}")
     return np.array(arr, dtype=np.int64, order="C")  # a copy: never aliases the caller's array
 
 
@@ -127,20 +127,20 @@ def _check_integer_range(space: spaces.Space, arr: np.ndarray, low: int, high: i
     bad = (arr < low) | (arr > high)
     if bad.any():
         first = arr[bad].flat[0]
-        raise ValueError(f"{name} {first} is outside {_describe(space)}: allowed integers in [{low}, {high}]")
+        raise ValueError(f"{name} {first} is outside {describe_space(space)}: allowed integers in [{low}, {high}]")
 
 
 def _validate_box(space: spaces.Box, value: Any, batch_shape: tuple[int, ...], name: str) -> np.ndarray:
     arr = _as_array(space, value, batch_shape + space.shape, name)
     if arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
         where = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0])
-        raise ValueError(f"{name} for {_describe(space)} contains NaN or inf: element {where} is {arr[where]}")
+        raise ValueError(f"{name} for {describe_space(space)} contains NaN or inf: element {where} is {arr[where]}")
     arr = np.array(arr, dtype=space.dtype, order="C")
     low = np.broadcast_to(space.low, arr.shape)
     high = np.broadcast_to(space.high, arr.shape)
     bad = (arr < low) | (arr > high)
     if bad.any():
         where = tuple(int(i) for i in np.argwhere(bad)[0])
-        raise ValueError(f"{name} is outside {_describe(space)}: element {where} is {arr[where]}, "
+        raise ValueError(f"{name} is outside {describe_space(space)}: element {where} is {arr[where]}, "
                          f"allowed [{low[where]}, {high[where]}]")
     return arr

@@ -421,3 +421,9 @@ class TerritoryEnv(SingleEnvView):
 
     def action_masks(self) -> np.ndarray:
         return self.batch.action_masks()[0].copy()
+
+
+# help(TerritoryEnv) shows the whole game documentation, which lives in this module's docstring.
+TerritoryEnv.__doc__ = __doc__
+
+

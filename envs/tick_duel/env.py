@@ -303,4 +303,8 @@ class TickDuelEnv(SingleEnvView):
     vector_class = TickDuelVectorEnv
 
 
+# help(TickDuelEnv) shows the whole game documentation, which lives in this module's docstring.
+TickDuelEnv.__doc__ = __doc__
+
+
 __all__ = ["TickDuelEnv", "TickDuelVectorEnv", "duel_spaces", "event_space", "damage_rewards", "HISTORY"]
