@@ -170,11 +170,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--opponent", default="nh_expert", help=f"one of {', '.join(bots.BOT_NAMES)} (default nh_expert)")
     p.add_argument("--seed", type=int, default=None, help="duel seed (default: from the clock)")
     p.add_argument("--tick-ms", type=float, default=float(core.TICK_MS), help="wall-clock ms per tick (default 600)")
-    p.add_argument("--max-ticks", type=int, default=None, help="stop after this many ticks")
+    p.add_argument("--max-ticks", "--max-steps", dest="max_ticks", type=int, default=None,
+                   help="stop after this many ticks (one step is one tick)")
     p.add_argument("--record", type=Path, default=None,
                    help="where to save the recording (default runs/replays/tick_duel-<time>.npz)")
     p.add_argument("--autoplay", action="store_true", help="synthetic input instead of a human (tests, screenshots)")
-    p.add_argument("--autoplay-bot", default="nh_expert:fast", help="the bot behind --autoplay")
+    p.add_argument("--autoplay-bot", default="nh_expert:fast",
+                   help="the bot behind --autoplay (default nh_expert:fast)")
+    p.add_argument("--spectate", default=None, metavar="BOT",
+                   help=f"watch a bot play your seat through the real input path: --autoplay --autoplay-bot BOT "
+                        f"({', '.join(bots.BOT_NAMES)})")
     p.add_argument("--screenshot", type=Path, default=None, help="save the window as an image when the duel ends")
     p.add_argument("--scale", type=float, default=1.0, help="window scale (default 1)")
     return p
@@ -186,6 +191,8 @@ def main(argv: list[str] | None = None) -> int:
 
     import botarena.envs  # noqa: F401  (registers the ids)
 
+    if args.spectate is not None:  # the same flag as the other games' players
+        args.autoplay, args.autoplay_bot = True, args.spectate
     if args.tick_ms <= 0:
         raise ValueError(f"--tick-ms must be > 0, got {args.tick_ms}")
     if not 0.25 <= args.scale <= 4:

@@ -66,3 +66,11 @@ def test_an_autoplayed_duel_records_and_replays_exactly(tmp_path, capsys):
     steps = list(replay(rec))  # raises ReplayDivergence if a reward differs
     assert len(steps) == rec.length
     assert sum(float(s[1]) for s in steps) == pytest.approx(rec.total_reward())
+
+
+def test_spectate_and_max_steps_mean_what_they_mean_in_the_other_games(tmp_path):
+    path = tmp_path / "spectated.npz"
+    assert play.main(["--spectate", "tick_perfect", "--tick-ms", "5", "--max-steps", "6", "--seed", "1",
+                      "--record", str(path)]) == 0
+    rec = EpisodeRecording.load(path)
+    assert rec.length <= 6 and rec.actions["agent"]["n"].sum() > 0  # the bot's hand made the events
