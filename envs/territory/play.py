@@ -468,7 +468,7 @@ def _status(state: core.TerritoryState, seat: int, who: str, inp: PlayerInput, s
     elif inp.paused:
         right, alert = "PAUSED - space resumes", True
     elif message:
-        right, alert = message, False
+        right, alert = f"last click: {message}", False  # the bar shows the share the next click will send
     else:
         right, alert = f"decision {steps}   space pause   Esc quit", False
     return {"seat": seat, "who": who, "intensity": inp.intensity, "stats": stats, "right": right,
