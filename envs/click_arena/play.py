@@ -34,13 +34,13 @@ the seed and every action) to ``--record`` (default ``runs/replays/click_arena-<
 from __future__ import annotations
 
 import argparse
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from botarena.envs.common.play import add_session_args, save_recording, session_seed
 from botarena.envs.common.recording import EpisodeRecorder
 from botarena.envs.common.window import import_pygame
 
@@ -206,15 +206,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--difficulty", choices=core.DIFFICULTIES, default="standard", help="default standard")
     p.add_argument("--cursor", choices=("human", "teleport"), default="human",
                    help="in-game cursor: 'human' follows the mouse at a bounded speed (default), 'teleport'")
-    p.add_argument("--seed", type=int, default=None, help="game seed (default: from the clock)")
-    p.add_argument("--fps", type=float, default=60.0, help="frames per second (default 60; 0 = unthrottled)")
+    add_session_args(p, "click_arena", unit="frames", fps=60.0)
     p.add_argument("--spectate", default=None, metavar="BOT", help=f"watch a bot play: {', '.join(bots.BOT_NAMES)}")
     p.add_argument("--autoplay", action="store_true",
                    help="synthetic mouse and key events from the expert instead of a human (tests, screenshots)")
-    p.add_argument("--record", type=Path, default=None,
-                   help="where to save the recording (default runs/replays/click_arena-<time>.npz)")
-    p.add_argument("--max-steps", type=int, default=None, help="stop after this many frames")
-    p.add_argument("--screenshot", type=Path, default=None, help="save the window as an image when the game ends")
     p.add_argument("--scale", type=float, default=None, help="window scale (default: 1, or fit the screen)")
     return p
 
@@ -225,13 +220,9 @@ def main(argv: list[str] | None = None) -> int:
 
     import botarena.envs  # noqa: F401  (registers the ids)
 
-    if args.fps < 0:
-        raise ValueError(f"--fps must be >= 0, got {args.fps}")
-    if args.max_steps is not None and args.max_steps < 1:
-        raise ValueError(f"--max-steps must be >= 1, got {args.max_steps}")
+    seed = session_seed(args)
     if args.spectate is not None and args.spectate not in bots.BOT_NAMES:
         raise ValueError(f"--spectate must be one of {list(bots.BOT_NAMES)}, got {args.spectate!r}")
-    seed = args.seed if args.seed is not None else int(time.time()) % 1_000_000
     env_kwargs = {"difficulty": args.difficulty, "cursor": args.cursor}
     env = gym.make(ENV_ID, render_mode="rgb_array", **env_kwargs)
     obs, info = env.reset(seed=seed)
@@ -287,8 +278,7 @@ def main(argv: list[str] | None = None) -> int:
     player = f"bot:{args.spectate}" if seat_bot else ("autoplay" if autoplayer else "human")
     recording = recorder.finish(terminated=terminated, truncated=truncated,
                                 extra={"player": player, "stopped_by": stopped_by})
-    path = args.record or Path("runs/replays") / f"click_arena-{time.strftime('%Y%m%d-%H%M%S')}.npz"
-    recording.save(path)
+    path = save_recording(recording, args.record, "click_arena")
     print(f"{steps} frames, {int(info.get('kills', 0))} kills, {int(info.get('credits', 0))} credits, "
           f"return {total:.2f}; recording saved to {path}")
     print(f"replay it with: botarena replay {path} --render")

@@ -55,6 +55,7 @@ from typing import Any
 
 import numpy as np
 
+from botarena.envs.common.play import add_session_args, save_recording, session_seed
 from botarena.envs.common.recording import EpisodeRecorder
 from botarena.envs.common.window import import_pygame
 
@@ -328,16 +329,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"'mixed' or one of {', '.join(bots.BOT_NAMES)} (default mixed)")
     p.add_argument("--preset", choices=("duel", "standard", "large"), default="standard",
                    help="map size and players: duel 64x64/2, standard 128x128/5, large 256x256/8")
-    p.add_argument("--seed", type=int, default=None, help="game seed (default: from the clock)")
-    p.add_argument("--fps", type=float, default=8.0, help="decisions per second (default 8; 0 = unthrottled)")
+    add_session_args(p, "territory", unit="decisions", fps=8.0)
     p.add_argument("--spectate", action="store_true", help="watch bots only (the seat is played by --seat-bot)")
     p.add_argument("--seat-bot", default="expander", help="the bot in your seat with --spectate (default expander)")
-    p.add_argument("--record", type=Path, default=None,
-                   help="where to save the recording (default runs/replays/territory-<time>.npz)")
-    p.add_argument("--max-steps", type=int, default=None, help="stop after this many decisions")
     p.add_argument("--autoplay", action="store_true",
                    help="synthetic clicks and keys instead of a human (tests, screenshots); ends with the game")
-    p.add_argument("--screenshot", type=Path, default=None, help="save the window as an image when the game ends")
     p.add_argument("--scale", type=float, default=None, help="window scale (default: fit the screen)")
     return p
 
@@ -348,11 +344,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import botarena.envs  # noqa: F401  (registers the ids)
 
-    if args.fps < 0:
-        raise ValueError(f"--fps must be >= 0, got {args.fps}")
-    if args.max_steps is not None and args.max_steps < 1:
-        raise ValueError(f"--max-steps must be >= 1, got {args.max_steps}")
-    seed = args.seed if args.seed is not None else int(time.time()) % 1_000_000
+    seed = session_seed(args)
     height, width, num_players, _ = _dims(args.preset)
     if not 0 <= args.seat < num_players:
         raise ValueError(f"--seat must be in [0, {num_players - 1}] for preset {args.preset!r}, got {args.seat}")
@@ -440,8 +432,7 @@ def main(argv: list[str] | None = None) -> int:
     extra = {"player": f"bot:{args.seat_bot}" if seat_bot else ("autoplay" if args.autoplay else "human"),
              "stopped_by": stopped_by}
     recording = recorder.finish(terminated=terminated, truncated=truncated, extra=extra)
-    path = args.record or Path("runs/replays") / f"territory-{time.strftime('%Y%m%d-%H%M%S')}.npz"
-    recording.save(path)
+    path = save_recording(recording, args.record, "territory")
     place = int(info.get("placement", 0))
     result = f"placement {place} of {num_players}" if place else f"{int(info.get('tiles', 0))} tiles"
     print(f"{steps} decisions, {result}; recording saved to {path}")

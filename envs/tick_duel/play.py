@@ -39,6 +39,7 @@ from typing import Any
 
 import numpy as np
 
+from botarena.envs.common.play import save_recording
 from botarena.envs.common.recording import EpisodeRecorder
 from botarena.envs.common.window import import_pygame
 
@@ -268,8 +269,7 @@ def main(argv: list[str] | None = None) -> int:
     extra = {"player": f"autoplay:{args.autoplay_bot}" if auto else "human", "stopped_by": stopped_by,
              "tick_ms": args.tick_ms}
     recording = recorder.finish(terminated=terminated, truncated=truncated, extra=extra)
-    path = args.record or Path("runs/replays") / f"tick_duel-{time.strftime('%Y%m%d-%H%M%S')}.npz"
-    recording.save(path)
+    path = save_recording(recording, args.record, "tick_duel")
     result = {0: "you won", 1: "you lost", 2: "a draw"}.get(int(info.get("winner", -1)), "unfinished")
     print(f"{ticks} ticks, {result} (hp {info.get('hp')} vs {info.get('opponent_hp')}, return {total:.1f}); "
           f"recording saved to {path}")

@@ -3,33 +3,23 @@
 from __future__ import annotations
 
 import numpy as np
-from tick_duel_helpers import E
+from tick_duel_helpers import BotBatch
 
-from botarena.envs.common.rng import batch_seeds, seed_words
 from botarena.envs.tick_duel import bots, core
 
 
 def _games(policies: tuple[int, int], num_envs: int = 24, seed: int = 0, ticks: int = 500, build: int = 0):
-    s = core.DuelState.allocate(num_envs)
-    s.rng_state[:] = seed_words(batch_seeds(seed, num_envs))
-    core.reset_envs(s, np.ones(num_envs, np.bool_), np.full((num_envs, 2), build, np.int64),
-                    np.zeros(num_envs, np.bool_))
-    pol = np.tile(np.array(policies, np.int8), (num_envs, 1))
-    events = np.zeros((num_envs, 2, E, 7), np.float32)
-    counts = np.zeros((num_envs, 2), np.int64)
-    active = np.ones(num_envs, np.bool_)
-    plan = bots.new_plan()
-    order = np.zeros(E, np.int64)
+    b = BotBatch(policies, np.full((num_envs, 2), build), seed)
+    s, events, counts = b.s, b.events, b.counts
     streams = []
     absolute = [[] for _ in range(num_envs)]  # env i's event times from the start of the duel
     for t in range(ticks):
-        counts[:] = 0
         running = s.done == 0
-        bots.bot_events(s, pol, events, counts, active, plan)
+        b.plan_tick()
         streams.extend(events[i, 0, :counts[i, 0]].copy() for i in np.flatnonzero(running))
         for i in np.flatnonzero(running):
             absolute[i].extend((t * core.TICK_MS + events[i, 0, :counts[i, 0], core.F_TIME]).tolist())
-        core.step_envs(s, events, counts, active, order)
+        b.play_tick()
         if s.done.all():
             break
     return s, streams, [np.array(a) for a in absolute]

@@ -73,33 +73,48 @@ def place(s: core.DuelState, p: int, x: int, y: int) -> None:
     s.pos_y[0, p] = y
 
 
+class BotBatch:
+    """``num_envs`` duels with a built-in bot in each seat, stepped a tick at a time: the event buffers of
+    the tick stay readable in ``events`` / ``counts`` after ``tick()``."""
+
+    def __init__(self, policies: tuple[int, int], builds: np.ndarray, seed: int) -> None:
+        num_envs = len(builds)
+        self.s = core.DuelState.allocate(num_envs)
+        self.s.rng_state[:] = seed_words(batch_seeds(seed, num_envs))
+        core.reset_envs(self.s, np.ones(num_envs, np.bool_), np.asarray(builds, np.int64),
+                        np.zeros(num_envs, np.bool_))
+        self.pol = np.tile(np.array(policies, np.int8), (num_envs, 1))
+        self.events = np.zeros((num_envs, 2, E, 7), np.float32)
+        self.counts = np.zeros((num_envs, 2), np.int64)
+        self.active = np.ones(num_envs, np.bool_)
+        self.plan = bots.new_plan()
+        self.order = np.zeros(E, np.int64)
+
+    def plan_tick(self) -> None:
+        """The bots' events for this tick (into ``events`` / ``counts``), not yet played."""
+        self.counts[:] = 0
+        bots.bot_events(self.s, self.pol, self.events, self.counts, self.active, self.plan)
+
+    def play_tick(self) -> None:
+        core.step_envs(self.s, self.events, self.counts, self.active, self.order)
+
+
 def play_bot_game(policies: tuple[int, int], num_envs: int, ticks: int, seed: int) -> list[str]:
     """Digests of a bot-vs-bot batch every 10 ticks (state arrays and the events of the tick)."""
-    s = core.DuelState.allocate(num_envs)
-    s.rng_state[:] = seed_words(batch_seeds(seed, num_envs))
-    builds = np.array([[k % 3, (k + 1) % 3] for k in range(num_envs)], np.int64)
-    core.reset_envs(s, np.ones(num_envs, np.bool_), builds, np.zeros(num_envs, np.bool_))
-    pol = np.tile(np.array(policies, np.int8), (num_envs, 1))
-    events = np.zeros((num_envs, 2, E, 7), np.float32)
-    counts = np.zeros((num_envs, 2), np.int64)
-    active = np.ones(num_envs, np.bool_)
-    plan = bots.new_plan()
-    order = np.zeros(E, np.int64)
+    b = BotBatch(policies, np.array([[k % 3, (k + 1) % 3] for k in range(num_envs)]), seed)
     out = []
     h = hashlib.sha256()
     for t in range(ticks):
-        counts[:] = 0
-        bots.bot_events(s, pol, events, counts, active, plan)
+        b.plan_tick()
         for i in range(num_envs):
             for p in range(2):
-                h.update(events[i, p, :counts[i, p]].tobytes())
-        core.step_envs(s, events, counts, active, order)
+                h.update(b.events[i, p, :b.counts[i, p]].tobytes())
+        b.play_tick()
         if t % 10 == 9:
-            for arr in s:
+            for arr in b.s:
                 h.update(np.ascontiguousarray(arr).tobytes())
             out.append(h.hexdigest()[:16])
     return out
-
 
 if __name__ == "__main__":
     ticks, seed = int(sys.argv[1]), int(sys.argv[2])
