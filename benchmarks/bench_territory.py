@@ -9,7 +9,8 @@ to one core:
   write (``write_observations``) and for the env's path (``write_observations_for``: the terrain channel is
   rewritten only after a reset, as ``TerritoryVectorEnv`` does);
 * the pure-Python speed of the same rules (``NUMBA_DISABLE_JIT=1``, in a subprocess) on a small map, and the
-  jitted speed-up on that map.
+  jitted speed-up on that map;
+* last, unpinned: the env with ``num_threads`` = the CPUs this process may use (when more than one).
 
 Games are first played for ``--warmup`` steps so the figures describe a mid-game board, not the empty start.
 
@@ -24,7 +25,7 @@ import sys
 import time
 
 import numpy as np
-from harness import pin_one_core, without_jit
+from harness import pin_one_core, unpin, without_jit
 
 NUM_ENVS = 64
 SIZE = 128
@@ -107,10 +108,10 @@ def bench_kernels(steps: int, warmup: int) -> dict[str, float]:
             "copy_ms": t_copy / steps * 1e3, "full_ms": t_full / steps * 1e3}
 
 
-def bench_env(steps: int, warmup: int) -> float:
+def bench_env(steps: int, warmup: int, num_threads: int = 1) -> float:
     from botarena.envs.territory import TerritoryVectorEnv
 
-    env = TerritoryVectorEnv(num_envs=NUM_ENVS, preset="standard")
+    env = TerritoryVectorEnv(num_envs=NUM_ENVS, preset="standard", num_threads=num_threads)
     obs, _ = env.reset(seed=0)
     rows = np.arange(NUM_ENVS)
 
@@ -126,7 +127,9 @@ def bench_env(steps: int, warmup: int) -> float:
     start = time.perf_counter()
     for _ in range(steps):
         obs, *_ = env.step(policy(obs))
-    return steps * NUM_ENVS / (time.perf_counter() - start)
+    rate = steps * NUM_ENVS / (time.perf_counter() - start)
+    env.close()
+    return rate
 
 
 def pure_python(size: int, players: int, steps: int, warmup: int, num_envs: int) -> float:
@@ -162,6 +165,12 @@ def main() -> None:
     py_rate = pure_python(small, players, py_steps, small_warmup, NUM_ENVS)
     print(f"  {small}x{small}, {players} players, bots + rules: jitted {jit_rate:,.0f} env-steps/s, "
           f"NUMBA_DISABLE_JIT=1 {py_rate:,.1f} env-steps/s: speed-up {jit_rate / py_rate:,.0f}x")
+
+    cores = unpin()
+    if cores > 1:
+        threaded = bench_env(steps, warmup, num_threads=cores)
+        print(f"  TerritoryVectorEnv(num_threads={cores}) on {cores} cores: {threaded:12,.0f} env-steps/s "
+              f"({threaded / env_rate:.1f}x the pinned single thread)")
 
 
 if __name__ == "__main__":

@@ -10,15 +10,26 @@ import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+_ALL_CPUS: set[int] | None = None  # the affinity before pin_one_core, for the multi-core figures
 
 
 def pin_one_core() -> str:
     """Pin this process to one CPU (the benchmarks' aims are per core); says where, for the printout."""
+    global _ALL_CPUS
     if hasattr(os, "sched_setaffinity"):
-        cpu = min(os.sched_getaffinity(0))
+        _ALL_CPUS = set(os.sched_getaffinity(0))
+        cpu = min(_ALL_CPUS)
         os.sched_setaffinity(0, {cpu})
         return f"pinned to CPU {cpu}"
     return "not pinned (no sched_setaffinity)"
+
+
+def unpin() -> int:
+    """Undo ``pin_one_core``; returns how many CPUs this process may now use."""
+    if _ALL_CPUS is not None:
+        os.sched_setaffinity(0, _ALL_CPUS)
+        return len(_ALL_CPUS)
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 def without_jit(module: str, expression: str, **env_vars: str) -> float:

@@ -960,22 +960,30 @@ def _owned_around(ow, y, x, p):
 
 
 @njit(cache=True, nogil=True, inline="always")
+def _direction_primary(y, x, owned, sy, sx, h, w):
+    """``_front_key``'s primary term for a direction focus, which lies ``H + W`` tiles off the map on side
+    (sy, sx) (each -1, 0 or 1): ``1 + along + ENCLOSURE_PULL * (4 - owned)`` with ``along`` how far the tile
+    lies behind the leading edge in that direction."""
+    along = np.int64(h + w) - (sy * y + sx * x)
+    return 1 + along + ENCLOSURE_PULL * (4 - owned)
+
+
+@njit(cache=True, nogil=True, inline="always")
 def _front_key(y, x, idx, owned, fy, fx, h, w):
     """Conquest priority of candidate (y, x) (smaller first), unique per tile; see *Conquest order*.
 
     A focus on the map is a cell-mode focus; a direction's focus lies ``H + W`` tiles off the map, and the
     direction is recovered from where it lies. int64 throughout, so NumPy scalars under NUMBA_DISABLE_JIT
-    cannot overflow.
+    cannot overflow. The key orders by the primary term first (``spread`` exceeds every tie-break term).
     """
     dy = np.int64(y) - fy
     dx = np.int64(x) - fx
     if 0 <= fy < h and 0 <= fx < w:
-        along = abs(dy) + abs(dx)
+        primary = np.int64(0) if (dy == 0 and dx == 0) else 1 + abs(dy) + abs(dx) + ENCLOSURE_PULL * (4 - owned)
     else:
         sy = 0 if 0 <= fy < h else (1 if fy >= h else -1)
         sx = 0 if 0 <= fx < w else (1 if fx >= w else -1)
-        along = np.int64(h + w) - (sy * y + sx * x)
-    primary = np.int64(0) if (dy == 0 and dx == 0) else 1 + along + ENCLOSURE_PULL * (4 - owned)
+        primary = _direction_primary(y, x, owned, sy, sx, h, w)
     spread = np.int64(8) * (h + w) * (h + w) + 1  # > any squared distance to a focus H + W off the map
     return (primary * spread + dy * dy + dx * dx) * (h * w) + idx
 
@@ -1775,37 +1783,44 @@ def _direction_mask_v(ow, te, bh, bn, mark_n, cand_n, st, att_n, troops_n, tiles
     cy = sy_n[p] // t
     cx = sx_n[p] // t
     reach = h + w
-    # One pass over the frontier finds every direction's nearest target tile. The 16 words after the frontier
-    # in ``cand_n`` hold the per-direction target tags and best keys: a frontier has at most min(4 * tiles,
-    # H*W - tiles) <= 0.8 * H*W entries, so they are free on every map of at least 80 tiles (ours: >= 144).
-    tags = count
-    best = count + NUM_DIRECTIONS
-    for d in range(NUM_DIRECTIONS):
-        target = _ray_target_v(ow, cy, cx, p, d)
-        cand_n[tags + d] = -1 if target == NO_ATTACK else target + 2
-        cand_n[best + d] = -1
+    # Pack each frontier tile once as ``(idx * 16 + owner + 2) * 8 + owned`` so that the per-direction passes
+    # below read one array and never the map.
     for i in range(count):
         v = cand_n[i]
-        tag = v & 15
         idx = v >> 4
         yy = (idx * m) >> ROW_SHIFT
-        xx = idx - yy * w
-        owned = -1
-        for d in range(NUM_DIRECTIONS):
-            if cand_n[tags + d] != tag:
-                continue
-            if owned < 0:
-                owned = _owned_around(ow, yy, xx, p)
-            key = _front_key(yy, xx, idx, owned, cy + DIR_DY[d] * reach, cx + DIR_DX[d] * reach, h, w)
-            b = cand_n[best + d]
-            if b < 0 or key < b:
-                cand_n[best + d] = key
+        cand_n[i] = v * 8 + _owned_around(ow, yy, idx - yy * w, p)
     for d in range(NUM_DIRECTIONS):
-        key = cand_n[best + d]
-        if key < 0:
+        target = _ray_target_v(ow, cy, cx, p, d)
+        if target == NO_ATTACK:
             continue
-        target = cand_n[tags + d] - 2
-        first = key % hw
+        tag = target + 2
+        sy = DIR_DY[d]
+        sx = DIR_DX[d]
+        fy = cy + sy * reach
+        fx = cx + sx * reach
+        # The nearest target tile in ``_front_key`` order. Keys order by the primary term first, so a tile
+        # whose primary exceeds the best one so far cannot win and its full key is never computed.
+        best_key = np.int64(-1)
+        best_primary = np.int64(0)
+        for i in range(count):
+            v = cand_n[i]
+            if (v >> 3) & 15 != tag:
+                continue
+            owned = v & 7
+            idx = v >> 7
+            yy = (idx * m) >> ROW_SHIFT
+            xx = idx - yy * w
+            primary = _direction_primary(yy, xx, owned, sy, sx, h, w)
+            if best_key >= 0 and primary > best_primary:
+                continue
+            key = _front_key(yy, xx, idx, owned, fy, fx, h, w)
+            if best_key < 0 or key < best_key:
+                best_key = key
+                best_primary = primary
+        if best_key < 0:
+            continue
+        first = best_key % hw
         for k in range(NUM_INTENSITIES):
             commit = troops_n[p] * INTENSITY_PERCENT[k] // 100
             if _launch_ok_v(att_n, troops_n, tiles_n, te, scale, p, target, first, commit):

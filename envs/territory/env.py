@@ -135,6 +135,9 @@ standard), ``num_players`` and ``map_size`` (override the preset; ``map_size`` a
 red/yellow cities), ``opponents`` (``"mixed"``, ``"random"``, ``"expander"``, ``"aggressor"``, ``"turtle"``
 or a list per opponent), ``action_mode``, ``reward``, ``gamma`` (0.99), ``ticks_per_step`` (4),
 ``learner_seat`` (0), ``render_mode`` (``"rgb_array"`` or ``"human"``), ``max_episode_steps``.
+``TerritoryVectorEnv`` also takes ``num_threads`` (1): the batch is split into that many contiguous slices
+whose bots, rules, observations and masks run on their own threads (the kernels release the GIL). Results
+do not depend on it: every game draws from its own RNG and touches only its own rows.
 
 ## Version History
 
@@ -158,6 +161,7 @@ False
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -270,8 +274,12 @@ class TerritoryVectorEnv(BatchedVectorEnv):
         max_episode_steps: int | None = DEFAULT_MAX_EPISODE_STEPS,
         autoreset_mode: AutoresetMode | str = AutoresetMode.SAME_STEP,
         render_mode: str | None = None,
+        num_threads: int = 1,
     ) -> None:
         h, w, num_p, terrain = resolve_dims(preset, num_players, map_size, map_png)
+        if isinstance(num_threads, bool) or not isinstance(num_threads, (int, np.integer)) or not (
+                1 <= num_threads <= 256):
+            raise ValueError(f"num_threads must be an int in [1, 256], got {num_threads!r}")
         if action_mode not in ACTION_MODES:
             raise ValueError(f"action_mode must be one of {list(ACTION_MODES)}, got {action_mode!r}")
         if not callable(reward) and reward not in REWARDS:
@@ -312,7 +320,14 @@ class TerritoryVectorEnv(BatchedVectorEnv):
         # The buffers persist between calls: only envs whose game changed since they were last written are
         # rewritten (``_obs_stale``), and the terrain channel only after a reset (``_terrain_stale``).
         self._obs_stale = np.ones(n, np.bool_)
-        self._bot_scratch = bots.new_scratch()
+        # One contiguous slice of the batch per thread, each with its own bot scratch row.
+        self.num_threads = min(int(num_threads), n)
+        bounds = np.linspace(0, n, self.num_threads + 1).astype(int)
+        self._slices = [np.zeros(n, np.bool_) for _ in range(self.num_threads)]
+        for part, (lo, hi) in zip(self._slices, zip(bounds[:-1], bounds[1:], strict=True), strict=True):
+            part[lo:hi] = True
+        self._bot_scratch = [bots.new_scratch() for _ in range(self.num_threads)]
+        self._pool: ThreadPoolExecutor | None = None
         self._terrain_stale = np.ones(n, np.bool_)
         self._mask_stale = np.ones(n, np.bool_)
 
@@ -328,9 +343,13 @@ class TerritoryVectorEnv(BatchedVectorEnv):
     def _step_envs(self, actions: np.ndarray, active: np.ndarray) -> None:
         s = self.state
         seat = self.learner_seat
-        bots.bot_actions(s, self.policies, self.core_actions, active, self._bot_scratch)
         encode_actions(actions, self.action_mode, self.height * self.width, self.core_actions[:, seat])
-        core.step_envs(s, self.core_actions, self.ticks_per_step, active)
+
+        def advance(part: np.ndarray, scratch: np.ndarray) -> None:
+            bots.bot_actions(s, self.policies, self.core_actions, part, scratch)
+            core.step_envs(s, self.core_actions, self.ticks_per_step, part)
+
+        self._on_slices(advance, active)
         self._obs_stale |= active
         self._mask_stale |= active
         share = self._share()
@@ -356,12 +375,17 @@ class TerritoryVectorEnv(BatchedVectorEnv):
 
     def _observation(self) -> dict[str, np.ndarray]:
         s = self.state
-        if self._obs_stale.any():
-            core.write_observations_for(s, self.seats, self.map_buf, self.global_buf, self._max_ticks,
-                                        self._obs_stale, self._terrain_stale)
+        if self._obs_stale.any() or self._mask_stale.any():
+
+            def write(part: np.ndarray, _scratch: np.ndarray) -> None:
+                core.write_observations_for(s, self.seats, self.map_buf, self.global_buf, self._max_ticks,
+                                            part & self._obs_stale, self._terrain_stale)
+                self._write_mask_rows(part & self._mask_stale)
+
+            self._on_slices(write, self._obs_stale | self._mask_stale)
             self._obs_stale[:] = False
             self._terrain_stale[:] = False
-        self._write_masks()
+            self._mask_stale[:] = False
         return {"map": self.map_buf, "global": self.global_buf, "action_mask": self.mask_buf}
 
     def _info(self) -> dict[str, Any]:
@@ -398,13 +422,39 @@ class TerritoryVectorEnv(BatchedVectorEnv):
 
     # ------------------------------------------------------------------ helpers
     def _write_masks(self) -> None:
-        if not self._mask_stale.any():
-            return
+        if self._mask_stale.any():
+            self._write_mask_rows(self._mask_stale)
+            self._mask_stale[:] = False
+
+    def _write_mask_rows(self, envs: np.ndarray) -> None:
         if self.action_mode == "direction":
-            core.write_direction_masks_for(self.state, self.seats, self.mask_buf, self._mask_stale)
+            core.write_direction_masks_for(self.state, self.seats, self.mask_buf, envs)
         else:
-            core.write_cell_masks_for(self.state, self.seats, self.mask_buf, self._mask_stale)
-        self._mask_stale[:] = False
+            core.write_cell_masks_for(self.state, self.seats, self.mask_buf, envs)
+
+    def _on_slices(self, work: Callable[[np.ndarray, np.ndarray], None], envs: np.ndarray) -> None:
+        """Run ``work(envs & slice, scratch)`` for every thread's slice of the batch that has an env to do."""
+        jobs = [(envs & part, scratch) for part, scratch in zip(self._slices, self._bot_scratch, strict=True)]
+        jobs = [(part, scratch) for part, scratch in jobs if part.any()]
+        if len(jobs) <= 1:
+            for part, scratch in jobs:
+                work(part, scratch)
+            return
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self.num_threads, thread_name_prefix="territory")
+        for future in [self._pool.submit(work, part, scratch) for part, scratch in jobs]:
+            future.result()  # re-raises a worker's exception here
+
+    def close(self, **kwargs: Any) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+        super().close(**kwargs)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = super().__getstate__()
+        state["_pool"] = None  # threads do not pickle; the pool restarts on the next step
+        return state
 
     def _share(self) -> np.ndarray:
         s = self.state

@@ -132,6 +132,8 @@ def test_eliminated_learner_terminates_with_last_place_reward():
     ({"opponents": ["random"] * 3, "preset": "duel"}, "opponents"),
     ({"gamma": 1.5}, "gamma"),
     ({"learner_seat": 5, "preset": "duel"}, "learner_seat"),
+    ({"num_threads": 0}, "num_threads"),
+    ({"num_threads": 2.0}, "num_threads"),
 ])
 def test_bad_arguments_raise_value_errors_naming_the_argument(kwargs, word):
     with pytest.raises(ValueError, match=word):
@@ -270,6 +272,36 @@ def test_env_pickles_mid_episode_and_continues_identically():
         obs2, r2, *_ = clone.step(a)
         np.testing.assert_array_equal(obs["map"], obs2["map"])
         assert r == r2
+
+
+@pytest.mark.parametrize("action_mode", ["direction", "cell"])
+def test_threads_split_the_batch_without_changing_a_single_result(action_mode):
+    import pickle
+
+    def play(num_threads):
+        vec = TerritoryVectorEnv(num_envs=5, preset="duel", opponents="random", action_mode=action_mode,
+                                 num_threads=num_threads, max_episode_steps=60)
+        obs, _ = vec.reset(seed=11)
+        trace = []
+        for t in range(90):
+            if t == 45 and num_threads > 1:
+                vec = pickle.loads(pickle.dumps(vec))  # the pool does not pickle; it restarts
+            vec.action_space.seed(t)
+            actions = vec.action_space.sample()
+            obs, rewards, terminated, truncated, _ = vec.step(actions)
+            trace.append((obs["map"].copy(), obs["global"].copy(), obs["action_mask"].copy(), rewards.copy(),
+                          terminated.copy(), truncated.copy()))
+        hash_ = vec.state.state_hash()
+        vec.close()
+        return trace, hash_
+
+    serial, serial_hash = play(1)
+    threaded, threaded_hash = play(3)
+    assert serial_hash == threaded_hash
+    for a, b in zip(serial, threaded, strict=True):
+        for x, y in zip(a, b, strict=True):
+            np.testing.assert_array_equal(x, y)
+    assert any(t[4].any() or t[5].any() for t in serial)  # episodes ended and autoreset inside the run
 
 
 @pytest.mark.slow
