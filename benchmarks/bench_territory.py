@@ -132,6 +132,20 @@ def bench_env(steps: int, warmup: int, num_threads: int = 1) -> float:
     return rate
 
 
+def warm_env() -> None:
+    """Compile (or load) every kernel the env calls, including those first met when a game ends."""
+    from botarena.envs.territory import TerritoryVectorEnv
+
+    env = TerritoryVectorEnv(num_envs=2, preset="duel", max_episode_steps=3)
+    env.reset(seed=0)
+    for _ in range(4):
+        env.step(np.full(2, 40))
+    env.state.alive[0, 0] = 0  # an elimination: the placement kernel runs too
+    env.invalidate_cache()
+    env.step(np.full(2, 40))
+    env.close()
+
+
 def pure_python(size: int, players: int, steps: int, warmup: int, num_envs: int) -> float:
     return without_jit("bench_territory", f"b.run_rules({size}, {players}, {steps}, {warmup}, {num_envs})")
 
@@ -147,6 +161,7 @@ def main() -> None:
     t = time.perf_counter()
     run_rules(16, 2, 2, 0, 1)  # load the numba cache (or compile) outside the timings
     bench_kernels(1, 1)
+    warm_env()
     print(f"  (numba load/compile {time.perf_counter() - t:.1f} s)")
 
     env_rate = bench_env(steps, warmup)

@@ -79,7 +79,7 @@ def _wait(actions, n, p):
 
 # Helpers take per-env array views rather than the state tuple: a call that is not inlined marshals every
 # array of the tuple (~260 ns, see ``core``), several times per decision.
-@njit(cache=True, nogil=True)
+@njit(**core.NO_NRT)
 def _scan_frontier_v(ow, bh, bn, mark_n, stamp, cand_n, n, p):
     """One walk of ``p``'s border: frontier cells into ``cand_n[:count]``.
 
@@ -108,7 +108,7 @@ def _scan_frontier(s, n, p):
     return _scan_frontier_v(s.owner[n], s.b_end[n], s.b_list[n], s.mark[n], s.stamp, s.cand[n], n, p)
 
 
-@njit(cache=True, nogil=True)
+@njit(**core.NO_NRT)
 def _pick_cell_v(ow, cand_n, rng_state, n, count, target):
     """A uniformly drawn cell of ``cand_n[:count]`` owned by ``target`` (-1 when none)."""
     w = ow.shape[1]
@@ -132,7 +132,7 @@ def _pick_cell_v(ow, cand_n, rng_state, n, count, target):
     return -1
 
 
-@njit(cache=True, nogil=True)
+@njit(**core.NO_NRT)
 def _try_cell(s, actions, n, p, count, target, intensity):
     """Aim at a random frontier cell of ``target``; WAIT when that launch would be invalid."""
     cell = _pick_cell_v(s.owner[n], s.cand[n], s.rng_state, n, count, target)
@@ -156,7 +156,7 @@ def _weakest(s, n, bits):
     return best
 
 
-@njit(cache=True, nogil=True)
+@njit(**core.NO_NRT)
 def random_policy(s, n, p, actions, scratch):
     core.direction_mask_one(s, n, p, scratch)
     valid = 0
@@ -173,7 +173,7 @@ def random_policy(s, n, p, actions, scratch):
             pick -= 1
 
 
-@njit(cache=True, nogil=True)
+@njit(**core.NO_NRT)
 def expander_policy(s, n, p, actions):
     troops = s.troops[n, p]
     cap = core.max_troops(s.tiles[n, p], s.cities[n, p], s.tile_scale[n])
@@ -191,7 +191,7 @@ def expander_policy(s, n, p, actions):
     _wait(actions, n, p)
 
 
-@njit(cache=True, nogil=True)
+@njit(**core.NO_NRT)
 def aggressor_policy(s, n, p, actions):
     troops = s.troops[n, p]
     cap = core.max_troops(s.tiles[n, p], s.cities[n, p], s.tile_scale[n])
@@ -209,7 +209,7 @@ def aggressor_policy(s, n, p, actions):
     _wait(actions, n, p)
 
 
-@njit(cache=True, nogil=True)
+@njit(**core.NO_NRT)
 def turtle_policy(s, n, p, actions):
     troops = s.troops[n, p]
     cap = core.max_troops(s.tiles[n, p], s.cities[n, p], s.tile_scale[n])
@@ -257,7 +257,7 @@ def bot_kernel(s, policies, actions, active):
     bot_kernel_scratch(s, policies, actions, active, scratch)
 
 
-@njit(cache=True, nogil=True)
+@njit(**core.NO_NRT)
 def bot_kernel_scratch(s, policies, actions, active, scratch):
     """``bot_kernel`` with a caller-owned ``scratch`` int8 [45] (no allocation per call)."""
     num_envs = s.owner.shape[0]

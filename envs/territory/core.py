@@ -42,7 +42,7 @@ b_list                  int32 [N,P,HW]     passable land), so fronts are found w
 b_pos                   int32 [N,HW]       ``b_list[n, p, :b_end]`` holds tile indices in insertion order with
                                            -1 holes (removals), read newest first; ``b_pos`` is a tile's slot
 in_border               int8  [N,HW]     owner+1 of the border list a tile is in, 0 when in none
-mark                    int32 [N,HW]     scratch: visit stamps for de-duplicating candidates
+mark                    uint8 [N,HW]     scratch: visit stamps for de-duplicating candidates
 stamp                   int32 [N]        scratch: current stamp value
 cand                    int64 [N,HW]     scratch: candidate keys / flood-fill queue
 elev                    float32 [N,H,W]  scratch: elevation during map generation
@@ -132,6 +132,13 @@ from botarena.envs.common import rng
 # ---------------------------------------------------------------------------------------------------------
 # Constants (one place; see the module docstring for sources)
 # ---------------------------------------------------------------------------------------------------------
+# The kernels of the step path (rules, bots, observations, masks) compile without NRT reference counting.
+# They allocate nothing, and with NRT on every array view, and every inlined helper taking arrays or the
+# state tuple, paid an atomic incref/decref pair per array: 27 % of a step under perf. Numba refuses to
+# compile an allocation without NRT, so these kernels provably allocate nothing per step; ``reset_envs`` and
+# the wrappers that allocate keep NRT.
+NO_NRT = {"cache": True, "nogil": True, "_nrt": False}
+
 PLAINS = 0
 HILLS = 1
 CITY = 2
@@ -259,7 +266,7 @@ class TerritoryState(NamedTuple):
             b_list=np.full((n, p, hw), -1, np.int32),
             b_pos=np.full((n, hw), -1, np.int32),
             in_border=np.zeros((n, hw), np.int8),
-            mark=np.zeros((n, hw), np.int32),
+            mark=np.zeros((n, hw), np.uint8),
             stamp=np.zeros(n, np.int32),
             cand=np.zeros((n, hw), np.int64),
             elev=np.zeros((n, h, w), np.float32),
@@ -402,7 +409,7 @@ def front_size(num_candidates: int, target: int, attack_troops: int, def_troops:
 # its head) with -1 holes where tiles left it; walking it is a sequential read, where following ``next``
 # links cost a cache miss per tile (~55 ns measured). Holes are squeezed out (order kept) when they outnumber
 # the live entries, and trailing holes are trimmed at once.
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def _list_compact(bn, bp, bh, p):
     k = 0
     for j in range(bh[p]):
@@ -650,12 +657,17 @@ def _quantile_thresholds(s, n, q_water, q_hill, q_mount):
 
 @njit(cache=True, nogil=True)
 def _flood_largest(s, n, write_water):
-    """Label passable components; keep ``mark == 1`` on the largest. Optionally drown the others."""
+    """Label passable components; keep ``mark == 1`` on the largest (0 elsewhere). Optionally drown the others.
+
+    The labels live in ``elev`` (float32, exact for every label up to 2**24 > 1024 * 1024), which is free once
+    the terrain is drawn: ``mark`` is uint8 so that its stamps stay small in the cache during play.
+    """
     h = s.owner.shape[1]
     w = s.owner.shape[2]
     hw = h * w
+    lab = s.elev[n].reshape(hw)
     for i in range(hw):
-        s.mark[n, i] = 0
+        lab[i] = 0
     best_label = 0
     best_size = 0
     label = 1
@@ -663,14 +675,14 @@ def _flood_largest(s, n, write_water):
     for start in range(hw):
         sy = start // w
         sx = start - sy * w
-        if s.mark[n, start] != 0 or s.terrain[n, sy, sx] >= WATER:
+        if lab[start] != 0 or s.terrain[n, sy, sx] >= WATER:
             continue
         label += 1
         head = 0
         tail = 0
         queue[tail] = start
         tail += 1
-        s.mark[n, start] = label
+        lab[start] = label
         while head < tail:
             cur = queue[head]
             head += 1
@@ -682,21 +694,20 @@ def _flood_largest(s, n, write_water):
                 if ny < 0 or ny >= h or nx < 0 or nx >= w:
                     continue
                 ni = ny * w + nx
-                if s.mark[n, ni] == 0 and s.terrain[n, ny, nx] < WATER:
-                    s.mark[n, ni] = label
+                if lab[ni] == 0 and s.terrain[n, ny, nx] < WATER:
+                    lab[ni] = label
                     queue[tail] = ni
                     tail += 1
         if tail > best_size:
             best_size = tail
             best_label = label
     for i in range(hw):
-        if s.mark[n, i] == best_label:
+        s.mark[n, i] = 0
+        if lab[i] == best_label:
             s.mark[n, i] = 1
-        elif s.mark[n, i] != 0:
-            s.mark[n, i] = 0
-            if write_water:
-                y = i // w
-                s.terrain[n, y, i - y * w] = WATER
+        elif lab[i] != 0 and write_water:
+            y = i // w
+            s.terrain[n, y, i - y * w] = WATER
     return best_size
 
 
@@ -746,14 +757,13 @@ def _claim_spawn(s, n, p, cy, cx, commit):
     h = s.owner.shape[1]
     w = s.owner.shape[2]
     queue = s.cand[n]
-    s.stamp[n] += 1
-    st = s.stamp[n]
+    visited = 2  # ``mark``: 1 = on the main component, 2 = visited by this search (restored below)
     head = 0
     tail = 0
     start = cy * w + cx
     queue[tail] = start
     tail += 1
-    s.mark[n, start] = -st  # negative stamps keep the component labels (1) intact
+    s.mark[n, start] = visited
     while head < tail and head < SPAWN_TILES:
         cur = queue[head]
         head += 1
@@ -765,8 +775,8 @@ def _claim_spawn(s, n, p, cy, cx, commit):
             if ny < 0 or ny >= h or nx < 0 or nx >= w:
                 continue
             ni = ny * w + nx
-            if s.mark[n, ni] != -st and s.owner[n, ny, nx] == NEUTRAL and s.terrain[n, ny, nx] != CITY:
-                s.mark[n, ni] = -st
+            if s.mark[n, ni] != visited and s.owner[n, ny, nx] == NEUTRAL and s.terrain[n, ny, nx] != CITY:
+                s.mark[n, ni] = visited
                 queue[tail] = ni
                 tail += 1
     # Restore component labels of visited tiles (all were on the main component).
@@ -933,8 +943,10 @@ def reset_envs(s, mask, fixed_terrain, use_fixed):
 # ---------------------------------------------------------------------------------------------------------
 @njit(cache=True, nogil=True, inline="always")
 def _next_stamp(mark_n, stamp, n):
+    # uint8 stamps: a row of ``mark`` is two cache lines, like ``owner``'s (int32 stamps made it eight, and
+    # the walks are bound by cache misses). Wrapping clears the array, once per 255 walks.
     st = stamp[n] + 1
-    if st >= 1 << 30:
+    if st > 255:
         for i in range(mark_n.shape[0]):
             mark_n[i] = 0
         st = 1
@@ -988,7 +1000,7 @@ def _front_key(y, x, idx, owned, fy, fx, h, w):
     return (primary * spread + dy * dy + dx * dx) * (h * w) + idx
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def front_key(s, n, p, y, x, fy, fx):
     """``_front_key`` of tile (y, x) for an attack of ``p`` in env ``n`` with focus (fy, fx)."""
     h = s.owner.shape[1]
@@ -1036,7 +1048,7 @@ def _collect_candidates_v(ow, bh, bn, mark_n, cand_n, st, p, target, fy, fx):
     return count
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def collect_candidates(s, n, p, target, fy, fx):
     """Write the keys of ``target``'s tiles 4-adjacent to ``p``'s land into ``cand[n, :count]``."""
     st = _next_stamp(s.mark[n], s.stamp, n)
@@ -1074,14 +1086,14 @@ def _collect_frontier_v(ow, bh, bn, mark_n, cand_n, st, p, pack_owner=False):
     return count
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def collect_frontier(s, n, p):
     """Write every tile index not owned by ``p``, passable and 4-adjacent to ``p``'s land into ``cand``."""
     st = _next_stamp(s.mark[n], s.stamp, n)
     return _collect_frontier_v(s.owner[n], s.b_end[n], s.b_list[n], s.mark[n], s.cand[n], st, p)
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def _select_smallest(arr, count, k):
     """Partially sort ``arr[:count]`` so that ``arr[:k]`` holds the k smallest values in ascending order."""
     if k <= 0:
@@ -1117,12 +1129,40 @@ def _select_smallest(arr, count, k):
             lo = i
         else:
             break
-    # Sort the k smallest in place (keys are unique, so any sort gives the same order; an insertion sort
-    # here was quadratic in the front size and showed in profiles).
-    arr[:k].sort()
+    # Sort the k smallest in place (keys are unique, so any sort gives the same order). A heapsort by hand:
+    # an insertion sort was quadratic in the front size, and NumPy's sort needs NRT (see ``NO_NRT``).
+    _heapsort_prefix(arr, k)
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
+def _heapsort_prefix(arr, k):
+    """Sort ``arr[:k]`` ascending in place."""
+    for start in range(k // 2 - 1, -1, -1):
+        _sift_down(arr, start, k)
+    for end in range(k - 1, 0, -1):
+        tmp = arr[0]
+        arr[0] = arr[end]
+        arr[end] = tmp
+        _sift_down(arr, 0, end)
+
+
+@njit(**NO_NRT, inline="always")
+def _sift_down(arr, root, size):
+    while True:
+        child = 2 * root + 1
+        if child >= size:
+            return
+        if child + 1 < size and arr[child + 1] > arr[child]:
+            child += 1
+        if arr[root] >= arr[child]:
+            return
+        tmp = arr[root]
+        arr[root] = arr[child]
+        arr[child] = tmp
+        root = child
+
+
+@njit(**NO_NRT)
 def centroid(s, n, p):
     """Integer centroid (floor of the mean row and column) of ``p``'s tiles."""
     t = max(s.tiles[n, p], 1)
@@ -1146,7 +1186,7 @@ def _ray_target_v(ow, cy, cx, p, direction):
     return NO_ATTACK
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def ray_target(s, n, p, direction):
     """Owner of the first passable tile not owned by ``p`` on the ray from ``p``'s centroid (or NO_ATTACK)."""
     cy, cx = centroid(s, n, p)
@@ -1182,7 +1222,7 @@ def _launch_ok_v(att_n, troops_n, tiles_n, te, scale, p, target, first_idx, comm
     return commit >= cost
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def launch_ok(s, n, p, target, first_idx, commit):
     """Whether a launch by ``p`` at ``target`` whose first tile is ``first_idx`` changes the state."""
     return _launch_ok_v(s.att_target[n], s.troops[n], s.tiles[n], s.terrain[n], s.tile_scale[n], p, target,
@@ -1312,7 +1352,7 @@ def _conquer_v(ow, te, ct, tiles_n, sy_n, sx_n, cities_n, inb, bn, bp, bh, bc, t
     return old
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def conquer(s, n, y, x, p):
     """Give tile (y, x) to ``p``; keeps counts, centroid sums and border lists exact; eliminates the loser."""
     old = _conquer_v(s.owner[n], s.terrain[n], s.conq_tick[n], s.tiles[n], s.sum_y[n], s.sum_x[n], s.cities[n],
@@ -1477,7 +1517,7 @@ def step_envs(s: TerritoryState, actions: np.ndarray, ticks_per_step: int, activ
     step_kernel(s, actions, ticks_per_step, active)
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def step_kernel(s, actions, ticks_per_step, active):
     """The jitted body of ``step_envs``."""
     num_envs = s.owner.shape[0]
@@ -1503,7 +1543,7 @@ def step_kernel(s, actions, ticks_per_step, active):
                 break
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def placements(s, n, out):
     """Write each player's placement (1 = best) into ``out`` int [P].
 
@@ -1532,7 +1572,7 @@ def placements(s, n, out):
 # ---------------------------------------------------------------------------------------------------------
 # Observations and action masks for one seat per env
 # ---------------------------------------------------------------------------------------------------------
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def _write_static_plane(te, c3):
     """Channel 3 (terrain and cities): it only changes when a game is reset."""
     h = te.shape[0]
@@ -1554,19 +1594,29 @@ def _write_static_plane(te, c3):
                 v_city if tv == t_city else (v_hill if tv == t_hill else zero)))
 
 
-@njit(cache=True, nogil=True)
-def _write_owner_planes(ow, c0, c1, c2, me, lut_enemy):
+@njit(**NO_NRT, inline="always")
+def _enemy_value(troops_n, me, q):
+    """Channel 1's value on player ``q``'s land as seen by ``me``: ``q``'s strength against us (0 for us and
+    for seats the game does not have)."""
+    if q == me or q >= troops_n.shape[0]:
+        return np.uint8(0)
+    tot = troops_n[q] + troops_n[me]
+    return np.uint8(1 + (254 * troops_n[q]) // tot if tot > 0 else 128)
+
+
+@njit(**NO_NRT)
+def _write_owner_planes(ow, c0, c1, c2, me, troops_n):
     """Channels 0-2 (own, enemy strength, neutral) in one vectorised pass over the owner map."""
     h = ow.shape[0]
     w = ow.shape[1]
-    e0 = lut_enemy[2]
-    e1 = lut_enemy[3]
-    e2 = lut_enemy[4]
-    e3 = lut_enemy[5]
-    e4 = lut_enemy[6]
-    e5 = lut_enemy[7]
-    e6 = lut_enemy[8]
-    e7 = lut_enemy[9]
+    e0 = _enemy_value(troops_n, me, 0)
+    e1 = _enemy_value(troops_n, me, 1)
+    e2 = _enemy_value(troops_n, me, 2)
+    e3 = _enemy_value(troops_n, me, 3)
+    e4 = _enemy_value(troops_n, me, 4)
+    e5 = _enemy_value(troops_n, me, 5)
+    e6 = _enemy_value(troops_n, me, 6)
+    e7 = _enemy_value(troops_n, me, 7)
     me8 = np.int8(me)
     neu = np.int8(NEUTRAL)
     full = np.uint8(255)
@@ -1583,7 +1633,7 @@ def _write_owner_planes(ow, c0, c1, c2, me, lut_enemy):
             c2[y, x] = full if o == neu else zero
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def _write_border_plane(ow, bh, bn, c4, me):
     """Channel 4 from ``me``'s border list; returns the bits of the players touching ``me`` (``_touching_v``).
 
@@ -1619,30 +1669,20 @@ def _write_border_plane(ow, bh, bn, c4, me):
     return bits
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def write_observations_for(s, seats, map_out, global_out, max_ticks, envs, static):
     """``write_observations`` for the envs with ``envs[n]`` only (uint8/bool [N]); the terrain channel 3 only
     where ``static[n]`` too (it changes only at a reset: the envs keep their buffers between steps).
     """
     num_envs = s.owner.shape[0]
-    num_p = s.troops.shape[1]
-    lut_enemy = np.zeros(MAX_PLAYERS + 2, np.uint8)
     for n in range(num_envs):
         if not envs[n]:
             continue
         me = seats[n]
-        my_troops = s.troops[n, me]
-        # Enemy strength value per owner (index owner + 2).
-        for k in range(MAX_PLAYERS + 2):
-            lut_enemy[k] = 0
-        for q in range(num_p):
-            if q != me:
-                tot = s.troops[n, q] + my_troops
-                lut_enemy[q + 2] = 1 + (254 * s.troops[n, q]) // tot if tot > 0 else 128
         ow = s.owner[n]
         # One 2-D view per plane and env (a view per row cost an NRT incref/decref pair each, which showed in
         # profiles as ~30 % of the kernel time).
-        _write_owner_planes(ow, map_out[n, 0], map_out[n, 1], map_out[n, 2], me, lut_enemy)
+        _write_owner_planes(ow, map_out[n, 0], map_out[n, 1], map_out[n, 2], me, s.troops[n])
         if static[n]:
             _write_static_plane(s.terrain[n], map_out[n, 3])
         touching = _write_border_plane(ow, s.b_end[n], s.b_list[n], map_out[n, 4], me)
@@ -1662,7 +1702,7 @@ def write_observations(s, seats, map_out, global_out, max_ticks):
     write_observations_for(s, seats, map_out, global_out, max_ticks, every, every)
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def _touching_v(ow, bh, bn, me):
     h = ow.shape[0]
     w = ow.shape[1]
@@ -1685,13 +1725,13 @@ def _touching_v(ow, bh, bn, me):
     return bits & ~(1 << me)
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def touching_players(s, n, me):
     """Bit ``q`` set iff player ``q`` owns a tile 4-adjacent to ``me``'s land (walks the border list)."""
     return _touching_v(s.owner[n], s.b_end[n], s.b_list[n], me)
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def _write_global(s, n, me, out, max_ticks, touching):
     """Global features (float32 [16]) for seat ``me``:
 
@@ -1769,7 +1809,7 @@ def _write_global(s, n, me, out, max_ticks, touching):
     out[n, 15] = largest_other / land
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def _direction_mask_v(ow, te, bh, bn, mark_n, cand_n, st, att_n, troops_n, tiles_n, sy_n, sx_n, scale, p,
                       out_row):
     h = ow.shape[0]
@@ -1827,7 +1867,7 @@ def _direction_mask_v(ow, te, bh, bn, mark_n, cand_n, st, att_n, troops_n, tiles
                 out_row[d * NUM_INTENSITIES + k] = 1
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def direction_mask_one(s, n, p, out_row):
     """Exact mask of the 45 direction actions (``direction * 5 + intensity``) for player ``p`` of env ``n``.
 
@@ -1844,14 +1884,14 @@ def direction_mask_one(s, n, p, out_row):
                       out_row)
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def write_direction_masks(s, seats, out):
     """``out`` int8 [N, 45]: the exact direction-mode mask of seat ``seats[n]`` in every env."""
     for n in range(s.owner.shape[0]):
         direction_mask_one(s, n, seats[n], out[n])
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def write_direction_masks_for(s, seats, out, envs):
     """``write_direction_masks`` for the envs with ``envs[n]`` only (the others' rows are left as they are)."""
     for n in range(s.owner.shape[0]):
@@ -1859,7 +1899,7 @@ def write_direction_masks_for(s, seats, out, envs):
             direction_mask_one(s, n, seats[n], out[n])
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def cell_mask_one(s, n, p, out_row):
     """Per-factor mask for ``MultiDiscrete([H*W + 1, 5])``: ``out_row`` int8 [H*W + 1 + 5].
 
@@ -1895,14 +1935,14 @@ def cell_mask_one(s, n, p, out_row):
                 out_row[hw + 1 + k] = 1
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def write_cell_masks(s, seats, out):
     """``out`` int8 [N, H*W + 6]: the per-factor cell-mode mask of seat ``seats[n]`` in every env."""
     for n in range(s.owner.shape[0]):
         cell_mask_one(s, n, seats[n], out[n])
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def write_cell_masks_for(s, seats, out, envs):
     """``write_cell_masks`` for the envs with ``envs[n]`` only (the others' rows are left as they are)."""
     for n in range(s.owner.shape[0]):
