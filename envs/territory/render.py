@@ -3,8 +3,9 @@ through ``botarena.envs.common.window`` (pygame, imported only when the window o
 
 The map is drawn in territorial.io's style: flat player colours with darker borders, tiles taken in the last
 few ticks lit up as the live attack fronts, cities as white squares, water shaded lighter along the coast.
-A side panel lists every player by rank: colour swatch, placement digit, a land-share bar and a troop bar
-(log scale) with the troop count written in a 3x5 pixel font, so the panel needs no font library.
+A side panel shows the game tick, then every player by rank: placement digit, colour swatch, a land-share
+bar with the share in percent, and a troop bar (log scale) with the troop count. A label row names the
+columns. Text is a 3x5 pixel font, so the panel needs no font library.
 """
 
 from __future__ import annotations
@@ -42,8 +43,13 @@ _GLYPHS = {
     "0": "111101101101111", "1": "010110010010111", "2": "111001111100111", "3": "111001111001111",
     "4": "101101111001001", "5": "111100111001111", "6": "111100111101111", "7": "111001001001001",
     "8": "111101111101111", "9": "111101111001111", "K": "101110100110101", "M": "101111111101101",
-    ".": "000000000000010", "#": "000000000000000", "x": "000000101010101",
+    ".": "000000000000010", "#": "000000000000000", "x": "000000101010101", " ": "000000000000000",
+    "%": "101001010100101", "/": "001001010100100", "A": "010101111101101", "C": "111100100100111",
+    "D": "110101101101110", "I": "111010010010111", "L": "100100100100111", "N": "110101101101101",
+    "O": "111101101101111", "P": "110101110100100", "R": "110101110101101", "S": "111100111001111",
+    "T": "111010010010010",
 }
+PANEL_LABEL = np.array((150, 150, 160), dtype=np.uint8)
 
 
 def _glyph(ch: str) -> np.ndarray:
@@ -51,7 +57,8 @@ def _glyph(ch: str) -> np.ndarray:
 
 
 def draw_text(frame: np.ndarray, text: str, y: int, x: int, colour: np.ndarray, scale: int = 2) -> int:
-    """Draw ``text`` (digits, 'K', 'M', '.') at (y, x) with the 3x5 font; returns the x after the text."""
+    """Draw ``text`` (digits, the letters of ``_GLYPHS``, '.', '%', '/') at (y, x) with the 3x5 font; returns
+    the x after the text."""
     for ch in text:
         glyph = np.kron(_glyph(ch), np.ones((scale, scale), dtype=bool))
         h, w = glyph.shape
@@ -135,9 +142,13 @@ def _draw_panel(state: core.TerritoryState, index: int, panel: np.ndarray) -> No
     order = np.argsort(places, kind="stable")
     row_h = 32
     top = 8
-    # Header: the tick count.
-    draw_text(panel, str(int(state.tick[index])), top, 8, PANEL_TEXT)
-    top += 18
+    # Header: the tick count, then a label row naming the columns.
+    x = draw_text(panel, "TICK", top, 4, PANEL_LABEL)
+    draw_text(panel, str(int(state.tick[index])), top, x + 6, PANEL_TEXT)
+    top += 16
+    draw_text(panel, "RANK", top, 2, PANEL_LABEL, scale=1)
+    draw_text(panel, "LAND %  /  TROOPS", top, 42, PANEL_LABEL, scale=1)
+    top += 10
     max_log = np.log10(max(float(state.troops[index].max()), 10.0))
     for row, p in enumerate(order.tolist()):
         y = top + row * row_h
@@ -149,8 +160,10 @@ def _draw_panel(state: core.TerritoryState, index: int, panel: np.ndarray) -> No
         draw_text(panel, str(int(places[p])), y + 7, 4, PANEL_TEXT if alive else dim)
         panel[y + 2:y + 24, 14:36] = dim
         share = state.tiles[index, p] / land
-        bar = int(round(share * (PANEL_WIDTH - 48)))
+        bar = int(round(share * (PANEL_WIDTH - 78)))
         panel[y + 3:y + 10, 42:42 + bar] = dim
+        if alive:
+            draw_text(panel, f"{share * 100:.0f}%", y + 2, 42 + bar + 4, PANEL_TEXT)
         troops = int(state.troops[index, p])
         # Troop bar (log scale) and count at 2x so the number reads in a scaled-down window.
         tbar = int(round(np.log10(max(troops, 1)) / max_log * (PANEL_WIDTH - 92))) if troops > 0 else 0
