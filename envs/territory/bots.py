@@ -81,21 +81,17 @@ def _wait(actions, n, p):
 # array of the tuple (~260 ns, see ``core``), several times per decision.
 @njit(**core.NO_NRT)
 def _scan_frontier_v(ow, bh, bn, mark_n, stamp, cand_n, n, p):
-    """One walk of ``p``'s border: frontier cells into ``cand_n[:count]``.
+    """One walk of ``p``'s border: frontier cells into ``cand_n[:count]``, packed as ``idx * 16 + owner + 2``.
 
     Returns (count, neutral cells, bit q set iff player q owns a frontier cell). Each bot walks its border
-    at most once per decision; the picks below reuse the list.
+    at most once per decision; the picks below reuse the list (and read owners from it, not from the map).
     """
-    w = ow.shape[1]
-    m = core._row_magic(w)
     st = core._next_stamp(mark_n, stamp, n)
-    count = core._collect_frontier_v(ow, bh, bn, mark_n, cand_n, st, p)
+    count = core._collect_frontier_v(ow, bh, bn, mark_n, cand_n, st, p, True)
     neutral = 0
     bits = 0
     for i in range(count):
-        idx = cand_n[i]
-        y = (idx * m) >> core.ROW_SHIFT
-        o = ow[y, idx - y * w]
+        o = (cand_n[i] & 15) - 2
         if o == core.NEUTRAL:
             neutral += 1
         else:
@@ -109,25 +105,20 @@ def _scan_frontier(s, n, p):
 
 
 @njit(**core.NO_NRT)
-def _pick_cell_v(ow, cand_n, rng_state, n, count, target):
-    """A uniformly drawn cell of ``cand_n[:count]`` owned by ``target`` (-1 when none)."""
-    w = ow.shape[1]
-    m = core._row_magic(w)
+def _pick_cell_v(cand_n, rng_state, n, count, target):
+    """A uniformly drawn cell of the packed frontier ``cand_n[:count]`` owned by ``target`` (-1 when none)."""
+    tag = target + 2
     matches = 0
     for i in range(count):
-        idx = cand_n[i]
-        y = (idx * m) >> core.ROW_SHIFT
-        if ow[y, idx - y * w] == target:
+        if cand_n[i] & 15 == tag:
             matches += 1
     if matches == 0:
         return -1
     pick = rng.randint(rng_state, n, matches)
     for i in range(count):
-        idx = cand_n[i]
-        y = (idx * m) >> core.ROW_SHIFT
-        if ow[y, idx - y * w] == target:
+        if cand_n[i] & 15 == tag:
             if pick == 0:
-                return idx
+                return cand_n[i] >> 4
             pick -= 1
     return -1
 
@@ -135,7 +126,7 @@ def _pick_cell_v(ow, cand_n, rng_state, n, count, target):
 @njit(**core.NO_NRT)
 def _try_cell(s, actions, n, p, count, target, intensity):
     """Aim at a random frontier cell of ``target``; WAIT when that launch would be invalid."""
-    cell = _pick_cell_v(s.owner[n], s.cand[n], s.rng_state, n, count, target)
+    cell = _pick_cell_v(s.cand[n], s.rng_state, n, count, target)
     if cell >= 0:
         ok, _, _, _, _ = core.resolve_action(s, n, p, core.MODE_CELL, cell, intensity)
         if ok:
