@@ -7,7 +7,7 @@ to one core:
 * env-steps/s of the kernels alone: bots + rules + observations + masks, and bots + rules only;
 * the time to write one observation batch against the time to merely copy it (the ratio), both for a full
   write (``write_observations``) and for the env's path (``write_observations_for``: the terrain channel is
-  rewritten only after a reset, as ``TerritoryVectorEnv`` does);
+  rewritten only after a reset, as ``TerritoryVectorEnv`` does), and the whole env step against the copy;
 * the pure-Python speed of the same rules (``NUMBA_DISABLE_JIT=1``, in a subprocess) on a small map, and the
   jitted speed-up on that map;
 * last, unpinned: the env with ``num_threads`` = the CPUs this process may use (when more than one).
@@ -82,7 +82,7 @@ def bench_kernels(steps: int, warmup: int) -> dict[str, float]:
         if s.done.any():
             core.reset_envs(s, s.done.copy(), fixed, False)
     core.write_observations(s, seats, map_out, glob, 4000)
-    t_rules = t_obs = t_copy = t_full = 0.0
+    t_rules = t_obs = t_copy = t_full = t_planes = 0.0
     for _ in range(steps):
         t0 = time.perf_counter()
         bots.bot_actions(s, policies, actions, None, scratch)
@@ -97,15 +97,17 @@ def bench_kernels(steps: int, warmup: int) -> dict[str, float]:
         _ = (map_out.copy(), glob.copy(), masks.copy())
         t3 = time.perf_counter()
         core.write_observations(s, seats, map_out, glob, 4000)
-        core.write_direction_masks(s, seats, masks)
         t4 = time.perf_counter()
+        core.write_direction_masks(s, seats, masks)
+        t5 = time.perf_counter()
         t_rules += t1 - t0
         t_obs += t2 - t1
         t_copy += t3 - t2
-        t_full += t4 - t3
+        t_planes += t4 - t3
+        t_full += t5 - t3
     n = steps * NUM_ENVS
     return {"rules": n / t_rules, "rules+obs": n / (t_rules + t_obs), "obs_ms": t_obs / steps * 1e3,
-            "copy_ms": t_copy / steps * 1e3, "full_ms": t_full / steps * 1e3}
+            "copy_ms": t_copy / steps * 1e3, "full_ms": t_full / steps * 1e3, "planes_ms": t_planes / steps * 1e3}
 
 
 def bench_env(steps: int, warmup: int, num_threads: int = 1) -> float:
@@ -170,9 +172,12 @@ def main() -> None:
     print(f"  kernels: bots + rules + observations + masks:    {k['rules+obs']:12,.0f} env-steps/s")
     print(f"  kernels: bots + rules only:                      {k['rules']:12,.0f} env-steps/s")
     print(f"  write one observation batch: {k['full_ms']:.2f} ms; copy it: {k['copy_ms']:.2f} ms; "
-          f"ratio {k['full_ms'] / k['copy_ms']:.1f}x")
+          f"ratio {k['full_ms'] / k['copy_ms']:.1f}x (map and global alone {k['planes_ms']:.2f} ms, "
+          f"{k['planes_ms'] / k['copy_ms']:.1f}x; the rest is the exact action masks)")
     print(f"  the env's path (terrain only after a reset): {k['obs_ms']:.2f} ms; "
           f"ratio {k['obs_ms'] / k['copy_ms']:.1f}x")
+    step_ms = NUM_ENVS / env_rate * 1e3
+    print(f"  one TerritoryVectorEnv.step of the batch: {step_ms:.2f} ms = {step_ms / k['copy_ms']:.1f}x the copy")
 
     # Same games, same mid-game start (30 warm-up decisions), the same 64-env batch for both.
     small, players, py_steps, small_warmup = 32, 4, (2 if args.quick else 20), (2 if args.quick else 30)

@@ -77,8 +77,8 @@ def _wait(actions, n, p):
     actions[n, p, 2] = 0
 
 
-# Helpers take per-env array views rather than the state tuple: a call that is not inlined marshals every
-# array of the tuple (~260 ns, see ``core``), several times per decision.
+# Helpers take per-env array views rather than the state tuple: a call that is not inlined passes every
+# array of the tuple (see ``core``'s border-list notes), several times per decision.
 @njit(**core.NO_NRT)
 def _scan_frontier_v(ow, bh, bn, mark_n, stamp, cand_n, n, p):
     """One walk of ``p``'s border: frontier cells into ``cand_n[:count]``, packed as ``idx * 16 + owner + 2``.
