@@ -43,6 +43,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
+from botarena.envs.common.jit import NO_NRT
 from botarena.envs.common.rng import lognormal, next_u64, normal, uniform
 
 from . import core
@@ -135,7 +136,7 @@ def policy_ids(names: dict[int, str] | None, num_envs: int) -> np.ndarray:
     return out
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def reset_bots(s: core.ArenaState, b: BotState, mask: np.ndarray) -> None:
     """Reset the bot state of every env with ``mask[n]``; each seat's RNG word is drawn from the env's RNG."""
     for n in range(s.tick.shape[0]):
@@ -173,7 +174,7 @@ def reset_bots(s: core.ArenaState, b: BotState, mask: np.ndarray) -> None:
             b.corrections[n, j] = 0
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def bot_actions(s: core.ArenaState, b: BotState, policies: np.ndarray, actions: np.ndarray,
                 active: np.ndarray) -> None:
     """Write the action of every bot seat (``policies[n, j] >= 0``) of every active env into ``actions``.
@@ -195,7 +196,7 @@ def bot_actions(s: core.ArenaState, b: BotState, policies: np.ndarray, actions: 
                 actions[n, j, c] = b.action[n, j, c]
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def _random_act(s: core.ArenaState, b: BotState, n: int, j: int) -> None:
     k = n * core.MAX_SHIPS + j
     ux = uniform(b.rng, k)
@@ -211,13 +212,13 @@ def _random_act(s: core.ArenaState, b: BotState, n: int, j: int) -> None:
     b.aim_y[n, j] = uy * core.VIEW_H
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def _on_screen(s: core.ArenaState, n: int, j: int, x: float, y: float, margin: float) -> bool:
     sx, sy = core.world_to_screen(s, n, j, x, y)
     return margin <= sx <= core.VIEW_W - margin and margin <= sy <= core.VIEW_H - margin
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def _empty_point(s: core.ArenaState, n: int, j: int, wx: float, wy: float) -> tuple[float, float]:
     """(wx, wy) pulled onto the screen and the map, nudged off any object (a click there must fly, not lock)."""
     sx, sy = core.world_to_screen(s, n, j, wx, wy)
@@ -236,7 +237,7 @@ def _empty_point(s: core.ArenaState, n: int, j: int, wx: float, wy: float) -> tu
     return wx, wy
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def _expert_act(s: core.ArenaState, b: BotState, n: int, j: int, aimbot: bool) -> None:
     ox, oy = s.ship_x[n, j], s.ship_y[n, j]
     hull = s.ship_hull[n, j] / core.SHIP_HULL
@@ -401,7 +402,7 @@ def _expert_act(s: core.ArenaState, b: BotState, n: int, j: int, aimbot: bool) -
     b.action[n, j, 3] = 1.0 if attack else 0.0
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def _object_state(s: core.ArenaState, n: int, j: int, kind: int, idx: int, wx: float,
                   wy: float) -> tuple[float, float, float, float, float, bool]:
     """(screen x, screen y, screen vx, screen vy, click radius, exists) of a motor target now."""
@@ -421,7 +422,7 @@ def _object_state(s: core.ArenaState, n: int, j: int, kind: int, idx: int, wx: f
     return x, y, svx, svy, POINT_WIDTH * 0.5, True
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def _plan(b: BotState, n: int, j: int, k: int, curx: float, cury: float, x: float, y: float, vx: float,
           vy: float, r: float) -> None:
     """Plan one aimed movement: Fitts' time, led and scattered end point, minimum-jerk from the cursor."""
@@ -437,7 +438,7 @@ def _plan(b: BotState, n: int, j: int, k: int, curx: float, cury: float, x: floa
     b.t[n, j] = 0.0
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def _executor(s: core.ArenaState, b: BotState, n: int, j: int, kind: int, idx: int, wx: float, wy: float,
               aimbot: bool) -> None:
     k = n * core.MAX_SHIPS + j

@@ -126,6 +126,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
+from botarena.envs.common.jit import NO_NRT
 from botarena.envs.common.rng import uniform
 
 # ---------------------------------------------------------------------- sizes and constants
@@ -412,24 +413,24 @@ def _clip(v: float, lo: float, hi: float) -> float:
     return lo if v < lo else (hi if v > hi else v)
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def screen_to_world(s: ArenaState, n: int, ship: int, sx: float, sy: float) -> tuple[float, float]:
     """The world point under screen pixel (sx, sy) of ``ship``'s screen (centred on the ship)."""
     return s.ship_x[n, ship] + sx - VIEW_W * 0.5, s.ship_y[n, ship] + sy - VIEW_H * 0.5
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def world_to_screen(s: ArenaState, n: int, ship: int, wx: float, wy: float) -> tuple[float, float]:
     """Screen pixel of world point (wx, wy) on ``ship``'s screen."""
     return wx - s.ship_x[n, ship] + VIEW_W * 0.5, wy - s.ship_y[n, ship] + VIEW_H * 0.5
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def alien_max_hp(s: ArenaState, n: int, a: int) -> float:
     return ALIEN_HP[s.al_kind[n, a]] * s.params[n, P_ALIEN_HP]
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def _spawn_alien(s: ArenaState, n: int, a: int) -> None:
     best_x, best_y, best_d = 0.0, 0.0, -1.0
     for _ in range(8):
@@ -468,7 +469,7 @@ def _spawn_alien(s: ArenaState, n: int, a: int) -> None:
     s.al_beam[n, a] = 0.0
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def _spawn_box(s: ArenaState, n: int, b: int) -> None:
     s.box_x[n, b] = uniform(s.rng_state, n) * (MAP_W - 200.0) + 100.0
     s.box_y[n, b] = uniform(s.rng_state, n) * (MAP_H - 200.0) + 100.0
@@ -477,7 +478,7 @@ def _spawn_box(s: ArenaState, n: int, b: int) -> None:
     s.box_respawn[n, b] = 0.0
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def reset_envs(s: ArenaState, mask: np.ndarray) -> None:
     """Start a new episode in every env ``n`` with ``mask[n]``: ships spread around the centre, aliens and boxes."""
     for n in range(s.tick.shape[0]):
@@ -545,7 +546,7 @@ def reset_envs(s: ArenaState, mask: np.ndarray) -> None:
                 s.box_respawn[n, b] = 0.0
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def damage_ship(s: ArenaState, n: int, j: int, dmg: float) -> None:
     """Apply ``dmg`` to ship ``j``: the shield takes ``SHIELD_ABSORB`` of it while it lasts, the hull the rest."""
     if not s.ship_alive[n, j]:
@@ -573,7 +574,7 @@ def damage_ship(s: ArenaState, n: int, j: int, dmg: float) -> None:
         s.ship_attack[n, j] = 0
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def hit_test(s: ArenaState, n: int, j: int, wx: float, wy: float) -> tuple[int, int]:
     """What a click of ship ``j`` at world point (wx, wy) hits: (LOCK_ALIEN, a), (LOCK_SHIP, k), (3, box) or (0, -1).
 
@@ -601,7 +602,7 @@ def hit_test(s: ArenaState, n: int, j: int, wx: float, wy: float) -> tuple[int, 
     return best_kind, best_idx
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def _lock_valid(s: ArenaState, n: int, j: int) -> bool:
     kind = s.ship_lock_kind[n, j]
     idx = s.ship_lock_idx[n, j]
@@ -612,7 +613,7 @@ def _lock_valid(s: ArenaState, n: int, j: int) -> bool:
     return False
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def lock_position(s: ArenaState, n: int, j: int) -> tuple[float, float]:
     idx = s.ship_lock_idx[n, j]
     if s.ship_lock_kind[n, j] == LOCK_ALIEN:
@@ -620,7 +621,7 @@ def lock_position(s: ArenaState, n: int, j: int) -> tuple[float, float]:
     return s.ship_x[n, idx], s.ship_y[n, idx]
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def step_envs(s: ArenaState, actions: np.ndarray, active: np.ndarray) -> None:
     """Advance every env ``n`` with ``active[n]`` by one frame.
 
@@ -632,7 +633,7 @@ def step_envs(s: ArenaState, actions: np.ndarray, active: np.ndarray) -> None:
             _step_one(s, actions, n)
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def _step_one(s: ArenaState, actions: np.ndarray, n: int) -> None:
     ns = s.num_ships[n]
     cursor_speed = s.params[n, P_CURSOR_SPEED]
@@ -854,7 +855,7 @@ def _step_one(s: ArenaState, actions: np.ndarray, n: int) -> None:
 
 
 # ---------------------------------------------------------------------- observations
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def write_observations(s: ArenaState, seats: np.ndarray, objects: np.ndarray, object_mask: np.ndarray,
                        state_buf: np.ndarray, which: np.ndarray) -> None:
     """Write the observation of ship ``seats[n]`` for every env ``n`` with ``which[n]``.
@@ -869,13 +870,13 @@ def write_observations(s: ArenaState, seats: np.ndarray, objects: np.ndarray, ob
             _write_obs_one(s, n, seats[n], objects[n], object_mask[n], state_buf[n], s.obs_score[n], s.obs_code[n])
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def _visible(s: ArenaState, n: int, j: int, x: float, y: float, r: float) -> bool:
     sx, sy = world_to_screen(s, n, j, x, y)
     return -r <= sx <= VIEW_W + r and -r <= sy <= VIEW_H + r
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def _write_obs_one(s: ArenaState, n: int, j: int, obj: np.ndarray, mask: np.ndarray, st: np.ndarray,
                    cand_score: np.ndarray, cand_code: np.ndarray) -> None:
     ox, oy = s.ship_x[n, j], s.ship_y[n, j]
@@ -1095,7 +1096,7 @@ def _write_obs_one(s: ArenaState, n: int, j: int, obj: np.ndarray, mask: np.ndar
 
 
 # ---------------------------------------------------------------------- pixels observation
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def _disc(img: np.ndarray, cx: float, cy: float, r: float, c0: int, c1: int, c2: int) -> None:
     h, w = img.shape[1], img.shape[2]
     y0 = max(int(cy - r), 0)
@@ -1111,7 +1112,7 @@ def _disc(img: np.ndarray, cx: float, cy: float, r: float, c0: int, c1: int, c2:
                 img[2, y, x] = c2
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def write_pixels(s: ArenaState, seats: np.ndarray, pixels: np.ndarray, which: np.ndarray) -> None:
     """A ``PIXELS x PIXELS`` uint8 [3, H, W] picture of ship ``seats[n]``'s screen for every env with ``which[n]``.
 

@@ -21,6 +21,8 @@ import math
 import numpy as np
 from numba import njit
 
+from .jit import NO_NRT
+
 _GOLDEN_GAMMA = np.uint64(0x9E3779B97F4A7C15)
 _MIX_1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX_2 = np.uint64(0x94D049BB133111EB)
@@ -42,31 +44,31 @@ def next_u64(state: np.ndarray, index: int) -> np.uint64:
     return z ^ (z >> _S31)
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def uniform(state: np.ndarray, index: int) -> float:
     """A float64 uniform on [0, 1)."""
     return float(next_u64(state, index) >> _S11) * _INV_2_53
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def uniform_range(state: np.ndarray, index: int, low: float, high: float) -> float:
     """A float64 uniform on [low, high)."""
     return low + (high - low) * uniform(state, index)
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def randint(state: np.ndarray, index: int, n: int) -> int:
     """An integer uniform on [0, n) for 1 <= n < 2**53 (multiply-shift on a 53-bit draw, bias < 2**-40)."""
     return int(uniform(state, index) * n)
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def bernoulli(state: np.ndarray, index: int, p: float) -> bool:
     """True with probability ``p``."""
     return uniform(state, index) < p
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def normal(state: np.ndarray, index: int) -> float:
     """A standard normal draw (Box-Muller; one of the pair is dropped to keep the state a single word).
 
@@ -79,13 +81,13 @@ def normal(state: np.ndarray, index: int) -> float:
     return math.sqrt(-2.0 * math.log(1.0 - u1)) * math.cos(2.0 * math.pi * u2)
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def lognormal(state: np.ndarray, index: int, median: float, sigma: float) -> float:
     """A lognormal draw with the given median and log-space standard deviation (human reaction times)."""
     return median * math.exp(sigma * normal(state, index))
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def shuffle_inplace(state: np.ndarray, index: int, values: np.ndarray) -> None:
     """Fisher-Yates shuffle of a 1-D array in place."""
     for i in range(values.shape[0] - 1, 0, -1):

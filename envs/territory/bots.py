@@ -25,6 +25,7 @@ import numpy as np
 from numba import njit
 
 from botarena.envs.common import rng
+from botarena.envs.common.jit import NO_NRT
 
 from . import core
 
@@ -79,7 +80,7 @@ def _wait(actions, n, p):
 
 # Helpers take per-env array views rather than the state tuple: a call that is not inlined passes every
 # array of the tuple (see ``core``'s border-list notes), several times per decision.
-@njit(**core.NO_NRT)
+@njit(**NO_NRT)
 def _scan_frontier_v(ow, bh, bn, mark_n, stamp, cand_n, n, p):
     """One walk of ``p``'s border: frontier cells into ``cand_n[:count]``, packed as ``idx * 16 + owner + 2``.
 
@@ -104,7 +105,7 @@ def _scan_frontier(s, n, p):
     return _scan_frontier_v(s.owner[n], s.b_end[n], s.b_list[n], s.mark[n], s.stamp, s.cand[n], n, p)
 
 
-@njit(**core.NO_NRT)
+@njit(**NO_NRT)
 def _pick_cell_v(cand_n, rng_state, n, count, target):
     """A uniformly drawn cell of the packed frontier ``cand_n[:count]`` owned by ``target`` (-1 when none)."""
     tag = target + 2
@@ -123,7 +124,7 @@ def _pick_cell_v(cand_n, rng_state, n, count, target):
     return -1
 
 
-@njit(**core.NO_NRT)
+@njit(**NO_NRT)
 def _try_cell(s, actions, n, p, count, target, intensity):
     """Aim at a random frontier cell of ``target``; WAIT when that launch would be invalid."""
     cell = _pick_cell_v(s.cand[n], s.rng_state, n, count, target)
@@ -147,7 +148,7 @@ def _weakest(s, n, bits):
     return best
 
 
-@njit(**core.NO_NRT)
+@njit(**NO_NRT)
 def random_policy(s, n, p, actions, scratch):
     core.direction_mask_one(s, n, p, scratch)
     valid = 0
@@ -164,7 +165,7 @@ def random_policy(s, n, p, actions, scratch):
             pick -= 1
 
 
-@njit(**core.NO_NRT)
+@njit(**NO_NRT)
 def expander_policy(s, n, p, actions):
     troops = s.troops[n, p]
     cap = core.max_troops(s.tiles[n, p], s.cities[n, p], s.tile_scale[n])
@@ -182,7 +183,7 @@ def expander_policy(s, n, p, actions):
     _wait(actions, n, p)
 
 
-@njit(**core.NO_NRT)
+@njit(**NO_NRT)
 def aggressor_policy(s, n, p, actions):
     troops = s.troops[n, p]
     cap = core.max_troops(s.tiles[n, p], s.cities[n, p], s.tile_scale[n])
@@ -200,7 +201,7 @@ def aggressor_policy(s, n, p, actions):
     _wait(actions, n, p)
 
 
-@njit(**core.NO_NRT)
+@njit(**NO_NRT)
 def turtle_policy(s, n, p, actions):
     troops = s.troops[n, p]
     cap = core.max_troops(s.tiles[n, p], s.cities[n, p], s.tile_scale[n])
@@ -248,7 +249,7 @@ def bot_kernel(s, policies, actions, active):
     bot_kernel_scratch(s, policies, actions, active, scratch)
 
 
-@njit(**core.NO_NRT)
+@njit(**NO_NRT)
 def bot_kernel_scratch(s, policies, actions, active, scratch):
     """``bot_kernel`` with a caller-owned ``scratch`` int8 [45] (no allocation per call)."""
     num_envs = s.owner.shape[0]

@@ -128,16 +128,14 @@ import numpy as np
 from numba import njit
 
 from botarena.envs.common import rng
+from botarena.envs.common.jit import NO_NRT
 
 # ---------------------------------------------------------------------------------------------------------
 # Constants (one place; see the module docstring for sources)
 # ---------------------------------------------------------------------------------------------------------
-# The kernels of the step path (rules, bots, observations, masks) compile without NRT reference counting.
-# They allocate nothing, and with NRT on every array view, and every inlined helper taking arrays or the
-# state tuple, paid an atomic incref/decref pair per array: 27 % of a step under perf. Numba refuses to
-# compile an allocation without NRT, so these kernels provably allocate nothing per step; ``reset_envs`` and
-# the wrappers that allocate keep NRT.
-NO_NRT = {"cache": True, "nogil": True, "_nrt": False}
+# The kernels of the step path (rules, bots, observations, masks) are ``NO_NRT`` (``envs/common/jit.py``):
+# they allocate nothing, and NRT reference counting was 27 % of a step under perf. ``reset_envs`` and the
+# wrappers that allocate keep NRT.
 
 PLAINS = 0
 HILLS = 1

@@ -51,6 +51,7 @@ import numpy as np
 from numba import njit
 
 from botarena.envs.common import rng
+from botarena.envs.common.jit import NO_NRT
 
 from . import core
 from .core import DuelState
@@ -85,7 +86,7 @@ def new_plan() -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------------------------- planning
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def _add_click(plan: np.ndarray, n: int, rect: tuple[float, float, float, float]) -> int:
     if n >= plan.shape[0]:
         return n
@@ -98,7 +99,7 @@ def _add_click(plan: np.ndarray, n: int, rect: tuple[float, float, float, float]
     return n + 1
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def _open_tab(s: DuelState, i: int, p: int, plan: np.ndarray, n: int, tab: int, cur: int,
               hotkey_prob: float) -> int:
     """Plan opening ``tab`` (F-key or tab button) unless ``cur`` is already it."""
@@ -111,7 +112,7 @@ def _open_tab(s: DuelState, i: int, p: int, plan: np.ndarray, n: int, tab: int, 
     return _add_click(plan, n, core.tab_button_rect(tab))
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def _find(s: DuelState, i: int, p: int, item: int) -> int:
     for k in range(core.INVENTORY_SLOTS):
         if s.inventory[i, p, k] == item:
@@ -119,7 +120,7 @@ def _find(s: DuelState, i: int, p: int, item: int) -> int:
     return -1
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def plan_nh(s: DuelState, i: int, p: int, plan: np.ndarray, hotkey_prob: float, lapse: float) -> int:
     """The NH expert's plan for this tick (see the module docstring); returns the number of plan rows."""
     o = 1 - p
@@ -213,7 +214,7 @@ def plan_nh(s: DuelState, i: int, p: int, plan: np.ndarray, hotkey_prob: float, 
 
 
 # ---------------------------------------------------------------------------------------------- motor model
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def _emit(events: np.ndarray, k: int, t: float, etype: int, x: float, y: float, button: int, key: int) -> int:
     if k >= events.shape[0] or t > LAST_EVENT_MS:
         return k
@@ -227,7 +228,7 @@ def _emit(events: np.ndarray, k: int, t: float, etype: int, x: float, y: float, 
     return k + 1
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def human_events(s: DuelState, i: int, p: int, plan: np.ndarray, n: int, style: int, events: np.ndarray) -> int:
     """Turn a plan into timed events with the motor model of ``style``; returns the event count."""
     m = MOTOR[style]
@@ -288,7 +289,7 @@ def human_events(s: DuelState, i: int, p: int, plan: np.ndarray, n: int, style: 
     return k
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def sort_rows(events: np.ndarray, count: int) -> None:
     """Stable insertion sort of the first ``count`` event rows by time, in place."""
     for k in range(1, count):
@@ -301,7 +302,7 @@ def sort_rows(events: np.ndarray, count: int) -> None:
             j -= 1
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def perfect_events(plan: np.ndarray, n: int, events: np.ndarray) -> int:
     """The plan executed instantly: each action 1 ms after the last, clicks at target centres."""
     k = 0
@@ -315,7 +316,7 @@ def perfect_events(plan: np.ndarray, n: int, events: np.ndarray) -> int:
     return k
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def random_events(s: DuelState, i: int, p: int, events: np.ndarray) -> int:
     """0-12 random events: uniform type, time in [0, 600), position on screen."""
     n = min(rng.randint(s.bot_rng[i], p, 13), events.shape[0])
@@ -332,7 +333,7 @@ def random_events(s: DuelState, i: int, p: int, events: np.ndarray) -> int:
     return n
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def bot_events_one(s: DuelState, i: int, p: int, policy: int, events: np.ndarray, plan: np.ndarray) -> int:
     """Events of bot ``policy`` playing seat ``p`` of env ``i`` this tick, into ``events`` [E, 7]."""
     if policy == BOT_RANDOM:
@@ -345,7 +346,7 @@ def bot_events_one(s: DuelState, i: int, p: int, policy: int, events: np.ndarray
     return human_events(s, i, p, plan, n, style, events)
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def bot_events(s: DuelState, policies: np.ndarray, events: np.ndarray, counts: np.ndarray, active: np.ndarray,
                plan: np.ndarray) -> None:
     """Write the events of every bot seat (``policies[i, p] >= 0``) of every active, running env."""

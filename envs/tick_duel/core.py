@@ -141,6 +141,7 @@ import numpy as np
 from numba import njit
 
 from botarena.envs.common import rng
+from botarena.envs.common.jit import NO_NRT
 
 # ---------------------------------------------------------------------------------------------- time, events
 TICK_MS = 600
@@ -399,52 +400,52 @@ class DuelState(NamedTuple):
 
 
 # ---------------------------------------------------------------------------------------------- layout helpers
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def tab_button_rect(tab: int) -> tuple[float, float, float, float]:
     return float(TAB_X0 + TAB_W * tab), float(TAB_Y0), float(TAB_W), float(TAB_H)
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def inventory_slot_rect(slot: int) -> tuple[float, float, float, float]:
     col = slot % INV_COLS
     row = slot // INV_COLS
     return float(INV_X0 + INV_W * col), float(INV_Y0 + INV_H * row), float(INV_W), float(INV_H)
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def prayer_rect(cell: int) -> tuple[float, float, float, float]:
     col = cell % PRAY_COLS
     row = cell // PRAY_COLS
     return float(PRAY_X0 + PRAY_CELL * col), float(PRAY_Y0 + PRAY_CELL * row), float(PRAY_CELL), float(PRAY_CELL)
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def spell_rect(spell: int) -> tuple[float, float, float, float]:
     return float(SPELL_X0 + SPELL_CELL * spell), float(SPELL_Y0), float(SPELL_CELL), float(SPELL_CELL)
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def tile_rect(tx: int, ty: int) -> tuple[float, float, float, float]:
     return float(ARENA_X0 + TILE_PX * tx), float(ARENA_Y0 + TILE_PX * ty), float(TILE_PX), float(TILE_PX)
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def view_x(p: int, x: int) -> int:
     """Tile column ``x`` as player ``p`` sees it (and back: the turn is its own inverse)."""
     return x if p == 0 else ARENA_W - 1 - x
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def view_y(p: int, y: int) -> int:
     return y if p == 0 else ARENA_H - 1 - y
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def _inside(x: float, y: float, rx: float, ry: float, rw: float, rh: float) -> bool:
     return rx <= x < rx + rw and ry <= y < ry + rh
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def protect_cell(style: int) -> int:
     """The prayer-book cell that protects from ``style``."""
     if style == MAGIC:
@@ -454,13 +455,13 @@ def protect_cell(style: int) -> int:
     return 2
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def boost_cell(style: int) -> int:
     return 3 + style
 
 
 # ---------------------------------------------------------------------------------------------- reset
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def reset_env(s: DuelState, i: int, build0: int, build1: int) -> None:
     """Start duel ``i`` with the given builds: full stats, start gear, start tiles, timers cleared."""
     for p in range(NUM_PLAYERS):
@@ -508,7 +509,7 @@ def reset_env(s: DuelState, i: int, build0: int, build1: int) -> None:
         s.bot_rng[i, p] = s.rng_state[i] ^ BOT_STREAM_KEYS[p]
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def reset_envs(s: DuelState, mask: np.ndarray, builds: np.ndarray, random_builds: np.ndarray) -> None:
     """Reset every env with ``mask[i]``; ``builds[i, p]`` the build, or a random one where ``random_builds[i]``."""
     for i in range(mask.shape[0]):
@@ -523,7 +524,7 @@ def reset_envs(s: DuelState, mask: np.ndarray, builds: np.ndarray, random_builds
 
 
 # ---------------------------------------------------------------------------------------------- input
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def sort_events(events: np.ndarray, count: int, order: np.ndarray) -> None:
     """Write into ``order[:count]`` the indices of the first ``count`` events in a stable sort by time.
 
@@ -700,7 +701,7 @@ def boost_mult(s: DuelState, i: int, p: int, style: int, kind: int) -> float:
     return BOOST_TOP_STR[style] if top else BOOST_LOW_STR[style]
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def hit_chance(att_roll: float, def_roll: float) -> float:
     if att_roll > def_roll:
         return 1.0 - (def_roll + 2.0) / (2.0 * (att_roll + 1.0))
@@ -941,7 +942,7 @@ def gear_prayer(s: DuelState, i: int, p: int) -> int:
     return total
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def step_envs(s: DuelState, events: np.ndarray, counts: np.ndarray, active: np.ndarray, order: np.ndarray) -> None:
     """One tick of every active, unfinished env.
 
@@ -1003,7 +1004,7 @@ OBSERVATION_FEATURES: tuple[str, ...] = (
 assert len(OBSERVATION_FEATURES) == OBS_SIZE, len(OBSERVATION_FEATURES)
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def set_worn(s: DuelState, i: int, p: int, kind: int) -> bool:
     b = s.build[i, p]
     for k in range(EQUIP_SLOTS):
@@ -1013,7 +1014,7 @@ def set_worn(s: DuelState, i: int, p: int, kind: int) -> bool:
     return True
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def count_items(s: DuelState, i: int, p: int, item: int) -> int:
     c = 0
     for k in range(INVENTORY_SLOTS):
@@ -1022,7 +1023,7 @@ def count_items(s: DuelState, i: int, p: int, item: int) -> int:
     return c
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def write_observation(s: DuelState, i: int, p: int, out: np.ndarray, since_opp_attack: int) -> None:
     """Player ``p``'s 128 features (``OBSERVATION_FEATURES``) into ``out`` float32 [128]."""
     o = 1 - p
@@ -1122,7 +1123,7 @@ def write_observation(s: DuelState, i: int, p: int, out: np.ndarray, since_opp_a
     out[127] = 1.0
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def write_observations(s: DuelState, p: int, out: np.ndarray, since_opp_attack: np.ndarray) -> None:
     """Player ``p``'s observation of every env into ``out`` float32 [N, 128]."""
     for i in range(out.shape[0]):
@@ -1130,7 +1131,7 @@ def write_observations(s: DuelState, p: int, out: np.ndarray, since_opp_attack: 
 
 
 # ---------------------------------------------------------------------------------------------- action history
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def push_history(events: np.ndarray, counts: np.ndarray, p: int, hist: np.ndarray, hist_len: np.ndarray,
                  active: np.ndarray, order: np.ndarray) -> None:
     """Shift player ``p``'s event history one tick back and append this tick's events, in time order.
