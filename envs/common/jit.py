@@ -8,9 +8,12 @@ rules 4x and ClickArena's expert bot 3x faster, with every game unchanged bit fo
 tests compare them).
 
 The price is that such a kernel cannot allocate: numba refuses to compile ``np.zeros`` (or anything that
-returns a new array) without NRT, so a kernel marked ``NO_NRT`` provably allocates nothing per step. Kernels
-that must allocate (map generation, wrappers that make a scratch array) use plain ``@njit(cache=True,
-nogil=True)`` and may call ``NO_NRT`` kernels.
+returns a new array) without NRT. That holds for the kernel's own code and its ``inline="always"`` helpers. A
+helper that is *not* inlined is compiled on its own, and if it was first compiled with NRT (called from Python,
+from an NRT kernel, or loaded from the cache), a ``NO_NRT`` kernel links that version, reference counting and
+all. So every non-inlined helper a ``NO_NRT`` kernel calls is ``NO_NRT`` too; ``tests/envs/common/test_no_nrt.py``
+checks it for every game. Kernels that must allocate (map generation, wrappers that make a scratch array) use
+plain ``@njit(cache=True, nogil=True)`` and may call ``NO_NRT`` kernels, not the other way round.
 """
 
 from __future__ import annotations

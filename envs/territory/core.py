@@ -42,10 +42,11 @@ b_list                  int32 [N,P,HW]     passable land), so fronts are found w
 b_pos                   int32 [N,HW]       ``b_list[n, p, :b_end]`` holds tile indices in insertion order with
                                            -1 holes (removals), read newest first; ``b_pos`` is a tile's slot
 in_border               int8  [N,HW]     owner+1 of the border list a tile is in, 0 when in none
-mark                    uint8 [N,HW]     scratch: visit stamps for de-duplicating candidates
+mark                    uint8 [N,HW]     scratch: visit stamps for de-duplicating candidates; during a reset,
+                                         1 on the main land component (2: visited by a spawn search)
 stamp                   int32 [N]        scratch: current stamp value
 cand                    int64 [N,HW]     scratch: candidate keys / flood-fill queue
-elev                    float32 [N,H,W]  scratch: elevation during map generation
+elev                    float32 [N,H,W]  scratch: elevation during map generation, then land component labels
 tick                    int64 [N]        game ticks since reset
 done                    uint8 [N]        1 once the game has ended (one player left or the land share won)
 winner                  int8  [N]        winning player when ``done`` (-1 otherwise)
@@ -325,7 +326,7 @@ def cand_capacity(height: int, width: int) -> int:
 # ---------------------------------------------------------------------------------------------------------
 # Rules as scalar helpers (the rule tests call these directly)
 # ---------------------------------------------------------------------------------------------------------
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def max_troops(tiles: int, cities: int, tile_scale: float) -> int:
     """Troop cap: OpenFront ``maxTroops`` on ``tiles * tile_scale`` OpenFront tiles plus the city bonus."""
     if tiles <= 0:
@@ -334,7 +335,7 @@ def max_troops(tiles: int, cities: int, tile_scale: float) -> int:
     return int(2.0 * (eff**0.6 * 1000.0 + 50000.0)) + cities * CITY_MAX_TROOPS
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def troop_growth(troops: int, cap: int, cities: int) -> int:
     """Troops after one tick of growth: OpenFront ``troopIncreaseRate`` plus the city bonus.
 
@@ -351,13 +352,13 @@ def troop_growth(troops: int, cap: int, cities: int) -> int:
     return new
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def neutral_tile_cost(terrain_code: int, tile_scale: float) -> int:
     """Troops an attack pays for one neutral tile (OpenFront terra nullius loss ``mag / 5``, scaled)."""
     return max(1, int(tile_scale * TERRAIN_MAG[terrain_code] / 5.0))
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def enemy_tile_cost(terrain_code: int, tile_scale: float, attack_troops: int, def_troops: int,
                     def_tiles: int) -> int:
     """Troops an attack pays for one enemy tile (OpenFront ``attackLogic`` attacker loss, scaled)."""
@@ -372,7 +373,7 @@ def enemy_tile_cost(terrain_code: int, tile_scale: float, attack_troops: int, de
     return max(1, int(loss))
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def defender_tile_loss(def_troops: int, def_tiles: int) -> int:
     """Troops the defender loses per tile taken: its troop density (OpenFront ``defenderTroopLoss``)."""
     if def_tiles <= 0:
@@ -380,7 +381,7 @@ def defender_tile_loss(def_troops: int, def_tiles: int) -> int:
     return def_troops // def_tiles
 
 
-@njit(cache=True, nogil=True)
+@njit(**NO_NRT)
 def front_size(num_candidates: int, target: int, attack_troops: int, def_troops: int) -> int:
     """How many candidate tiles an attack may take this tick (see the module docstring)."""
     if num_candidates <= 0:

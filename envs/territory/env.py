@@ -160,8 +160,9 @@ False
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Any
 
 import numpy as np
@@ -328,6 +329,7 @@ class TerritoryVectorEnv(BatchedVectorEnv):
             part[lo:hi] = True
         self._bot_scratch = [bots.new_scratch() for _ in range(self.num_threads)]
         self._pool: ThreadPoolExecutor | None = None
+        self._pool_pid = 0
         self._terrain_stale = np.ones(n, np.bool_)
         self._mask_stale = np.ones(n, np.bool_)
 
@@ -440,10 +442,14 @@ class TerritoryVectorEnv(BatchedVectorEnv):
             for part, scratch in jobs:
                 work(part, scratch)
             return
-        if self._pool is None:
+        if self._pool is None or self._pool_pid != os.getpid():
+            # A forked copy inherits the pool object but not its threads: it starts its own.
             self._pool = ThreadPoolExecutor(self.num_threads, thread_name_prefix="territory")
-        for future in [self._pool.submit(work, part, scratch) for part, scratch in jobs]:
-            future.result()  # re-raises a worker's exception here
+            self._pool_pid = os.getpid()
+        futures = [self._pool.submit(work, part, scratch) for part, scratch in jobs]
+        wait(futures)  # every slice has stopped writing before a worker's exception is raised here
+        for future in futures:
+            future.result()
 
     def close(self, **kwargs: Any) -> None:
         if self._pool is not None:

@@ -141,14 +141,15 @@ def _draw_panel(state: core.TerritoryState, index: int, panel: np.ndarray) -> No
     land = max(int(state.land[index]), 1)
     order = np.argsort(places, kind="stable")
     row_h = 32
-    top = 8
-    # Header: the tick count, then a label row naming the columns.
+    top = 6
+    # Header (26 px, so that 5 rows still fit beside a 32x32 map at 6 px a tile): the tick count, then a
+    # label row naming the columns.
     x = draw_text(panel, "TICK", top, 4, PANEL_LABEL)
     draw_text(panel, str(int(state.tick[index])), top, x + 6, PANEL_TEXT)
-    top += 16
+    top += 12
     draw_text(panel, "RANK", top, 2, PANEL_LABEL, scale=1)
     draw_text(panel, "LAND %  /  TROOPS", top, 42, PANEL_LABEL, scale=1)
-    top += 10
+    top += 8
     max_log = np.log10(max(float(state.troops[index].max()), 10.0))
     for row, p in enumerate(order.tolist()):
         y = top + row * row_h

@@ -196,6 +196,17 @@ def test_rgb_frames_show_player_colours_borders_cities_and_water():
     assert with_panel.shape == (12 * px, 12 * px + render.PANEL_WIDTH, 3)
 
 
+def test_side_panel_lists_every_player_even_beside_a_small_map():
+    e = TerritoryVectorEnv(num_envs=1, map_size=32, num_players=5, render_mode="rgb_array")
+    e.reset(seed=0)
+    frame = e.render()[0]
+    panel = frame[:, -render.PANEL_WIDTH:]
+    assert frame.shape[0] == 32 * 6  # the env draws 6 px tiles here: the panel is as short as it gets
+    for p in range(5):
+        colour = render.PLAYER_COLOURS[p].astype(np.uint8)
+        assert (panel == colour).all(axis=2).any(), f"player {p} has no row in the panel"
+
+
 def test_render_modes(registered):
     e = TerritoryEnv(preset="duel", render_mode="rgb_array")
     e.reset(seed=0)
