@@ -324,9 +324,8 @@ class TerritoryVectorEnv(BatchedVectorEnv):
         # One contiguous slice of the batch per thread, each with its own bot scratch row.
         self.num_threads = min(int(num_threads), n)
         bounds = np.linspace(0, n, self.num_threads + 1).astype(int)
-        self._slices = [np.zeros(n, np.bool_) for _ in range(self.num_threads)]
-        for part, (lo, hi) in zip(self._slices, zip(bounds[:-1], bounds[1:], strict=True), strict=True):
-            part[lo:hi] = True
+        rows = np.arange(n)
+        self._slices = [(rows >= lo) & (rows < hi) for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
         self._bot_scratch = [bots.new_scratch() for _ in range(self.num_threads)]
         self._pool: ThreadPoolExecutor | None = None
         self._pool_pid = 0
