@@ -13,7 +13,34 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
-__all__ = ["validate_action", "validate_batch_action", "kernel_dtype", "describe_space"]
+__all__ = ["validate_action", "validate_batch_action", "kernel_dtype", "describe_space", "check_int"]
+
+
+def check_int(name: str, value: Any, low: int | None = None, high: int | None = None, *,
+              optional: bool = False) -> int | None:
+    """``value`` as a Python int, or a ``ValueError`` naming the argument, the value and the allowed range.
+
+    Accepts Python and NumPy integers (never ``bool``, which Python counts as an int). ``low`` and ``high`` are
+    inclusive; ``optional=True`` lets ``None`` through unchanged.
+    """
+    if value is None and optional:
+        return None
+    in_range = (low is None or value >= low) and (high is None or value <= high) if _is_int(value) else False
+    if not in_range:
+        if low is not None and high is not None:
+            allowed = f"an int in [{low}, {high}]"
+        elif low is not None:
+            allowed = f"an int >= {low}"
+        elif high is not None:
+            allowed = f"an int <= {high}"
+        else:
+            allowed = "an int"
+        raise ValueError(f"{name} must be {'None or ' if optional else ''}{allowed}, got {value!r}")
+    return int(value)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
 def describe_space(space: spaces.Space) -> str:

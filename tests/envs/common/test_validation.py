@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from gymnasium import spaces
 
-from botarena.envs.common.validation import validate_action, validate_batch_action
+from botarena.envs.common.validation import check_int, validate_action, validate_batch_action
 
 
 def test_discrete_accepts_integers_and_integral_floats():
@@ -76,3 +76,13 @@ def test_validated_arrays_never_alias_the_callers_array():
     out = validate_action(spaces.Box(0, 1, (2,), np.float32), action)
     out[0] = 0.9
     assert action[0] == np.float32(0.1)
+
+
+def test_check_int_returns_a_python_int_and_names_the_argument_and_range():
+    assert check_int("num_envs", np.int64(3), 1, 8) == 3 and type(check_int("num_envs", np.int64(3), 1)) is int
+    assert check_int("max_cycles", None, 1, optional=True) is None
+    for bad in (True, 0, 9, 2.0, "3", None):
+        with pytest.raises(ValueError, match=r"num_envs must be an int in \[1, 8\], got"):
+            check_int("num_envs", bad, 1, 8)
+    with pytest.raises(ValueError, match="max_cycles must be None or an int >= 1, got 0"):
+        check_int("max_cycles", 0, 1, optional=True)
