@@ -73,7 +73,7 @@ def run_kernels(steps: int, warmup: int, num_envs: int = NUM_ENVS, with_obs: boo
                 with_expert: bool = False) -> float:
     """Env-steps/s of rules (+ observations) under a cycle of pre-drawn random actions, or (``with_expert``)
     of the expert bot + rules + observations."""
-    from botarena.envs.click_arena import bots, core
+    from botarena.envs.click_arena import bots, core, observe
 
     s, b, pol, actions = kernel_batch(num_envs, warmup)
     gen = np.random.default_rng(0)
@@ -92,7 +92,7 @@ def run_kernels(steps: int, warmup: int, num_envs: int = NUM_ENVS, with_obs: boo
         else:
             core.step_envs(s, cycle[t % 64], every)
         if with_obs:
-            core.write_observations(s, seats, objects, mask, st, every)
+            observe.write_observations(s, seats, objects, mask, st, every)
         _reset_dead(s, b)
     return steps * num_envs / (time.perf_counter() - start)
 

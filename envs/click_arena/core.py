@@ -1,8 +1,9 @@
 """ClickArena rules: state arrays and ``@njit`` kernels (NumPy + Numba only; no gymnasium, no pygame).
 
 ClickArena is a DarkOrbit-style top-down space arena played with the mouse at 60 frames per second. Every
-rule lives here; the Gymnasium env, the PettingZoo env, the scripted bots and the renderer are views on
-these arrays.
+rule lives here; the observation writers (``observe``), the Gymnasium env, the PettingZoo env, the scripted
+bots and the renderer are views on these arrays. The observation layout (``ObjectColumn``, ``StateColumn``)
+is defined here too, so that every view sizes its buffers from one place.
 
 The game in one paragraph
 -------------------------
@@ -68,9 +69,9 @@ box_alive              uint8 [N, B]      1 while it can be collected
 box_respawn            float64 [N, B]    seconds until it reappears
 tick                   int64 [N]         frames since reset
 rng_state              uint64 [N]        SplitMix64 word (``botarena.envs.common.rng``); all randomness
-obs_score, obs_code    float64, int64    scratch of the observation writer: object relevance and codes
-                       [N, OBS_SCRATCH]  (kept in the state so that no step allocates)
-                       / [N, A + B + S]
+obs_score, obs_code    float64, int64    scratch of the observation writer (``observe``): object relevance
+                       [N, OBS_SCRATCH]  and codes, minimap counts (kept in the state so that observing
+                       / [N, A + B + S]  allocates nothing)
 =====================  ================  ============================================================
 
 Constants and where they come from
@@ -121,6 +122,7 @@ Difficulty presets (``params``): ``easy`` 10 aliens, alien damage x0.5, hit poin
 from __future__ import annotations
 
 import math
+from enum import IntEnum
 from typing import NamedTuple
 
 import numpy as np
@@ -128,6 +130,7 @@ from numba import njit
 
 from botarena.envs.common.jit import NO_NRT
 from botarena.envs.common.rng import uniform
+from botarena.envs.common.validation import check_int
 
 # ---------------------------------------------------------------------- sizes and constants
 FPS = 60
@@ -140,7 +143,6 @@ VIEW_H = 600.0
 MAX_SHIPS = 4
 MAX_ALIENS = 32
 MAX_BOXES = 8
-OBS_SCRATCH = MAX_ALIENS + MAX_BOXES + MAX_SHIPS + 8  # object relevance scores, then 8 minimap counts
 
 SHIP_SPEED = 330.0
 SHIP_HULL = 16000.0
@@ -156,9 +158,7 @@ LASER_COOLDOWN = 1.0
 LASER_RANGE = 550.0
 BEAM_S = 0.15
 
-NUM_KINDS = 3
-KIND_FAST, KIND_MEDIUM, KIND_TANK = 0, 1, 2
-KIND_NAMES = ("streuner", "saimon", "mordon")
+KIND_FAST, KIND_MEDIUM, KIND_TANK = 0, 1, 2  # DarkOrbit's Streuner, Saimon and Mordon
 ALIEN_HP = np.array([1200.0, 4800.0, 12000.0])
 ALIEN_DAMAGE = np.array([30.0, 90.0, 210.0])
 ALIEN_SPEED = np.array([280.0, 200.0, 125.0])
@@ -188,6 +188,9 @@ CURSOR_SPEED = 3000.0
 
 LOCK_NONE, LOCK_ALIEN, LOCK_SHIP = 0, 1, 2
 
+# What a click hits (``hit_test``). An alien's and a ship's code equal their lock kinds: a click locks them as hit.
+HIT_NOTHING, HIT_ALIEN, HIT_SHIP, HIT_BOX = LOCK_NONE, LOCK_ALIEN, LOCK_SHIP, 3
+
 # params columns (per env)
 P_ALIENS = 0  # aliens in play (<= MAX_ALIENS)
 P_BOXES = 1  # boxes in play (<= MAX_BOXES)
@@ -206,67 +209,115 @@ DIFFICULTY_PRESETS = {
     "standard": (16, 6, 1.0, 1.0, 1.0),
     "hard": (24, 4, 1.5, 1.25, 1.3),
 }
-
 # ---------------------------------------------------------------------- observation layout
+# The observation writers live in ``observe``; the layout lives here, beside the state, so that the envs size
+# their buffers and spaces without importing the writers.
 NUM_OBJECTS = 16
 OBJECT_FEATURES = 20
 STATE_FEATURES = 64
 PIXELS = 96
+# Scratch of the observation writer, per env: one relevance score per alien, box and ship, then the minimap's
+# living aliens per map quadrant (4) and boxes per quadrant (4).
+OBS_SCRATCH = MAX_ALIENS + MAX_BOXES + MAX_SHIPS + 8
 
-# object kinds as they appear in observations (column 1 + kind is the one-hot)
-OBJ_ALIEN_FAST, OBJ_ALIEN_MEDIUM, OBJ_ALIEN_TANK, OBJ_BOX_CREDITS, OBJ_BOX_REPAIR, OBJ_SHIP = 0, 1, 2, 3, 4, 5
 
-OBJECT_COLUMNS = (
-    "present",  # 0: 1 for a real object (mirrors object_mask)
-    "is_alien_fast", "is_alien_medium", "is_alien_tank", "is_box_credits", "is_box_repair", "is_ship",  # 1-6
-    "screen_x",  # 7: x on our screen / VIEW_W (0..1 when on screen)
-    "screen_y",  # 8: y on our screen / VIEW_H
-    "rel_x",  # 9: (x - own x) / VIEW_W
-    "rel_y",  # 10: (y - own y) / VIEW_H
-    "vel_x",  # 11: velocity x / SHIP_SPEED
-    "vel_y",  # 12: velocity y / SHIP_SPEED
-    "radius",  # 13: click radius / 50
-    "health",  # 14: hit points / maximum (boxes 1; ships hull fraction)
-    "targeted",  # 15: 1 if we have it locked (alien, ship) or are sent to collect it (box)
-    "aggressive",  # 16: 1 if it is aggressive toward us (alien) / has us locked (ship)
-    "distance",  # 17: distance / LASER_RANGE, clipped to 4
-    "in_range",  # 18: 1 if within LASER_RANGE
-    "under_cursor",  # 19: 1 if the cursor is inside its click radius now
-)
+class ObjectColumn(IntEnum):
+    """Columns of an ``objects`` row (one object on our screen); the kernels index rows by these names."""
 
-STATE_COLUMNS = (
-    "hull", "shield",  # 0-1: fractions of maximum
-    "pos_x", "pos_y",  # 2-3: position / map size
-    "vel_x", "vel_y",  # 4-5: velocity / SHIP_SPEED
-    "cursor_x", "cursor_y",  # 6-7: cursor / screen size
-    "cmd_x", "cmd_y",  # 8-9: commanded cursor point of the last action / screen size
-    "click_held", "attack_held",  # 10-11: buttons held in the last action
-    "has_lock", "lock_is_alien", "lock_is_ship",  # 12-14
-    "lock_rel_x", "lock_rel_y",  # 15-16: locked target - own position, / screen size
-    "lock_screen_x", "lock_screen_y",  # 17-18: locked target on screen / screen size
-    "lock_health",  # 19: its health fraction
-    "lock_distance", "lock_in_range",  # 20-21: distance / LASER_RANGE (clip 4), 1 if in range
-    "cooldown", "laser_ready",  # 22-23: laser cooldown / LASER_COOLDOWN, 1 if 0
-    "firing",  # 24: 1 if the laser fired this frame
-    "in_combat", "since_combat",  # 25-26: 1 if fired/hit within OUT_OF_COMBAT_S; seconds / 10 (clip 1)
-    "shield_regen", "hull_repair",  # 27-28: 1 while the shield regenerates / the repair robot works
-    "moving", "fly_rel_x", "fly_rel_y",  # 29-31: flying, fly target - own position / screen size
-    "collecting",  # 32: 1 while sent to a box
-    "credits", "kills",  # 33-34: log1p(credits) / 12, kills / 20 (clip 1)
-    "time", "time_left",  # 35-36: tick / max ticks, 1 - that
-    "aliens_visible", "aliens_aggressive", "boxes_visible",  # 37-39: / 16, / 8, / 8
-    "nearest_alien_rel_x", "nearest_alien_rel_y",  # 40-41: / screen size (0 if none visible)
-    "nearest_box_rel_x", "nearest_box_rel_y",  # 42-43
-    "wall_left", "wall_right", "wall_top", "wall_bottom",  # 44-47: distance to the map edge / screen size, clip 1
-    "step_damage", "step_hull_lost",  # 48-49: damage dealt / LASER_DAMAGE, hull lost / 1000 in the last step
-    "aliens_in_range_of_us",  # 50: aggressive aliens within their shot range / 8
-    "other_ships_alive",  # 51: / 3
-    "aliens_q0", "aliens_q1", "aliens_q2", "aliens_q3",  # 52-55: living aliens per map quadrant / 16 (minimap)
-    "boxes_q0", "boxes_q1", "boxes_q2", "boxes_q3",  # 56-59: boxes per map quadrant / 8
-    "cursor_on_alien", "cursor_on_box",  # 60-61
-    "cursor_limited",  # 62: 1 with the human cursor speed limit, 0 with teleport
-    "difficulty",  # 63: 0 easy, 0.5 standard, 1 hard
-)
+    PRESENT = 0  # 1 for a real object (mirrors object_mask)
+    IS_ALIEN_FAST = 1  # one-hot kind, 1-6: alien kinds in KIND_* order (IS_ALIEN_FAST + kind), boxes, ships
+    IS_ALIEN_MEDIUM = 2
+    IS_ALIEN_TANK = 3
+    IS_BOX_CREDITS = 4
+    IS_BOX_REPAIR = 5
+    IS_SHIP = 6
+    SCREEN_X = 7  # x on our screen / VIEW_W (0..1 when on screen)
+    SCREEN_Y = 8  # y on our screen / VIEW_H
+    REL_X = 9  # (x - own x) / VIEW_W
+    REL_Y = 10  # (y - own y) / VIEW_H
+    VEL_X = 11  # velocity x / SHIP_SPEED
+    VEL_Y = 12  # velocity y / SHIP_SPEED
+    RADIUS = 13  # click radius / 50
+    HEALTH = 14  # hit points / maximum (boxes 1; ships hull fraction)
+    TARGETED = 15  # 1 if we have it locked (alien, ship) or are sent to collect it (box)
+    AGGRESSIVE = 16  # 1 if it is aggressive toward us (alien) / has us locked (ship)
+    DISTANCE = 17  # distance / LASER_RANGE, clipped to 4
+    IN_RANGE = 18  # 1 if within LASER_RANGE
+    UNDER_CURSOR = 19  # 1 if the cursor is inside its click radius now
+
+
+class StateColumn(IntEnum):
+    """Columns of the ``state`` vector (our own ship and its surroundings)."""
+
+    HULL = 0  # fraction of maximum
+    SHIELD = 1  # fraction of maximum
+    POS_X = 2  # position / map size
+    POS_Y = 3
+    VEL_X = 4  # velocity / SHIP_SPEED
+    VEL_Y = 5
+    CURSOR_X = 6  # cursor / screen size
+    CURSOR_Y = 7
+    CMD_X = 8  # commanded cursor point of the last action / screen size
+    CMD_Y = 9
+    CLICK_HELD = 10  # buttons held in the last action
+    ATTACK_HELD = 11
+    HAS_LOCK = 12
+    LOCK_IS_ALIEN = 13
+    LOCK_IS_SHIP = 14
+    LOCK_REL_X = 15  # locked target - own position, / screen size
+    LOCK_REL_Y = 16
+    LOCK_SCREEN_X = 17  # locked target on screen / screen size
+    LOCK_SCREEN_Y = 18
+    LOCK_HEALTH = 19  # its health fraction
+    LOCK_DISTANCE = 20  # distance / LASER_RANGE (clip 4)
+    LOCK_IN_RANGE = 21  # 1 if within LASER_RANGE
+    COOLDOWN = 22  # laser cooldown / LASER_COOLDOWN
+    LASER_READY = 23  # 1 if the cooldown is 0
+    FIRING = 24  # 1 if the laser fired this frame
+    IN_COMBAT = 25  # 1 if fired or hit within OUT_OF_COMBAT_S
+    SINCE_COMBAT = 26  # seconds since then / 10 (clip 1)
+    SHIELD_REGEN = 27  # 1 while the shield regenerates
+    HULL_REPAIR = 28  # 1 while the repair robot works
+    MOVING = 29  # 1 while flying to the fly target
+    FLY_REL_X = 30  # fly target - own position / screen size (0 when not flying)
+    FLY_REL_Y = 31
+    COLLECTING = 32  # 1 while sent to a box
+    CREDITS = 33  # log1p(credits) / 12
+    KILLS = 34  # kills / 20 (clip 1)
+    TIME = 35  # tick / max ticks
+    TIME_LEFT = 36  # 1 - that
+    ALIENS_VISIBLE = 37  # aliens on screen / 16 (clip 1)
+    ALIENS_AGGRESSIVE = 38  # aliens aggressive toward us / 8 (clip 1)
+    BOXES_VISIBLE = 39  # boxes on screen / 8 (clip 1)
+    NEAREST_ALIEN_REL_X = 40  # nearest alien on screen - own position / screen size (0 if none)
+    NEAREST_ALIEN_REL_Y = 41
+    NEAREST_BOX_REL_X = 42  # nearest box on screen, the same way
+    NEAREST_BOX_REL_Y = 43
+    WALL_LEFT = 44  # distance to the map edge / screen size, clip 1
+    WALL_RIGHT = 45
+    WALL_TOP = 46
+    WALL_BOTTOM = 47
+    STEP_DAMAGE = 48  # damage dealt in the last step / LASER_DAMAGE
+    STEP_HULL_LOST = 49  # hull lost in the last step / 1000
+    ALIENS_IN_RANGE_OF_US = 50  # aggressive aliens within their shot range / 8 (clip 1)
+    OTHER_SHIPS_ALIVE = 51  # / 3
+    ALIENS_Q0 = 52  # 52-55: living aliens per map quadrant / 16 (the minimap); quadrant = right + 2 * bottom
+    ALIENS_Q1 = 53
+    ALIENS_Q2 = 54
+    ALIENS_Q3 = 55
+    BOXES_Q0 = 56  # 56-59: boxes per map quadrant / 8
+    BOXES_Q1 = 57
+    BOXES_Q2 = 58
+    BOXES_Q3 = 59
+    CURSOR_ON_ALIEN = 60  # 1 if the cursor is inside an alien's click radius
+    CURSOR_ON_BOX = 61  # 1 if it is inside a box's
+    CURSOR_LIMITED = 62  # 1 with the human cursor speed limit, 0 with teleport
+    DIFFICULTY = 63  # 0 easy, 0.5 standard, 1 hard
+
+
+# The column names as strings, in order (for tables, plots and feature-importance read-outs).
+OBJECT_COLUMNS = tuple(column.name.lower() for column in ObjectColumn)
+STATE_COLUMNS = tuple(column.name.lower() for column in StateColumn)
 
 assert len(OBJECT_COLUMNS) == OBJECT_FEATURES
 assert len(STATE_COLUMNS) == STATE_FEATURES
@@ -359,9 +410,8 @@ class ArenaState(NamedTuple):
     @classmethod
     def allocate(cls, num_envs: int, params: np.ndarray | None = None, num_ships: int = 1) -> ArenaState:
         """Zeroed arrays for ``num_envs`` arenas with ``num_ships`` ships; call ``reset_envs`` before stepping."""
-        if not 1 <= num_ships <= MAX_SHIPS:
-            raise ValueError(f"num_ships must be in [1, {MAX_SHIPS}], got {num_ships!r}")
-        n, s, a, b = int(num_envs), MAX_SHIPS, MAX_ALIENS, MAX_BOXES
+        num_ships = check_int("num_ships", num_ships, 1, MAX_SHIPS)
+        n, s, a, b = check_int("num_envs", num_envs, 1), MAX_SHIPS, MAX_ALIENS, MAX_BOXES
         if params is None:
             params = make_params()
         fields = {}
@@ -427,6 +477,7 @@ def world_to_screen(s: ArenaState, n: int, ship: int, wx: float, wy: float) -> t
 
 @njit(**NO_NRT)
 def alien_max_hp(s: ArenaState, n: int, a: int) -> float:
+    """Full hit points of alien ``a``: its kind's, times the difficulty's multiplier."""
     return ALIEN_HP[s.al_kind[n, a]] * s.params[n, P_ALIEN_HP]
 
 
@@ -576,34 +627,36 @@ def damage_ship(s: ArenaState, n: int, j: int, dmg: float) -> None:
 
 @njit(**NO_NRT)
 def hit_test(s: ArenaState, n: int, j: int, wx: float, wy: float) -> tuple[int, int]:
-    """What a click of ship ``j`` at world point (wx, wy) hits: (LOCK_ALIEN, a), (LOCK_SHIP, k), (3, box) or (0, -1).
+    """What a click of ship ``j`` at world point (wx, wy) hits: (HIT_ALIEN, alien), (HIT_SHIP, ship),
+    (HIT_BOX, box) or (HIT_NOTHING, -1).
 
     Inside means distance <= the object's click radius; the nearest centre wins among overlapping objects;
     aliens and ships come before boxes (DarkOrbit selects a ship under a box).
     """
-    best_kind, best_idx, best_d = 0, -1, 1e18
+    best_kind, best_idx, best_d = HIT_NOTHING, -1, 1e18
     for a in range(MAX_ALIENS):
         if s.al_alive[n, a]:
             d = hypot(wx - s.al_x[n, a], wy - s.al_y[n, a])
             if d <= ALIEN_RADIUS[s.al_kind[n, a]] and d < best_d:
-                best_kind, best_idx, best_d = LOCK_ALIEN, a, d
+                best_kind, best_idx, best_d = HIT_ALIEN, a, d
     for k in range(s.num_ships[n]):
         if k != j and s.ship_alive[n, k]:
             d = hypot(wx - s.ship_x[n, k], wy - s.ship_y[n, k])
             if d <= SHIP_RADIUS and d < best_d:
-                best_kind, best_idx, best_d = LOCK_SHIP, k, d
+                best_kind, best_idx, best_d = HIT_SHIP, k, d
     if best_idx >= 0:
         return best_kind, best_idx
     for b in range(MAX_BOXES):
         if s.box_alive[n, b]:
             d = hypot(wx - s.box_x[n, b], wy - s.box_y[n, b])
             if d <= BOX_RADIUS and d < best_d:
-                best_kind, best_idx, best_d = 3, b, d
+                best_kind, best_idx, best_d = HIT_BOX, b, d
     return best_kind, best_idx
 
 
 @njit(**NO_NRT)
-def _lock_valid(s: ArenaState, n: int, j: int) -> bool:
+def lock_is_valid(s: ArenaState, n: int, j: int) -> bool:
+    """Whether ship ``j`` has a lock on a living alien or ship (a lock outlives its target by up to a frame)."""
     kind = s.ship_lock_kind[n, j]
     idx = s.ship_lock_idx[n, j]
     if kind == LOCK_ALIEN:
@@ -615,6 +668,7 @@ def _lock_valid(s: ArenaState, n: int, j: int) -> bool:
 
 @njit(**NO_NRT)
 def lock_position(s: ArenaState, n: int, j: int) -> tuple[float, float]:
+    """World position of ship ``j``'s locked alien or ship."""
     idx = s.ship_lock_idx[n, j]
     if s.ship_lock_kind[n, j] == LOCK_ALIEN:
         return s.al_x[n, idx], s.al_y[n, idx]
@@ -635,8 +689,35 @@ def step_envs(s: ArenaState, actions: np.ndarray, active: np.ndarray) -> None:
 
 @njit(**NO_NRT)
 def _step_one(s: ArenaState, actions: np.ndarray, n: int) -> None:
-    ns = s.num_ships[n]
-    cursor_speed = s.params[n, P_CURSOR_SPEED]
+    """One frame of env ``n``: the phases below, in this order, each over every ship or alien."""
+    _clear_step_outputs(s, n)
+    num_ships = s.num_ships[n]
+    for j in range(num_ships):  # 1. input: cursor, click, attack key
+        if s.ship_alive[n, j]:
+            _apply_input(s, actions, n, j)
+    for j in range(num_ships):  # 2. ship movement and box collection
+        if s.ship_alive[n, j]:
+            _fly_ship(s, n, j)
+            _collect_box(s, n, j)
+    for j in range(num_ships):  # 3. ship lasers
+        if s.ship_alive[n, j]:
+            _fire_ship_laser(s, n, j)
+    for a in range(int(s.params[n, P_ALIENS])):  # 4. aliens: respawn, aggro, movement, shots
+        _update_alien(s, n, a)
+    for b in range(int(s.params[n, P_BOXES])):  # 5. boxes respawn
+        if not s.box_alive[n, b]:
+            s.box_respawn[n, b] -= DT
+            if s.box_respawn[n, b] <= 0.0:
+                _spawn_box(s, n, b)
+    for j in range(num_ships):  # 6. regeneration out of combat, combat clocks
+        if s.ship_alive[n, j]:
+            _regenerate(s, n, j)
+    s.tick[n] += 1
+
+
+@njit(inline="always", **NO_NRT)
+def _clear_step_outputs(s: ArenaState, n: int) -> None:
+    """Zero the last step's outputs (rewards read them) and fade the drawn laser beams."""
     for j in range(MAX_SHIPS):
         s.step_damage[n, j] = 0.0
         s.step_credits[n, j] = 0.0
@@ -646,540 +727,249 @@ def _step_one(s: ArenaState, actions: np.ndarray, n: int) -> None:
         if s.ship_beam[n, j] > 0.0:
             s.ship_beam[n, j] = max(0.0, s.ship_beam[n, j] - DT)
 
-    # 1. input: cursor, click, attack key
-    for j in range(ns):
-        if not s.ship_alive[n, j]:
-            continue
-        cx = _clip(float(actions[n, j, 0]), 0.0, 1.0) * VIEW_W
-        cy = _clip(float(actions[n, j, 1]), 0.0, 1.0) * VIEW_H
-        s.ship_cmd_x[n, j] = cx
-        s.ship_cmd_y[n, j] = cy
-        dx = cx - s.ship_cursor_x[n, j]
-        dy = cy - s.ship_cursor_y[n, j]
-        d = hypot(dx, dy)
-        step = cursor_speed * DT
-        if d <= step:
-            s.ship_cursor_x[n, j] = cx
-            s.ship_cursor_y[n, j] = cy
-        else:
-            s.ship_cursor_x[n, j] += dx / d * step
-            s.ship_cursor_y[n, j] += dy / d * step
-        click = actions[n, j, 2] > 0.5
-        if click and not s.ship_click_prev[n, j]:
-            wx, wy = screen_to_world(s, n, j, s.ship_cursor_x[n, j], s.ship_cursor_y[n, j])
-            kind, idx = hit_test(s, n, j, wx, wy)
-            if kind == LOCK_ALIEN or kind == LOCK_SHIP:
-                s.ship_lock_kind[n, j] = kind
-                s.ship_lock_idx[n, j] = idx
-            elif kind == 3:
-                s.ship_collect[n, j] = idx
-                s.ship_tx[n, j] = s.box_x[n, idx]
-                s.ship_ty[n, j] = s.box_y[n, idx]
-                s.ship_moving[n, j] = 1
-            else:
-                s.ship_collect[n, j] = -1
-                s.ship_tx[n, j] = _clip(wx, 0.0, MAP_W)
-                s.ship_ty[n, j] = _clip(wy, 0.0, MAP_H)
-                s.ship_moving[n, j] = 1
-        s.ship_click_prev[n, j] = 1 if click else 0
-        s.ship_attack[n, j] = 1 if actions[n, j, 3] > 0.5 else 0
 
-    # 2. ship movement and box collection
-    for j in range(ns):
-        if not s.ship_alive[n, j]:
-            continue
-        if s.ship_moving[n, j]:
-            dx = s.ship_tx[n, j] - s.ship_x[n, j]
-            dy = s.ship_ty[n, j] - s.ship_y[n, j]
-            d = hypot(dx, dy)
-            step = SHIP_SPEED * DT
-            if d <= step:
-                s.ship_vx[n, j] = dx / DT
-                s.ship_vy[n, j] = dy / DT
-                s.ship_x[n, j] = s.ship_tx[n, j]
-                s.ship_y[n, j] = s.ship_ty[n, j]
-                s.ship_moving[n, j] = 0
-            else:
-                s.ship_vx[n, j] = dx / d * SHIP_SPEED
-                s.ship_vy[n, j] = dy / d * SHIP_SPEED
-                s.ship_x[n, j] += dx / d * step
-                s.ship_y[n, j] += dy / d * step
-        else:
-            s.ship_vx[n, j] = 0.0
-            s.ship_vy[n, j] = 0.0
-        b = s.ship_collect[n, j]
-        if b >= 0:
-            if not s.box_alive[n, b]:
-                s.ship_collect[n, j] = -1
-            elif hypot(s.ship_x[n, j] - s.box_x[n, b], s.ship_y[n, j] - s.box_y[n, b]) <= COLLECT_DIST:
-                if s.box_kind[n, b] == BOX_REPAIR:
-                    s.ship_hull[n, j] = min(SHIP_HULL, s.ship_hull[n, j] + BOX_REPAIR_VALUE * SHIP_HULL)
-                else:
-                    s.ship_credits[n, j] += BOX_CREDITS_VALUE
-                    s.step_credits[n, j] += BOX_CREDITS_VALUE
-                s.box_alive[n, b] = 0
-                s.box_respawn[n, b] = BOX_RESPAWN_S
-                s.ship_collect[n, j] = -1
-
-    # 3. ship lasers
-    for j in range(ns):
-        if not s.ship_alive[n, j]:
-            continue
-        if s.ship_cooldown[n, j] > 0.0:
-            s.ship_cooldown[n, j] = max(0.0, s.ship_cooldown[n, j] - DT)
-        if s.ship_lock_kind[n, j] != LOCK_NONE and not _lock_valid(s, n, j):
-            s.ship_lock_kind[n, j] = LOCK_NONE
-            s.ship_lock_idx[n, j] = -1
-        if not s.ship_attack[n, j] or s.ship_lock_kind[n, j] == LOCK_NONE or s.ship_cooldown[n, j] > 0.0:
-            continue
-        tx, ty = lock_position(s, n, j)
-        if hypot(tx - s.ship_x[n, j], ty - s.ship_y[n, j]) > LASER_RANGE:
-            continue
-        s.ship_cooldown[n, j] = LASER_COOLDOWN
-        s.ship_since_combat[n, j] = 0.0
-        s.ship_beam[n, j] = BEAM_S
-        s.ship_beam_x[n, j] = tx
-        s.ship_beam_y[n, j] = ty
-        idx = s.ship_lock_idx[n, j]
-        if s.ship_lock_kind[n, j] == LOCK_ALIEN:
-            dealt = min(LASER_DAMAGE, s.al_hp[n, idx])
-            s.al_hp[n, idx] -= dealt
-            s.al_last_hit[n, idx] = j
-            if s.al_target[n, idx] < 0:
-                s.al_target[n, idx] = j  # shooting an alien makes it aggressive
-            s.step_damage[n, j] += dealt
-            s.ship_damage[n, j] += dealt
-            if s.al_hp[n, idx] <= 0.0:
-                s.al_hp[n, idx] = 0.0
-                s.al_alive[n, idx] = 0
-                s.al_target[n, idx] = -1
-                s.al_respawn[n, idx] = ALIEN_RESPAWN_S
-                credits = ALIEN_CREDITS[s.al_kind[n, idx]]
-                s.ship_credits[n, j] += credits
-                s.step_credits[n, j] += credits
-                s.ship_kills[n, j] += 1
-                s.step_kills[n, j] += 1
-                s.ship_lock_kind[n, j] = LOCK_NONE
-                s.ship_lock_idx[n, j] = -1
-        else:
-            before = s.ship_hull[n, idx] + s.ship_shield[n, idx]
-            damage_ship(s, n, idx, LASER_DAMAGE)
-            dealt = before - s.ship_hull[n, idx] - s.ship_shield[n, idx]
-            s.step_damage[n, j] += dealt
-            s.ship_damage[n, j] += dealt
-
-    # 4. aliens: respawn, aggro, movement, shots
-    na = int(s.params[n, P_ALIENS])
-    aggro_mult = s.params[n, P_AGGRO]
-    dmg_mult = s.params[n, P_ALIEN_DMG]
-    for a in range(na):
-        if not s.al_alive[n, a]:
-            s.al_respawn[n, a] -= DT
-            if s.al_respawn[n, a] <= 0.0:
-                _spawn_alien(s, n, a)
-            continue
-        if s.al_beam[n, a] > 0.0:
-            s.al_beam[n, a] = max(0.0, s.al_beam[n, a] - DT)
-        if s.al_cooldown[n, a] > 0.0:
-            s.al_cooldown[n, a] = max(0.0, s.al_cooldown[n, a] - DT)
-        kind = s.al_kind[n, a]
-        aggro = ALIEN_AGGRO[kind] * aggro_mult
-        t = s.al_target[n, a]
-        if t >= 0:
-            leash = LEASH * max(aggro, LASER_RANGE)
-            if not s.ship_alive[n, t] or ((s.ship_x[n, t] - s.al_x[n, a]) ** 2
-                                          + (s.ship_y[n, t] - s.al_y[n, a]) ** 2) > leash * leash:
-                s.al_target[n, a] = -1
-                t = -1
-        if t < 0:
-            best = aggro * aggro  # squared distances: the nearest ship within the aggro range
-            for j in range(ns):
-                if s.ship_alive[n, j]:
-                    d2 = (s.ship_x[n, j] - s.al_x[n, a]) ** 2 + (s.ship_y[n, j] - s.al_y[n, a]) ** 2
-                    if d2 <= best:
-                        best = d2
-                        t = j
-            s.al_target[n, a] = t
-        speed = ALIEN_SPEED[kind]
-        if t >= 0:
-            dx = s.al_x[n, a] - s.ship_x[n, t]
-            dy = s.al_y[n, a] - s.ship_y[n, t]
-            d = max(hypot(dx, dy), 1e-6)
-            ux, uy = dx / d, dy / d
-            radial = _clip((ALIEN_ORBIT[kind] - d) / 60.0, -1.0, 1.0)
-            orb = s.al_orbit[n, a]
-            vx = ux * radial - uy * orb * 0.8
-            vy = uy * radial + ux * orb * 0.8
-            vn = max(hypot(vx, vy), 1e-6)
-            s.al_vx[n, a] = vx / vn * speed * ORBIT_SPEED
-            s.al_vy[n, a] = vy / vn * speed * ORBIT_SPEED
-            if d <= ALIEN_RANGE[kind] and s.al_cooldown[n, a] <= 0.0:
-                s.al_cooldown[n, a] = ALIEN_FIRE_S
-                s.al_beam[n, a] = BEAM_S
-                damage_ship(s, n, t, ALIEN_DAMAGE[kind] * dmg_mult)
-        else:
-            dx = s.al_wx[n, a] - s.al_x[n, a]
-            dy = s.al_wy[n, a] - s.al_y[n, a]
-            d = hypot(dx, dy)
-            if d < 20.0:
-                s.al_wx[n, a] = _clip(s.al_x[n, a] + (uniform(s.rng_state, n) - 0.5) * 2.0 * WANDER_STEP,
-                                      50.0, MAP_W - 50.0)
-                s.al_wy[n, a] = _clip(s.al_y[n, a] + (uniform(s.rng_state, n) - 0.5) * 2.0 * WANDER_STEP,
-                                      50.0, MAP_H - 50.0)
-                s.al_vx[n, a] = 0.0
-                s.al_vy[n, a] = 0.0
-            else:
-                s.al_vx[n, a] = dx / d * speed * WANDER_SPEED
-                s.al_vy[n, a] = dy / d * speed * WANDER_SPEED
-        s.al_x[n, a] = _clip(s.al_x[n, a] + s.al_vx[n, a] * DT, 0.0, MAP_W)
-        s.al_y[n, a] = _clip(s.al_y[n, a] + s.al_vy[n, a] * DT, 0.0, MAP_H)
-
-    # 5. boxes respawn
-    nb = int(s.params[n, P_BOXES])
-    for b in range(nb):
-        if not s.box_alive[n, b]:
-            s.box_respawn[n, b] -= DT
-            if s.box_respawn[n, b] <= 0.0:
-                _spawn_box(s, n, b)
-
-    # 6. regeneration out of combat, combat clocks
-    for j in range(ns):
-        if not s.ship_alive[n, j]:
-            continue
-        if s.ship_since_combat[n, j] >= OUT_OF_COMBAT_S:
-            s.ship_shield[n, j] = min(SHIP_SHIELD, s.ship_shield[n, j] + SHIELD_REGEN * SHIP_SHIELD * DT)
-        if s.ship_since_combat[n, j] >= REPAIR_DELAY_S:
-            s.ship_hull[n, j] = min(SHIP_HULL, s.ship_hull[n, j] + HULL_REPAIR * SHIP_HULL * DT)
-        s.ship_since_combat[n, j] = min(s.ship_since_combat[n, j] + DT, 100.0)
-    s.tick[n] += 1
+@njit(inline="always", **NO_NRT)
+def _apply_input(s: ArenaState, actions: np.ndarray, n: int, j: int) -> None:
+    """Phase 1 for ship ``j``: the cursor moves toward the commanded point at the cursor speed; a press of the
+    button (its rising edge) acts where the cursor is now; the attack key is held or not."""
+    cx = _clip(float(actions[n, j, 0]), 0.0, 1.0) * VIEW_W
+    cy = _clip(float(actions[n, j, 1]), 0.0, 1.0) * VIEW_H
+    s.ship_cmd_x[n, j] = cx
+    s.ship_cmd_y[n, j] = cy
+    dx = cx - s.ship_cursor_x[n, j]
+    dy = cy - s.ship_cursor_y[n, j]
+    d = hypot(dx, dy)
+    step = s.params[n, P_CURSOR_SPEED] * DT
+    if d <= step:
+        s.ship_cursor_x[n, j] = cx
+        s.ship_cursor_y[n, j] = cy
+    else:
+        s.ship_cursor_x[n, j] += dx / d * step
+        s.ship_cursor_y[n, j] += dy / d * step
+    click = actions[n, j, 2] > 0.5
+    if click and not s.ship_click_prev[n, j]:
+        _click(s, n, j)
+    s.ship_click_prev[n, j] = 1 if click else 0
+    s.ship_attack[n, j] = 1 if actions[n, j, 3] > 0.5 else 0
 
 
-# ---------------------------------------------------------------------- observations
-@njit(**NO_NRT)
-def write_observations(s: ArenaState, seats: np.ndarray, objects: np.ndarray, object_mask: np.ndarray,
-                       state_buf: np.ndarray, which: np.ndarray) -> None:
-    """Write the observation of ship ``seats[n]`` for every env ``n`` with ``which[n]``.
-
-    ``objects`` float32 [N, 16, 20], ``object_mask`` int8 [N, 16], ``state_buf`` float32 [N, 64] (columns in
-    ``OBJECT_COLUMNS`` / ``STATE_COLUMNS``). The 16 objects are those visible on the ship's screen (centre
-    within the screen widened by the object's radius), most relevant first: the locked target (or the box we
-    are sent to), then objects aggressive toward us by distance, then the rest by distance.
-    """
-    for n in range(s.tick.shape[0]):
-        if which[n]:
-            _write_obs_one(s, n, seats[n], objects[n], object_mask[n], state_buf[n], s.obs_score[n], s.obs_code[n])
-
-
-@njit(**NO_NRT)
-def _visible(s: ArenaState, n: int, j: int, x: float, y: float, r: float) -> bool:
-    sx, sy = world_to_screen(s, n, j, x, y)
-    return -r <= sx <= VIEW_W + r and -r <= sy <= VIEW_H + r
+@njit(inline="always", **NO_NRT)
+def _click(s: ArenaState, n: int, j: int) -> None:
+    """A click of ship ``j`` at its cursor: lock an alien or ship, send the ship to a box, or fly it there."""
+    wx, wy = screen_to_world(s, n, j, s.ship_cursor_x[n, j], s.ship_cursor_y[n, j])
+    hit, idx = hit_test(s, n, j, wx, wy)
+    if hit == HIT_ALIEN or hit == HIT_SHIP:
+        s.ship_lock_kind[n, j] = hit  # the hit codes of aliens and ships are their lock kinds
+        s.ship_lock_idx[n, j] = idx
+    elif hit == HIT_BOX:
+        s.ship_collect[n, j] = idx
+        s.ship_tx[n, j] = s.box_x[n, idx]
+        s.ship_ty[n, j] = s.box_y[n, idx]
+        s.ship_moving[n, j] = 1
+    else:
+        s.ship_collect[n, j] = -1
+        s.ship_tx[n, j] = _clip(wx, 0.0, MAP_W)
+        s.ship_ty[n, j] = _clip(wy, 0.0, MAP_H)
+        s.ship_moving[n, j] = 1
 
 
-@njit(**NO_NRT)
-def _write_obs_one(s: ArenaState, n: int, j: int, obj: np.ndarray, mask: np.ndarray, st: np.ndarray,
-                   cand_score: np.ndarray, cand_code: np.ndarray) -> None:
-    ox, oy = s.ship_x[n, j], s.ship_y[n, j]
-    curx, cury = screen_to_world(s, n, j, s.ship_cursor_x[n, j], s.ship_cursor_y[n, j])
-    # candidates: code = kind * 64 + index (kind 0 alien, 1 box, 2 ship)
-    m = 0
-    st_q = cand_score[MAX_ALIENS + MAX_BOXES + MAX_SHIPS:]  # minimap counts: aliens, boxes per quadrant
-    for q in range(8):
-        st_q[q] = 0.0
-    n_alien_vis = 0
-    n_aggr = 0
-    n_in_their_range = 0
-    n_box_vis = 0
-    near_a, near_a_d = -1, 1e18
-    near_b, near_b_d = -1, 1e18
-    on_alien = 0.0
-    on_box = 0.0
-    for a in range(MAX_ALIENS):
-        if not s.al_alive[n, a]:
-            continue
-        kind = s.al_kind[n, a]
-        r = ALIEN_RADIUS[kind]
-        ax, ay = s.al_x[n, a], s.al_y[n, a]
-        q = (1 if ax >= MAP_W * 0.5 else 0) + (2 if ay >= MAP_H * 0.5 else 0)
-        st_q[q] += 1.0
-        aggr = s.al_target[n, a] == j
-        visible = _visible(s, n, j, ax, ay, r)
-        if not (aggr or visible):
-            continue  # the cursor is on the screen, so an alien off it cannot be under the cursor
-        d = hypot(ax - ox, ay - oy)
-        if aggr:
-            n_aggr += 1
-            if d <= ALIEN_RANGE[kind]:
-                n_in_their_range += 1
-        if (ax - curx) ** 2 + (ay - cury) ** 2 <= r * r:
-            on_alien = 1.0
-        if not visible:
-            continue
-        n_alien_vis += 1
-        if d < near_a_d:
-            near_a, near_a_d = a, d
-        score = d
-        if s.ship_lock_kind[n, j] == LOCK_ALIEN and s.ship_lock_idx[n, j] == a:
-            score = -1e9
-        elif s.al_target[n, a] == j:
-            score = d - 1e6
-        cand_score[m] = score
-        cand_code[m] = a
-        m += 1
-    for b in range(MAX_BOXES):
-        if not s.box_alive[n, b]:
-            continue
-        q = (1 if s.box_x[n, b] >= MAP_W * 0.5 else 0) + (2 if s.box_y[n, b] >= MAP_H * 0.5 else 0)
-        st_q[4 + q] += 1.0
-        if not _visible(s, n, j, s.box_x[n, b], s.box_y[n, b], BOX_RADIUS):
-            continue
-        if (s.box_x[n, b] - curx) ** 2 + (s.box_y[n, b] - cury) ** 2 <= BOX_RADIUS * BOX_RADIUS:
-            on_box = 1.0
-        n_box_vis += 1
-        d = hypot(s.box_x[n, b] - ox, s.box_y[n, b] - oy)
-        if d < near_b_d:
-            near_b, near_b_d = b, d
-        cand_score[m] = -1e9 if s.ship_collect[n, j] == b else d
-        cand_code[m] = 64 + b
-        m += 1
-    others = 0
-    for k in range(s.num_ships[n]):
-        if k == j or not s.ship_alive[n, k]:
-            continue
-        others += 1
-        if not _visible(s, n, j, s.ship_x[n, k], s.ship_y[n, k], SHIP_RADIUS):
-            continue
-        d = hypot(s.ship_x[n, k] - ox, s.ship_y[n, k] - oy)
-        score = d
-        if s.ship_lock_kind[n, j] == LOCK_SHIP and s.ship_lock_idx[n, j] == k:
-            score = -1e9
-        elif s.ship_lock_kind[n, k] == LOCK_SHIP and s.ship_lock_idx[n, k] == j:
-            score = d - 1e6
-        cand_score[m] = score
-        cand_code[m] = 128 + k
-        m += 1
-    # partial selection sort: the NUM_OBJECTS best (lowest score, ties by code) first
-    count = min(m, NUM_OBJECTS)
-    for i in range(count):
-        best = i
-        for k in range(i + 1, m):
-            if cand_score[k] < cand_score[best] or (cand_score[k] == cand_score[best]
-                                                     and cand_code[k] < cand_code[best]):
-                best = k
-        if best != i:
-            ts, tc = cand_score[i], cand_code[i]
-            cand_score[i], cand_code[i] = cand_score[best], cand_code[best]
-            cand_score[best], cand_code[best] = ts, tc
-    for i in range(NUM_OBJECTS):
-        if i >= count or mask[i]:  # rows written last time may hold another kind's one-hot
-            for c in range(OBJECT_FEATURES):
-                obj[i, c] = 0.0
-        mask[i] = 0
-    for i in range(count):
-        code = cand_code[i]
-        group = code // 64
-        idx = code % 64
-        if group == 0:
-            x, y, vx, vy = s.al_x[n, idx], s.al_y[n, idx], s.al_vx[n, idx], s.al_vy[n, idx]
-            r = ALIEN_RADIUS[s.al_kind[n, idx]]
-            onehot = 1 + s.al_kind[n, idx]
-            health = s.al_hp[n, idx] / alien_max_hp(s, n, idx)
-            targeted = 1.0 if (s.ship_lock_kind[n, j] == LOCK_ALIEN and s.ship_lock_idx[n, j] == idx) else 0.0
-            aggressive = 1.0 if s.al_target[n, idx] == j else 0.0
-        elif group == 1:
-            x, y, vx, vy = s.box_x[n, idx], s.box_y[n, idx], 0.0, 0.0
-            r = BOX_RADIUS
-            onehot = 1 + (OBJ_BOX_REPAIR if s.box_kind[n, idx] == BOX_REPAIR else OBJ_BOX_CREDITS)
-            health = 1.0
-            targeted = 1.0 if s.ship_collect[n, j] == idx else 0.0
-            aggressive = 0.0
-        else:
-            x, y, vx, vy = s.ship_x[n, idx], s.ship_y[n, idx], s.ship_vx[n, idx], s.ship_vy[n, idx]
-            r = SHIP_RADIUS
-            onehot = 1 + OBJ_SHIP
-            health = s.ship_hull[n, idx] / SHIP_HULL
-            targeted = 1.0 if (s.ship_lock_kind[n, j] == LOCK_SHIP and s.ship_lock_idx[n, j] == idx) else 0.0
-            aggressive = 1.0 if (s.ship_lock_kind[n, idx] == LOCK_SHIP and s.ship_lock_idx[n, idx] == j) else 0.0
-        d = hypot(x - ox, y - oy)
-        sx, sy = world_to_screen(s, n, j, x, y)
-        obj[i, 0] = 1.0
-        obj[i, onehot] = 1.0
-        obj[i, 7] = sx / VIEW_W
-        obj[i, 8] = sy / VIEW_H
-        obj[i, 9] = (x - ox) / VIEW_W
-        obj[i, 10] = (y - oy) / VIEW_H
-        obj[i, 11] = vx / SHIP_SPEED
-        obj[i, 12] = vy / SHIP_SPEED
-        obj[i, 13] = r / 50.0
-        obj[i, 14] = health
-        obj[i, 15] = targeted
-        obj[i, 16] = aggressive
-        obj[i, 17] = min(d / LASER_RANGE, 4.0)
-        obj[i, 18] = 1.0 if d <= LASER_RANGE else 0.0
-        obj[i, 19] = 1.0 if hypot(x - curx, y - cury) <= r else 0.0
-        mask[i] = 1
-
-    # ---- state vector
-    for c in range(STATE_FEATURES):
-        st[c] = 0.0
-    st[0] = s.ship_hull[n, j] / SHIP_HULL
-    st[1] = s.ship_shield[n, j] / SHIP_SHIELD
-    st[2] = ox / MAP_W
-    st[3] = oy / MAP_H
-    st[4] = s.ship_vx[n, j] / SHIP_SPEED
-    st[5] = s.ship_vy[n, j] / SHIP_SPEED
-    st[6] = s.ship_cursor_x[n, j] / VIEW_W
-    st[7] = s.ship_cursor_y[n, j] / VIEW_H
-    st[8] = s.ship_cmd_x[n, j] / VIEW_W
-    st[9] = s.ship_cmd_y[n, j] / VIEW_H
-    st[10] = s.ship_click_prev[n, j]
-    st[11] = s.ship_attack[n, j]
-    if s.ship_lock_kind[n, j] != LOCK_NONE and _lock_valid(s, n, j):
-        lx, ly = lock_position(s, n, j)
-        idx = s.ship_lock_idx[n, j]
-        st[12] = 1.0
-        if s.ship_lock_kind[n, j] == LOCK_ALIEN:
-            st[13] = 1.0
-            st[19] = s.al_hp[n, idx] / alien_max_hp(s, n, idx)
-        else:
-            st[14] = 1.0
-            st[19] = s.ship_hull[n, idx] / SHIP_HULL
-        st[15] = (lx - ox) / VIEW_W
-        st[16] = (ly - oy) / VIEW_H
-        lsx, lsy = world_to_screen(s, n, j, lx, ly)
-        st[17] = lsx / VIEW_W
-        st[18] = lsy / VIEW_H
-        ld = hypot(lx - ox, ly - oy)
-        st[20] = min(ld / LASER_RANGE, 4.0)
-        st[21] = 1.0 if ld <= LASER_RANGE else 0.0
-    st[22] = s.ship_cooldown[n, j] / LASER_COOLDOWN
-    st[23] = 1.0 if s.ship_cooldown[n, j] <= 0.0 else 0.0
-    st[24] = 1.0 if s.ship_beam[n, j] >= BEAM_S - 1e-9 else 0.0
-    st[25] = 1.0 if s.ship_since_combat[n, j] < OUT_OF_COMBAT_S else 0.0
-    st[26] = min(s.ship_since_combat[n, j] / 10.0, 1.0)
-    st[27] = 1.0 if (s.ship_since_combat[n, j] >= OUT_OF_COMBAT_S and s.ship_shield[n, j] < SHIP_SHIELD) else 0.0
-    st[28] = 1.0 if (s.ship_since_combat[n, j] >= REPAIR_DELAY_S and s.ship_hull[n, j] < SHIP_HULL) else 0.0
-    st[29] = s.ship_moving[n, j]
+@njit(inline="always", **NO_NRT)
+def _fly_ship(s: ArenaState, n: int, j: int) -> None:
+    """Phase 2: ship ``j`` flies toward its fly target at ``SHIP_SPEED`` and stops on it."""
     if s.ship_moving[n, j]:
-        st[30] = (s.ship_tx[n, j] - ox) / VIEW_W
-        st[31] = (s.ship_ty[n, j] - oy) / VIEW_H
-    st[32] = 1.0 if s.ship_collect[n, j] >= 0 else 0.0
-    st[33] = math.log1p(s.ship_credits[n, j]) / 12.0
-    st[34] = min(s.ship_kills[n, j] / 20.0, 1.0)
-    max_ticks = max(s.params[n, P_MAX_TICKS], 1.0)
-    st[35] = min(s.tick[n] / max_ticks, 1.0)
-    st[36] = 1.0 - st[35]
-    st[37] = min(n_alien_vis / 16.0, 1.0)
-    st[38] = min(n_aggr / 8.0, 1.0)
-    st[39] = min(n_box_vis / 8.0, 1.0)
-    if near_a >= 0:
-        st[40] = (s.al_x[n, near_a] - ox) / VIEW_W
-        st[41] = (s.al_y[n, near_a] - oy) / VIEW_H
-    if near_b >= 0:
-        st[42] = (s.box_x[n, near_b] - ox) / VIEW_W
-        st[43] = (s.box_y[n, near_b] - oy) / VIEW_H
-    st[44] = min(ox / VIEW_W, 1.0)
-    st[45] = min((MAP_W - ox) / VIEW_W, 1.0)
-    st[46] = min(oy / VIEW_H, 1.0)
-    st[47] = min((MAP_H - oy) / VIEW_H, 1.0)
-    st[48] = s.step_damage[n, j] / LASER_DAMAGE
-    st[49] = s.step_hull_lost[n, j] / 1000.0
-    st[50] = min(n_in_their_range / 8.0, 1.0)
-    st[51] = others / 3.0
-    for q in range(4):
-        st[52 + q] = st_q[q] / 16.0
-        st[56 + q] = st_q[4 + q] / 8.0
-    st[60] = on_alien
-    st[61] = on_box
-    st[62] = 1.0 if math.isfinite(s.params[n, P_CURSOR_SPEED]) else 0.0
-    st[63] = s.params[n, P_DIFFICULTY] * 0.5
+        dx = s.ship_tx[n, j] - s.ship_x[n, j]
+        dy = s.ship_ty[n, j] - s.ship_y[n, j]
+        d = hypot(dx, dy)
+        step = SHIP_SPEED * DT
+        if d <= step:
+            s.ship_vx[n, j] = dx / DT
+            s.ship_vy[n, j] = dy / DT
+            s.ship_x[n, j] = s.ship_tx[n, j]
+            s.ship_y[n, j] = s.ship_ty[n, j]
+            s.ship_moving[n, j] = 0
+        else:
+            s.ship_vx[n, j] = dx / d * SHIP_SPEED
+            s.ship_vy[n, j] = dy / d * SHIP_SPEED
+            s.ship_x[n, j] += dx / d * step
+            s.ship_y[n, j] += dy / d * step
+    else:
+        s.ship_vx[n, j] = 0.0
+        s.ship_vy[n, j] = 0.0
 
 
-# ---------------------------------------------------------------------- pixels observation
-@njit(**NO_NRT)
-def _disc(img: np.ndarray, cx: float, cy: float, r: float, c0: int, c1: int, c2: int) -> None:
-    h, w = img.shape[1], img.shape[2]
-    y0 = max(int(cy - r), 0)
-    y1 = min(int(cy + r) + 1, h)
-    x0 = max(int(cx - r), 0)
-    x1 = min(int(cx + r) + 1, w)
-    r2 = r * r
-    for y in range(y0, y1):
-        for x in range(x0, x1):
-            if (x + 0.5 - cx) ** 2 + (y + 0.5 - cy) ** 2 <= r2:
-                img[0, y, x] = c0
-                img[1, y, x] = c1
-                img[2, y, x] = c2
+@njit(inline="always", **NO_NRT)
+def _collect_box(s: ArenaState, n: int, j: int) -> None:
+    """Phase 2: ship ``j`` collects the box it was sent to once within ``COLLECT_DIST`` (clicked boxes only)."""
+    b = s.ship_collect[n, j]
+    if b < 0:
+        return
+    if not s.box_alive[n, b]:
+        s.ship_collect[n, j] = -1
+    elif hypot(s.ship_x[n, j] - s.box_x[n, b], s.ship_y[n, j] - s.box_y[n, b]) <= COLLECT_DIST:
+        if s.box_kind[n, b] == BOX_REPAIR:
+            s.ship_hull[n, j] = min(SHIP_HULL, s.ship_hull[n, j] + BOX_REPAIR_VALUE * SHIP_HULL)
+        else:
+            s.ship_credits[n, j] += BOX_CREDITS_VALUE
+            s.step_credits[n, j] += BOX_CREDITS_VALUE
+        s.box_alive[n, b] = 0
+        s.box_respawn[n, b] = BOX_RESPAWN_S
+        s.ship_collect[n, j] = -1
 
 
-@njit(**NO_NRT)
-def write_pixels(s: ArenaState, seats: np.ndarray, pixels: np.ndarray, which: np.ndarray) -> None:
-    """A ``PIXELS x PIXELS`` uint8 [3, H, W] picture of ship ``seats[n]``'s screen for every env with ``which[n]``.
-
-    The 800 x 600 screen is scaled to 96 x 96 (x by 0.12, y by 0.16). Dark-blue space, map edges grey;
-    aliens red (fast), orange (medium), purple (tank) with brightness = health; boxes yellow (credits) or
-    green (repair); our ship cyan, other ships white; the locked target has a white dot at its centre; the
-    cursor is a 3-pixel white cross.
-    """
-    sxs = PIXELS / VIEW_W
-    sys_ = PIXELS / VIEW_H
-    for n in range(s.tick.shape[0]):
-        if not which[n]:
-            continue
-        j = seats[n]
-        img = pixels[n]
-        ox, oy = s.ship_x[n, j], s.ship_y[n, j]
-        for y in range(PIXELS):
-            wy = oy + (y + 0.5) / sys_ - VIEW_H * 0.5
-            for x in range(PIXELS):
-                wx = ox + (x + 0.5) / sxs - VIEW_W * 0.5
-                if wx < 0.0 or wy < 0.0 or wx > MAP_W or wy > MAP_H:
-                    img[0, y, x] = 40
-                    img[1, y, x] = 40
-                    img[2, y, x] = 48
-                else:
-                    img[0, y, x] = 4
-                    img[1, y, x] = 8
-                    img[2, y, x] = 28
-        for b in range(MAX_BOXES):
-            if s.box_alive[n, b]:
-                px, py = world_to_screen(s, n, j, s.box_x[n, b], s.box_y[n, b])
-                if s.box_kind[n, b] == BOX_REPAIR:
-                    _disc(img, px * sxs, py * sys_, 2.0, 40, 230, 60)
-                else:
-                    _disc(img, px * sxs, py * sys_, 2.0, 240, 220, 40)
-        for a in range(MAX_ALIENS):
-            if s.al_alive[n, a]:
-                kind = s.al_kind[n, a]
-                px, py = world_to_screen(s, n, j, s.al_x[n, a], s.al_y[n, a])
-                f = 0.4 + 0.6 * s.al_hp[n, a] / alien_max_hp(s, n, a)
-                r = max(ALIEN_RADIUS[kind] * sxs, 1.5)
-                if kind == KIND_FAST:
-                    _disc(img, px * sxs, py * sys_, r, int(255 * f), int(40 * f), int(40 * f))
-                elif kind == KIND_MEDIUM:
-                    _disc(img, px * sxs, py * sys_, r, int(255 * f), int(140 * f), int(20 * f))
-                else:
-                    _disc(img, px * sxs, py * sys_, r, int(170 * f), int(60 * f), int(230 * f))
-        for k in range(s.num_ships[n]):
-            if s.ship_alive[n, k]:
-                px, py = world_to_screen(s, n, j, s.ship_x[n, k], s.ship_y[n, k])
-                if k == j:
-                    _disc(img, px * sxs, py * sys_, 2.6, 40, 230, 255)
-                else:
-                    _disc(img, px * sxs, py * sys_, 2.6, 245, 245, 245)
-        if s.ship_lock_kind[n, j] != LOCK_NONE and _lock_valid(s, n, j):
-            lx, ly = lock_position(s, n, j)
-            px, py = world_to_screen(s, n, j, lx, ly)
-            _disc(img, px * sxs, py * sys_, 0.8, 255, 255, 255)
-        cx = int(s.ship_cursor_x[n, j] * sxs)
-        cy = int(s.ship_cursor_y[n, j] * sys_)
-        for d in range(-1, 2):
-            for (x, y) in ((cx + d, cy), (cx, cy + d)):
-                if 0 <= x < PIXELS and 0 <= y < PIXELS:
-                    img[0, y, x] = 255
-                    img[1, y, x] = 255
-                    img[2, y, x] = 255
+@njit(inline="always", **NO_NRT)
+def _fire_ship_laser(s: ArenaState, n: int, j: int) -> None:
+    """Phase 3: ship ``j``'s laser cools down, drops a dead lock, and fires while the attack key is held, the
+    cooldown is over and the locked target is within ``LASER_RANGE``."""
+    if s.ship_cooldown[n, j] > 0.0:
+        s.ship_cooldown[n, j] = max(0.0, s.ship_cooldown[n, j] - DT)
+    if s.ship_lock_kind[n, j] != LOCK_NONE and not lock_is_valid(s, n, j):
+        s.ship_lock_kind[n, j] = LOCK_NONE
+        s.ship_lock_idx[n, j] = -1
+    if not s.ship_attack[n, j] or s.ship_lock_kind[n, j] == LOCK_NONE or s.ship_cooldown[n, j] > 0.0:
+        return
+    tx, ty = lock_position(s, n, j)
+    if hypot(tx - s.ship_x[n, j], ty - s.ship_y[n, j]) > LASER_RANGE:
+        return
+    s.ship_cooldown[n, j] = LASER_COOLDOWN
+    s.ship_since_combat[n, j] = 0.0
+    s.ship_beam[n, j] = BEAM_S
+    s.ship_beam_x[n, j] = tx
+    s.ship_beam_y[n, j] = ty
+    idx = s.ship_lock_idx[n, j]
+    if s.ship_lock_kind[n, j] == LOCK_ALIEN:
+        _laser_hits_alien(s, n, j, idx)
+    else:
+        before = s.ship_hull[n, idx] + s.ship_shield[n, idx]
+        damage_ship(s, n, idx, LASER_DAMAGE)
+        dealt = before - s.ship_hull[n, idx] - s.ship_shield[n, idx]
+        s.step_damage[n, j] += dealt
+        s.ship_damage[n, j] += dealt
 
 
-__all__ = ["ArenaState", "make_params", "reset_envs", "step_envs", "write_observations", "write_pixels",
-           "hit_test", "damage_ship", "screen_to_world", "world_to_screen"]
+@njit(inline="always", **NO_NRT)
+def _laser_hits_alien(s: ArenaState, n: int, j: int, a: int) -> None:
+    """Ship ``j``'s shot hits alien ``a``: damage, aggro on the shooter, and on a kill its credits."""
+    dealt = min(LASER_DAMAGE, s.al_hp[n, a])
+    s.al_hp[n, a] -= dealt
+    s.al_last_hit[n, a] = j
+    if s.al_target[n, a] < 0:
+        s.al_target[n, a] = j  # shooting an alien makes it aggressive
+    s.step_damage[n, j] += dealt
+    s.ship_damage[n, j] += dealt
+    if s.al_hp[n, a] <= 0.0:
+        s.al_hp[n, a] = 0.0
+        s.al_alive[n, a] = 0
+        s.al_target[n, a] = -1
+        s.al_respawn[n, a] = ALIEN_RESPAWN_S
+        credits = ALIEN_CREDITS[s.al_kind[n, a]]
+        s.ship_credits[n, j] += credits
+        s.step_credits[n, j] += credits
+        s.ship_kills[n, j] += 1
+        s.step_kills[n, j] += 1
+        s.ship_lock_kind[n, j] = LOCK_NONE
+        s.ship_lock_idx[n, j] = -1
+
+
+@njit(inline="always", **NO_NRT)
+def _update_alien(s: ArenaState, n: int, a: int) -> None:
+    """Phase 4 for alien slot ``a``: a dead alien counts down to its respawn; a living one picks its target,
+    then orbits and shoots it, or wanders; then it moves."""
+    if not s.al_alive[n, a]:
+        s.al_respawn[n, a] -= DT
+        if s.al_respawn[n, a] <= 0.0:
+            _spawn_alien(s, n, a)
+        return
+    if s.al_beam[n, a] > 0.0:
+        s.al_beam[n, a] = max(0.0, s.al_beam[n, a] - DT)
+    if s.al_cooldown[n, a] > 0.0:
+        s.al_cooldown[n, a] = max(0.0, s.al_cooldown[n, a] - DT)
+    target = _alien_target(s, n, a)
+    if target >= 0:
+        _orbit_and_shoot(s, n, a, target)
+    else:
+        _wander(s, n, a)
+    s.al_x[n, a] = _clip(s.al_x[n, a] + s.al_vx[n, a] * DT, 0.0, MAP_W)
+    s.al_y[n, a] = _clip(s.al_y[n, a] + s.al_vy[n, a] * DT, 0.0, MAP_H)
+
+
+@njit(inline="always", **NO_NRT)
+def _alien_target(s: ArenaState, n: int, a: int) -> int:
+    """Alien ``a``'s aggro: it keeps its target until that ship dies or gets beyond the leash, else takes the
+    nearest living ship within its aggro range; returns the target (-1 none), also stored in ``al_target``."""
+    aggro = ALIEN_AGGRO[s.al_kind[n, a]] * s.params[n, P_AGGRO]
+    t = s.al_target[n, a]
+    if t >= 0:
+        leash = LEASH * max(aggro, LASER_RANGE)
+        if not s.ship_alive[n, t] or ((s.ship_x[n, t] - s.al_x[n, a]) ** 2
+                                      + (s.ship_y[n, t] - s.al_y[n, a]) ** 2) > leash * leash:
+            s.al_target[n, a] = -1
+            t = -1
+    if t < 0:
+        best = aggro * aggro  # squared distances: the nearest ship within the aggro range
+        for j in range(s.num_ships[n]):
+            if s.ship_alive[n, j]:
+                d2 = (s.ship_x[n, j] - s.al_x[n, a]) ** 2 + (s.ship_y[n, j] - s.al_y[n, a]) ** 2
+                if d2 <= best:
+                    best = d2
+                    t = j
+        s.al_target[n, a] = t
+    return t
+
+
+@njit(inline="always", **NO_NRT)
+def _orbit_and_shoot(s: ArenaState, n: int, a: int, t: int) -> None:
+    """An aggressive alien circles ship ``t`` at its orbit radius (``ORBIT_SPEED`` of its speed) and fires
+    whenever the ship is in its shot range and its cooldown is over."""
+    kind = s.al_kind[n, a]
+    speed = ALIEN_SPEED[kind]
+    dx = s.al_x[n, a] - s.ship_x[n, t]
+    dy = s.al_y[n, a] - s.ship_y[n, t]
+    d = max(hypot(dx, dy), 1e-6)
+    ux, uy = dx / d, dy / d
+    # radial part: out when inside the orbit, in when outside (full strength 60 units off it); tangential part
+    # 0.8 in the alien's orbit direction
+    radial = _clip((ALIEN_ORBIT[kind] - d) / 60.0, -1.0, 1.0)
+    orb = s.al_orbit[n, a]
+    vx = ux * radial - uy * orb * 0.8
+    vy = uy * radial + ux * orb * 0.8
+    vn = max(hypot(vx, vy), 1e-6)
+    s.al_vx[n, a] = vx / vn * speed * ORBIT_SPEED
+    s.al_vy[n, a] = vy / vn * speed * ORBIT_SPEED
+    if d <= ALIEN_RANGE[kind] and s.al_cooldown[n, a] <= 0.0:
+        s.al_cooldown[n, a] = ALIEN_FIRE_S
+        s.al_beam[n, a] = BEAM_S
+        damage_ship(s, n, t, ALIEN_DAMAGE[kind] * s.params[n, P_ALIEN_DMG])
+
+
+@njit(inline="always", **NO_NRT)
+def _wander(s: ArenaState, n: int, a: int) -> None:
+    """A passive alien drifts to its waypoint at ``WANDER_SPEED`` of its speed; there, it draws a new one
+    within ``WANDER_STEP`` (and pauses for the frame)."""
+    speed = ALIEN_SPEED[s.al_kind[n, a]]
+    dx = s.al_wx[n, a] - s.al_x[n, a]
+    dy = s.al_wy[n, a] - s.al_y[n, a]
+    d = hypot(dx, dy)
+    if d < 20.0:
+        s.al_wx[n, a] = _clip(s.al_x[n, a] + (uniform(s.rng_state, n) - 0.5) * 2.0 * WANDER_STEP,
+                              50.0, MAP_W - 50.0)
+        s.al_wy[n, a] = _clip(s.al_y[n, a] + (uniform(s.rng_state, n) - 0.5) * 2.0 * WANDER_STEP,
+                              50.0, MAP_H - 50.0)
+        s.al_vx[n, a] = 0.0
+        s.al_vy[n, a] = 0.0
+    else:
+        s.al_vx[n, a] = dx / d * speed * WANDER_SPEED
+        s.al_vy[n, a] = dy / d * speed * WANDER_SPEED
+
+
+@njit(inline="always", **NO_NRT)
+def _regenerate(s: ArenaState, n: int, j: int) -> None:
+    """Phase 6: out of combat the shield regenerates and, later, the repair robot mends the hull."""
+    if s.ship_since_combat[n, j] >= OUT_OF_COMBAT_S:
+        s.ship_shield[n, j] = min(SHIP_SHIELD, s.ship_shield[n, j] + SHIELD_REGEN * SHIP_SHIELD * DT)
+    if s.ship_since_combat[n, j] >= REPAIR_DELAY_S:
+        s.ship_hull[n, j] = min(SHIP_HULL, s.ship_hull[n, j] + HULL_REPAIR * SHIP_HULL * DT)
+    s.ship_since_combat[n, j] = min(s.ship_since_combat[n, j] + DT, 100.0)
+
+
+__all__ = ["ArenaState", "ObjectColumn", "StateColumn", "make_params", "reset_envs", "step_envs", "hit_test",
+           "damage_ship", "screen_to_world", "world_to_screen", "lock_position", "lock_is_valid", "alien_max_hp"]

@@ -51,16 +51,16 @@ outside [0, 1] raises a ``ValueError``.
 | ``objects`` | float32 [16, 20] | the 16 most relevant objects on screen, zero rows after them |
 | ``object_mask`` | int8 [16] | 1 for a real row |
 | ``state`` | float32 [64] | own ship, cursor, lock, laser, combat, progress, minimap |
-| ``pixels`` (``obs_mode="pixels"``) | uint8 [3, 96, 96] | the screen drawn small (``core.write_pixels``) |
+| ``pixels`` (``obs_mode="pixels"``) | uint8 [3, 96, 96] | the screen drawn small (``observe.write_pixels``) |
 
 Objects are ordered by relevance: the locked target (or the box we fly to) first, then objects aggressive
-toward us, then the rest by distance. ``objects`` columns (``core.OBJECT_COLUMNS``): 0 present; 1-6 one-hot
+toward us, then the rest by distance. ``objects`` columns (``core.ObjectColumn``): 0 present; 1-6 one-hot
 kind (alien fast, medium, tank, credits box, repair box, other ship); 7-8 screen position / screen size; 9-10
 position relative to the ship / screen size; 11-12 velocity / ship speed; 13 click radius / 50; 14 health
 fraction; 15 targeted by us (locked, or the box we fly to); 16 aggressive toward us; 17 distance / laser range
 (clipped to 4); 18 within laser range; 19 under the cursor.
 
-``state`` columns (``core.STATE_COLUMNS``): 0 hull, 1 shield (fractions); 2-3 position / map size; 4-5
+``state`` columns (``core.StateColumn``): 0 hull, 1 shield (fractions); 2-3 position / map size; 4-5
 velocity / ship speed; 6-7 cursor / screen size; 8-9 commanded cursor point; 10 click held; 11 attack held;
 12 has lock, 13 lock is alien, 14 lock is ship; 15-16 lock relative position; 17-18 lock on screen; 19 lock
 health; 20 lock distance / laser range; 21 lock in range; 22 laser cooldown / 1 s; 23 laser ready; 24 fired
@@ -140,7 +140,7 @@ from gymnasium.vector import AutoresetMode
 
 from botarena.envs.common import BatchedVectorEnv, SingleEnvView
 
-from . import bots, core
+from . import bots, core, observe
 
 OBS_MODES = ("objects", "pixels")
 REWARDS = ("dense", "sparse")
@@ -252,9 +252,9 @@ class ClickArenaVectorEnv(BatchedVectorEnv):
     def _observation(self) -> dict[str, np.ndarray]:
         if self._obs_stale.any():
             which = self._obs_stale.astype(np.uint8)
-            core.write_observations(self.state, self.seats, self.objects_buf, self.mask_buf, self.state_buf, which)
+            observe.write_observations(self.state, self.seats, self.objects_buf, self.mask_buf, self.state_buf, which)
             if self.pixels_buf is not None:
-                core.write_pixels(self.state, self.seats, self.pixels_buf, which)
+                observe.write_pixels(self.state, self.seats, self.pixels_buf, which)
             self._obs_stale[:] = False
         obs = {"objects": self.objects_buf, "object_mask": self.mask_buf, "state": self.state_buf}
         if self.pixels_buf is not None:

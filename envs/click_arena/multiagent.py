@@ -30,7 +30,7 @@ from pettingzoo.utils.conversions import parallel_to_aec
 from botarena.envs.common import GameParallelEnv
 
 from . import bots as scripted
-from . import core, render
+from . import core, observe, render
 from .env import DEFAULT_MAX_EPISODE_STEPS, arena_spaces, check_args, step_rewards
 
 NOOP = np.array([0.5, 0.5, 0.0, 0.0], np.float32)
@@ -109,11 +109,11 @@ class ClickArenaParallelEnv(GameParallelEnv):
     def _observe(self, player: int) -> dict[str, np.ndarray]:
         seats = self._seat
         seats[0] = player
-        core.write_observations(self.state, seats, self.objects_buf, self.mask_buf, self.state_buf, self._one)
+        observe.write_observations(self.state, seats, self.objects_buf, self.mask_buf, self.state_buf, self._one)
         obs = {"objects": self.objects_buf[0].copy(), "object_mask": self.mask_buf[0].copy(),
                "state": self.state_buf[0].copy()}
         if self.obs_mode == "pixels":
-            core.write_pixels(self.state, seats, self.pixels_buf, self._one)
+            observe.write_pixels(self.state, seats, self.pixels_buf, self._one)
             obs["pixels"] = self.pixels_buf[0].copy()
         return obs
 

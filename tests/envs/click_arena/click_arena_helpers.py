@@ -12,7 +12,7 @@ import sys
 
 import numpy as np
 
-from botarena.envs.click_arena import bots, core, render
+from botarena.envs.click_arena import bots, core, observe, render
 from botarena.envs.common import rng
 
 
@@ -89,8 +89,8 @@ def play_bot_game(steps: int, seed: int, every: int = 100) -> list[str]:
         bots.bot_actions(s, b, pol, actions, mask)
         core.step_envs(s, actions, mask)
         if t % every == 0:
-            core.write_observations(s, seats, objects, omask, st, mask)
-            core.write_pixels(s, seats, pixels, mask)
+            observe.write_observations(s, seats, objects, omask, st, mask)
+            observe.write_pixels(s, seats, pixels, mask)
             h = hashlib.sha256()
             for arr in (*s, *b, objects, omask, st, pixels):
                 h.update(np.ascontiguousarray(arr).tobytes())
