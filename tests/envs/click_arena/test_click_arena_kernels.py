@@ -74,7 +74,7 @@ def test_the_expert_hand_needs_corrections_and_the_teleporting_aimbot_never_miss
             alive = s.ship_alive[:, 0].copy()
             bots.bot_actions(s, b, pol, actions, alive)
             press = (actions[:, 0, 2] > 0.5) & (s.ship_click_prev[:, 0] == 0) & (alive == 1)
-            aiming_alien = press & (b.act_kind[:, 0] == bots.TARGET_ALIEN)
+            aiming_alien = press & (b.operation_kind[:, 0] == bots.TARGET_ALIEN)
             core.step_envs(s, actions, alive)
             alien_clicks += int(aiming_alien.sum())
             hits += int((aiming_alien & (s.ship_lock_kind[:, 0] == core.LOCK_ALIEN)).sum())
