@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
-from . import bots, core
+from . import bots, core, observe
 from .env import HISTORY, TickDuelVectorEnv
 
 DEFAULT_PLAYERS = "nh_expert:fast,nh_expert:sloppy"
@@ -203,7 +203,7 @@ def rebuild_history(n: np.ndarray, events: np.ndarray) -> tuple[np.ndarray, np.n
         out_len[step] = hist_len[0]
         buf[0, 0] = events[step]
         counts[0, 0] = n[step]
-        core.push_history(buf, counts, 0, hist, hist_len, active, order)
+        observe.push_history(buf, counts, 0, hist, hist_len, active, order)
     return out, out_len
 
 

@@ -127,7 +127,7 @@ from gymnasium.vector import AutoresetMode
 
 from botarena.envs.common import BatchedVectorEnv, SingleEnvView, rng
 
-from . import bots, core
+from . import bots, core, observe
 
 HISTORY = 10
 DEFAULT_MAX_EVENTS = 64
@@ -139,7 +139,7 @@ DAMAGE_SCALE = 0.1
 RewardFn = Callable[[core.DuelState, int, bool], float]
 
 __doc__ = __doc__.replace("{FEATURE_TABLE}", "\n".join(
-    f"* {k}: {name}" for k, name in enumerate(core.OBSERVATION_FEATURES)))
+    f"* {k}: {name}" for k, name in enumerate(observe.OBSERVATION_FEATURES)))
 
 
 def event_space(max_events: int) -> spaces.Box:
@@ -157,7 +157,7 @@ def duel_spaces(max_events: int) -> tuple[spaces.Dict, spaces.Dict]:
     one = event_space(max_events)
     shape = (HISTORY, max_events, core.EVENT_FIELDS)
     obs_space = spaces.Dict({
-        "gamestate": spaces.Box(-2.0, 2.0, (core.OBS_SIZE,), np.float32),
+        "gamestate": spaces.Box(-2.0, 2.0, (observe.OBS_SIZE,), np.float32),
         "action_history": spaces.Box(np.broadcast_to(one.low, shape).copy(), np.broadcast_to(one.high, shape).copy(),
                                      shape, np.float32),
         "history_len": spaces.Box(0, max_events, (HISTORY,), np.int32),
@@ -237,7 +237,7 @@ class TickDuelVectorEnv(BatchedVectorEnv):
         self.counts = np.zeros((n, core.NUM_PLAYERS), np.int64)
         self.hist = np.zeros((n, HISTORY, max_events, core.EVENT_FIELDS), np.float32)
         self.hist_len = np.zeros((n, HISTORY), np.int32)
-        self.obs_buf = np.zeros((n, core.OBS_SIZE), np.float32)
+        self.obs_buf = np.zeros((n, observe.OBS_SIZE), np.float32)
         self.since_opp = np.zeros(n, np.int64)
         self._order = np.zeros(max_events, np.int64)
         self._plan = bots.new_plan()
@@ -268,7 +268,7 @@ class TickDuelVectorEnv(BatchedVectorEnv):
         self.counts[:, 1] = 0
         bots.bot_events(s, self.policies, self.events, self.counts, active, self._plan)
         core.step_envs(s, self.events, self.counts, active, self._order)
-        core.push_history(self.events, self.counts, 0, self.hist, self.hist_len, active, self._order)
+        observe.push_history(self.events, self.counts, 0, self.hist, self.hist_len, active, self._order)
         self.since_opp = np.where(active, np.where(s.last_style[:, 1] >= 0, 0, self.since_opp + 1), self.since_opp)
         terminated = active & (s.done == 1)
         self.terminated[active] = terminated[active]
@@ -280,7 +280,7 @@ class TickDuelVectorEnv(BatchedVectorEnv):
             self.rewards[active] = r[active]
 
     def _observation(self) -> dict[str, np.ndarray]:
-        core.write_observations(self.state, 0, self.obs_buf, self.since_opp)
+        observe.write_observations(self.state, 0, self.obs_buf, self.since_opp)
         return {"gamestate": self.obs_buf, "action_history": self.hist, "history_len": self.hist_len}
 
     def _info(self) -> dict[str, Any]:

@@ -29,7 +29,7 @@ from botarena.envs.common import GameParallelEnv, rng
 from botarena.envs.common.rng import batch_seeds, seed_words
 
 from . import bots as scripted
-from . import core
+from . import core, observe
 from .env import DEFAULT_MAX_EVENTS, HISTORY, REWARDS, build_choice, check_max_events, damage_rewards, duel_spaces
 
 
@@ -72,7 +72,7 @@ class TickDuelParallelEnv(GameParallelEnv):
         self.counts = np.zeros((1, core.NUM_PLAYERS), np.int64)
         self.hist = [np.zeros((1, HISTORY, max_events, core.EVENT_FIELDS), np.float32) for _ in range(2)]
         self.hist_len = [np.zeros((1, HISTORY), np.int32) for _ in range(2)]
-        self.obs_buf = np.zeros(core.OBS_SIZE, np.float32)
+        self.obs_buf = np.zeros(observe.OBS_SIZE, np.float32)
         self.since_opp = np.zeros(core.NUM_PLAYERS, np.int64)
         self.returns = np.zeros(core.NUM_PLAYERS, np.float64)
         self._builds = np.zeros((1, core.NUM_PLAYERS), np.int64)
@@ -104,7 +104,7 @@ class TickDuelParallelEnv(GameParallelEnv):
         scripted.bot_events(s, self.policies, self.events, self.counts, self._active, self._plan)
         core.step_envs(s, self.events, self.counts, self._active, self._order)
         for p in range(core.NUM_PLAYERS):
-            core.push_history(self.events, self.counts, p, self.hist[p], self.hist_len[p], self._active, self._order)
+            observe.push_history(self.events, self.counts, p, self.hist[p], self.hist_len[p], self._active, self._order)
             self.since_opp[p] = 0 if s.last_style[0, 1 - p] >= 0 else self.since_opp[p] + 1
         done = np.array([s.done[0] == 1])
         rewards = np.array([damage_rewards(s, p, done, self.reward_mode)[0] for p in range(core.NUM_PLAYERS)])
@@ -120,7 +120,7 @@ class TickDuelParallelEnv(GameParallelEnv):
         self.player_done[:] = bool(self.state.done[0])
 
     def _observe(self, player: int) -> dict[str, np.ndarray]:
-        core.write_observation(self.state, 0, player, self.obs_buf, self.since_opp[player])
+        observe.write_observation(self.state, 0, player, self.obs_buf, self.since_opp[player])
         return {"gamestate": self.obs_buf.copy(), "action_history": self.hist[player][0].copy(),
                 "history_len": self.hist_len[player][0].copy()}
 

@@ -16,7 +16,7 @@ from gymnasium.utils.env_checker import check_env
 from tick_duel_helpers import play_bot_game
 
 import botarena.envs  # noqa: F401  (registers the ids)
-from botarena.envs.tick_duel import TickDuelEnv, TickDuelVectorEnv, bots, core
+from botarena.envs.tick_duel import TickDuelEnv, TickDuelVectorEnv, bots, core, observe
 
 HERE = Path(__file__).parent
 ENV_ID = "botarena/TickDuel-v0"
@@ -209,9 +209,9 @@ def test_envs_pickle():
 def test_the_docstring_documents_all_128_features():
     env_module = importlib.import_module("botarena.envs.tick_duel.env")  # the package's `env` is PettingZoo's
 
-    for k, name in enumerate(core.OBSERVATION_FEATURES):
+    for k, name in enumerate(observe.OBSERVATION_FEATURES):
         assert f"* {k}: {name}" in env_module.__doc__
-    assert len(set(core.OBSERVATION_FEATURES)) == 128
+    assert len(set(observe.OBSERVATION_FEATURES)) == 128
 
 
 @pytest.mark.parametrize("build", ["max", "zerker", "pure"])

@@ -1,0 +1,245 @@
+"""What one TickDuel player observes of a ``DuelState`` (``core``): the 128 ``gamestate`` features and the
+``action_history`` of its own input events.
+
+The writers fill caller-owned buffers (``gamestate`` float32 [N, 128], ``action_history`` float32 [N, 10, E, 7],
+``history_len`` int32 [N, 10]); ``OBSERVATION_FEATURES`` names every ``gamestate`` column and ``env.py``'s
+docstring lists them. They run on the step path: ``NO_NRT``, no allocation.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from botarena.envs.common.jit import NO_NRT
+
+from .core import (
+    ARENA_H,
+    ARENA_W,
+    BUILD_MAX,
+    BUILD_PURE,
+    BUILD_ZERKER,
+    EQUIP_SLOTS,
+    EVENT_FIELDS,
+    F_BUTTON,
+    F_KEY,
+    F_TYPE,
+    GEAR_SETS,
+    INVENTORY_SLOTS,
+    ITEM_KARAMBWAN,
+    ITEM_SHARK,
+    ITEM_SPEC_COST,
+    ITEM_STYLE,
+    MAGIC,
+    MELEE,
+    NUM_ITEMS,
+    PRAYER_RESISTANCE_BASE,
+    RANGED,
+    S_HP,
+    SCREEN_H,
+    SCREEN_W,
+    SET_MAGIC,
+    SET_MELEE,
+    SET_RANGED,
+    SET_SPEC,
+    SLOT_WEAPON,
+    SPEC_REGEN_TICKS,
+    DuelState,
+    count_items,
+    gear_prayer,
+    in_range,
+    protect_cell,
+    set_worn,
+    sort_events,
+    view_x,
+    view_y,
+)
+
+OBS_SIZE = 128
+OBSERVATION_FEATURES: tuple[str, ...] = (
+    # own state 0-47
+    "own hp / max hp", "own max hp / 99", "own prayer points / 99", "own special energy / 100",
+    "own attack timer / 6 (clipped to 1)", "own eat timer / 3", "own combo-food timer / 3", "own freeze ticks / 32",
+    "own freeze immunity / 5", "own tile x / 9 (in the player's view)", "own tile y / 5 (in the player's view)",
+    "walking (destination set)",
+    "destination x / 9 (0 if none)", "destination y / 5 (0 if none)", "attacking the opponent",
+    "special attack armed",
+    "own protect prayer: none", "own protect prayer: magic", "own protect prayer: missiles",
+    "own protect prayer: melee",
+    "own boost prayer: none", "own boost prayer: melee", "own boost prayer: ranged", "own boost prayer: magic",
+    "open tab: combat", "open tab: inventory", "open tab: equipment", "open tab: prayer", "open tab: magic",
+    "selected spell: none", "selected spell: ice barrage", "selected spell: blood barrage",
+    "own weapon style: melee", "own weapon style: ranged", "own weapon style: magic",
+    "own weapon has a special attack", "spell cast pending", "cursor x / 765", "cursor y / 503",
+    "sharks left / 28", "karambwans left / 28", "damage dealt last tick / 50", "damage taken last tick / 50",
+    "own build: max", "own build: zerker", "own build: pure", "prayer drain counter / resistance",
+    "ticks to special regen / 50",
+    # opponent as the client shows it 48-71
+    "opponent hp / max hp", "opponent overhead: none", "opponent overhead: magic", "opponent overhead: missiles",
+    "opponent overhead: melee", "opponent weapon style: melee", "opponent weapon style: ranged",
+    "opponent weapon style: magic", "opponent wields a special-attack weapon", "opponent frozen",
+    "opponent tile x / 9 (view)", "opponent tile y / 5 (view)", "opponent dx / 9 (signed, view)",
+    "opponent dy / 5 (signed, view)",
+    "Chebyshev distance / 10", "orthogonally adjacent (melee range)", "opponent is attacking us",
+    "opponent hitsplat last tick / 50 (0 if none)", "opponent was hit last tick",
+    "opponent's last attack style: melee", "opponent's last attack style: ranged",
+    "opponent's last attack style: magic", "own last attack style was a hit", "opponent build: max",
+    # time 72-75
+    "tick / 500 (clipped to 1)", "ticks since the opponent's last attack / 6 (clipped)",
+    "own last attack style: melee", "own last attack style: ranged",
+    # inventory 76-103, equipment 104-107
+    *[f"inventory slot {k} item id / {NUM_ITEMS - 1}" for k in range(INVENTORY_SLOTS)],
+    "worn weapon id / 26", "worn body id / 26", "worn legs id / 26", "worn shield id / 26",
+    # derived 108-127
+    "melee in range now", "ranged in range now", "magic in range now", "can eat a shark now",
+    "can eat a karambwan now", "enough energy for the special attack of the best spec weapon",
+    "opponent freezable (not frozen, not immune)", "own last attack style: magic", "opponent build: zerker",
+    "opponent build: pure", "opponent protects against own weapon style", "own hp <= 50 %",
+    "opponent hp <= 50 %", "ranged set worn", "melee set worn", "magic set worn", "spec weapon wielded",
+    "opponent freeze ticks visible (frozen) / 32", "own freeze immunity active", "always 1 (bias)",
+)
+assert len(OBSERVATION_FEATURES) == OBS_SIZE, len(OBSERVATION_FEATURES)
+
+
+
+@njit(**NO_NRT)
+def write_observation(s: DuelState, i: int, p: int, out: np.ndarray, since_opp_attack: int) -> None:
+    """Player ``p``'s 128 features (``OBSERVATION_FEATURES``) into ``out`` float32 [128]."""
+    o = 1 - p
+    for k in range(OBS_SIZE):
+        out[k] = 0.0
+    maxhp = float(s.stats[i, p, S_HP])
+    out[0] = s.hp[i, p] / maxhp
+    out[1] = maxhp / 99.0
+    out[2] = s.prayer[i, p] / 99.0
+    out[3] = s.spec[i, p] / 100.0
+    out[4] = min(max(s.attack_timer[i, p], 0) / 6.0, 1.0)
+    out[5] = s.eat_timer[i, p] / 3.0
+    out[6] = s.combo_timer[i, p] / 3.0
+    out[7] = s.frozen[i, p] / 32.0
+    out[8] = s.freeze_immune[i, p] / 5.0
+    out[9] = view_x(p, s.pos_x[i, p]) / (ARENA_W - 1.0)
+    out[10] = view_y(p, s.pos_y[i, p]) / (ARENA_H - 1.0)
+    if s.dest_x[i, p] >= 0:
+        out[11] = 1.0
+        out[12] = view_x(p, s.dest_x[i, p]) / (ARENA_W - 1.0)
+        out[13] = view_y(p, s.dest_y[i, p]) / (ARENA_H - 1.0)
+    out[14] = s.target[i, p]
+    out[15] = s.spec_armed[i, p]
+    pr = s.protect[i, p]
+    out[16 + (0 if pr < 0 else 1 + protect_cell(pr))] = 1.0
+    out[20 + (0 if s.boost[i, p] < 0 else 1 + s.boost[i, p])] = 1.0
+    out[24 + s.open_tab[i, p]] = 1.0
+    out[29 + s.selected_spell[i, p] + 1] = 1.0
+    weapon = s.equipment[i, p, SLOT_WEAPON]
+    ws = ITEM_STYLE[weapon]
+    out[32 + (MELEE if ws < 0 else ws)] = 1.0
+    out[35] = 1.0 if ITEM_SPEC_COST[weapon] > 0 else 0.0
+    out[36] = 1.0 if s.pending_spell[i, p] >= 0 else 0.0
+    out[37] = s.cursor_x[i, p] / SCREEN_W
+    out[38] = s.cursor_y[i, p] / SCREEN_H
+    out[39] = count_items(s, i, p, ITEM_SHARK) / 28.0
+    out[40] = count_items(s, i, p, ITEM_KARAMBWAN) / 28.0
+    out[41] = min(s.dealt[i, p] / 50.0, 2.0)
+    out[42] = min(s.taken[i, p] / 50.0, 2.0)
+    out[43 + s.build[i, p]] = 1.0
+    resistance = PRAYER_RESISTANCE_BASE + 2 * gear_prayer(s, i, p)
+    out[46] = s.drain[i, p] / resistance
+    out[47] = (SPEC_REGEN_TICKS - s.tick[i] % SPEC_REGEN_TICKS) / float(SPEC_REGEN_TICKS)
+    # opponent
+    out[48] = s.hp[i, o] / float(s.stats[i, o, S_HP])
+    po = s.protect[i, o]
+    out[49 + (0 if po < 0 else 1 + protect_cell(po))] = 1.0
+    ow = s.equipment[i, o, SLOT_WEAPON]
+    os_ = ITEM_STYLE[ow]
+    out[53 + (MELEE if os_ < 0 else os_)] = 1.0
+    out[56] = 1.0 if ITEM_SPEC_COST[ow] > 0 else 0.0
+    out[57] = 1.0 if s.frozen[i, o] > 0 else 0.0
+    out[58] = view_x(p, s.pos_x[i, o]) / (ARENA_W - 1.0)
+    out[59] = view_y(p, s.pos_y[i, o]) / (ARENA_H - 1.0)
+    dx = view_x(p, s.pos_x[i, o]) - view_x(p, s.pos_x[i, p])
+    dy = view_y(p, s.pos_y[i, o]) - view_y(p, s.pos_y[i, p])
+    out[60] = dx / (ARENA_W - 1.0)
+    out[61] = dy / (ARENA_H - 1.0)
+    out[62] = max(abs(dx), abs(dy)) / 10.0
+    out[63] = 1.0 if abs(dx) + abs(dy) == 1 else 0.0
+    out[64] = s.target[i, o]
+    if s.hitsplat[i, o] >= 0:
+        out[65] = min(s.hitsplat[i, o] / 50.0, 2.0)
+        out[66] = 1.0
+    if s.last_style[i, o] >= 0:
+        out[67 + s.last_style[i, o]] = 1.0
+    out[70] = 1.0 if s.last_style[i, p] >= 0 else 0.0
+    out[71] = 1.0 if s.build[i, o] == BUILD_MAX else 0.0
+    out[72] = min(s.tick[i] / 500.0, 1.0)
+    out[73] = min(since_opp_attack / 6.0, 1.0)
+    out[74] = 1.0 if s.last_style[i, p] == MELEE else 0.0
+    out[75] = 1.0 if s.last_style[i, p] == RANGED else 0.0
+    for k in range(INVENTORY_SLOTS):
+        out[76 + k] = s.inventory[i, p, k] / (NUM_ITEMS - 1.0)
+    for k in range(EQUIP_SLOTS):
+        out[104 + k] = s.equipment[i, p, k] / (NUM_ITEMS - 1.0)
+    out[108] = 1.0 if in_range(s, i, p, MELEE) else 0.0
+    out[109] = 1.0 if in_range(s, i, p, RANGED) else 0.0
+    out[110] = 1.0 if in_range(s, i, p, MAGIC) else 0.0
+    out[111] = 1.0 if s.eat_timer[i, p] <= 0 and count_items(s, i, p, ITEM_SHARK) > 0 else 0.0
+    out[112] = 1.0 if s.combo_timer[i, p] <= 0 and count_items(s, i, p, ITEM_KARAMBWAN) > 0 else 0.0
+    spec_weapon = GEAR_SETS[s.build[i, p], SET_SPEC, SLOT_WEAPON]
+    out[113] = 1.0 if s.spec[i, p] >= ITEM_SPEC_COST[spec_weapon] else 0.0
+    out[114] = 1.0 if s.frozen[i, o] == 0 and s.freeze_immune[i, o] == 0 else 0.0
+    out[115] = 1.0 if s.last_style[i, p] == MAGIC else 0.0
+    out[116] = 1.0 if s.build[i, o] == BUILD_ZERKER else 0.0
+    out[117] = 1.0 if s.build[i, o] == BUILD_PURE else 0.0
+    out[118] = 1.0 if po >= 0 and po == (MELEE if ws < 0 else ws) else 0.0
+    out[119] = 1.0 if out[0] <= 0.5 else 0.0
+    out[120] = 1.0 if out[48] <= 0.5 else 0.0
+    out[121] = 1.0 if set_worn(s, i, p, SET_RANGED) else 0.0
+    out[122] = 1.0 if set_worn(s, i, p, SET_MELEE) else 0.0
+    out[123] = 1.0 if set_worn(s, i, p, SET_MAGIC) else 0.0
+    out[124] = 1.0 if weapon == spec_weapon else 0.0
+    out[125] = s.frozen[i, o] / 32.0
+    out[126] = 1.0 if s.freeze_immune[i, p] > 0 else 0.0
+    out[127] = 1.0
+
+
+@njit(**NO_NRT)
+def write_observations(s: DuelState, p: int, out: np.ndarray, since_opp_attack: np.ndarray) -> None:
+    """Player ``p``'s observation of every env into ``out`` float32 [N, 128]."""
+    for i in range(out.shape[0]):
+        write_observation(s, i, p, out[i], since_opp_attack[i])
+
+
+# ---------------------------------------------------------------------------------------------- action history
+@njit(**NO_NRT)
+def push_history(events: np.ndarray, counts: np.ndarray, p: int, hist: np.ndarray, hist_len: np.ndarray,
+                 active: np.ndarray, order: np.ndarray) -> None:
+    """Shift player ``p``'s event history one tick back and append this tick's events, in time order.
+
+    ``events`` float32 [N, 2, E, 7], ``counts`` int64 [N, 2]; ``hist`` float32 [N, H, E, 7] (row H-1 the last
+    tick), ``hist_len`` int32 [N, H]. Integer fields are stored rounded, as the UI read them.
+    """
+    horizon = hist.shape[1]
+    for i in range(hist.shape[0]):
+        if not active[i]:
+            continue
+        for h in range(horizon - 1):
+            n_prev = max(hist_len[i, h], hist_len[i, h + 1])
+            for k in range(n_prev):
+                for f in range(EVENT_FIELDS):
+                    hist[i, h, k, f] = hist[i, h + 1, k, f]
+            hist_len[i, h] = hist_len[i, h + 1]
+        count = counts[i, p]
+        sort_events(events[i, p], count, order)
+        last = horizon - 1
+        for k in range(max(count, hist_len[i, last])):
+            if k < count:
+                e = order[k]
+                for f in range(EVENT_FIELDS):
+                    hist[i, last, k, f] = events[i, p, e, f]
+                hist[i, last, k, F_TYPE] = np.rint(events[i, p, e, F_TYPE])
+                hist[i, last, k, F_BUTTON] = np.rint(events[i, p, e, F_BUTTON])
+                hist[i, last, k, F_KEY] = np.rint(events[i, p, e, F_KEY])
+            else:
+                for f in range(EVENT_FIELDS):
+                    hist[i, last, k, f] = 0.0
+        hist_len[i, last] = count
