@@ -27,7 +27,7 @@ from numba import njit
 from botarena.envs.common import rng
 from botarena.envs.common.jit import NO_NRT
 
-from . import core
+from . import core, observe
 
 BOT_NONE = -1
 BOT_RANDOM = 0
@@ -150,7 +150,7 @@ def _weakest(s, n, bits):
 
 @njit(**NO_NRT)
 def random_policy(s, n, p, actions, scratch):
-    core.direction_mask_one(s, n, p, scratch)
+    observe.direction_mask_one(s, n, p, scratch)
     valid = 0
     for i in range(scratch.shape[0]):
         valid += scratch[i]

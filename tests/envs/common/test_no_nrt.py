@@ -17,10 +17,11 @@ from botarena.envs.click_arena import core as arena_core
 from botarena.envs.common import rng
 from botarena.envs.territory import bots as territory_bots
 from botarena.envs.territory import core as territory_core
+from botarena.envs.territory import observe as territory_observe
 from botarena.envs.tick_duel import bots as duel_bots
 from botarena.envs.tick_duel import core as duel_core
 
-MODULES = (territory_core, territory_bots, arena_core, arena_bots, duel_core, duel_bots, rng)
+MODULES = (territory_core, territory_observe, territory_bots, arena_core, arena_bots, duel_core, duel_bots, rng)
 
 
 def _is_no_nrt(d: CPUDispatcher) -> bool:
