@@ -158,11 +158,9 @@ NUM_DIRECTIONS = 8
 WAIT = 8
 NUM_INTENSITIES = 5
 INTENSITY_PERCENT = np.array([15, 30, 45, 60, 75], dtype=np.int64)
-INTENSITY_FRACTIONS = (0.15, 0.30, 0.45, 0.60, 0.75)
 # Compass order N, NE, E, SE, S, SW, W, NW (row y grows southwards).
 DIR_DY = np.array([-1, -1, 0, 1, 1, 1, 0, -1], dtype=np.int64)
 DIR_DX = np.array([0, 1, 1, 1, 0, -1, -1, -1], dtype=np.int64)
-DIRECTION_NAMES = ("N", "NE", "E", "SE", "S", "SW", "W", "NW", "WAIT")
 
 # OpenFront terrain magnitudes (plains, highland) and its mountain value for our fortified cities.
 TERRAIN_MAG = np.array([80.0, 100.0, 120.0], dtype=np.float64)
@@ -663,14 +661,6 @@ def _collect_candidates_v(ow, bh, bn, mark_n, cand_n, st, p, target, fy, fx):
     return count
 
 
-@njit(**NO_NRT)
-def collect_candidates(s, n, p, target, fy, fx):
-    """Write the keys of ``target``'s tiles 4-adjacent to ``p``'s land into ``cand[n, :count]``."""
-    st = _next_stamp(s.mark[n], s.stamp, n)
-    return _collect_candidates_v(s.owner[n], s.b_end[n], s.b_list[n], s.mark[n], s.cand[n], st, p, target,
-                                 fy, fx)
-
-
 @njit(cache=True, nogil=True, inline="always")
 def _collect_frontier_v(ow, bh, bn, mark_n, cand_n, st, p, pack_owner=False):
     h = ow.shape[0]
@@ -699,13 +689,6 @@ def _collect_frontier_v(ow, bh, bn, mark_n, cand_n, st, p, pack_owner=False):
             cand_n[count] = ni * 16 + (o + 2) if pack_owner else ni
             count += 1
     return count
-
-
-@njit(**NO_NRT)
-def collect_frontier(s, n, p):
-    """Write every tile index not owned by ``p``, passable and 4-adjacent to ``p``'s land into ``cand``."""
-    st = _next_stamp(s.mark[n], s.stamp, n)
-    return _collect_frontier_v(s.owner[n], s.b_end[n], s.b_list[n], s.mark[n], s.cand[n], st, p)
 
 
 @njit(**NO_NRT)
@@ -801,13 +784,6 @@ def _ray_target_v(ow, cy, cx, p, direction):
     return NO_ATTACK
 
 
-@njit(**NO_NRT)
-def ray_target(s, n, p, direction):
-    """Owner of the first passable tile not owned by ``p`` on the ray from ``p``'s centroid (or NO_ATTACK)."""
-    cy, cx = centroid(s, n, p)
-    return _ray_target_v(s.owner[n], cy, cx, p, direction)
-
-
 @njit(cache=True, nogil=True, inline="always")
 def _launch_ok_v(att_n, troops_n, tiles_n, te, scale, p, target, first_idx, commit):
     """The launch rule once the target and its first tile are known (see the module docstring)."""
@@ -835,13 +811,6 @@ def _launch_ok_v(att_n, troops_n, tiles_n, te, scale, p, target, first_idx, comm
     else:
         cost = enemy_tile_cost(t, scale, commit, troops_n[target], tiles_n[target])
     return commit >= cost
-
-
-@njit(**NO_NRT)
-def launch_ok(s, n, p, target, first_idx, commit):
-    """Whether a launch by ``p`` at ``target`` whose first tile is ``first_idx`` changes the state."""
-    return _launch_ok_v(s.att_target[n], s.troops[n], s.tiles[n], s.terrain[n], s.tile_scale[n], p, target,
-                        first_idx, commit)
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -927,7 +896,7 @@ def launch(s, n, p, target, fy, fx, commit):
             s.att_fy[n, p, a] = fy
             s.att_fx[n, p, a] = fx
             return
-    # Unreachable for a launch that passed launch_ok (cancellation only frees slots); refund defensively.
+    # Unreachable for a launch that passed _launch_ok_v (cancellation only frees slots); refund defensively.
     s.troops[n, p] += commit
 
 
@@ -965,15 +934,6 @@ def _conquer_v(ow, te, ct, tiles_n, sy_n, sx_n, cities_n, inb, bn, bp, bh, bc, t
     ct[y, x] = tick
     _refresh_around(ow, inb, bn, bp, bh, bc, y, x)
     return old
-
-
-@njit(**NO_NRT)
-def conquer(s, n, y, x, p):
-    """Give tile (y, x) to ``p``; keeps counts, centroid sums and border lists exact; eliminates the loser."""
-    old = _conquer_v(s.owner[n], s.terrain[n], s.conq_tick[n], s.tiles[n], s.sum_y[n], s.sum_x[n], s.cities[n],
-                     s.in_border[n], s.b_list[n], s.b_pos[n], s.b_end[n], s.b_count[n], s.tick[n], y, x, p)
-    if old >= 0 and s.tiles[n, old] == 0:
-        eliminate(s, n, old)
 
 
 @njit(cache=True, nogil=True, inline="always")

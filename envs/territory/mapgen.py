@@ -53,30 +53,13 @@ def _hash01(seed, i, j, octave):
     return float(z >> np.uint64(11)) * (1.0 / 9007199254740992.0)
 
 
-@njit(cache=True, nogil=True)
-def _value_noise(seed, y, x, cell, octave):
-    fy = y / cell
-    fx = x / cell
-    iy = int(np.floor(fy))
-    ix = int(np.floor(fx))
-    ty = fy - iy
-    tx = fx - ix
-    # Smoothstep weights hide the lattice.
-    ty = ty * ty * (3.0 - 2.0 * ty)
-    tx = tx * tx * (3.0 - 2.0 * tx)
-    a = _hash01(seed, iy, ix, octave)
-    b = _hash01(seed, iy, ix + 1, octave)
-    c = _hash01(seed, iy + 1, ix, octave)
-    d = _hash01(seed, iy + 1, ix + 1, octave)
-    top = a + (b - a) * tx
-    bot = c + (d - c) * tx
-    return top + (bot - top) * ty
-
-
 @njit(cache=True, nogil=True, inline="always")
-def _value_noise_cached(seed, y, x, cell, octave, ciy, cix, a, b, c, d):
-    """``_value_noise`` with the four lattice hashes of the last cell passed in and out (same arithmetic, same
-    result): along a row the corners change once every ``cell`` tiles, so most tiles hash nothing."""
+def _value_noise(seed, y, x, cell, octave, ciy, cix, a, b, c, d):
+    """Value noise at (y, x) on a lattice of ``cell`` tiles: the four corner hashes blended by smoothstep weights.
+
+    The corners of the last lattice cell (``ciy``, ``cix``; hashes ``a`` to ``d``) are passed in and out: along a
+    row they change once every ``cell`` tiles, so most tiles hash nothing. Returns (value, iy, ix, a, b, c, d).
+    """
     fy = y / cell
     fx = x / cell
     iy = int(np.floor(fy))
@@ -88,6 +71,7 @@ def _value_noise_cached(seed, y, x, cell, octave, ciy, cix, a, b, c, d):
         d = _hash01(seed, iy + 1, ix + 1, octave)
     ty = fy - iy
     tx = fx - ix
+    # Smoothstep weights hide the lattice.
     ty = ty * ty * (3.0 - 2.0 * ty)
     tx = tx * tx * (3.0 - 2.0 * tx)
     top = a + (b - a) * tx
@@ -190,13 +174,13 @@ def generate_terrain(s, n):
     base = max(4.0, size / 4.0)
     edge = max(2.0, 0.12 * min(h, w))
     for y in range(h):
-        # Cached lattice corners per octave (see _value_noise_cached); -1 marks "none yet" (iy, ix >= 0).
+        # Cached lattice corners per octave (see _value_noise); -1 marks "none yet" (iy, ix >= 0).
         i0 = j0 = i1 = j1 = i2 = j2 = -1
         a0 = b0 = c0 = d0 = a1 = b1 = c1 = d1 = a2 = b2 = c2 = d2 = 0.0
         for x in range(w):
-            v0, i0, j0, a0, b0, c0, d0 = _value_noise_cached(seed, y, x, base, 0, i0, j0, a0, b0, c0, d0)
-            v1, i1, j1, a1, b1, c1, d1 = _value_noise_cached(seed, y, x, base / 2.0, 1, i1, j1, a1, b1, c1, d1)
-            v2, i2, j2, a2, b2, c2, d2 = _value_noise_cached(seed, y, x, base / 4.0, 2, i2, j2, a2, b2, c2, d2)
+            v0, i0, j0, a0, b0, c0, d0 = _value_noise(seed, y, x, base, 0, i0, j0, a0, b0, c0, d0)
+            v1, i1, j1, a1, b1, c1, d1 = _value_noise(seed, y, x, base / 2.0, 1, i1, j1, a1, b1, c1, d1)
+            v2, i2, j2, a2, b2, c2, d2 = _value_noise(seed, y, x, base / 4.0, 2, i2, j2, a2, b2, c2, d2)
             e = 0.55 * v0
             e += 0.30 * v1
             e += 0.15 * v2

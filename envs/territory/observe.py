@@ -112,7 +112,8 @@ def _write_owner_planes(ow, c0, c1, c2, me, troops_n):
 
 @njit(**NO_NRT)
 def _write_border_plane(ow, bh, bn, c4, me):
-    """Channel 4 from ``me``'s border list; returns the bits of the players touching ``me`` (``_touching_v``).
+    """Channel 4 from ``me``'s border list; returns the players touching ``me`` (bit ``q`` set iff ``q`` owns a
+    tile 4-adjacent to ``me``'s land).
 
     255 on own tiles with a foreign passable 4-neighbour (exactly the border list), 128 on passable foreign
     tiles with an own 4-neighbour (each has an own neighbour, which is then on the border list), 0 elsewhere:
@@ -180,35 +181,6 @@ def write_observations(s, seats, map_out, global_out, max_ticks):
 
 
 @njit(**NO_NRT)
-def _touching_v(ow, bh, bn, me):
-    h = ow.shape[0]
-    w = ow.shape[1]
-    m = _row_magic(w)
-    bits = 0
-    for j in range(bh[me] - 1, -1, -1):
-        b = bn[me, j]
-        if b < 0:
-            continue
-        by = (b * m) >> ROW_SHIFT
-        bx = b - by * w
-        if by > 0 and ow[by - 1, bx] >= 0:
-            bits |= 1 << int(ow[by - 1, bx])
-        if by < h - 1 and ow[by + 1, bx] >= 0:
-            bits |= 1 << int(ow[by + 1, bx])
-        if bx > 0 and ow[by, bx - 1] >= 0:
-            bits |= 1 << int(ow[by, bx - 1])
-        if bx < w - 1 and ow[by, bx + 1] >= 0:
-            bits |= 1 << int(ow[by, bx + 1])
-    return bits & ~(1 << me)
-
-
-@njit(**NO_NRT)
-def touching_players(s, n, me):
-    """Bit ``q`` set iff player ``q`` owns a tile 4-adjacent to ``me``'s land (walks the border list)."""
-    return _touching_v(s.owner[n], s.b_end[n], s.b_list[n], me)
-
-
-@njit(**NO_NRT)
 def _write_global(s, n, me, out, max_ticks, touching):
     """Global features (float32 [16]) for seat ``me``:
 
@@ -219,7 +191,7 @@ def _write_global(s, n, me, out, max_ticks, touching):
     / 4; 11 that enemy's land share; 12 weakest bordering enemy's troops / own, clipped to 4, / 4; 13 number
     of bordering enemies / (P - 1); 14 troops in enemy attacks aimed at us / own troops, clipped to 4, / 4;
     15 largest land share among the other players. ``touching``: bit q set iff player q borders ``me``
-    (``_touching_v``; the observation writer gets it from its walk of the border).
+    (``_write_border_plane`` finds it on its walk of the border).
     """
     num_p = s.troops.shape[1]
     for k in range(GLOBAL_FEATURES):

@@ -54,8 +54,10 @@ def test_generated_maps_have_fair_connected_spawns():
         counts = np.bincount(s.terrain[n].ravel(), minlength=core.NUM_TERRAIN)
         assert counts[core.WATER] > 0 and counts[core.MOUNTAIN] > 0 and counts[core.HILLS] > 0
         assert counts[core.CITY] >= mapgen.MIN_CITIES
-        # One player's land never touches another's at the start.
-        assert observe.touching_players(s, n, 0) == 0
+        # No player's land touches another's at the start.
+        owner = s.owner[n]
+        assert not ((owner[1:] >= 0) & (owner[:-1] >= 0) & (owner[1:] != owner[:-1])).any()
+        assert not ((owner[:, 1:] >= 0) & (owner[:, :-1] >= 0) & (owner[:, 1:] != owner[:, :-1])).any()
 
 
 def _random_states(num_games=3, size=20, players=4, seed=5, checkpoints=(5, 30, 90)):
