@@ -34,11 +34,11 @@ PLAYERS = 5
 
 def kernel_batch(num_envs: int, size: int, players: int, seed: int):
     from botarena.envs.common import rng
-    from botarena.envs.territory import bots, core
+    from botarena.envs.territory import bots, core, mapgen
 
     s = core.TerritoryState.allocate(num_envs, size, size, players)
     s.rng_state[:] = rng.seed_words(rng.batch_seeds(seed, num_envs))
-    core.reset_envs(s, np.ones(num_envs, np.uint8), np.zeros((1, 1), np.uint8), False)
+    mapgen.reset_envs(s, np.ones(num_envs, np.uint8), np.zeros((1, 1), np.uint8), False)
     policies = np.tile(np.array([bots.MIXED_CYCLE[p % 4] for p in range(players)], np.int8), (num_envs, 1))
     actions = np.zeros((num_envs, players, 3), np.int64)
     return s, policies, actions
@@ -46,7 +46,7 @@ def kernel_batch(num_envs: int, size: int, players: int, seed: int):
 
 def run_rules(size: int, players: int, steps: int, warmup: int, num_envs: int, seed: int = 0) -> float:
     """Env-steps/s of bots + rules (every seat a bot). Finished games are reset, as an env would."""
-    from botarena.envs.territory import bots, core
+    from botarena.envs.territory import bots, core, mapgen
 
     s, policies, actions = kernel_batch(num_envs, size, players, seed)
     fixed = np.zeros((1, 1), np.uint8)
@@ -54,24 +54,24 @@ def run_rules(size: int, players: int, steps: int, warmup: int, num_envs: int, s
         bots.bot_actions(s, policies, actions)
         core.step_envs(s, actions, 4)
         if s.done.any():
-            core.reset_envs(s, s.done.copy(), fixed, False)
+            mapgen.reset_envs(s, s.done.copy(), fixed, False)
     start = time.perf_counter()
     for _ in range(steps):
         bots.bot_actions(s, policies, actions)
         core.step_envs(s, actions, 4)
         if s.done.any():
-            core.reset_envs(s, s.done.copy(), fixed, False)
+            mapgen.reset_envs(s, s.done.copy(), fixed, False)
     return steps * num_envs / (time.perf_counter() - start)
 
 
 def bench_kernels(steps: int, warmup: int) -> dict[str, float]:
-    from botarena.envs.territory import bots, core
+    from botarena.envs.territory import bots, core, mapgen, observe
 
     s, policies, actions = kernel_batch(NUM_ENVS, SIZE, PLAYERS, seed=0)
     fixed = np.zeros((1, 1), np.uint8)
     seats = np.zeros(NUM_ENVS, np.int64)
-    map_out = np.zeros((NUM_ENVS, core.OBS_CHANNELS, SIZE, SIZE), np.uint8)
-    glob = np.zeros((NUM_ENVS, core.GLOBAL_FEATURES), np.float32)
+    map_out = np.zeros((NUM_ENVS, observe.OBS_CHANNELS, SIZE, SIZE), np.uint8)
+    glob = np.zeros((NUM_ENVS, observe.GLOBAL_FEATURES), np.float32)
     masks = np.zeros((NUM_ENVS, 45), np.int8)
     every = np.ones(NUM_ENVS, np.bool_)
     was_reset = np.zeros(NUM_ENVS, np.bool_)
@@ -80,8 +80,8 @@ def bench_kernels(steps: int, warmup: int) -> dict[str, float]:
         bots.bot_actions(s, policies, actions)
         core.step_envs(s, actions, 4)
         if s.done.any():
-            core.reset_envs(s, s.done.copy(), fixed, False)
-    core.write_observations(s, seats, map_out, glob, 4000)
+            mapgen.reset_envs(s, s.done.copy(), fixed, False)
+    observe.write_observations(s, seats, map_out, glob, 4000)
     t_rules = t_obs = t_copy = t_full = t_planes = 0.0
     for _ in range(steps):
         t0 = time.perf_counter()
@@ -89,16 +89,16 @@ def bench_kernels(steps: int, warmup: int) -> dict[str, float]:
         core.step_envs(s, actions, 4)
         was_reset[:] = s.done
         if s.done.any():
-            core.reset_envs(s, s.done.copy(), fixed, False)
+            mapgen.reset_envs(s, s.done.copy(), fixed, False)
         t1 = time.perf_counter()
-        core.write_observations_for(s, seats, map_out, glob, 4000, every, was_reset)
-        core.write_direction_masks(s, seats, masks)
+        observe.write_observations_for(s, seats, map_out, glob, 4000, every, was_reset)
+        observe.write_direction_masks(s, seats, masks)
         t2 = time.perf_counter()
         _ = (map_out.copy(), glob.copy(), masks.copy())
         t3 = time.perf_counter()
-        core.write_observations(s, seats, map_out, glob, 4000)
+        observe.write_observations(s, seats, map_out, glob, 4000)
         t4 = time.perf_counter()
-        core.write_direction_masks(s, seats, masks)
+        observe.write_direction_masks(s, seats, masks)
         t5 = time.perf_counter()
         t_rules += t1 - t0
         t_obs += t2 - t1

@@ -27,7 +27,7 @@ from numba import njit
 from botarena.envs.common import rng
 from botarena.envs.common.jit import NO_NRT
 
-from . import core
+from . import core, observe
 
 BOT_NONE = -1
 BOT_RANDOM = 0
@@ -150,7 +150,7 @@ def _weakest(s, n, bits):
 
 @njit(**NO_NRT)
 def random_policy(s, n, p, actions, scratch):
-    core.direction_mask_one(s, n, p, scratch)
+    observe.direction_mask_one(s, n, p, scratch)
     valid = 0
     for i in range(scratch.shape[0]):
         valid += scratch[i]
@@ -242,16 +242,9 @@ def new_scratch() -> np.ndarray:
     return np.zeros(core.NUM_INTENSITIES * (core.NUM_DIRECTIONS + 1), np.int8)
 
 
-@njit(cache=True, nogil=True)
-def bot_kernel(s, policies, actions, active):
-    """The jitted body of ``bot_actions`` (allocates its own scratch row)."""
-    scratch = np.zeros(core.NUM_INTENSITIES * (core.NUM_DIRECTIONS + 1), np.int8)
-    bot_kernel_scratch(s, policies, actions, active, scratch)
-
-
 @njit(**NO_NRT)
 def bot_kernel_scratch(s, policies, actions, active, scratch):
-    """``bot_kernel`` with a caller-owned ``scratch`` int8 [45] (no allocation per call)."""
+    """The jitted body of ``bot_actions``: ``scratch`` int8 [45] is the caller's (no allocation per call)."""
     num_envs = s.owner.shape[0]
     num_p = s.troops.shape[1]
     for n in range(num_envs):

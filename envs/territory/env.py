@@ -171,7 +171,7 @@ from gymnasium.vector import AutoresetMode
 
 from botarena.envs.common import BatchedVectorEnv, SingleEnvView
 
-from . import bots, core, render
+from . import bots, core, mapgen, observe, render
 
 PRESETS: dict[str, tuple[int, int]] = {"duel": (64, 2), "standard": (128, 5), "large": (256, 8)}
 ACTION_MODES = ("direction", "cell")
@@ -198,7 +198,7 @@ def resolve_dims(preset: str | None, num_players: int | None, map_size: int | tu
         raise ValueError(f"num_players must be an int in [{core.MIN_PLAYERS}, {core.MAX_PLAYERS}], got {num_players!r}")
     terrain = None
     if map_png is not None:
-        terrain = core.load_png_map(str(map_png))
+        terrain = mapgen.load_png_map(str(map_png))
         h, w = terrain.shape
         if map_size is not None and tuple(np.broadcast_to(map_size, 2)) != (h, w):
             raise ValueError(f"map_size {map_size!r} disagrees with the {h}x{w} map_png {map_png!r}; omit map_size")
@@ -223,8 +223,8 @@ def territory_spaces(h: int, w: int, action_mode: str) -> tuple[spaces.Dict, spa
     hw = h * w
     mask_len = NUM_DIRECTION_ACTIONS if action_mode == "direction" else hw + 1 + core.NUM_INTENSITIES
     obs_space = spaces.Dict({
-        "map": spaces.Box(0, 255, (core.OBS_CHANNELS, h, w), np.uint8),
-        "global": spaces.Box(0.0, 2.0, (core.GLOBAL_FEATURES,), np.float32),
+        "map": spaces.Box(0, 255, (observe.OBS_CHANNELS, h, w), np.uint8),
+        "global": spaces.Box(0.0, 2.0, (observe.GLOBAL_FEATURES,), np.float32),
         "action_mask": spaces.Box(0, 1, (mask_len,), np.int8),
     })
     if action_mode == "direction":
@@ -311,8 +311,8 @@ class TerritoryVectorEnv(BatchedVectorEnv):
         self.policies = np.tile(bots.policy_ids(opponents, num_p, self.learner_seat), (n, 1))
         self.seats = np.full(n, self.learner_seat, np.int64)
         self.core_actions = np.zeros((n, num_p, 3), np.int64)
-        self.map_buf = np.zeros((n, core.OBS_CHANNELS, h, w), np.uint8)
-        self.global_buf = np.zeros((n, core.GLOBAL_FEATURES), np.float32)
+        self.map_buf = np.zeros((n, observe.OBS_CHANNELS, h, w), np.uint8)
+        self.global_buf = np.zeros((n, observe.GLOBAL_FEATURES), np.float32)
         self.mask_buf = np.zeros((n, mask_len), np.int8)
         self.prev_share = np.zeros(n, np.float64)
         self.placement = np.zeros(n, np.int64)
@@ -334,7 +334,7 @@ class TerritoryVectorEnv(BatchedVectorEnv):
 
     # ------------------------------------------------------------------ hooks
     def _reset_envs(self, mask: np.ndarray) -> None:
-        core.reset_envs(self.state, mask.astype(np.uint8), self.fixed_terrain, self.fixed_terrain.shape[0] > 1)
+        mapgen.reset_envs(self.state, mask.astype(np.uint8), self.fixed_terrain, self.fixed_terrain.shape[0] > 1)
         self._obs_stale |= mask
         self._terrain_stale |= mask
         self._mask_stale |= mask
@@ -379,7 +379,7 @@ class TerritoryVectorEnv(BatchedVectorEnv):
         if self._obs_stale.any() or self._mask_stale.any():
 
             def write(part: np.ndarray, _scratch: np.ndarray) -> None:
-                core.write_observations_for(s, self.seats, self.map_buf, self.global_buf, self._max_ticks,
+                observe.write_observations_for(s, self.seats, self.map_buf, self.global_buf, self._max_ticks,
                                             part & self._obs_stale, self._terrain_stale)
                 self._write_mask_rows(part & self._mask_stale)
 
@@ -429,9 +429,9 @@ class TerritoryVectorEnv(BatchedVectorEnv):
 
     def _write_mask_rows(self, envs: np.ndarray) -> None:
         if self.action_mode == "direction":
-            core.write_direction_masks_for(self.state, self.seats, self.mask_buf, envs)
+            observe.write_direction_masks_for(self.state, self.seats, self.mask_buf, envs)
         else:
-            core.write_cell_masks_for(self.state, self.seats, self.mask_buf, envs)
+            observe.write_cell_masks_for(self.state, self.seats, self.mask_buf, envs)
 
     def _on_slices(self, work: Callable[[np.ndarray, np.ndarray], None], envs: np.ndarray) -> None:
         """Run ``work(envs & slice, scratch)`` for every thread's slice of the batch that has an env to do."""

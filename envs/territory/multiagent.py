@@ -29,7 +29,7 @@ from pettingzoo.utils.conversions import parallel_to_aec
 from botarena.envs.common import GameParallelEnv
 
 from . import bots as scripted
-from . import core, render
+from . import core, mapgen, observe, render
 from .env import ACTION_MODES, REWARDS, WAIT_ACTION, encode_actions, resolve_dims, territory_spaces
 
 
@@ -81,8 +81,8 @@ class TerritoryParallelEnv(GameParallelEnv):
         self.state = core.TerritoryState.allocate(1, h, w, num_p)
         self.fixed_terrain = terrain if terrain is not None else np.zeros((1, 1), np.uint8)
         self.core_actions = np.zeros((1, num_p, 3), np.int64)
-        self.map_buf = np.zeros((1, core.OBS_CHANNELS, h, w), np.uint8)
-        self.global_buf = np.zeros((1, core.GLOBAL_FEATURES), np.float32)
+        self.map_buf = np.zeros((1, observe.OBS_CHANNELS, h, w), np.uint8)
+        self.global_buf = np.zeros((1, observe.GLOBAL_FEATURES), np.float32)
         self.mask_buf = np.zeros((1, mask_len), np.int8)
         self.prev_share = np.zeros(num_p, np.float64)
         self.placement = np.zeros(num_p, np.int64)
@@ -96,7 +96,7 @@ class TerritoryParallelEnv(GameParallelEnv):
         if seed is not None or not self._seen:
             self.state.rng_state[:] = seed_words(batch_seeds(seed, 1))
         self._seen = True
-        core.reset_envs(self.state, np.ones(1, np.uint8), self.fixed_terrain, self.fixed_terrain.shape[0] > 1)
+        mapgen.reset_envs(self.state, np.ones(1, np.uint8), self.fixed_terrain, self.fixed_terrain.shape[0] > 1)
         self.prev_share[:] = self._shares()
         self.placement[:] = 0
 
@@ -123,11 +123,11 @@ class TerritoryParallelEnv(GameParallelEnv):
     def _observe(self, player: int) -> dict[str, np.ndarray]:
         s = self.state
         seats = np.array([player], np.int64)
-        core.write_observations(s, seats, self.map_buf, self.global_buf, self._max_ticks)
+        observe.write_observations(s, seats, self.map_buf, self.global_buf, self._max_ticks)
         if self.action_mode == "direction":
-            core.write_direction_masks(s, seats, self.mask_buf)
+            observe.write_direction_masks(s, seats, self.mask_buf)
         else:
-            core.write_cell_masks(s, seats, self.mask_buf)
+            observe.write_cell_masks(s, seats, self.mask_buf)
         return {"map": self.map_buf[0].copy(), "global": self.global_buf[0].copy(),
                 "action_mask": self.mask_buf[0].copy()}
 

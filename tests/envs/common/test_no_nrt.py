@@ -18,12 +18,13 @@ from botarena.envs.click_arena import observe as arena_observe
 from botarena.envs.common import rng
 from botarena.envs.territory import bots as territory_bots
 from botarena.envs.territory import core as territory_core
+from botarena.envs.territory import observe as territory_observe
 from botarena.envs.tick_duel import bots as duel_bots
 from botarena.envs.tick_duel import core as duel_core
 from botarena.envs.tick_duel import observe as duel_observe
 
-MODULES = (territory_core, territory_bots, arena_core, arena_observe, arena_bots, duel_core, duel_observe, duel_bots,
-           rng)
+MODULES = (territory_core, territory_observe, territory_bots, arena_core, arena_observe, arena_bots, duel_core,
+           duel_observe, duel_bots, rng)
 
 
 def _is_no_nrt(d: CPUDispatcher) -> bool:

@@ -12,7 +12,7 @@ import sys
 import numpy as np
 
 from botarena.envs.common import rng
-from botarena.envs.territory import bots, core
+from botarena.envs.territory import bots, core, mapgen, observe
 
 CHARS = {".": (core.PLAINS, core.NEUTRAL), "h": (core.HILLS, core.NEUTRAL), "c": (core.CITY, core.NEUTRAL),
          "~": (core.WATER, core.IMPASSABLE), "^": (core.MOUNTAIN, core.IMPASSABLE)}
@@ -60,7 +60,7 @@ def copy_state(s: core.TerritoryState) -> core.TerritoryState:
 def seeded_batch(num_envs: int, size: int, num_players: int, seed: int) -> core.TerritoryState:
     s = core.TerritoryState.allocate(num_envs, size, size, num_players)
     s.rng_state[:] = rng.seed_words(rng.batch_seeds(seed, num_envs))
-    core.reset_envs(s, np.ones(num_envs, np.uint8), np.zeros((1, 1), np.uint8), False)
+    mapgen.reset_envs(s, np.ones(num_envs, np.uint8), np.zeros((1, 1), np.uint8), False)
     return s
 
 
@@ -70,8 +70,8 @@ def play_bot_game(size: int, num_players: int, steps: int, seed: int, every: int
     policies = np.array([[p % 4 for p in range(num_players)]] * 2, np.int8)
     actions = waits(2, num_players)
     seats = np.zeros(2, np.int64)
-    map_out = np.zeros((2, core.OBS_CHANNELS, size, size), np.uint8)
-    glob = np.zeros((2, core.GLOBAL_FEATURES), np.float32)
+    map_out = np.zeros((2, observe.OBS_CHANNELS, size, size), np.uint8)
+    glob = np.zeros((2, observe.GLOBAL_FEATURES), np.float32)
     masks = np.zeros((2, 45), np.int8)
     cmask = np.zeros((2, size * size + 6), np.int8)
     hashes = []
@@ -79,9 +79,9 @@ def play_bot_game(size: int, num_players: int, steps: int, seed: int, every: int
         bots.bot_actions(s, policies, actions)
         core.step_envs(s, actions, 4)
         if t % every == 0:
-            core.write_observations(s, seats, map_out, glob, 4000)
-            core.write_direction_masks(s, seats, masks)
-            core.write_cell_masks(s, seats, cmask)
+            observe.write_observations(s, seats, map_out, glob, 4000)
+            observe.write_direction_masks(s, seats, masks)
+            observe.write_cell_masks(s, seats, cmask)
             digest = hashlib.sha256(s.state_hash().encode())
             for arr in (map_out, glob, masks, cmask):
                 digest.update(arr.tobytes())

@@ -8,7 +8,7 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 from territory_helpers import build_state
 
-from botarena.envs.territory import TerritoryEnv, TerritoryVectorEnv, core, env, parallel_env, render
+from botarena.envs.territory import TerritoryEnv, TerritoryVectorEnv, core, env, mapgen, parallel_env, render
 
 ENV_ID = "botarena/Territory-v1"
 
@@ -166,7 +166,7 @@ def test_png_maps_load_by_colour(tmp_path):
     rgb[12:14, 15:17] = (128, 128, 128)  # mountain
     path = tmp_path / "island.png"
     Image.fromarray(rgb).save(path)
-    terrain = core.load_png_map(str(path))
+    terrain = mapgen.load_png_map(str(path))
     assert terrain[0, 0] == core.WATER and terrain[3, 3] == core.PLAINS and terrain[6, 6] == core.HILLS
     assert terrain[10, 10] == core.CITY and terrain[12, 15] == core.MOUNTAIN
     e = TerritoryEnv(map_png=str(path), num_players=2)
