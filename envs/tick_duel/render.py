@@ -72,48 +72,72 @@ def draw_item(img: np.ndarray, rect: tuple, item: int) -> None:
 def render_rgb(state: core.DuelState, index: int, seat: int = 0, events: np.ndarray | None = None,
                count: int = 0) -> np.ndarray:
     """The client of player ``seat`` of env ``index`` after the last tick, with that tick's event trail."""
-    s, i, p = state, index, seat
-    o = 1 - p
     img = np.empty((core.SCREEN_H, core.SCREEN_W, 3), np.uint8)
     img[:] = FRAME_BG
+    _draw_arena(img)
+    for player, colour in ((seat, OWN), (1 - seat, OPPONENT)):
+        _draw_player(img, state, index, seat, player, colour)
+    _draw_chatbox(img, state, index, seat)
+    _draw_special_orb(img, state, index, seat)
+    _draw_tabs(img, state, index, seat)
+    if events is not None:
+        _draw_event_trail(img, events, min(count, events.shape[0]))
+    cx, cy = float(state.cursor_x[index, seat]), float(state.cursor_y[index, seat])
+    fill_rect(img, cx - 7, cy, 15, 1, CURSOR)
+    fill_rect(img, cx, cy - 7, 1, 15, CURSOR)
+    return img
+
+
+def _draw_arena(img: np.ndarray) -> None:
+    """The viewport and the chequered arena tiles."""
     fill_rect(img, *core.VIEWPORT, VIEWPORT_BG)
-    # Arena tiles.
     for ty in range(core.ARENA_H):
         for tx in range(core.ARENA_W):
             fill_rect(img, *core.tile_rect(tx, ty), TILE_A if (tx + ty) % 2 == 0 else TILE_B)
-    # Players, overheads, health bars, hitsplats.
-    for q, colour in ((p, OWN), (o, OPPONENT)):
-        x, y, w, h = core.tile_rect(core.view_x(p, int(s.pos_x[i, q])), core.view_y(p, int(s.pos_y[i, q])))
-        cx, cy = x + w / 2, y + h / 2
-        if s.frozen[i, q] > 0:
-            fill_disc(img, cx, cy, 21, FROZEN_RING, ring=3)
-        fill_disc(img, cx, cy, 16, colour)
-        style = core.ITEM_STYLE[s.equipment[i, q, core.SLOT_WEAPON]]
-        fill_rect(img, cx - 5, cy - 5, 10, 10, STYLE_COLOURS[max(style, 0)])
-        if s.protect[i, q] >= 0:
-            fill_disc(img, cx, y - 2, 7, PRAYER_ICON[core.protect_cell(int(s.protect[i, q]))])
-        frac = s.hp[i, q] / max(float(s.stats[i, q, core.S_HP]), 1.0)
-        fill_rect(img, x + 4, y + 3, w - 8, 5, HP_RED)
-        fill_rect(img, x + 4, y + 3, round((w - 8) * frac), 5, HP_GREEN)
-        if s.hitsplat[i, q] >= 0:
-            dmg = int(s.hitsplat[i, q])
-            fill_rect(img, cx - 11, cy + 4, 22, 14, HIT_RED if dmg > 0 else HIT_BLUE)
-            digits = str(dmg)
-            draw_text(img, int(cx - 4 * len(digits) + 1), int(cy + 6), digits, TEXT)
-    # Chatbox: both players' hitpoints.
+
+
+def _draw_player(img: np.ndarray, s: core.DuelState, i: int, seat: int, q: int, colour: tuple) -> None:
+    """Player ``q`` as ``seat`` sees it: body, weapon style, frozen ring, overhead prayer, health bar, hitsplat."""
+    x, y, w, h = core.tile_rect(core.view_x(seat, int(s.pos_x[i, q])), core.view_y(seat, int(s.pos_y[i, q])))
+    cx, cy = x + w / 2, y + h / 2
+    if s.frozen[i, q] > 0:
+        fill_disc(img, cx, cy, 21, FROZEN_RING, ring=3)
+    fill_disc(img, cx, cy, 16, colour)
+    style = core.ITEM_STYLE[s.equipment[i, q, core.SLOT_WEAPON]]
+    fill_rect(img, cx - 5, cy - 5, 10, 10, STYLE_COLOURS[max(style, 0)])
+    if s.protect[i, q] >= 0:
+        fill_disc(img, cx, y - 2, 7, PRAYER_ICON[core.protect_cell(int(s.protect[i, q]))])
+    frac = s.hp[i, q] / max(float(s.stats[i, q, core.S_HP]), 1.0)
+    fill_rect(img, x + 4, y + 3, w - 8, 5, HP_RED)
+    fill_rect(img, x + 4, y + 3, round((w - 8) * frac), 5, HP_GREEN)
+    if s.hitsplat[i, q] >= 0:
+        dmg = int(s.hitsplat[i, q])
+        fill_rect(img, cx - 11, cy + 4, 22, 14, HIT_RED if dmg > 0 else HIT_BLUE)
+        digits = str(dmg)
+        draw_text(img, int(cx - 4 * len(digits) + 1), int(cy + 6), digits, TEXT)
+
+
+def _draw_chatbox(img: np.ndarray, s: core.DuelState, i: int, p: int) -> None:
+    """The chatbox: both players' hitpoints (own first) and the tick."""
     fill_rect(img, *core.CHATBOX, CHAT_BG)
     fill_rect(img, 12, 350, 14, 14, OWN)
     draw_text(img, 32, 352, str(int(s.hp[i, p])), (0, 0, 0))
     fill_rect(img, 12, 372, 14, 14, OPPONENT)
-    draw_text(img, 32, 374, str(int(s.hp[i, o])), (0, 0, 0))
+    draw_text(img, 32, 374, str(int(s.hp[i, 1 - p])), (0, 0, 0))
     draw_text(img, 12, 480, str(int(s.tick[i])), (60, 50, 30))
-    # Special orb.
+
+
+def _draw_special_orb(img: np.ndarray, s: core.DuelState, i: int, p: int) -> None:
+    """The special orb: filled by energy (by area), a green ring while the special attack is armed."""
     ox, oy, ow, oh = core.SPEC_ORB
     fill_disc(img, ox + ow / 2, oy + oh / 2, ow / 2, (40, 40, 40))
     fill_disc(img, ox + ow / 2, oy + oh / 2, ow / 2 * np.sqrt(s.spec[i, p] / core.SPEC_MAX), SPEC_FILL)
     if s.spec_armed[i, p]:
         fill_disc(img, ox + ow / 2, oy + oh / 2, ow / 2 + 3, SPEC_ARMED, ring=3)
-    # Tabs and side panel.
+
+
+def _draw_tabs(img: np.ndarray, s: core.DuelState, i: int, p: int) -> None:
+    """The tab buttons (the open one lit) and the side panel of the open tab."""
     tab = int(s.open_tab[i, p])
     for k in range(core.NUM_TABS):
         rect = core.tab_button_rect(k)
@@ -147,25 +171,23 @@ def render_rgb(state: core.DuelState, index: int, seat: int = 0, events: np.ndar
             rect = (core.INV_X0 + 63.0, core.INV_Y0 + 10.0 + 50 * k, 42.0, 36.0)
             outline_rect(img, *rect, (40, 34, 26))
             draw_item(img, rect, int(s.equipment[i, p, k]))
-    # This tick's event trail and the cursor.
-    if events is not None:
-        for k in range(min(count, events.shape[0])):
-            etype = int(np.rint(events[k, core.F_TYPE]))
-            x, y = float(events[k, core.F_X]), float(events[k, core.F_Y])
-            if etype == core.EV_MOVE or etype == core.EV_SCROLL:
-                fill_rect(img, x - 1, y - 1, 3, 3, TRAIL_MOVE)
-            elif etype in (core.EV_LEFT_CLICK, core.EV_RIGHT_CLICK):
-                colour = TRAIL_LEFT if etype == core.EV_LEFT_CLICK else TRAIL_RIGHT
-                for d in range(-5, 6):
-                    fill_rect(img, x + d, y + d, 2, 2, colour)
-                    fill_rect(img, x + d, y - d, 2, 2, colour)
-            elif etype == core.EV_KEY_DOWN:
-                t = float(events[k, core.F_TIME])
-                fill_rect(img, 4 + 512 * t / core.TICK_MS, 330, 4, 6, TRAIL_KEY)
-    cx, cy = float(s.cursor_x[i, p]), float(s.cursor_y[i, p])
-    fill_rect(img, cx - 7, cy, 15, 1, CURSOR)
-    fill_rect(img, cx, cy - 7, 1, 15, CURSOR)
-    return img
+
+
+def _draw_event_trail(img: np.ndarray, events: np.ndarray, count: int) -> None:
+    """This tick's events: moves as dots, clicks as crosses, key presses as marks along the viewport's bottom."""
+    for k in range(count):
+        etype = int(np.rint(events[k, core.F_TYPE]))
+        x, y = float(events[k, core.F_X]), float(events[k, core.F_Y])
+        if etype == core.EV_MOVE or etype == core.EV_SCROLL:
+            fill_rect(img, x - 1, y - 1, 3, 3, TRAIL_MOVE)
+        elif etype in (core.EV_LEFT_CLICK, core.EV_RIGHT_CLICK):
+            colour = TRAIL_LEFT if etype == core.EV_LEFT_CLICK else TRAIL_RIGHT
+            for d in range(-5, 6):
+                fill_rect(img, x + d, y + d, 2, 2, colour)
+                fill_rect(img, x + d, y - d, 2, 2, colour)
+        elif etype == core.EV_KEY_DOWN:
+            t = float(events[k, core.F_TIME])
+            fill_rect(img, 4 + 512 * t / core.TICK_MS, 330, 4, 6, TRAIL_KEY)
 
 
 __all__ = ["render_rgb"]
