@@ -26,8 +26,8 @@ own bot state (seeded apart from the env), so the env evolves exactly as if a hu
 actions. ``--autoplay`` drives the *human input path* headless: the expert's decisions are posted as pygame
 mouse and key events, so tests and ``--screenshot`` exercise the same code a person does.
 
-Every game is recorded (``EpisodeRecorder``: env id ``botarena/ClickArena-v0``, the env keyword arguments,
-the seed and every action) to ``--record`` (default ``runs/replays/click_arena-<time>.npz``);
+Every game is recorded (``EpisodeRecorder``: the env id, the env keyword arguments, the seed and every
+action) to ``--record`` (default ``runs/replays/click_arena-<time>.npz``);
 ``botarena replay PATH --render`` re-simulates it and checks every reward.
 """
 
@@ -35,21 +35,21 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from botarena.envs.common.play import add_session_args, save_recording, session_seed
+from botarena.envs import GAMES
+from botarena.envs.common.play import PlayLoop, PlayWindow, StatusStyle, add_session_args, game_title, session_seed
 from botarena.envs.common.recording import EpisodeRecorder
-from botarena.envs.common.window import import_pygame
 
 from . import bots, core
 
-ENV_ID = "botarena/ClickArena-v0"
-STATUS_HEIGHT = 30
+SPEC = GAMES["click_arena"]
+ENV_ID = SPEC.env_id
+STATUS = StatusStyle(height=30, background=(12, 16, 28), rule=(60, 70, 100), text=(220, 225, 235),
+                     hint=(160, 170, 190))
 INFO_KEYS = ("credits", "kills")
-FALLBACK_SCREEN = (1280, 900)
 
 
 # ---------------------------------------------------------------------- input (no display needed)
@@ -141,64 +141,62 @@ class Autoplayer:
             self.attack = attack
 
 
-# ---------------------------------------------------------------------- window
-class PlayWindow:
-    """The pygame window: the env frame (scaled) and a status line beneath."""
-
-    def __init__(self, title: str, scale: float | None = None) -> None:
-        pg = self.pg = import_pygame()
-        pg.init()
-        if scale is None:
-            info = pg.display.Info()
-            screen = (info.current_w, info.current_h)
-            if screen[0] <= 0 or screen[1] <= 0:
-                screen = FALLBACK_SCREEN
-            fit = min(0.96 * screen[0] / core.VIEW_W, (0.92 * screen[1] - STATUS_HEIGHT) / core.VIEW_H)
-            scale = 1.0 if fit >= 1 else fit
-        if not 0.25 <= scale <= 4:
-            raise ValueError(f"--scale must be in [0.25, 4], got {scale}")
-        self.scale = float(scale)
-        self.frame_size = (int(core.VIEW_W * scale), int(core.VIEW_H * scale))
-        pg.display.set_caption(title)
-        self.surface = pg.display.set_mode((self.frame_size[0], self.frame_size[1] + STATUS_HEIGHT))
-        self.font = pg.font.Font(None, 22)
-
-    def draw(self, frame: np.ndarray, left: str, right: str, alert: bool) -> None:
-        pg = self.pg
-        image = pg.surfarray.make_surface(np.ascontiguousarray(frame.transpose(1, 0, 2)))
-        if image.get_size() != self.frame_size:
-            image = pg.transform.smoothscale(image, self.frame_size)
-        self.surface.blit(image, (0, 0))
-        top = self.frame_size[1]
-        pg.draw.rect(self.surface, (12, 16, 28), (0, top, self.frame_size[0], STATUS_HEIGHT))
-        pg.draw.line(self.surface, (60, 70, 100), (0, top), (self.frame_size[0], top))
-        label = self.font.render(left, True, (220, 225, 235))
-        self.surface.blit(label, (8, top + (STATUS_HEIGHT - label.get_height()) // 2))
-        end = 8 + label.get_width() + 16
-        label = self.font.render(right, True, (255, 210, 80) if alert else (160, 170, 190))
-        x = self.frame_size[0] - label.get_width() - 8
-        if x >= end:  # the hint gives way to the figures on a narrow window
-            self.surface.blit(label, (x, top + (STATUS_HEIGHT - label.get_height()) // 2))
-        elif alert:
-            pg.draw.rect(self.surface, (12, 16, 28), (0, top + 1, self.frame_size[0], STATUS_HEIGHT - 1))
-            self.surface.blit(label, (8, top + (STATUS_HEIGHT - label.get_height()) // 2))
-        pg.display.flip()
-
-    def screenshot(self, path: str | Path) -> Path:
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.pg.image.save(self.surface, str(path))
-        return path
-
-    def close(self) -> None:
-        self.pg.mouse.set_visible(True)
-        self.pg.display.quit()
-
-
 # ---------------------------------------------------------------------- the game loop
+class ClickArenaPlay(PlayLoop):
+    """ClickArena in a ``PlayWindow``: one env step per frame, the mouse and keys read every frame."""
+
+    unit = "frames"
+
+    def __init__(self, env: Any, window: PlayWindow, recorder: EpisodeRecorder, args: argparse.Namespace, *,
+                 seat_bot: SeatBot | None, autoplayer: Autoplayer | None, who: str) -> None:
+        player = f"bot:{args.spectate}" if seat_bot else ("autoplay" if autoplayer else "human")
+        super().__init__(env, window, recorder, game=SPEC.name, player=player, max_steps=args.max_steps,
+                         ends_with_game=seat_bot is not None or autoplayer is not None or args.max_steps is not None)
+        self.batch = env.unwrapped.batch
+        self.seat_bot, self.autoplayer, self.who, self.fps = seat_bot, autoplayer, who, args.fps
+        self.input = PlayerInput(x=core.VIEW_W * 0.5 * window.scale, y=core.VIEW_H * 0.5 * window.scale)
+        self.frame = env.render()
+
+    @property
+    def quit(self) -> bool:
+        return self.input.quit
+
+    @property
+    def paused(self) -> bool:
+        return self.input.paused
+
+    def post_synthetic_input(self, now: float, due: bool) -> None:
+        if self.autoplayer is not None and due:
+            self.autoplayer.post(self.pg, self.batch.state, self.window.scale)
+
+    def handle_event(self, event: Any) -> None:
+        self.input.handle_event(event, self.pg)
+
+    def next_action(self) -> np.ndarray:
+        if self.seat_bot is not None:
+            return self.seat_bot.act(self.batch.state)
+        return self.input.action(self.window.scale)
+
+    def after_step(self, now: float) -> None:
+        self.frame = self.env.render()
+
+    def wait(self) -> None:
+        if self.fps > 0:
+            self.window.tick(self.fps)
+
+    def draw(self) -> None:
+        left, right, alert = _status(self.batch.state, self.steps, self.seat_bot, self.done, self.terminated,
+                                     self.paused)
+        self.window.draw(self.frame, f"{self.who}  |  {left}", right, alert)
+
+    def summary(self) -> str:
+        return (f"{int(self.info.get('kills', 0))} kills, {int(self.info.get('credits', 0))} credits, "
+                f"return {self.total_reward:.2f}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="botarena play click_arena",
+        prog=f"botarena play {SPEC.name}",
         description="Play ClickArena with the mouse (click aliens to lock, boxes to collect, space to fly; hold "
                     "space or Ctrl to fire; P pause; Esc quit), or --spectate a bot. Every game is recorded "
                     "for `botarena replay`.",
@@ -206,7 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--difficulty", choices=core.DIFFICULTIES, default="standard", help="default standard")
     p.add_argument("--cursor", choices=("human", "teleport"), default="human",
                    help="in-game cursor: 'human' follows the mouse at a bounded speed (default), 'teleport'")
-    add_session_args(p, "click_arena", unit="frames", fps=60.0)
+    add_session_args(p, SPEC.name, unit="frames", fps=60.0)
     p.add_argument("--spectate", default=None, metavar="BOT", help=f"watch a bot play: {', '.join(bots.BOT_NAMES)}")
     p.add_argument("--autoplay", action="store_true",
                    help="synthetic mouse and key events from the expert instead of a human (tests, screenshots)")
@@ -225,64 +223,18 @@ def main(argv: list[str] | None = None) -> int:
         raise ValueError(f"--spectate must be one of {list(bots.BOT_NAMES)}, got {args.spectate!r}")
     env_kwargs = {"difficulty": args.difficulty, "cursor": args.cursor}
     env = gym.make(ENV_ID, render_mode="rgb_array", **env_kwargs)
-    obs, info = env.reset(seed=seed)
-    batch = env.unwrapped.batch
-    seat_bot = SeatBot(args.spectate, batch.state) if args.spectate else None
-    autoplayer = Autoplayer(batch.state) if args.autoplay and seat_bot is None else None
+    env.reset(seed=seed)
+    state = env.unwrapped.batch.state
+    seat_bot = SeatBot(args.spectate, state) if args.spectate else None
+    autoplayer = Autoplayer(state) if args.autoplay and seat_bot is None else None
     who = f"bot: {args.spectate}" if seat_bot else ("autoplay" if autoplayer else "you")
     recorder = EpisodeRecorder(seed=seed, env_kwargs=env_kwargs, env_id=ENV_ID, info_keys=INFO_KEYS)
-    window = PlayWindow(f"botarena ClickArena ({who}, seed {seed})", args.scale)
-    pg = window.pg
+    frame_shape = (int(core.VIEW_H), int(core.VIEW_W))
+    window = PlayWindow(f"botarena {game_title(SPEC)} ({who}, seed {seed})", frame_shape, args.scale, STATUS)
     if seat_bot is None and autoplayer is None:
-        pg.mouse.set_visible(False)  # the in-game cursor is the cursor
-    clock = pg.time.Clock()
-    inp = PlayerInput(x=core.VIEW_W * 0.5 * window.scale, y=core.VIEW_H * 0.5 * window.scale)
-    steps, done, terminated, truncated, total = 0, False, False, False, 0.0
-    stopped_by = "quit"
-    frame = env.render()
-    try:
-        while True:
-            if autoplayer is not None and not done and not inp.paused:
-                autoplayer.post(pg, batch.state, window.scale)
-            for event in pg.event.get():
-                inp.handle_event(event, pg)
-            if inp.quit:
-                break
-            if not done and not inp.paused:
-                action = seat_bot.act(batch.state) if seat_bot is not None else inp.action(window.scale)
-                obs, reward, terminated, truncated, info = env.step(action)
-                recorder.record(action, reward, info)
-                total += float(reward)
-                steps += 1
-                done = terminated or truncated
-                frame = env.render()
-            left, right, alert = _status(batch.state, steps, seat_bot, done, terminated, inp.paused)
-            window.draw(frame, f"{who}  |  {left}", right, alert)
-            if args.max_steps is not None and steps >= args.max_steps:
-                stopped_by = "max_steps"
-                break
-            if done and (seat_bot is not None or autoplayer is not None or args.max_steps is not None):
-                break  # non-interactive runs end with the game; a human sees the result until Esc
-            if args.fps > 0:
-                clock.tick(args.fps)
-        if done and stopped_by == "quit":
-            stopped_by = "episode_end"
-        if args.screenshot is not None:
-            print(f"screenshot: {window.screenshot(args.screenshot)}")
-    finally:
-        window.close()
-        env.close()
-    if steps == 0:
-        print("no frames were played; nothing recorded")
-        return 0
-    player = f"bot:{args.spectate}" if seat_bot else ("autoplay" if autoplayer else "human")
-    recording = recorder.finish(terminated=terminated, truncated=truncated,
-                                extra={"player": player, "stopped_by": stopped_by})
-    path = save_recording(recording, args.record, "click_arena")
-    print(f"{steps} frames, {int(info.get('kills', 0))} kills, {int(info.get('credits', 0))} credits, "
-          f"return {total:.2f}; recording saved to {path}")
-    print(f"replay it with: botarena replay {path} --render")
-    return 0
+        window.pygame.mouse.set_visible(False)  # the in-game cursor is the cursor
+    game = ClickArenaPlay(env, window, recorder, args, seat_bot=seat_bot, autoplayer=autoplayer, who=who)
+    return game.play(screenshot=args.screenshot, record=args.record)
 
 
 def _status(s: core.ArenaState, steps: int, seat_bot: SeatBot | None, done: bool,

@@ -36,8 +36,8 @@ and scratch arrays are untouched; its decision is then fed to the env as an ordi
 spectated games recordable and replayable like human ones (the random bot speaks in compass directions,
 so with ``--seat-bot random`` the env runs in ``direction`` mode).
 
-Every game is recorded (``EpisodeRecorder``: env id ``botarena/Territory-v1``, the env keyword arguments,
-the seed and every action of the seat) to ``--record`` (default ``runs/replays/territory-<time>.npz``);
+Every game is recorded (``EpisodeRecorder``: the env id, the env keyword arguments, the seed and every action
+of the seat) to ``--record`` (default ``runs/replays/territory-<time>.npz``);
 ``botarena replay PATH --render`` re-simulates it and checks every reward.
 
 ``--autoplay`` replaces the human with synthetic input posted as pygame events (clicks on random frontier
@@ -50,27 +50,28 @@ import argparse
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from botarena.envs.common.play import add_session_args, save_recording, session_seed
+from botarena.envs import GAMES
+from botarena.envs.common.play import PlayLoop, PlayWindow, StatusStyle, add_session_args, game_title, session_seed
 from botarena.envs.common.recording import EpisodeRecorder
-from botarena.envs.common.window import import_pygame
+from botarena.envs.common.validation import check_int
 
 from . import bots, core, render
 
-ENV_ID = "botarena/Territory-v1"
+SPEC = GAMES["territory"]
+ENV_ID = SPEC.env_id
 COLOUR_NAMES = ("red", "blue", "green", "amber", "purple", "teal", "pink", "brown")
 DEFAULT_INTENSITY = 2
 MAX_QUEUED_CLICKS = 4
 WATER_SNAP_TILES = 3
-STATUS_HEIGHT = 34
+STATUS = StatusStyle(height=34, background=tuple(int(c) for c in render.BACKGROUND), rule=(70, 74, 84),
+                     text=(230, 230, 230), hint=(170, 170, 170))
 MESSAGE_DECISIONS = 16
 AUTOPLAY_CLICK_EVERY = 4
 AUTOPLAY_KEY_EVERY = 25
-FALLBACK_SCREEN = (1280, 900)
 UI_FPS = 30.0
 INFO_KEYS = ("tiles", "troops", "placement")
 
@@ -229,98 +230,159 @@ class Autoplayer:
                 pg.event.post(pg.event.Event(pg.MOUSEBUTTONDOWN, pos=pos, button=1))
 
 
-# ---------------------------------------------------------------------- window
-class PlayWindow:
-    """The pygame window: the env frame scaled to fit, a target outline and a status line beneath."""
+# ---------------------------------------------------------------------- the game loop
+class TerritoryPlay(PlayLoop):
+    """Territory in a ``PlayWindow``: decisions every ``1 / fps`` seconds (a WAIT without a click), the window
+    refreshed at ``UI_FPS`` so the target outline follows the mouse, the intensity chooser on the status line."""
 
-    def __init__(self, frame_shape: tuple[int, ...], height: int, width: int, title: str,
-                 scale: float | None = None) -> None:
-        pg = self.pg = import_pygame()
-        pg.init()
-        fh, fw = frame_shape[0], frame_shape[1]
-        if scale is None:
-            info = pg.display.Info()
-            screen = (info.current_w, info.current_h)
-            if screen[0] <= 0 or screen[1] <= 0:
-                screen = FALLBACK_SCREEN
-            fit = min(0.96 * screen[0] / fw, (0.92 * screen[1] - STATUS_HEIGHT) / fh)
-            # Whole-number upscaling keeps every tile the same size; shrink smoothly only when we must.
-            scale = float(int(fit)) if fit >= 1 else fit
-        if not 0.1 <= scale <= 8:
-            raise ValueError(f"--scale must be in [0.1, 8], got {scale}")
-        self.view = MapView(height, width, fh // height, scale)
-        self.frame_size = (int(fw * scale), int(fh * scale))
-        pg.display.set_caption(title)
-        self.surface = pg.display.set_mode((self.frame_size[0], self.frame_size[1] + STATUS_HEIGHT))
-        self.font = pg.font.Font(None, 22)
-        self.small = pg.font.Font(None, 18)
+    unit = "decisions"
 
-    def draw(self, frame: np.ndarray, status: dict[str, Any], target: int | None) -> None:
-        pg = self.pg
-        image = pg.surfarray.make_surface(np.ascontiguousarray(frame.transpose(1, 0, 2)))
-        if image.get_size() != self.frame_size:
-            smooth = self.view.scale < 1
-            image = (pg.transform.smoothscale if smooth else pg.transform.scale)(image, self.frame_size)
-        self.surface.blit(image, (0, 0))
+    def __init__(self, env: Any, window: PlayWindow, recorder: EpisodeRecorder, args: argparse.Namespace, *,
+                 seed: int, seat_bot: SeatBot | None, obs: dict[str, np.ndarray], frame: np.ndarray, who: str) -> None:
+        player = f"bot:{args.seat_bot}" if seat_bot else ("autoplay" if args.autoplay else "human")
+        super().__init__(env, window, recorder, game=SPEC.name, player=player, max_steps=args.max_steps,
+                         ends_with_game=args.autoplay or args.max_steps is not None)
+        self.batch = env.unwrapped.batch
+        self.seat, self.who, self.fps = args.seat, who, args.fps
+        self.seat_bot = seat_bot
+        self.autoplayer = Autoplayer(seed) if args.autoplay else None
+        self.input = PlayerInput()
+        self.obs, self.frame = obs, frame
+        self.view = MapView(self.height, self.width, frame.shape[0] // self.height, window.scale)
+        self.message, self.message_until = "", 0
+        # A decision is due every `period` seconds; after a pause or a slow frame the clock restarts instead
+        # of catching up.
+        self.period = 1.0 / args.fps if args.fps > 0 else 0.0
+        self.next_decision = time.monotonic()
+
+    @property
+    def state(self) -> core.TerritoryState:
+        return self.batch.state  # read each time: nothing promises the env keeps one state object
+
+    @property
+    def height(self) -> int:
+        return self.batch.state.height
+
+    @property
+    def width(self) -> int:
+        return self.batch.state.width
+
+    @property
+    def quit(self) -> bool:
+        return self.input.quit
+
+    @property
+    def paused(self) -> bool:
+        return self.input.paused
+
+    def step_due(self, now: float) -> bool:
+        return not self.done and now >= self.next_decision
+
+    def post_synthetic_input(self, now: float, due: bool) -> None:
+        if self.autoplayer is not None and due:
+            self.autoplayer.post(self.pg, self.steps, self.view, self.obs["action_mask"])
+
+    def handle_event(self, event: Any) -> None:
+        self.input.handle_event(event, self.pg, accept_clicks=self.seat_bot is None and not self.done)
+
+    def next_action(self) -> Any:
+        if self.seat_bot is not None:
+            return self.seat_bot.act(self.state)
+        if self.input.clicks:
+            tile = self.view.pixel_to_tile(*self.input.clicks.popleft())
+            action, self.message = click_to_action(tile, self.state.owner[0], self.obs["action_mask"], self.seat,
+                                                   self.input.intensity)
+            self.message_until = self.steps + MESSAGE_DECISIONS
+            return action
+        return noop_action(self.height, self.width)
+
+    def after_step(self, now: float) -> None:
+        self.frame = self.env.render()
+        self.next_decision = max(self.next_decision + self.period, now)
+
+    def while_paused(self, now: float) -> None:
+        self.next_decision = now
+
+    def wait(self) -> None:
+        if self.period or self.paused or self.done:
+            self.window.tick(max(UI_FPS, self.fps))
+
+    def draw(self) -> None:
+        if self.steps > self.message_until:
+            self.message = ""
+        self.window.blit_frame(self.frame)
+        target = self._hover_target()
         if target is not None:
-            v = self.view
-            side = max(int(v.tile_px * v.scale), 4)
-            cy, cx = divmod(target, v.width)
-            px, py = v.tile_to_pixel(cy, cx)
-            rect = pg.Rect(px - side // 2 - 2, py - side // 2 - 2, side + 4, side + 4)
-            pg.draw.rect(self.surface, (255, 255, 255), rect, 2)
-            pg.draw.rect(self.surface, (20, 20, 20), rect.inflate(4, 4), 1)
-        self._draw_status(status)
-        pg.display.flip()
+            self._outline_tile(target)
+        self._draw_status()
+        self.window.flip()
 
-    def _text(self, text: str, x: int, colour: tuple[int, int, int] = (230, 230, 230), font: Any = None) -> int:
-        label = (font or self.font).render(text, True, colour)
-        self.surface.blit(label, (x, self.frame_size[1] + (STATUS_HEIGHT - label.get_height()) // 2))
-        return x + label.get_width()
+    def summary(self) -> str:
+        place = int(self.info.get("placement", 0))
+        return f"placement {place} of {self.state.num_players}" if place else f"{int(self.info.get('tiles', 0))} tiles"
 
-    def _draw_status(self, st: dict[str, Any]) -> None:
-        pg = self.pg
-        top = self.frame_size[1]
-        width = self.frame_size[0]
-        pg.draw.rect(self.surface, tuple(int(c) for c in render.BACKGROUND), (0, top, width, STATUS_HEIGHT))
-        pg.draw.line(self.surface, (70, 74, 84), (0, top), (width, top))
-        colour = tuple(int(c) for c in render.PLAYER_COLOURS[st["seat"] % len(render.PLAYER_COLOURS)])
-        pg.draw.rect(self.surface, colour, (8, top + 8, 18, 18))
-        pg.draw.rect(self.surface, (240, 240, 240), (8, top + 8, 18, 18), 1)
-        x = self._text(st["who"], 32) + 14
-        if st["show_intensity"]:
-            x = self._text("attack", x, (170, 170, 170)) + 6
+    def _hover_target(self) -> int | None:
+        """The cell a click at the mouse would attack, while a human plays and the mouse is over the map."""
+        if self.seat_bot is not None or self.done or not self.pg.mouse.get_focused():
+            return None
+        tile = self.view.pixel_to_tile(*self.pg.mouse.get_pos())
+        if tile is None:
+            return None
+        hover, _ = click_to_action(tile, self.state.owner[0], self.obs["action_mask"], self.seat, self.input.intensity)
+        return int(hover[0]) if hover[0] < self.height * self.width else None
+
+    def _outline_tile(self, cell: int) -> None:
+        pg, v = self.pg, self.view
+        side = max(int(v.tile_px * v.scale), 4)
+        px, py = v.tile_to_pixel(*divmod(cell, v.width))
+        rect = pg.Rect(px - side // 2 - 2, py - side // 2 - 2, side + 4, side + 4)
+        pg.draw.rect(self.window.surface, (255, 255, 255), rect, 2)
+        pg.draw.rect(self.window.surface, (20, 20, 20), rect.inflate(4, 4), 1)
+
+    def _draw_status(self) -> None:
+        """Your colour and name, the intensity chooser (when you play), your figures, then a hint or message."""
+        pg, window, surface, state, seat = self.pg, self.window, self.window.surface, self.state, self.seat
+        top = window.begin_status()
+        colour = tuple(int(c) for c in render.PLAYER_COLOURS[seat % len(render.PLAYER_COLOURS)])
+        pg.draw.rect(surface, colour, (8, top + 8, 18, 18))
+        pg.draw.rect(surface, (240, 240, 240), (8, top + 8, 18, 18), 1)
+        x = window.status_text(self.who, 32) + 14
+        if self.seat_bot is None:
+            x = window.status_text("attack", x, STATUS.hint) + 6
             for k, pct in enumerate(core.INTENSITY_PERCENT.tolist()):
                 box = pg.Rect(x, top + 6, 30, 22)
-                chosen = k == st["intensity"]
-                pg.draw.rect(self.surface, colour if chosen else (48, 52, 60), box)
-                pg.draw.rect(self.surface, (235, 235, 235) if chosen else (90, 94, 104), box, 1)
-                label = self.small.render(f"{pct}%", True, (255, 255, 255) if chosen else (170, 170, 170))
-                self.surface.blit(label, label.get_rect(center=box.center))
+                chosen = k == self.input.intensity
+                pg.draw.rect(surface, colour if chosen else (48, 52, 60), box)
+                pg.draw.rect(surface, (235, 235, 235) if chosen else (90, 94, 104), box, 1)
+                label = window.small_font.render(f"{pct}%", True, (255, 255, 255) if chosen else STATUS.hint)
+                surface.blit(label, label.get_rect(center=box.center))
                 x += 32
             x += 12
-        x = self._text(st["stats"], x) + 14
-        right = st["right"]
-        colour_right = (255, 210, 80) if st["alert"] else (170, 170, 170)
-        label = self.font.render(right, True, colour_right)
-        rx = max(x, width - label.get_width() - 10)
-        if rx + label.get_width() <= width:
-            self.surface.blit(label, (rx, top + (STATUS_HEIGHT - label.get_height()) // 2))
+        places = np.zeros(state.num_players, np.int64)
+        core.placements(state, 0, places)
+        if state.alive[0, seat]:
+            stats = (f"tiles {int(state.tiles[0, seat])}  troops {render.format_troops(int(state.troops[0, seat]))}  "
+                     f"rank {int(places[seat])}/{state.num_players}")
+        else:
+            stats = "eliminated"
+        x = window.status_text(stats, x) + 14
+        window.status_right(*self._hint(places), after=x)
 
-    def screenshot(self, path: str | Path) -> Path:
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.pg.image.save(self.surface, str(path))
-        return path
+    def _hint(self, places: np.ndarray) -> tuple[str, bool]:
+        """The right end of the status line and whether it is an alert."""
+        if self.done:
+            place = int(self.info.get("placement", 0)) or int(places[self.seat])
+            return f"game over: place {place} of {self.state.num_players} - Esc quits", True
+        if self.paused:
+            return "PAUSED - space resumes", True
+        if self.message:
+            return f"last click: {self.message}", False  # the bar shows the share the next click will send
+        return f"decision {self.steps}   space pause   Esc quit", False
 
-    def close(self) -> None:
-        self.pg.display.quit()
 
-
-# ---------------------------------------------------------------------- the game loop
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="botarena play territory",
+        prog=f"botarena play {SPEC.name}",
         description="Play Territory against scripted bots (click to attack, 1-5 intensity, space pause, "
                     "Esc quit), or --spectate a game of bots. Every game is recorded for `botarena replay`.",
     )
@@ -329,7 +391,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"'mixed' or one of {', '.join(bots.BOT_NAMES)} (default mixed)")
     p.add_argument("--preset", choices=("duel", "standard", "large"), default="standard",
                    help="map size and players: duel 64x64/2, standard 128x128/5, large 256x256/8")
-    add_session_args(p, "territory", unit="decisions", fps=8.0)
+    add_session_args(p, SPEC.name, unit="decisions", fps=8.0)
     p.add_argument("--spectate", action="store_true", help="watch bots only (the seat is played by --seat-bot)")
     p.add_argument("--seat-bot", default="expander", help="the bot in your seat with --spectate (default expander)")
     p.add_argument("--autoplay", action="store_true",
@@ -346,122 +408,25 @@ def main(argv: list[str] | None = None) -> int:
 
     seed = session_seed(args)
     height, width, num_players, _ = _dims(args.preset)
-    if not 0 <= args.seat < num_players:
-        raise ValueError(f"--seat must be in [0, {num_players - 1}] for preset {args.preset!r}, got {args.seat}")
+    check_int(f"--seat (preset {args.preset!r})", args.seat, 0, num_players - 1)
     seat_bot = SeatBot(args.seat_bot, num_players, args.seat, height, width) if args.spectate else None
     env_kwargs = {
         "preset": args.preset, "opponents": args.opponents, "learner_seat": args.seat,
         "action_mode": seat_bot.action_mode if seat_bot else "cell",
     }
     env = gym.make(ENV_ID, render_mode="rgb_array", **env_kwargs)
-    obs, info = env.reset(seed=seed)
-    batch = env.unwrapped.batch
-    state = batch.state
+    obs, _ = env.reset(seed=seed)
     recorder = EpisodeRecorder(seed=seed, env_kwargs=env_kwargs, env_id=ENV_ID, info_keys=INFO_KEYS)
     colour = COLOUR_NAMES[args.seat % len(COLOUR_NAMES)]
     who = f"{colour} = {args.seat_bot}" if seat_bot else f"you are {colour}"
     frame = env.render()
-    window = PlayWindow(frame.shape, height, width, f"botarena Territory ({who}, seed {seed})", args.scale)
-    pg = window.pg
-    clock = pg.time.Clock()
-    inp = PlayerInput()
-    autoplayer = Autoplayer(seed) if args.autoplay else None
-    steps, done, terminated, truncated = 0, False, False, False
-    message, message_until = "", 0
-    stopped_by = "quit"
-    try:
-        # The window refreshes at UI_FPS (so the target outline follows the mouse) while decisions come
-        # every 1 / fps seconds; after a pause or a slow frame the clock restarts instead of catching up.
-        period = 1.0 / args.fps if args.fps > 0 else 0.0
-        next_decision = time.monotonic()
-        while True:
-            now = time.monotonic()
-            due = not done and now >= next_decision
-            if autoplayer is not None and due and not inp.paused:
-                autoplayer.post(pg, steps, window.view, obs["action_mask"])
-            for event in pg.event.get():
-                inp.handle_event(event, pg, accept_clicks=seat_bot is None and not done)
-            if inp.quit:
-                break
-            if due and not inp.paused:
-                if seat_bot is not None:
-                    action = seat_bot.act(state)
-                elif inp.clicks:
-                    tile = window.view.pixel_to_tile(*inp.clicks.popleft())
-                    action, message = click_to_action(tile, state.owner[0], obs["action_mask"], args.seat,
-                                                      inp.intensity)
-                    message_until = steps + MESSAGE_DECISIONS
-                else:
-                    action = noop_action(height, width)
-                obs, reward, terminated, truncated, info = env.step(action)
-                recorder.record(action, reward, info)
-                steps += 1
-                done = terminated or truncated
-                frame = env.render()
-                state = batch.state  # re-read: nothing promises the env keeps one state object
-                next_decision = max(next_decision + period, now)
-            elif inp.paused:
-                next_decision = now
-            target = None
-            if seat_bot is None and not done and pg.mouse.get_focused():
-                tile = window.view.pixel_to_tile(*pg.mouse.get_pos())
-                if tile is not None:
-                    hover, _ = click_to_action(tile, state.owner[0], obs["action_mask"], args.seat, inp.intensity)
-                    target = int(hover[0]) if hover[0] < height * width else None
-            if steps > message_until:
-                message = ""
-            window.draw(frame, _status(state, args.seat, who, inp, steps, done, info, message,
-                                       show_intensity=seat_bot is None), target)
-            if args.max_steps is not None and steps >= args.max_steps:
-                stopped_by = "max_steps"
-                break
-            if done and (args.autoplay or args.max_steps is not None):
-                break  # non-interactive runs end with the game; a human sees the result until Esc
-            if period or inp.paused or done:
-                clock.tick(max(UI_FPS, args.fps))
-        if done and stopped_by == "quit":
-            stopped_by = "episode_end"
-        if args.screenshot is not None:
-            print(f"screenshot: {window.screenshot(args.screenshot)}")
-    finally:
-        window.close()
-        env.close()
-    if steps == 0:
-        print("no decisions were played; nothing recorded")
-        return 0
-    extra = {"player": f"bot:{args.seat_bot}" if seat_bot else ("autoplay" if args.autoplay else "human"),
-             "stopped_by": stopped_by}
-    recording = recorder.finish(terminated=terminated, truncated=truncated, extra=extra)
-    path = save_recording(recording, args.record, "territory")
-    place = int(info.get("placement", 0))
-    result = f"placement {place} of {num_players}" if place else f"{int(info.get('tiles', 0))} tiles"
-    print(f"{steps} decisions, {result}; recording saved to {path}")
-    print(f"replay it with: botarena replay {path} --render")
-    return 0
+    window = PlayWindow(f"botarena {game_title(SPEC)} ({who}, seed {seed})", frame.shape, args.scale, STATUS,
+                        scale_range=(0.1, 8.0), enlarge=True)
+    game = TerritoryPlay(env, window, recorder, args, seed=seed, seat_bot=seat_bot, obs=obs, frame=frame, who=who)
+    return game.play(screenshot=args.screenshot, record=args.record)
 
 
 def _dims(preset: str) -> tuple[int, int, int, Any]:
     from .env import resolve_dims
 
     return resolve_dims(preset, None, None, None)
-
-
-def _status(state: core.TerritoryState, seat: int, who: str, inp: PlayerInput, steps: int, done: bool,
-            info: dict[str, Any], message: str, show_intensity: bool) -> dict[str, Any]:
-    places = np.zeros(state.num_players, np.int64)
-    core.placements(state, 0, places)
-    alive = bool(state.alive[0, seat])
-    stats = (f"tiles {int(state.tiles[0, seat])}  troops {render.format_troops(int(state.troops[0, seat]))}  "
-             f"rank {int(places[seat])}/{state.num_players}" if alive else "eliminated")
-    if done:
-        place = int(info.get("placement", 0)) or int(places[seat])
-        right, alert = f"game over: place {place} of {state.num_players} - Esc quits", True
-    elif inp.paused:
-        right, alert = "PAUSED - space resumes", True
-    elif message:
-        right, alert = f"last click: {message}", False  # the bar shows the share the next click will send
-    else:
-        right, alert = f"decision {steps}   space pause   Esc quit", False
-    return {"seat": seat, "who": who, "intensity": inp.intensity, "stats": stats, "right": right,
-            "alert": alert, "show_intensity": show_intensity}
-

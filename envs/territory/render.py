@@ -5,12 +5,15 @@ The map is drawn in territorial.io's style: flat player colours with darker bord
 few ticks lit up as the live attack fronts, cities as white squares, water shaded lighter along the coast.
 A side panel shows the game tick, then every player by rank: placement digit, colour swatch, a land-share
 bar with the share in percent, and a troop bar (log scale) with the troop count. A label row names the
-columns. Text is a 3x5 pixel font, so the panel needs no font library.
+columns. Text is the shared 3x5 pixel font (``botarena.envs.common.draw``), so the panel needs no font library.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+from botarena.envs.common.draw import draw_text, fill_rect
+from botarena.envs.common.validation import check_int
 
 from . import core
 
@@ -33,42 +36,17 @@ TERRAIN_COLOURS = np.array([
     (118, 108, 98),    # mountain
 ], dtype=np.float32)
 COAST_WATER = np.array((48, 78, 118), dtype=np.float32)
+CITY_OUTLINE, CITY_FILL = (30, 30, 30), (250, 250, 250)
 BACKGROUND = np.array((24, 26, 32), dtype=np.uint8)
 PANEL_TEXT = np.array((230, 230, 230), dtype=np.uint8)
+PANEL_LABEL = np.array((150, 150, 160), dtype=np.uint8)
+TROOP_BAR, TROOP_BAR_DEAD = (200, 200, 200), (70, 70, 70)
 PANEL_WIDTH = 180
 FRONT_TICKS = 8
 
-# 3x5 bitmap digits and the suffixes used for troop counts.
-_GLYPHS = {
-    "0": "111101101101111", "1": "010110010010111", "2": "111001111100111", "3": "111001111001111",
-    "4": "101101111001001", "5": "111100111001111", "6": "111100111101111", "7": "111001001001001",
-    "8": "111101111101111", "9": "111101111001111", "K": "101110100110101", "M": "101111111101101",
-    ".": "000000000000010", "#": "000000000000000", "x": "000000101010101", " ": "000000000000000",
-    "%": "101001010100101", "/": "001001010100100", "A": "010101111101101", "C": "111100100100111",
-    "D": "110101101101110", "I": "111010010010111", "L": "100100100100111", "N": "110101101101101",
-    "O": "111101101101111", "P": "110101110100100", "R": "110101110101101", "S": "111100111001111",
-    "T": "111010010010010",
-}
-PANEL_LABEL = np.array((150, 150, 160), dtype=np.uint8)
-
-
-def _glyph(ch: str) -> np.ndarray:
-    return np.array([int(c) for c in _GLYPHS[ch]], dtype=bool).reshape(5, 3)
-
-
-def draw_text(frame: np.ndarray, text: str, y: int, x: int, colour: np.ndarray, scale: int = 2) -> int:
-    """Draw ``text`` (digits, the letters of ``_GLYPHS``, '.', '%', '/') at (y, x) with the 3x5 font; returns
-    the x after the text."""
-    for ch in text:
-        glyph = np.kron(_glyph(ch), np.ones((scale, scale), dtype=bool))
-        h, w = glyph.shape
-        region = frame[y:y + h, x:x + w]
-        region[glyph[: region.shape[0], : region.shape[1]]] = colour
-        x += w + scale
-    return x
-
 
 def format_troops(troops: int) -> str:
+    """A troop count in at most four characters of the panel font: 950, 12K, 2.3M."""
     if troops >= 1_000_000:
         return f"{troops / 1_000_000:.1f}M"
     if troops >= 1_000:
@@ -107,10 +85,8 @@ def map_colours(state: core.TerritoryState, index: int, front_ticks: int = FRONT
 def render_rgb(state: core.TerritoryState, index: int = 0, tile_px: int = 5, panel: bool = True,
                front_ticks: int = FRONT_TICKS) -> np.ndarray:
     """A frame of env ``index``: uint8 [H * tile_px, W * tile_px (+ PANEL_WIDTH), 3]."""
-    if not 1 <= tile_px <= 32:
-        raise ValueError(f"tile_px must be in [1, 32], got {tile_px}")
-    if not 0 <= index < state.num_envs:
-        raise ValueError(f"index must be in [0, {state.num_envs}), got {index}")
+    check_int("tile_px", tile_px, 1, 32)
+    check_int("index", index, 0, state.num_envs - 1)
     colours = map_colours(state, index, front_ticks)
     h, w = state.height, state.width
     board = np.repeat(np.repeat(colours.astype(np.uint8), tile_px, axis=0), tile_px, axis=1)
@@ -121,10 +97,10 @@ def render_rgb(state: core.TerritoryState, index: int = 0, tile_px: int = 5, pan
     for y, x in zip(ys.tolist(), xs.tolist(), strict=True):
         y0 = min(max(y * tile_px + off, 0), h * tile_px - size)
         x0 = min(max(x * tile_px + off, 0), w * tile_px - size)
-        board[y0:y0 + size, x0:x0 + size] = (30, 30, 30)
-        board[y0 + 1:y0 + size - 1, x0 + 1:x0 + size - 1] = (250, 250, 250)
-        if size >= 7:
-            board[y0 + size // 2 - 1:y0 + size // 2 + 1, x0 + size // 2 - 1:x0 + size // 2 + 1] = (30, 30, 30)
+        fill_rect(board, x0, y0, size, size, CITY_OUTLINE)
+        fill_rect(board, x0 + 1, y0 + 1, size - 2, size - 2, CITY_FILL)
+        if size >= 7:  # a dark dot in the middle once the square is big enough to hold one
+            fill_rect(board, x0 + size // 2 - 1, y0 + size // 2 - 1, 2, 2, CITY_OUTLINE)
     if not panel:
         return board
     frame = np.empty((h * tile_px, w * tile_px + PANEL_WIDTH, 3), np.uint8)
@@ -144,11 +120,11 @@ def _draw_panel(state: core.TerritoryState, index: int, panel: np.ndarray) -> No
     top = 6
     # Header (26 px, so that 5 rows still fit beside a 32x32 map at 6 px a tile): the tick count, then a
     # label row naming the columns.
-    x = draw_text(panel, "TICK", top, 4, PANEL_LABEL)
-    draw_text(panel, str(int(state.tick[index])), top, x + 6, PANEL_TEXT)
+    x = draw_text(panel, 4, top, "TICK", PANEL_LABEL)
+    draw_text(panel, x + 6, top, str(int(state.tick[index])), PANEL_TEXT)
     top += 12
-    draw_text(panel, "RANK", top, 2, PANEL_LABEL, scale=1)
-    draw_text(panel, "LAND %  /  TROOPS", top, 42, PANEL_LABEL, scale=1)
+    draw_text(panel, 2, top, "RANK", PANEL_LABEL, scale=1)
+    draw_text(panel, 42, top, "LAND %  /  TROOPS", PANEL_LABEL, scale=1)
     top += 8
     max_log = np.log10(max(float(state.troops[index].max()), 10.0))
     for row, p in enumerate(order.tolist()):
@@ -158,18 +134,18 @@ def _draw_panel(state: core.TerritoryState, index: int, panel: np.ndarray) -> No
         alive = bool(state.alive[index, p])
         colour = PLAYER_COLOURS[p % len(PLAYER_COLOURS)].astype(np.uint8)
         dim = colour if alive else (colour // 3 + 40).astype(np.uint8)
-        draw_text(panel, str(int(places[p])), y + 7, 4, PANEL_TEXT if alive else dim)
-        panel[y + 2:y + 24, 14:36] = dim
+        draw_text(panel, 4, y + 7, str(int(places[p])), PANEL_TEXT if alive else dim)
+        fill_rect(panel, 14, y + 2, 22, 22, dim)  # colour swatch
         share = state.tiles[index, p] / land
         bar = int(round(share * (PANEL_WIDTH - 78)))
-        panel[y + 3:y + 10, 42:42 + bar] = dim
+        fill_rect(panel, 42, y + 3, bar, 7, dim)
         if alive:
-            draw_text(panel, f"{share * 100:.0f}%", y + 2, 42 + bar + 4, PANEL_TEXT)
+            draw_text(panel, 42 + bar + 4, y + 2, f"{share * 100:.0f}%", PANEL_TEXT)
         troops = int(state.troops[index, p])
         # Troop bar (log scale) and count at 2x so the number reads in a scaled-down window.
         tbar = int(round(np.log10(max(troops, 1)) / max_log * (PANEL_WIDTH - 92))) if troops > 0 else 0
-        panel[y + 15:y + 22, 42:42 + tbar] = (200, 200, 200) if alive else (70, 70, 70)
+        fill_rect(panel, 42, y + 15, tbar, 7, TROOP_BAR if alive else TROOP_BAR_DEAD)
         if alive:
-            draw_text(panel, format_troops(troops), y + 14, 42 + tbar + 4, PANEL_TEXT)
+            draw_text(panel, 42 + tbar + 4, y + 14, format_troops(troops), PANEL_TEXT)
         else:
-            draw_text(panel, "x", y + 14, 44, dim)
+            draw_text(panel, 44, y + 14, "x", dim)

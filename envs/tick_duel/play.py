@@ -24,8 +24,8 @@ Esc, closing the window    quit (the duel so far is recorded)
 ``--tick-ms`` changes the wall-clock length of a tick (tests use a few ms); times are scaled onto the game's
 600 ms tick. ``--autoplay`` replaces the human with synthetic input: each tick the ``--autoplay-bot`` (default
 ``nh_expert:fast``) plans its events on a copy of the state, and they are posted as pygame events when their
-time comes, so the real input path runs headless. Every duel is recorded (``EpisodeRecorder``, env id
-``botarena/TickDuel-v0``, the env arguments, the seed, every tick's events) to ``--record`` (default
+time comes, so the real input path runs headless. Every duel is recorded (``EpisodeRecorder``: the env id,
+the env arguments, the seed, every tick's events) to ``--record`` (default
 ``runs/replays/tick_duel-<time>.npz``); ``botarena replay PATH --render`` re-simulates it and checks every reward.
 ``--screenshot PATH`` saves the window when the duel ends.
 """
@@ -34,19 +34,19 @@ from __future__ import annotations
 
 import argparse
 import time
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from botarena.envs.common.play import save_recording
+from botarena.envs import GAMES
+from botarena.envs.common.play import PlayLoop, PlayWindow, StatusStyle, add_session_args, game_title, session_seed
 from botarena.envs.common.recording import EpisodeRecorder
-from botarena.envs.common.window import import_pygame
 
 from . import bots, core, render
 
-ENV_ID = "botarena/TickDuel-v0"
-STATUS_HEIGHT = 30
+SPEC = GAMES["tick_duel"]
+ENV_ID = SPEC.env_id
+STATUS = StatusStyle(height=30, background=(24, 22, 18), text=(230, 230, 230))
 POLL_S = 0.002
 OTHER_KEYS = "qwertasdfg"  # key_ids 6-15
 INFO_KEYS = ("hp", "opponent_hp", "winner")
@@ -162,26 +162,107 @@ class Autoplayer:
                 pg.event.post(pg.event.Event(kind, key=getattr(pg, f"K_F{key}"), mod=0, unicode="", scancode=0))
 
 
+class TickDuelPlay(PlayLoop):
+    """TickDuel in a ``PlayWindow``: ticks of ``--tick-ms`` wall-clock ms, input polled every ``POLL_S`` and
+    stamped with its time in the tick, the client preview redrawn at up to 30 frames a second."""
+
+    unit = "ticks"
+
+    def __init__(self, env: Any, window: PlayWindow, recorder: EpisodeRecorder, args: argparse.Namespace) -> None:
+        player = f"autoplay:{args.autoplay_bot}" if args.autoplay else "human"
+        super().__init__(env, window, recorder, game=SPEC.name, player=player, max_steps=args.max_steps,
+                         ends_with_game=True)
+        self.batch = env.unwrapped.batch
+        self.scale, self.tick_ms = window.scale, args.tick_ms
+        self.tick_s = args.tick_ms / 1000.0
+        self.info = {"hp": 0, "opponent_hp": 0, "winner": -1}
+        self.input = TickInput(self.batch.max_events)
+        self.autoplayer = Autoplayer(args.autoplay_bot) if args.autoplay else None
+        self.last_frame = 0.0
+        self.new_tick = False  # a tick has just begun: its first turn comes at once, undrawn and unslept
+        self._start_tick()
+
+    def _start_tick(self) -> None:
+        self.tick_start = time.monotonic()
+        self.input.clear()
+        if self.autoplayer is not None:
+            self.autoplayer.start_tick(self.batch.state, self.batch.max_events)
+
+    def _time_in_tick(self, now: float) -> float:
+        """Milliseconds since the tick began, on the game's 600 ms scale."""
+        return (now - self.tick_start) / self.tick_s * core.TICK_MS
+
+    @property
+    def quit(self) -> bool:
+        return self.input.quit
+
+    def step_due(self, now: float) -> bool:
+        return now - self.tick_start >= self.tick_s
+
+    def post_synthetic_input(self, now: float, due: bool) -> None:
+        if self.autoplayer is not None and not due:  # what the bot has not sent by the boundary is dropped
+            self.autoplayer.post(self.pg, self._time_in_tick(now), self.scale)
+
+    def handle_event(self, event: Any) -> None:
+        # Stamped when read; an event read at the boundary happened before it, so it is clipped into this tick.
+        self.input.handle(event, self.pg, self._time_in_tick(time.monotonic()), self.scale)
+
+    def next_action(self) -> dict[str, Any]:
+        return {"n": np.int64(self.input.n), "events": self.input.events.copy()}
+
+    def after_step(self, now: float) -> None:
+        state = self.batch.state
+        self.input.last_cursor = (float(state.cursor_x[0, 0]), float(state.cursor_y[0, 0]))
+        if not (self.done or self.out_of_steps):  # the last tick's events stay for the result's trail
+            self._start_tick()
+            self.new_tick = True
+
+    def draw(self) -> None:
+        if self.new_tick:
+            return  # the new tick's bot input comes first; its first turn draws
+        if time.monotonic() - self.last_frame > 1 / 30 or self.tick_s < 0.1:
+            progress = (time.monotonic() - self.tick_start) / self.tick_s
+            self._draw(client_preview(self.batch.state, self.input), progress)
+            self.last_frame = time.monotonic()
+
+    def wait(self) -> None:
+        if self.new_tick:
+            self.new_tick = False
+            return
+        time.sleep(POLL_S)
+
+    def draw_result(self) -> None:
+        self._draw(self.batch.state, 1.0)
+
+    def _draw(self, state: core.DuelState, progress: float) -> None:
+        frame = render.render_rgb(state, 0, 0, self.input.events, self.input.n)
+        self.window.draw(frame, _status(self.info, self.steps, self.total_reward, progress))
+
+    def summary(self) -> str:
+        result = {0: "you won", 1: "you lost", 2: "a draw"}.get(int(self.info.get("winner", -1)), "unfinished")
+        return (f"{result} (hp {self.info.get('hp')} vs {self.info.get('opponent_hp')}, "
+                f"return {self.total_reward:.1f})")
+
+    def recording_extra(self) -> dict[str, Any]:
+        return {"tick_ms": self.tick_ms}
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="botarena play tick_duel",
+    p = argparse.ArgumentParser(prog=f"botarena play {SPEC.name}",
                                 description="Duel a bot in real time with the mouse and keyboard (F1-F5 tabs, "
                                             "Esc quits). Every duel is recorded for `botarena replay`.")
     p.add_argument("--build", default="max", help=f"your build: {', '.join(core.BUILD_NAMES)} (default max)")
     p.add_argument("--opponent-build", default=None, help="the bot's build (default: yours)")
     p.add_argument("--opponent", default="nh_expert", help=f"one of {', '.join(bots.BOT_NAMES)} (default nh_expert)")
-    p.add_argument("--seed", type=int, default=None, help="duel seed (default: from the clock)")
     p.add_argument("--tick-ms", type=float, default=float(core.TICK_MS), help="wall-clock ms per tick (default 600)")
-    p.add_argument("--max-ticks", "--max-steps", dest="max_ticks", type=int, default=None,
-                   help="stop after this many ticks (one step is one tick)")
-    p.add_argument("--record", type=Path, default=None,
-                   help="where to save the recording (default runs/replays/tick_duel-<time>.npz)")
+    # The game keeps its own clock (--tick-ms), so no --fps; one step is one tick, hence the --max-ticks spelling.
+    add_session_args(p, SPEC.name, unit="ticks", fps=None, max_steps_aliases=("--max-ticks",))
     p.add_argument("--autoplay", action="store_true", help="synthetic input instead of a human (tests, screenshots)")
     p.add_argument("--autoplay-bot", default="nh_expert:fast",
                    help="the bot behind --autoplay (default nh_expert:fast)")
     p.add_argument("--spectate", default=None, metavar="BOT",
                    help=f"watch a bot play your seat through the real input path: --autoplay --autoplay-bot BOT "
                         f"({', '.join(bots.BOT_NAMES)})")
-    p.add_argument("--screenshot", type=Path, default=None, help="save the window as an image when the duel ends")
     p.add_argument("--scale", type=float, default=1.0, help="window scale (default 1)")
     return p
 
@@ -196,105 +277,21 @@ def main(argv: list[str] | None = None) -> int:
         args.autoplay, args.autoplay_bot = True, args.spectate
     if args.tick_ms <= 0:
         raise ValueError(f"--tick-ms must be > 0, got {args.tick_ms}")
-    if not 0.25 <= args.scale <= 4:
-        raise ValueError(f"--scale must be in [0.25, 4], got {args.scale}")
-    if args.max_ticks is not None and args.max_ticks < 1:
-        raise ValueError(f"--max-ticks must be >= 1, got {args.max_ticks}")
-    seed = args.seed if args.seed is not None else int(time.time()) % 1_000_000
+    seed = session_seed(args)
     env_kwargs = {"build": args.build, "opponent_build": args.opponent_build or args.build, "opponent": args.opponent}
     env = gym.make(ENV_ID, render_mode="rgb_array", **env_kwargs)
     env.reset(seed=seed)
-    batch = env.unwrapped.batch
-    max_events = batch.max_events
     recorder = EpisodeRecorder(seed=seed, env_kwargs=env_kwargs, env_id=ENV_ID, info_keys=INFO_KEYS)
-    pg = import_pygame()
-    pg.init()
-    size = (int(core.SCREEN_W * args.scale), int(core.SCREEN_H * args.scale))
-    surface = pg.display.set_mode((size[0], size[1] + STATUS_HEIGHT))
-    pg.display.set_caption(f"botarena TickDuel ({args.build} vs {args.opponent}, seed {seed})")
-    font = pg.font.Font(None, 22)
-    inp = TickInput(max_events)
-    auto = Autoplayer(args.autoplay_bot) if args.autoplay else None
-    tick_s = args.tick_ms / 1000.0
-    ticks, terminated, truncated, info = 0, False, False, {"hp": 0, "opponent_hp": 0, "winner": -1}
-    total = 0.0
-    stopped_by = "quit"
-    last_frame = 0.0
-    try:
-        while not (terminated or truncated or inp.quit):
-            tick_start = time.monotonic()
-            inp.clear()
-            if auto is not None:
-                auto.start_tick(batch.state, max_events)
-            while True:
-                elapsed = time.monotonic() - tick_start
-                if elapsed >= tick_s:
-                    break
-                t_ms = elapsed / tick_s * core.TICK_MS
-                if auto is not None:
-                    auto.post(pg, t_ms, args.scale)
-                for event in pg.event.get():
-                    inp.handle(event, pg, (time.monotonic() - tick_start) / tick_s * core.TICK_MS, args.scale)
-                if inp.quit:
-                    break
-                if time.monotonic() - last_frame > 1 / 30 or tick_s < 0.1:
-                    _draw(pg, surface, font, client_preview(batch.state, inp), inp, args.scale, size,
-                          _status(info, ticks, total, elapsed / tick_s, args))
-                    last_frame = time.monotonic()
-                time.sleep(POLL_S)
-            if inp.quit:
-                break
-            action = {"n": np.int64(inp.n), "events": inp.events.copy()}
-            _, reward, terminated, truncated, info = env.step(action)
-            recorder.record(action, reward, info)
-            inp.last_cursor = (float(batch.state.cursor_x[0, 0]), float(batch.state.cursor_y[0, 0]))
-            total += float(reward)
-            ticks += 1
-            if args.max_ticks is not None and ticks >= args.max_ticks:
-                stopped_by = "max_ticks"
-                break
-        if terminated or truncated:
-            stopped_by = "episode_end"
-        _draw(pg, surface, font, batch.state, inp, args.scale, size, _status(info, ticks, total, 1.0, args))
-        if args.screenshot is not None:
-            args.screenshot.parent.mkdir(parents=True, exist_ok=True)
-            pg.image.save(surface, str(args.screenshot))
-            print(f"screenshot: {args.screenshot}")
-    finally:
-        pg.display.quit()
-        env.close()
-    if ticks == 0:
-        print("no ticks were played; nothing recorded")
-        return 0
-    extra = {"player": f"autoplay:{args.autoplay_bot}" if auto else "human", "stopped_by": stopped_by,
-             "tick_ms": args.tick_ms}
-    recording = recorder.finish(terminated=terminated, truncated=truncated, extra=extra)
-    path = save_recording(recording, args.record, "tick_duel")
-    result = {0: "you won", 1: "you lost", 2: "a draw"}.get(int(info.get("winner", -1)), "unfinished")
-    print(f"{ticks} ticks, {result} (hp {info.get('hp')} vs {info.get('opponent_hp')}, return {total:.1f}); "
-          f"recording saved to {path}")
-    print(f"replay it with: botarena replay {path} --render")
-    return 0
+    window = PlayWindow(f"botarena {game_title(SPEC)} ({args.build} vs {args.opponent}, seed {seed})",
+                        (core.SCREEN_H, core.SCREEN_W), args.scale, STATUS)
+    return TickDuelPlay(env, window, recorder, args).play(screenshot=args.screenshot, record=args.record)
 
 
-def _status(info: dict, ticks: int, total: float, progress: float, args: argparse.Namespace) -> str:
+def _status(info: dict, ticks: int, total: float, progress: float) -> str:
     winner = int(info.get("winner", -1))
     end = {0: "  YOU WON", 1: "  YOU LOST", 2: "  DRAW"}.get(winner, "")
     return (f"tick {ticks}  hp {info.get('hp')} vs {info.get('opponent_hp')}  return {total:.1f}  "
             f"[{'#' * int(progress * 10):<10}]{end}   F1-F5 tabs, Esc quits")
 
 
-def _draw(pg: Any, surface: Any, font: Any, state: core.DuelState, inp: TickInput, scale: float,
-          size: tuple[int, int], status: str) -> None:
-    frame = render.render_rgb(state, 0, 0, inp.events, inp.n)
-    image = pg.surfarray.make_surface(np.ascontiguousarray(frame.transpose(1, 0, 2)))
-    if image.get_size() != size:
-        image = pg.transform.scale(image, size)
-    surface.blit(image, (0, 0))
-    pg.draw.rect(surface, (24, 22, 18), (0, size[1], size[0], STATUS_HEIGHT))
-    label = font.render(status, True, (230, 230, 230))
-    surface.blit(label, (8, size[1] + (STATUS_HEIGHT - label.get_height()) // 2))
-    pg.display.flip()
-
-
-__all__ = ["Autoplayer", "TickInput", "build_parser", "client_preview", "key_id", "main"]
+__all__ = ["Autoplayer", "TickDuelPlay", "TickInput", "build_parser", "client_preview", "key_id", "main"]

@@ -10,11 +10,12 @@ import pytest
 
 from botarena.envs.click_arena import core, play
 from botarena.envs.common.recording import EpisodeRecording, replay
+from botarena.envs.common.window import import_pygame
 
 
 @pytest.fixture(scope="module")
 def pg():
-    return play.import_pygame()
+    return import_pygame()
 
 
 def test_mouse_and_keys_become_the_action(pg):
@@ -61,7 +62,7 @@ def test_autoplay_input_matches_the_expert_it_imitates():
     env = gym.make(play.ENV_ID)
     env.reset(seed=5)
     state = env.unwrapped.batch.state
-    pg = play.import_pygame()
+    pg = import_pygame()
     pg.init()
     pg.display.set_mode((800, 600))
     auto = play.Autoplayer(state)

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from botarena.envs.common.recording import EpisodeRecording, replay
+from botarena.envs.common.window import import_pygame
 from botarena.envs.territory import core, play
 
 H, W = 6, 8
@@ -17,7 +18,7 @@ ME = 0
 
 @pytest.fixture(scope="module")
 def pg():
-    return play.import_pygame()
+    return import_pygame()
 
 
 def border_map() -> tuple[np.ndarray, np.ndarray]:

@@ -9,13 +9,14 @@ import numpy as np
 import pytest
 
 from botarena.envs.common.recording import EpisodeRecording, replay
+from botarena.envs.common.window import import_pygame
 from botarena.envs.tick_duel import core, play
 from botarena.envs.tick_duel.play import TickInput
 
 
 @pytest.fixture(scope="module")
 def pg():
-    return play.import_pygame()
+    return import_pygame()
 
 
 def test_pygame_input_becomes_timed_events(pg):
