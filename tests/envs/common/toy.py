@@ -115,13 +115,8 @@ class CorridorRace(GameParallelEnv):
                          render_mode=render_mode)
         self.length, self.gust = length, gust
         self.pos = np.zeros(2, np.int64)
-        self.rng_state = np.zeros(1, np.uint64)
-        self._started = False
 
-    def _reset_game(self, seed):
-        if seed is not None or not self._started:
-            self.rng_state[:] = rng.seed_words(rng.batch_seeds(seed, 1))
-        self._started = True
+    def _reset_game(self):
         self.pos[:] = [rng.randint(self.rng_state, 0, self.length // 2) for _ in range(2)]
 
     def _step_game(self, actions, acting):
