@@ -109,9 +109,10 @@ class CorridorRace(GameParallelEnv):
 
     metadata = {**GameParallelEnv.metadata, "name": "corridor_race_v0"}
 
-    def __init__(self, length: int = 6, gust: float = 0.3, max_cycles: int | None = 40, render_mode=None):
+    def __init__(self, length: int = 6, gust: float = 0.3, max_cycles: int | None = 40, render_mode=None,
+                 bots=None):
         obs_space = spaces.Box(0.0, 1.0, (2,), np.float32)
-        super().__init__(2, obs_space, spaces.Discrete(3), noop_action=1, max_cycles=max_cycles,
+        super().__init__(2, obs_space, spaces.Discrete(3), noop_action=1, bots=bots, max_cycles=max_cycles,
                          render_mode=render_mode)
         self.length, self.gust = length, gust
         self.pos = np.zeros(2, np.int64)
