@@ -1,15 +1,16 @@
 """Turn episode rows into the leaderboard: sorted first, so any backend gives the same bytes.
 
-``leaderboard.json`` (the source of truth) holds, per game, one entry per agent. Free-for-all games:
+``leaderboard.json`` (the source of truth) holds, per table, one entry per agent. Free-for-all tables:
 average placement and win rate with 95% CIs (bootstrap over map seeds), a Plackett-Luce rating on an
 Elo-like scale with CIs from the same block bootstrap, OpenSkill (PlackettLuce, tau=0) after the games
-in sorted order. Single-player games: mean and IQM return with stratified-bootstrap CIs, scores
-normalised to random = 0 and scripted expert = 1, and the probability of improvement over the next agent.
-Head-to-head games (kind ``duel``): a Bradley-Terry rating (draws count half) with CIs from a bootstrap over
-seeds, each agent's win/draw/loss record and score rate, and a crosstable of score rates. Failed agents are
-listed with their first error. An agent that won every game, or never beat anyone, has no finite
-maximum-likelihood rating: its rating comes from the prior and is marked ``prior_bound`` (a bound, not an
-estimate; the bootstrap cannot show that uncertainty).
+in sorted order. Single-player tables: mean and IQM return with stratified-bootstrap CIs, scores
+normalised to the table's two references (``games.References``: the mean return of one agent is 0, of
+another 1; ``normalization`` says which, their measured means and why), and the probability of improvement
+over the next agent. Head-to-head tables (kind ``duel``): a Bradley-Terry rating (draws count half) with CIs
+from a bootstrap over seeds, each agent's win/draw/loss record and score rate, and a crosstable of score
+rates. Failed agents are listed with their first error. An agent that won every game, or never beat anyone,
+has no finite maximum-likelihood rating: its rating comes from the prior and is marked ``prior_bound`` (a
+bound, not an estimate; the bootstrap cannot show that uncertainty).
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ from .games import GAME_ADAPTERS
 __all__ = ["aggregate"]
 
 ROUND = 4
+# The "normalization" of free-for-all and head-to-head tables: they rate agents against each other.
+RATINGS_ONLY = {"status": "none", "why": "the ratings compare the agents at the table with each other, so there are "
+                "no reference agents and no normalised score"}
 
 
 def _r(x: float | None) -> float | None:
@@ -36,24 +40,26 @@ def _interval(iv: stats.Interval) -> dict[str, float]:
 
 
 def aggregate(rows: list[dict[str, Any]], *, reps: int = 1000) -> dict[str, Any]:
-    rows = sorted(rows, key=lambda r: (r["game"], r["key"], r["seat"]))
-    by_game: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    """The board: ``{"format", "format_version", "tables": {table name: entry}}``, from episode rows."""
+    rows = sorted(rows, key=lambda r: (r["table"], r["key"], r["seat"]))
+    by_table: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
-        by_game[row["game"]].append(row)
-    games = {}
-    for game, game_rows in sorted(by_game.items()):
-        adapter = GAME_ADAPTERS[game]
-        entry = {"env_id": adapter.env_id, "game_version": adapter.version, "kind": adapter.kind,
-                 "setting": (adapter.__doc__ or "").strip().split("\n")[0].replace("``", ""),
-                 "episodes": len({r["key"] for r in game_rows})}
+        by_table[row["table"]].append(row)
+    tables = {}
+    for name, table_rows in sorted(by_table.items()):
+        adapter = GAME_ADAPTERS[name]
+        entry = {"game": adapter.game, "env_id": adapter.env_id, "game_version": adapter.version,
+                 "kind": adapter.kind, "setting": adapter.setting, "episodes": len({r["key"] for r in table_rows})}
         if adapter.kind == "ffa":
-            entry["agents"] = _ffa(game_rows, reps)
+            entry["agents"], entry["normalization"] = _ffa(table_rows, reps), dict(RATINGS_ONLY)
         elif adapter.kind == "single":
-            entry["agents"] = _single(game_rows, adapter, reps)
+            entry["agents"], entry["normalization"] = _single(table_rows, adapter, reps)
         else:
-            entry["agents"], entry["crosstable"] = _duel(game_rows, reps)
-        games[game] = entry
-    return {"format": "botarena-leaderboard", "format_version": 1, "games": games}
+            entry["agents"], entry["crosstable"] = _duel(table_rows, reps)
+            entry["normalization"] = dict(RATINGS_ONLY)
+        tables[name] = entry
+    # Format 2: "tables" (format 1 called them "games"), each naming its game and, if single-player, its references.
+    return {"format": "botarena-leaderboard", "format_version": 2, "tables": tables}
 
 
 def _failures(rows: list[dict[str, Any]]) -> dict[str, str]:
@@ -73,7 +79,7 @@ def _ffa(rows: list[dict[str, Any]], reps: int) -> list[dict[str, Any]]:
     episodes: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in good:
         episodes[row["key"]].append(row)
-    # Blocks are map seeds: every game played on one seed, all its rotations and tables.
+    # Blocks are map seeds: every game played on one seed, all its rotations and groups of agents.
     blocks: dict[int, list[list[int]]] = defaultdict(list)
     placements: dict[str, dict[int, list[int]]] = {a: defaultdict(list) for a in agents}
     outranked_someone: dict[str, list[bool]] = {a: [] for a in agents}
@@ -133,8 +139,11 @@ def _block_ci(per_seed: list[np.ndarray], statistic: Any, reps: int) -> stats.In
     return stats.Interval(float(point), float(low), float(high))
 
 
-def _single(rows: list[dict[str, Any]], adapter: Any, reps: int) -> list[dict[str, Any]]:
-    """Scores are a [seeds, variants] matrix per agent, paired across agents; variants are the strata."""
+def _single(rows: list[dict[str, Any]], adapter: Any, reps: int) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Scores are a [seeds, variants] matrix per agent, paired across agents; variants are the strata.
+
+    Returns the table and its ``normalization``: the references, their mean returns on these seeds, and why.
+    """
     failed = _failures(rows)
     returns: dict[str, dict[tuple[int, str], float]] = defaultdict(dict)
     for r in rows:
@@ -145,10 +154,9 @@ def _single(rows: list[dict[str, Any]], adapter: Any, reps: int) -> list[dict[st
     complete = [{s for s, _ in v if all((s, w) in v for w in variants)} for v in returns.values()]
     seeds = sorted(set.intersection(*complete)) if complete else []
     matrix = {a: np.array([[v[(s, w)] for w in variants] for s in seeds]) for a, v in returns.items()}
-    ref_random, ref_expert = matrix.get(adapter.random), matrix.get(adapter.expert)
+    normalization, ref_zero, ref_one = _references(adapter.references, matrix, variants, len(seeds))
     # Per task (variant), with the references resampled alongside: see stats.normalized_bootstrap.
-    can_normalize = (ref_random is not None and ref_expert is not None and len(seeds) > 0
-                     and np.all(np.abs(ref_expert.mean(axis=0) - ref_random.mean(axis=0)) > 1e-12))
+    can_normalize = ref_zero is not None and ref_one is not None
     table = []
     for a in sorted(matrix):
         x = matrix[a]
@@ -158,8 +166,7 @@ def _single(rows: list[dict[str, Any]], adapter: Any, reps: int) -> list[dict[st
                                  "mean": _interval(stats.stratified_bootstrap(x, stats.mean, reps=reps)),
                                  "iqm": _interval(stats.stratified_bootstrap(x, stats.iqm, reps=reps))}
         if can_normalize:
-            entry["normalized_iqm"] = _interval(stats.normalized_bootstrap(x, ref_random, ref_expert, stats.iqm,
-                                                                           reps=reps))
+            entry["normalized_iqm"] = _interval(stats.normalized_bootstrap(x, ref_zero, ref_one, stats.iqm, reps=reps))
         if len(variants) > 1:
             entry["per_variant_mean"] = {
                 w: _interval(stats.stratified_bootstrap(x[:, [k]], stats.mean, reps=reps))
@@ -170,7 +177,34 @@ def _single(rows: list[dict[str, Any]], adapter: Any, reps: int) -> list[dict[st
         poi = stats.probability_of_improvement(matrix[upper["agent"]], matrix[lower["agent"]], reps=reps // 2)
         upper["p_improvement_over_next"] = _interval(poi)
     table.extend({"agent": a, "status": "failed", "error": err} for a, err in sorted(failed.items()))
-    return table
+    return table, normalization
+
+
+def _references(references: Any, matrix: dict[str, np.ndarray], variants: list[str],
+                num_seeds: int) -> tuple[dict[str, Any], np.ndarray | None, np.ndarray | None]:
+    """The table's ``normalization`` entry, and the two references' score matrices (None where it cannot be).
+
+    Scores are normalised only when both references were ranked on the same seeds and their mean returns
+    differ on every variant; otherwise the entry says why not.
+    """
+    if references is None:
+        return {"status": "none", "why": "this table names no reference agents"}, None, None
+    entry: dict[str, Any] = {"zero": {"agent": references.zero}, "one": {"agent": references.one},
+                             "why": references.why}
+    zero, one = matrix.get(references.zero), matrix.get(references.one)
+    missing = [r for r, m in ((references.zero, zero), (references.one, one)) if m is None or not m.size]
+    if missing or num_seeds == 0:
+        entry["status"] = f"not normalised: {', '.join(missing) or 'no agent'} not ranked on every seed here"
+        return entry, None, None
+    for side, scores in (("zero", zero), ("one", one)):
+        entry[side]["mean_return"] = _r(scores.mean())
+        if len(variants) > 1:
+            entry[side]["mean_return_per_variant"] = {w: _r(scores[:, k].mean()) for k, w in enumerate(variants)}
+    if not np.all(np.abs(one.mean(axis=0) - zero.mean(axis=0)) > 1e-12):
+        entry["status"] = "not normalised: the references' mean returns are equal on a variant"
+        return entry, None, None
+    entry["status"] = "ok"
+    return entry, zero, one
 
 
 def _duel(rows: list[dict[str, Any]], reps: int) -> tuple[list[dict[str, Any]], dict[str, Any]]:

@@ -18,21 +18,19 @@ from botarena.envs.common.io import atomic_write_text
 from .aggregate import aggregate
 from .games import GAME_ADAPTERS
 from .report import markdown_tables, write_reports
-from .runner import Job, append_rows, checkpoint_hash, plan_jobs, read_rows, run_jobs, warm_games
+from .runner import ROW_FORMAT, Job, append_rows, checkpoint_hash, plan_jobs, read_rows, run_jobs, warm_tables
 from .seeds import seed_list_hash
 
-__all__ = ["leaderboard_main", "eval_main", "run_leaderboard", "QUICK_EPISODES", "DEFAULT_EPISODES"]
+__all__ = ["leaderboard_main", "eval_main", "run_leaderboard"]
 
-# Seeds per leaderboard table. An FFA seed is played in every seat rotation (num_seats games per table), a
-# single-player seed in every variant (TickDuel: 3 builds), a duel seed in every variant and both seat orders
-# of every pair.
+# Seeds per table: each table's ``episodes`` (``quick_episodes`` with --quick), in games.py. An FFA seed is
+# played in every seat rotation (num_seats games per group of agents), a single-player seed in every variant
+# (TickDuel: 3 builds), a duel seed in every variant and both seat orders of every pair.
 # Episodes take milliseconds to a second; in a fresh clone `--quick` is mostly numba compiling the games.
-DEFAULT_EPISODES = {"territory": 8, "click_arena": 16, "tick_duel": 16, "tick_duel-h2h": 8}
-QUICK_EPISODES = {"territory": 3, "click_arena": 8, "tick_duel": 8, "tick_duel-h2h": 3}
 
 
-def _games(arg: str | None) -> list[str]:
-    """Leaderboard tables for the requested games (a game name selects all its tables, e.g. TickDuel's two)."""
+def _tables(arg: str | None) -> list[str]:
+    """Leaderboard tables for the requested games or tables (a game selects all its tables, e.g. TickDuel's two)."""
     from botarena.envs import GAMES
 
     available = [name for name, adapter in GAME_ADAPTERS.items() if adapter.game in GAMES]
@@ -42,7 +40,7 @@ def _games(arg: str | None) -> list[str]:
     games = {GAME_ADAPTERS[name].game for name in available}
     unknown = [g for g in wanted if g not in games and g not in available]
     if unknown:
-        raise ValueError(f"unknown or unavailable games {unknown}; available: {sorted(games)}")
+        raise ValueError(f"unknown or unavailable games {unknown}; games: {sorted(games)}, tables: {available}")
     return [name for name in available if name in wanted or GAME_ADAPTERS[name].game in wanted]
 
 
@@ -57,33 +55,40 @@ def _agents(arg: str | None, game: str) -> list[str]:
     return [n for n in names if n.startswith(f"{game}/")]
 
 
-def run_leaderboard(*, games: list[str], agents_arg: str | None, episodes: int | None, quick: bool,
+def run_leaderboard(*, tables: list[str], agents_arg: str | None, episodes: int | None, quick: bool,
                     backend: str, out: Path, ray_address: str | None = None, workers: int | None = None,
                     progress: bool = True, argv: list[str] | None = None) -> dict[str, Any]:
-    """Play every missing episode into ``out/episodes.jsonl``, then write the reports. Returns the board."""
+    """Play every missing episode of ``tables`` into ``out/episodes.jsonl``, then write the reports.
+
+    Returns the board.
+    """
     out.mkdir(parents=True, exist_ok=True)
     episodes_path = out / "episodes.jsonl"
     # Keep only whole episodes (a crash can cut an episode's rows, or its last line, short) and rewrite the
     # file from them, so that appends start on a clean line and nothing is counted twice.
-    # Episodes of another game version or agent checkpoint than today's are not resumed: they move to
-    # episodes.stale-<time>.jsonl (kept, never mixed into today's tables) and are played again.
+    # Episodes that would not be played the same way today (another game version or agent checkpoint, or rows
+    # of an older runner's format) are not resumed: they move to episodes.stale-<time>.jsonl (kept, never mixed
+    # into today's tables) and are played again.
     current, stale = _split_stale(read_rows(episodes_path))
     if stale:
         stale_path = out / f"episodes.stale-{time.strftime('%Y%m%d-%H%M%S')}.jsonl"
-        append_rows(stale_path, stale)
-        print(f"{len({r['key'] for r in stale})} episodes in {episodes_path} were played with another game version "
-              f"or agent checkpoint; moved to {stale_path.name}, they will be played again.", file=sys.stderr)
+        append_rows(stale_path, [row for row, _ in stale])
+        reasons = Counter({row["key"]: reason for row, reason in stale}.values())  # episodes per reason
+        print(f"{sum(reasons.values())} episodes in {episodes_path} were set aside in {stale_path.name} and will "
+              f"be played again: " + "; ".join(f"{n} {reason}" for reason, n in sorted(reasons.items())) + ".",
+              file=sys.stderr)
     seen = Counter(r["key"] for r in current)
-    rows = [r for r in current if seen[r["key"]] == len(r["table"])]
+    rows = [r for r in current if seen[r["key"]] == len(r["seats"])]
     atomic_write_text(episodes_path, "".join(json.dumps(r, sort_keys=True) + "\n" for r in rows))
     done = {r["key"] for r in rows}
 
     plans: dict[str, list[Job]] = {}
-    for game in games:
-        count = episodes if episodes is not None else (QUICK_EPISODES if quick else DEFAULT_EPISODES)[game]
-        names = _agents(agents_arg, GAME_ADAPTERS[game].game)
+    for table in tables:
+        adapter = GAME_ADAPTERS[table]
+        count = episodes if episodes is not None else (adapter.quick_episodes if quick else adapter.episodes)
+        names = _agents(agents_arg, adapter.game)
         if names:
-            plans[game] = plan_jobs(game, names, count)
+            plans[table] = plan_jobs(table, names, count)
     all_jobs = [job for jobs in plans.values() for job in jobs]
     todo = [job for job in all_jobs if job.key not in done]
 
@@ -92,7 +97,7 @@ def run_leaderboard(*, games: list[str], agents_arg: str | None, episodes: int |
         if progress:
             print("Loading the games' numba kernels (the first run in a new environment compiles them: about a "
                   "minute or two; later runs load them from the cache in seconds)...", file=sys.stderr, flush=True)
-        warm_games({job.game for job in todo}, workers)
+        warm_tables({job.table for job in todo}, workers)
 
     bar = None
     if progress:
@@ -100,15 +105,14 @@ def run_leaderboard(*, games: list[str], agents_arg: str | None, episodes: int |
 
         bar = tqdm(total=len(all_jobs), initial=len(all_jobs) - len(todo), unit="episode", dynamic_ncols=True,
                    desc="leaderboard")
-    per_game = Counter(job.game for job in all_jobs)
-    finished = Counter(job.game for job in all_jobs if job.key in done)
+    per_table = Counter(job.table for job in all_jobs)
+    finished = Counter(job.table for job in all_jobs if job.key in done)
     try:
         for episode_rows in run_jobs(todo, backend, workers=workers, ray_address=ray_address):
             append_rows(episodes_path, episode_rows)
-            game = episode_rows[0]["game"]
-            finished[game] += 1
+            finished[episode_rows[0]["table"]] += 1
             if bar is not None:
-                bar.set_postfix({g: f"{finished[g]}/{per_game[g]}" for g in per_game})
+                bar.set_postfix({t: f"{finished[t]}/{per_table[t]}" for t in per_table})
                 bar.update(1)
     except KeyboardInterrupt:
         if bar is not None:
@@ -122,12 +126,17 @@ def run_leaderboard(*, games: list[str], agents_arg: str | None, episodes: int |
     keys = {job.key for job in all_jobs}
     board = aggregate([r for r in read_rows(episodes_path) if r["key"] in keys])
     write_reports(board, out)
-    _write_manifest(out, games, argv if argv is not None else sys.argv)
+    _write_manifest(out, tables, argv if argv is not None else sys.argv)
     return board
 
 
-def _split_stale(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Rows of the current game versions and agent checkpoints, and the others."""
+def _split_stale(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[tuple[dict[str, Any], str]]]:
+    """Rows that today's runner would write the same way, and the others, each with the reason it is stale.
+
+    Rows of an older row format (before ``runner.ROW_FORMAT``) are set aside rather than converted: their
+    episodes are the same games, but format 1 recorded 0.0 as the return of a Territory bot seat, so a resumed
+    file would mix two meanings of ``return``; playing them again costs minutes.
+    """
     hashes: dict[str, str | None] = {}
 
     def checkpoint(agent: str) -> str | None:
@@ -140,15 +149,23 @@ def _split_stale(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list
 
     current, stale = [], []
     for row in rows:
-        adapter = GAME_ADAPTERS.get(row["game"])
-        ok = (adapter is not None and row.get("env_id") == adapter.env_id
-              and row.get("game_version") == adapter.version
-              and row.get("checkpoint_sha256") == checkpoint(row["agent"]))
-        (current if ok else stale).append(row)
+        adapter = GAME_ADAPTERS.get(row["table"]) if row.get("row_format") == ROW_FORMAT else None
+        if row.get("row_format") != ROW_FORMAT:
+            reason = f"written by an older runner (row format {row.get('row_format', 1)}, today {ROW_FORMAT})"
+        elif adapter is None:
+            reason = "of a table that no longer exists"
+        elif row.get("env_id") != adapter.env_id or row.get("game_version") != adapter.version:
+            reason = "played on another game version"
+        elif row.get("checkpoint_sha256") != checkpoint(row["agent"]):
+            reason = "played with another agent checkpoint"
+        else:
+            current.append(row)
+            continue
+        stale.append((row, reason))
     return current, stale
 
 
-def _write_manifest(out: Path, games: list[str], argv: list[str]) -> None:
+def _write_manifest(out: Path, tables: list[str], argv: list[str]) -> None:
     from botarena.agents.common.checkpoint import git_sha
 
     versions = {}
@@ -159,8 +176,8 @@ def _write_manifest(out: Path, games: list[str], argv: list[str]) -> None:
         except PackageNotFoundError:
             continue
     manifest = {"command": " ".join(argv), "git_sha": git_sha(), "python": platform.python_version(),
-                "packages": versions, "games": games,
-                "seed_list_sha256": seed_list_hash(sorted({GAME_ADAPTERS[g].game for g in games})),
+                "packages": versions, "tables": tables,
+                "seed_list_sha256": seed_list_hash(sorted({GAME_ADAPTERS[t].game for t in tables})),
                 "written": datetime.now(timezone.utc).isoformat(timespec="seconds")}
     atomic_write_text(out / "manifest.json", json.dumps(manifest, indent=2, sort_keys=True) + "\n")
 
@@ -175,14 +192,14 @@ def leaderboard_main(args: argparse.Namespace) -> int:
             import ray  # noqa: F401
         except ImportError:
             raise ValueError("--backend ray needs the optional extra: pip install 'botarena[ray]'") from None
-    games = _games(args.games)
-    if not games:
+    tables = _tables(args.games)
+    if not tables:
         print("No games with a leaderboard are registered yet.")
         return 0
     out = args.out or _default_out("leaderboard")
     start = time.perf_counter()
     try:
-        board = run_leaderboard(games=games, agents_arg=args.agents, episodes=args.episodes, quick=args.quick,
+        board = run_leaderboard(tables=tables, agents_arg=args.agents, episodes=args.episodes, quick=args.quick,
                                 backend=args.backend, out=out, ray_address=args.ray_address)
     except KeyboardInterrupt:
         return 130
@@ -198,14 +215,14 @@ def eval_main(args: argparse.Namespace) -> int:
     from botarena.agents.common.registry import agent_spec, list_agents
 
     spec = agent_spec(args.agent)
-    tables = _games(args.game)
+    tables = _tables(args.game)
     if spec.game not in {GAME_ADAPTERS[t].game for t in tables}:
         raise ValueError(f"agent {args.agent} plays {spec.game}, not {args.game}")
     # The game's random and scripted agents come along: opponents for free-for-all and head-to-head tables,
-    # and the random = 0 / expert = 1 references of the normalised single-player score.
+    # and the references (0 and 1) of the normalised single-player scores.
     names = [args.agent] + [s.name for s in list_agents(spec.game) if s.kind != "learned" and s.name != args.agent]
     out = args.out or _default_out(f"eval-{args.agent.replace('/', '-')}")
-    board = run_leaderboard(games=tables, agents_arg=",".join(names), episodes=args.episodes, quick=False,
+    board = run_leaderboard(tables=tables, agents_arg=",".join(names), episodes=args.episodes, quick=False,
                             backend="process", out=out)
     print()
     print(markdown_tables(board))

@@ -1,20 +1,27 @@
-"""How the leaderboard plays one episode of each game with a given agent in every seat.
+"""The leaderboard's tables, and how each plays one episode with a given agent in every seat.
 
-A game adapter knows its evaluation setting (free-for-all; single-player, alone or against a fixed
-scripted opponent; or a head-to-head round robin), its seat count, which agent is the scripted expert
-that defines a normalised score of 1, and how to run one seeded episode. Agents whose ``native_bot``
-attribute names one of the game's built-in numba bots are seated inside the game (the bot reads the
-state, as a game's own AI does); every other agent acts on its observation through the PettingZoo API.
+A table is one evaluation setting of a game (a key of ``botarena.envs.GAMES``): a free-for-all (``"ffa"``),
+single-player, alone or against fixed scripted opponents (``"single"``), or a head-to-head round robin
+(``"duel"``). Every bundled table is a :class:`PettingZooTable`: it plays through its game's PettingZoo env and
+reads what every such env declares (``GameParallelEnv``'s ``play_out``, ``episode_returns`` and
+``final_placements``), so no table knows more about its game than the arguments it makes the env with.
+Agents whose ``native_bot`` attribute names one of the game's built-in numba bots are seated inside the game
+through the env's ``bots=`` (the bot reads the state, as a game's own AI does); every other agent acts on
+its observation through the PettingZoo API.
 """
 
 from __future__ import annotations
 
+import importlib
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any
 
-__all__ = ["GameAdapter", "SeatOutcome", "GAME_ADAPTERS", "TerritoryAdapter", "ClickArenaAdapter", "TickDuelAdapter",
-           "TickDuelHeadToHeadAdapter", "AgentFailure", "act_checked", "drive", "native_bots", "play_to_end"]
+from botarena.envs import GAMES
+from botarena.envs.common.multiagent import id_version
+
+__all__ = ["GameAdapter", "PettingZooTable", "References", "SeatOutcome", "GAME_ADAPTERS", "AgentFailure",
+           "act_checked", "drive", "native_bots", "TICK_DUEL_BUILDS", "TICK_DUEL_OPPONENT"]
 
 
 class AgentFailure(Exception):
@@ -46,30 +53,41 @@ class SeatOutcome:
     placement: int | None = None
 
 
+@dataclass(frozen=True)
+class References:
+    """The agents whose mean returns are 0 and 1 of a single-player table's normalised score, and why.
+
+    Both must be ranked on the table (the references' own episodes define the scale, per variant), and their
+    mean returns must differ clearly on every variant: the normalised score divides by that difference, and
+    its bootstrap CI resamples both references, so two references close together make every score noisy.
+    """
+
+    zero: str
+    one: str
+    why: str
+
+
 class GameAdapter(ABC):
     """One leaderboard table: a game, its evaluation setting, and how to play one seeded episode.
 
     ``name`` keys the table (and the rows of ``episodes.jsonl``); ``game`` is the game it is played on (the
     ``botarena.envs.GAMES`` key, whose agents and evaluation seeds it uses). A game can have more than one
     table: TickDuel is scored against a fixed scripted opponent and, separately, head to head.
-    ``variants`` are the settings every single-player seed is played in (TickDuel's builds); the scores
-    are stratified over them.
+    ``variants`` are the settings every seed is played in (TickDuel's builds); single-player scores are
+    stratified over them. ``episodes`` and ``quick_episodes`` are the seeds a full and a ``--quick`` run plays.
     """
 
-    name: ClassVar[str]
-    game: ClassVar[str]
-    env_id: ClassVar[str]
-    version: ClassVar[int]
-    kind: ClassVar[str]  # "ffa" (free-for-all), "single" (one agent, fixed world) or "duel" (round robin)
-    num_seats: ClassVar[int]
-    expert: ClassVar[str | None] = None
-    random: ClassVar[str | None] = None
-    variants: ClassVar[tuple[str, ...]] = ("",)
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        if "name" in cls.__dict__ and not hasattr(cls, "game"):
-            cls.game = cls.name  # a game's first table is named after the game; further tables inherit it
+    name: str
+    game: str
+    env_id: str
+    version: int
+    kind: str  # "ffa" (free-for-all), "single" (one agent, fixed world) or "duel" (round robin)
+    num_seats: int
+    setting: str = ""
+    references: References | None = None
+    variants: tuple[str, ...] = ("",)
+    episodes: int = 8
+    quick_episodes: int = 3
 
     @abstractmethod
     def play(self, agents: list[Any], seed: int, variant: str = "") -> list[SeatOutcome]:
@@ -86,164 +104,136 @@ def native_bots(agents: list[Any], seats: list[int] | None = None) -> dict[int, 
     return {seat: a.native_bot for seat, a in zip(seats, agents, strict=True) if getattr(a, "native_bot", None)}
 
 
-def drive(env: Any, agents: list[Any], seed: int) -> tuple[dict[int, float], dict[int, int]]:
+def drive(env: Any, agents: list[Any], seed: int) -> dict[int, int]:
     """Reset a PettingZoo parallel env with ``seed`` and step it until its agents are gone.
 
     ``agents[seat]`` acts for agent ``player_<seat>`` (seats played by built-in bots are not agents).
-    Returns each agent seat's summed reward and number of steps. Actions are checked, so a broken agent
-    raises :class:`AgentFailure` naming its seat.
+    Returns the number of steps each agent seat played. Actions are checked, so a broken agent raises
+    :class:`AgentFailure` naming its seat.
     """
     obs, _ = env.reset(seed=seed)
-    totals = {env.agent_index[p]: 0.0 for p in env.possible_agents}
-    lengths = dict.fromkeys(totals, 0)
+    lengths = {env.agent_index[p]: 0 for p in env.possible_agents}
     while env.agents:
         actions = {}
         for p in env.agents:
             seat = env.agent_index[p]
             actions[p] = act_checked(agents[seat], seat, obs[p], env.action_space(p))
         obs, rewards, _, _, _ = env.step(actions)
-        for p, r in rewards.items():
-            totals[env.agent_index[p]] += float(r)
+        for p in rewards:
             lengths[env.agent_index[p]] += 1
-    return totals, lengths
+    return lengths
 
 
-def play_to_end(env: Any, agents: list[Any], seed: int) -> tuple[list[float], list[int]]:
-    """:func:`drive` the agents, let the bots finish the game, close the env.
+class PettingZooTable(GameAdapter):
+    """A table played through its game's PettingZoo env (``<game module>.multiagent.parallel_env``).
 
-    Returns every seat's episode return (bots included, from ``env.episode_returns()``) and steps played
-    (a bot seat plays every cycle).
+    Args:
+        game: the ``botarena.envs.GAMES`` key; the env id and version come from there.
+        kind: ``"ffa"``, ``"single"`` or ``"duel"``.
+        num_seats: seats the ranked agents take, ``0 .. num_seats - 1``.
+        setting: one line for the reports.
+        name: the table's name (default: the game's).
+        env_kwargs: arguments of ``parallel_env``.
+        opponents: ``{seat: built-in bot}`` for seats held by fixed scripted opponents (from ``num_seats`` on).
+        variant_arg: the ``parallel_env`` argument each variant sets (TickDuel's ``builds``).
+        variants, references, episodes, quick_episodes: see :class:`GameAdapter`.
     """
-    try:
-        _, lengths = drive(env, agents, seed)
-        env.play_out()
-        returns = [float(r) for r in env.episode_returns()]
-        return returns, [lengths.get(seat, env.cycles) for seat in range(len(returns))]
-    finally:
-        env.close()
 
+    def __init__(self, game: str, kind: str, num_seats: int, setting: str, *, name: str | None = None,
+                 env_kwargs: dict[str, Any] | None = None, opponents: dict[int, str] | None = None,
+                 variant_arg: str | None = None, variants: tuple[str, ...] = ("",),
+                 references: References | None = None, episodes: int = 8, quick_episodes: int = 3) -> None:
+        spec = GAMES[game]
+        self.name = name or spec.name
+        self.game = spec.name
+        self.env_id = spec.env_id
+        self.version = id_version(spec.env_id)
+        self.kind = kind
+        self.num_seats = num_seats
+        self.setting = setting
+        self.env_kwargs = dict(env_kwargs or {})
+        self.opponents = dict(opponents or {})
+        if any(seat < num_seats for seat in self.opponents):
+            raise ValueError(f"table {self.name}: opponents must sit after the {num_seats} ranked seats, "
+                             f"got {self.opponents}")
+        if (variant_arg is None) != (variants == ("",)):
+            raise ValueError(f"table {self.name}: variants need a variant_arg to set, and a variant_arg variants")
+        self.variant_arg = variant_arg
+        self.variants = variants
+        self.references = references
+        self.episodes = episodes
+        self.quick_episodes = quick_episodes
 
-def warm_with_bots(env: Any) -> None:
-    """Compile a game's kernels by playing a short game of built-in bots (``env`` made with ``max_cycles``)."""
-    env.reset(seed=0)
-    env.play_out()
-    env.close()
-
-
-class TerritoryAdapter(GameAdapter):
-    """Territory-v1 ``standard`` preset: 5-player free-for-all on a 128x128 map, 1000 decisions at most."""
-
-    name = "territory"
-    env_id = "botarena/Territory-v1"
-    version = 1
-    kind = "ffa"
-    num_seats = 5
-    expert = "territory/expander"
-    random = "territory/random"
-    env_kwargs: ClassVar[dict[str, Any]] = {"preset": "standard"}
-
-    def __init__(self, **overrides: Any) -> None:
-        self.kwargs = {**self.env_kwargs, **overrides}
+    def make_env(self, bots: dict[int, str], variant: str = "", **overrides: Any) -> Any:
+        """The game's PettingZoo env in this table's setting, with ``bots`` (and the opponents) seated inside."""
+        kwargs = {**self.env_kwargs, **overrides}
+        if self.variant_arg is not None:
+            kwargs[self.variant_arg] = variant or self.variants[0]
+        module = importlib.import_module(f"{GAMES[self.game].module}.multiagent")
+        return module.parallel_env(bots={**self.opponents, **bots}, **kwargs)
 
     def play(self, agents: list[Any], seed: int, variant: str = "") -> list[SeatOutcome]:
-        from botarena.envs.territory import parallel_env
-
-        env = parallel_env(bots=native_bots(agents), **self.kwargs)
+        env = self.make_env(native_bots(agents), variant)
         try:
-            totals, lengths = drive(env, agents, seed)
-            # Bots play on after the last agent seat is out: placements need the finished game.
-            env.play_out()
-            placements = env.final_placements()
+            lengths = drive(env, agents, seed)
+            env.play_out()  # the bots finish the game: returns and placements need the finished game
+            returns, placements = env.episode_returns(), env.final_placements()
         finally:
             env.close()
-        return [SeatOutcome(totals.get(s, 0.0), lengths.get(s, env.cycles), int(placements[s]))
+        # A bot seat plays every cycle of the game.
+        return [SeatOutcome(float(returns[s]), lengths.get(s, env.cycles), int(placements[s]))
                 for s in range(self.num_seats)]
 
     def warm(self) -> None:
-        from botarena.envs.territory import parallel_env
-
-        # A tiny game compiles the same kernel signatures as a full one (numba specialises on types).
-        env = parallel_env(preset="duel", bots={1: "aggressor"}, max_cycles=2)
-        obs, _ = env.reset(seed=0)
-        env.step({"player_0": int(obs["player_0"]["action_mask"].argmax())})
+        # Two cycles with an agent in every ranked seat compile every kernel a full game runs: reset, the
+        # agents' observations and actions, the bots and the rules (numba specialises on types, not sizes).
+        env = self.make_env({}, max_cycles=2)
+        env.reset(seed=0)
+        env.step(dict.fromkeys(env.agents, env.noop_action))
         env.play_out()
         env.close()
 
 
-class ClickArenaAdapter(GameAdapter):
-    """ClickArena-v0 ``standard`` difficulty, human cursor: one ship alone in the arena for 3 minutes."""
-
-    name = "click_arena"
-    env_id = "botarena/ClickArena-v0"
-    version = 0
-    kind = "single"
-    num_seats = 1
-    expert = "click_arena/expert"
-    random = "click_arena/random"
-
-    def play(self, agents: list[Any], seed: int, variant: str = "") -> list[SeatOutcome]:
-        from botarena.envs.click_arena import parallel_env
-
-        returns, lengths = play_to_end(parallel_env(num_players=1, bots=native_bots(agents)), agents, seed)
-        return [SeatOutcome(returns[0], lengths[0])]
-
-    def warm(self) -> None:
-        from botarena.envs.click_arena import parallel_env
-
-        warm_with_bots(parallel_env(num_players=1, bots={0: "expert"}, max_cycles=2))
-
-
-# The fixed scripted opponent of TickDuel's single-player table and the reference expert: nh_expert with
-# the "average" motor style.
+# TickDuel's single-player table: every agent against the fixed scripted opponent nh_expert (the "average" human
+# motor style), in each of the three builds.
 TICK_DUEL_OPPONENT = "nh_expert"
 TICK_DUEL_BUILDS = ("max", "zerker", "pure")
 
-
-class TickDuelAdapter(GameAdapter):
-    """TickDuel-v0 against the fixed scripted opponent ``nh_expert``, every seed played in every build."""
-
-    name = "tick_duel"
-    env_id = "botarena/TickDuel-v0"
-    version = 0
-    kind = "single"
-    num_seats = 1
-    expert = "tick_duel/nh_expert"
-    random = "tick_duel/random"
-    variants = TICK_DUEL_BUILDS
-
-    def play(self, agents: list[Any], seed: int, variant: str = "") -> list[SeatOutcome]:
-        from botarena.envs.tick_duel import parallel_env
-
-        env = parallel_env(builds=variant or TICK_DUEL_BUILDS[0],
-                           bots={1: TICK_DUEL_OPPONENT, **native_bots(agents)})
-        returns, lengths = play_to_end(env, agents, seed)
-        return [SeatOutcome(returns[0], lengths[0])]
-
-    def warm(self) -> None:
-        from botarena.envs.tick_duel import parallel_env
-
-        warm_with_bots(parallel_env(bots={0: "random", 1: TICK_DUEL_OPPONENT}, max_cycles=2))
-
-
-class TickDuelHeadToHeadAdapter(TickDuelAdapter):
-    """TickDuel-v0 head to head: every pair of agents on every seed in every build, both seat orders."""
-
-    name = "tick_duel-h2h"
-    kind = "duel"
-    num_seats = 2
-    expert = random = None
-
-    def play(self, agents: list[Any], seed: int, variant: str = "") -> list[SeatOutcome]:
-        from botarena.envs.tick_duel import parallel_env
-
-        env = parallel_env(builds=variant or TICK_DUEL_BUILDS[0], bots=native_bots(agents))
-        returns, lengths = play_to_end(env, agents, seed)
-        # The game decides: a kill wins, a double knockout draws, a timeout goes to the larger share of HP left.
-        placements = env.final_placements()
-        return [SeatOutcome(returns[s], lengths[s], int(placements[s])) for s in range(2)]
-
+# The references were chosen from the candidates' returns on all 64 evaluation seeds of each table, measured with
+# the leaderboard itself (`run_leaderboard(tables=["tick_duel", "click_arena"], episodes=64)`, 2026-12-04). The
+# separation is (mean of one - mean of zero) over the standard error of that difference, per variant.
+CLICK_ARENA_REFERENCES = References(
+    zero="click_arena/random", one="click_arena/expert",
+    why="random clicking (mean return -23 on 64 seeds) against the scripted expert playing through a human motor "
+        "model (+81): far apart (separation 34), so 1 means as good as a human-like expert; the motor-free aimbot "
+        "(+85) is hardly better and would not make a clearer 1")
+TICK_DUEL_REFERENCES = References(
+    zero="tick_duel/random", one="tick_duel/tick_perfect",
+    why="random input (mean return -21 in every build on 64 seeds) against the motor-free scripted ceiling "
+        "tick_perfect (+45 to +51 per build): the best-separated pair of scripted agents (separation 26 to 35 per "
+        "build). The opponent nh_expert, 1 before, wins about half of its mirror matches, so its mean return (+1 "
+        "to +3, standard deviation 19 to 26) sat so near random's that scores normalised by it reached 3 to 4, "
+        "with CIs up to 10 on 8 seeds")
 
 GAME_ADAPTERS: dict[str, GameAdapter] = {
-    adapter.name: adapter
-    for adapter in (TerritoryAdapter(), ClickArenaAdapter(), TickDuelAdapter(), TickDuelHeadToHeadAdapter())
+    table.name: table
+    for table in (
+        PettingZooTable(
+            "territory", "ffa", 5, "standard preset: 5-player free-for-all on a 128x128 map, "
+            f"{GAMES['territory'].max_episode_steps} decisions at most.",
+            env_kwargs={"preset": "standard"}, episodes=8, quick_episodes=3),
+        PettingZooTable(
+            "click_arena", "single", 1, "standard difficulty, human cursor: one ship alone in the arena for the "
+            "whole 3-minute episode.",
+            env_kwargs={"num_players": 1}, references=CLICK_ARENA_REFERENCES, episodes=16, quick_episodes=8),
+        PettingZooTable(
+            "tick_duel", "single", 1, f"against the fixed scripted opponent {TICK_DUEL_OPPONENT}, every seed "
+            "played in every build.",
+            opponents={1: TICK_DUEL_OPPONENT}, variant_arg="builds", variants=TICK_DUEL_BUILDS,
+            references=TICK_DUEL_REFERENCES, episodes=16, quick_episodes=8),
+        PettingZooTable(
+            "tick_duel", "duel", 2, "head to head: every pair of agents on every seed in every build, both seat "
+            "orders.", name="tick_duel-h2h", variant_arg="builds", variants=TICK_DUEL_BUILDS,
+            episodes=8, quick_episodes=3),
+    )
 }

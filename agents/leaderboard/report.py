@@ -21,8 +21,10 @@ __all__ = ["write_reports", "markdown_tables"]
 
 PRIOR_NOTE = ("† won every game or never beat anyone: the rating has no finite maximum-likelihood value and "
               "rests on the prior (Gamma(2, 1)); read it as a bound, not an estimate.")
-NORMALIZED_NOTE = ("Normalised IQM: the IQM of returns rescaled per task (TickDuel: per build) so that the random "
-                   "agent's mean is 0 and the scripted expert's mean is 1; its CI resamples the references too.")
+NORMALIZED_NOTE = ("Normalised IQM: the IQM of returns rescaled per task (TickDuel: per build) so that the mean return "
+                   "of the table's zero reference is 0 and of its one reference is 1 (each single-player table names "
+                   "its references, their mean returns, and why they were chosen); its CI resamples the references "
+                   "too.")
 
 
 def _iv(d: dict[str, float] | None) -> Interval | None:
@@ -35,24 +37,24 @@ def _fmt(d: dict[str, float] | None, digits: int = 2) -> str:
     return f"{d['value']:.{digits}f} [{d['low']:.{digits}f}, {d['high']:.{digits}f}]"
 
 
-def _primary(game: dict[str, Any]) -> str:
-    return "iqm" if game["kind"] == "single" else "rating"
+def _primary(table: dict[str, Any]) -> str:
+    return "iqm" if table["kind"] == "single" else "rating"
 
 
-def _rows(game: dict[str, Any]) -> list[list[str]]:
-    ok = [e for e in game["agents"] if e["status"] == "ok"]
-    key = _primary(game)
+def _rows(table: dict[str, Any]) -> list[list[str]]:
+    ok = [e for e in table["agents"] if e["status"] == "ok"]
+    key = _primary(table)
     out = []
     for i, entry in enumerate(ok):
         neighbours = ok[max(i - 1, 0):i] + ok[i + 1:i + 2]
         tie = any(intervals_overlap(_iv(entry[key]), _iv(other[key])) for other in neighbours)
         mark = f"{i + 1}{'=' if tie else ''}"
         rating = _fmt(entry["rating"], 0) + (" †" if "prior_bound" in entry else "") if "rating" in entry else ""
-        if game["kind"] == "duel":
+        if table["kind"] == "duel":
             out.append([mark, entry["agent"], rating,
                         f"{entry['wins']} / {entry['draws']} / {entry['losses']}",
                         "-" if entry["score_rate"] is None else f"{entry['score_rate']:.2f}", str(entry["games"])])
-        elif game["kind"] == "ffa":
+        elif table["kind"] == "ffa":
             skill = entry["openskill"]
             out.append([mark, entry["agent"], rating, _fmt(entry["placement"]),
                         _fmt(entry["win_rate"]), f"{skill['mu']:.1f} / {skill['sigma']:.1f} / {skill['ordinal']:.1f}",
@@ -61,17 +63,17 @@ def _rows(game: dict[str, Any]) -> list[list[str]]:
             out.append([mark, entry["agent"], _fmt(entry["iqm"]), _fmt(entry["mean"]),
                         _fmt(entry.get("normalized_iqm")), _fmt(entry.get("p_improvement_over_next")),
                         str(entry["games"])])
-    for entry in game["agents"]:
+    for entry in table["agents"]:
         if entry["status"] == "failed":
-            out.append(["-", entry["agent"], f"FAILED: {entry['error']}"] + [""] * (len(_header(game)) - 3))
+            out.append(["-", entry["agent"], f"FAILED: {entry['error']}"] + [""] * (len(_header(table)) - 3))
     return out
 
 
-def _header(game: dict[str, Any]) -> list[str]:
-    if game["kind"] == "ffa":
+def _header(table: dict[str, Any]) -> list[str]:
+    if table["kind"] == "ffa":
         return ["rank", "agent", "rating (Elo-like, 95% CI)", "avg placement", "win rate",
                 "OpenSkill mu / sigma / ordinal", "games"]
-    if game["kind"] == "duel":
+    if table["kind"] == "duel":
         return ["rank", "agent", "Bradley-Terry rating (Elo-like, 95% CI)", "wins / draws / losses", "score rate",
                 "games"]
     return ["rank", "agent", "IQM return", "mean return", "normalised IQM", "P(improve over next)", "episodes"]
@@ -79,16 +81,19 @@ def _header(game: dict[str, Any]) -> list[str]:
 
 def markdown_tables(board: dict[str, Any]) -> str:
     parts = ["# botarena leaderboard", ""]
-    for name, game in board["games"].items():
-        parts += [f"## {name} ({game['env_id']}, {game['episodes']} episodes)", "", f"*{game.get('setting', '')}*", ""]
-        header = _header(game)
+    for name, table in board["tables"].items():
+        parts += [f"## {name} ({table['env_id']}, {table['episodes']} episodes)", "",
+                  f"*{table.get('setting', '')}*", ""]
+        header = _header(table)
         parts.append("| " + " | ".join(header) + " |")
         parts.append("|" + "|".join("---" for _ in header) + "|")
-        parts += ["| " + " | ".join(row) + " |" for row in _rows(game)]
+        parts += ["| " + " | ".join(row) + " |" for row in _rows(table)]
         parts.append("")
-        if game.get("crosstable", {}).get("agents"):
-            parts += [_crosstable_markdown(game["crosstable"]), ""]
-        variants = _variant_rows(game)
+        if "normalization" in table:
+            parts += [_references_line(table["normalization"]), ""]
+        if table.get("crosstable", {}).get("agents"):
+            parts += [_crosstable_markdown(table["crosstable"]), ""]
+        variants = _variant_rows(table)
         if variants:
             parts += ["Mean return per build (95% CI):", "", "| agent | " + " | ".join(variants[0]) + " |",
                       "|---|" + "|".join("---" for _ in variants[0]) + "|"]
@@ -100,9 +105,25 @@ def markdown_tables(board: dict[str, Any]) -> str:
     return "\n".join(parts) + "\n"
 
 
-def _variant_rows(game: dict[str, Any]) -> list[list[str]]:
+def _references_line(normalization: dict[str, Any]) -> str:
+    """Which agents are 0 and 1 of the normalised score, their mean returns here, and why they were chosen."""
+    if normalization["status"] == "none":
+        return f"Normalised scores: none: {normalization['why']}."
+
+    def side(entry: dict[str, Any]) -> str:
+        mean = entry.get("mean_return")
+        return entry["agent"] + ("" if mean is None else f" (mean return {mean:.2f})")
+
+    line = (f"Normalised scores: 0 = {side(normalization['zero'])}, 1 = {side(normalization['one'])}. "
+            f"Why: {normalization['why']}.")
+    if normalization["status"] != "ok":
+        line += f" This run is {normalization['status']}."
+    return line
+
+
+def _variant_rows(table: dict[str, Any]) -> list[list[str]]:
     """[variant names], then [agent, mean per variant...] for single-player tables played in several variants."""
-    ok = [e for e in game["agents"] if e["status"] == "ok" and "per_variant_mean" in e]
+    ok = [e for e in table["agents"] if e["status"] == "ok" and "per_variant_mean" in e]
     if not ok:
         return []
     variants = list(ok[0]["per_variant_mean"])
@@ -128,18 +149,18 @@ def _crosstable_markdown(crosstable: dict[str, Any]) -> str:
 def _overall_cells(board: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
     """Per agent family (the part of the name after the game), its rank on every table."""
     families: dict[str, dict[str, str]] = {}
-    for name, game in board["games"].items():
-        for row in _rows(game):
+    for name, table in board["tables"].items():
+        for row in _rows(table):
             family = row[1].split("/", 1)[-1]
             families.setdefault(family, {})[name] = row[0] if row[0] != "-" else "failed"
-    games = list(board["games"])
-    return games, [[family] + [families[family].get(g, "-") for g in games] for family in sorted(families)]
+    tables = list(board["tables"])
+    return tables, [[family] + [families[family].get(t, "-") for t in tables] for family in sorted(families)]
 
 
 def _overall_markdown(board: dict[str, Any]) -> str:
-    games, rows = _overall_cells(board)
-    lines = ["## Overall (rank per game)", "", "| agent | " + " | ".join(games) + " |",
-             "|---|" + "|".join("---" for _ in games) + "|"]
+    tables, rows = _overall_cells(board)
+    lines = ["## Overall (rank per table)", "", "| agent | " + " | ".join(tables) + " |",
+             "|---|" + "|".join("---" for _ in tables) + "|"]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     return "\n".join(lines) + "\n"
 
@@ -147,9 +168,9 @@ def _overall_markdown(board: dict[str, Any]) -> str:
 def _csv(board: dict[str, Any]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["game", "agent", "status", "metric", "value", "low", "high"])
-    for name, game in board["games"].items():
-        for entry in game["agents"]:
+    writer.writerow(["table", "agent", "status", "metric", "value", "low", "high"])
+    for name, table in board["tables"].items():
+        for entry in table["agents"]:
             if entry["status"] == "failed":
                 writer.writerow([name, entry["agent"], "failed", "error", entry["error"], "", ""])
                 continue
@@ -165,14 +186,14 @@ def _csv(board: dict[str, Any]) -> str:
     return buffer.getvalue()
 
 
-def _plot(game_name: str, game: dict[str, Any], path: Path) -> None:
+def _plot(table_name: str, table: dict[str, Any], path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    key = _primary(game)
-    ok = [e for e in game["agents"] if e["status"] == "ok"][::-1]
+    key = _primary(table)
+    ok = [e for e in table["agents"] if e["status"] == "ok"][::-1]
     fig, ax = plt.subplots(figsize=(7, 0.5 * len(ok) + 1.2), dpi=100)
     for y, entry in enumerate(ok):
         iv = entry[key]
@@ -180,8 +201,8 @@ def _plot(game_name: str, game: dict[str, Any], path: Path) -> None:
         ax.plot([iv["value"]], [y], "o", color="#12355b")
     ax.set_yticks(range(len(ok)), [e["agent"] for e in ok])
     ax.set_xlabel({"ffa": "Plackett-Luce rating (Elo-like)", "duel": "Bradley-Terry rating (Elo-like)"}
-                  .get(game["kind"], "IQM return"))
-    ax.set_title(f"{game_name}: point estimates and 95% CIs")
+                  .get(table["kind"], "IQM return"))
+    ax.set_title(f"{table_name}: point estimates and 95% CIs")
     ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
     buffer = io.BytesIO()
@@ -192,22 +213,24 @@ def _plot(game_name: str, game: dict[str, Any], path: Path) -> None:
 
 def _html(board: dict[str, Any], plots: dict[str, str]) -> str:
     body = ["<h1>botarena leaderboard</h1>"]
-    for name, game in board["games"].items():
-        body.append(f"<h2>{html.escape(name)} <small>({html.escape(game['env_id'])}, "
-                    f"{game['episodes']} episodes)</small></h2>")
-        body.append(f"<p><em>{html.escape(game.get('setting', ''))}</em></p>")
-        body.append("<table><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in _header(game)) + "</tr>")
-        for row in _rows(game):
+    for name, table in board["tables"].items():
+        body.append(f"<h2>{html.escape(name)} <small>({html.escape(table['env_id'])}, "
+                    f"{table['episodes']} episodes)</small></h2>")
+        body.append(f"<p><em>{html.escape(table.get('setting', ''))}</em></p>")
+        body.append("<table><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in _header(table)) + "</tr>")
+        for row in _rows(table):
             cls = ' class="failed"' if row[0] == "-" else ""
             body.append(f"<tr{cls}>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>")
         body.append("</table>")
-        if game.get("crosstable", {}).get("agents"):
-            labels, cells = _crosstable_cells(game["crosstable"])
+        if "normalization" in table:
+            body.append(f"<p>{html.escape(_references_line(table['normalization']))}</p>")
+        if table.get("crosstable", {}).get("agents"):
+            labels, cells = _crosstable_cells(table["crosstable"])
             body.append("<p>Crosstable: the row agent's score rate against the column agent (win 1, draw 1/2).</p>")
             body.append("<table><tr><th>vs</th>" + "".join(f"<th>{html.escape(c)}</th>" for c in labels) + "</tr>")
             body += ["<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in cells]
             body.append("</table>")
-        variants = _variant_rows(game)
+        variants = _variant_rows(table)
         if variants:
             body.append("<p>Mean return per build (95% CI):</p><table><tr><th>agent</th>"
                         + "".join(f"<th>{html.escape(v)}</th>" for v in variants[0]) + "</tr>")
@@ -215,9 +238,9 @@ def _html(board: dict[str, Any], plots: dict[str, str]) -> str:
             body.append("</table>")
         if name in plots:
             body.append(f'<img src="{html.escape(plots[name])}" alt="{html.escape(name)} intervals">')
-    games, rows = _overall_cells(board)
+    tables, rows = _overall_cells(board)
     body.append("<h2>Overall (rank per table)</h2><table><tr><th>agent</th>"
-                + "".join(f"<th>{html.escape(g)}</th>" for g in games) + "</tr>")
+                + "".join(f"<th>{html.escape(t)}</th>" for t in tables) + "</tr>")
     body += ["<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in rows]
     body.append("</table>")
     body.append("<p>Ranks marked = have a 95% confidence interval overlapping a neighbour's (a statistical tie). "
@@ -239,10 +262,10 @@ def write_reports(board: dict[str, Any], out: Path) -> dict[str, Path]:
     atomic_write_text(paths["csv"], _csv(board))
     atomic_write_text(paths["md"], markdown_tables(board))
     plots = {}
-    for name, game in board["games"].items():
-        if any(e["status"] == "ok" for e in game["agents"]):
+    for name, table in board["tables"].items():
+        if any(e["status"] == "ok" for e in table["agents"]):
             plot = out / f"intervals_{name}.png"
-            _plot(name, game, plot)
+            _plot(name, table, plot)
             plots[name] = plot.name
             paths[f"png_{name}"] = plot
     atomic_write_text(paths["html"], _html(board, plots))

@@ -1,9 +1,9 @@
 """Plan evaluation episodes, play them on a backend, and keep every finished one on disk.
 
-An episode is a :class:`Job`: a game, a committed evaluation seed, and the agent in each seat. Jobs are
-planned in a fixed order and every finished episode is appended (and flushed) to ``episodes.jsonl``
-before the next is counted, so Ctrl-C loses at most the episodes in flight and a rerun with the same
-``--out`` plays only what is missing. Rows are sorted before aggregation, so the serial, process and
+An episode is a :class:`Job`: a table, a committed evaluation seed of its game, and the agent in each
+seat. Jobs are planned in a fixed order and every finished episode is appended (and flushed) to
+``episodes.jsonl`` before the next is counted, so Ctrl-C loses at most the episodes in flight and a rerun
+with the same ``--out`` plays only what is missing. Rows are sorted before aggregation, so the serial, process and
 Ray backends write byte-identical results.
 """
 
@@ -21,17 +21,23 @@ from typing import Any
 from .games import GAME_ADAPTERS, AgentFailure, GameAdapter
 from .seeds import agent_seed, eval_seeds
 
-__all__ = ["Job", "plan_jobs", "play_job", "run_jobs", "read_rows", "warm_games", "checkpoint_hash", "BACKENDS"]
+__all__ = ["Job", "plan_jobs", "play_job", "run_jobs", "read_rows", "warm_tables", "checkpoint_hash", "BACKENDS",
+           "ROW_FORMAT"]
 
 BACKENDS = ("serial", "process", "ray")
+
+# The layout of a row of episodes.jsonl. 2: the table's name is in "table" and the agents by seat in "seats"
+# (format 1 had them in "game" and "table"), "game" names the game, and built-in bots' returns are their own
+# (format 1 wrote 0.0 for a Territory bot seat). Rows of another format are set aside as stale, not resumed.
+ROW_FORMAT = 2
 
 
 @dataclass(frozen=True)
 class Job:
-    """One episode to play. ``seats[i]`` is the agent name in seat ``i``; ``game`` names the leaderboard
-    table (a key of ``GAME_ADAPTERS``); ``variant`` is the table's setting for this episode (a TickDuel build)."""
+    """One episode to play. ``table`` names the leaderboard table (a key of ``GAME_ADAPTERS``); ``seats[i]`` is
+    the agent name in seat ``i``; ``variant`` is the table's setting for this episode (a TickDuel build)."""
 
-    game: str
+    table: str
     episode: int
     seed: int
     rotation: int
@@ -40,7 +46,7 @@ class Job:
 
     @property
     def key(self) -> str:
-        key = f"{self.game}|{self.episode}|{self.rotation}|{','.join(self.seats)}"
+        key = f"{self.table}|{self.episode}|{self.rotation}|{','.join(self.seats)}"
         return f"{key}|{self.variant}" if self.variant else key
 
 
@@ -74,35 +80,35 @@ def _gcd(a: int, b: int) -> int:
     return a
 
 
-def plan_jobs(game: str, agents: list[str], episodes: int) -> list[Job]:
-    """Every episode of the table ``game``, in a fixed order.
+def plan_jobs(table: str, agents: list[str], episodes: int) -> list[Job]:
+    """Every episode of ``table``, in a fixed order.
 
     Free-for-all: each table of agents is played on every map seed in all seat rotations. Single-player:
     every agent on every seed in every variant. Duel: every pair of agents on every seed in every variant,
     in both seat orders.
     """
-    adapter = GAME_ADAPTERS[game]
+    adapter = GAME_ADAPTERS[table]
     seeds = eval_seeds(adapter.game, episodes)
     agents = sorted(agents)
     jobs: list[Job] = []
     if adapter.kind == "ffa":
-        for table in balanced_subsets(agents, adapter.num_seats):
+        for group in balanced_subsets(agents, adapter.num_seats):
             for episode, seed in enumerate(seeds):
                 for rotation in range(adapter.num_seats):
-                    seats = table[rotation:] + table[:rotation]
-                    jobs.append(Job(game, episode, seed, rotation, seats))
+                    seats = group[rotation:] + group[:rotation]
+                    jobs.append(Job(table, episode, seed, rotation, seats))
     elif adapter.kind == "single":
         for agent in agents:
             for episode, seed in enumerate(seeds):
-                jobs.extend(Job(game, episode, seed, 0, (agent,), variant) for variant in adapter.variants)
+                jobs.extend(Job(table, episode, seed, 0, (agent,), variant) for variant in adapter.variants)
     elif adapter.kind == "duel":
         for first, second in itertools.combinations(agents, 2):
             for episode, seed in enumerate(seeds):
                 for variant in adapter.variants:
-                    jobs.append(Job(game, episode, seed, 0, (first, second), variant))
-                    jobs.append(Job(game, episode, seed, 1, (second, first), variant))
+                    jobs.append(Job(table, episode, seed, 0, (first, second), variant))
+                    jobs.append(Job(table, episode, seed, 1, (second, first), variant))
     else:
-        raise ValueError(f"game {game!r} has unknown kind {adapter.kind!r}")
+        raise ValueError(f"table {table!r} has unknown kind {adapter.kind!r}")
     return jobs
 
 
@@ -123,7 +129,7 @@ def play_job(job: Job) -> list[dict[str, Any]]:
     import torch
 
     torch.set_num_threads(1)
-    adapter: GameAdapter = GAME_ADAPTERS[job.game]
+    adapter: GameAdapter = GAME_ADAPTERS[job.table]
     start = time.perf_counter()
     error: str | None = None
     failed_seats: set[int] = set()
@@ -131,7 +137,8 @@ def play_job(job: Job) -> list[dict[str, Any]]:
         agents = []
         for name in job.seats:
             agent = _agent(name)
-            agent.reset(agent_seed(name, job.game, job.episode))
+            # Seeded by table name: a game's tables play independent episodes.
+            agent.reset(agent_seed(name, job.table, job.episode))
             agents.append(agent)
         outcomes = adapter.play(agents, job.seed, job.variant)
     except AgentFailure as err:  # a broken agent must not stop the others
@@ -142,10 +149,11 @@ def play_job(job: Job) -> list[dict[str, Any]]:
     rows = []
     for seat, name in enumerate(job.seats):
         row = {
-            "key": job.key, "game": job.game, "env_id": adapter.env_id, "game_version": adapter.version,
+            "key": job.key, "row_format": ROW_FORMAT, "table": job.table, "game": adapter.game,
+            "env_id": adapter.env_id, "game_version": adapter.version,
             "episode": job.episode, "seed": job.seed, "rotation": job.rotation, "variant": job.variant,
             "seat": seat, "agent": name,
-            "checkpoint_sha256": checkpoint_hash(name), "table": list(job.seats),
+            "checkpoint_sha256": checkpoint_hash(name), "seats": list(job.seats),
             "return": None, "length": None, "placement": None, "wall_time_s": round(wall, 4),
             # error: this seat's agent failed; void: the episode did not finish, because of another seat.
             "error": error if seat in failed_seats else None, "void": error is not None,
@@ -173,12 +181,12 @@ def _fork_context():
     return multiprocessing.get_context("fork" if "fork" in methods else None)
 
 
-def _warm_one(game: str) -> None:
-    GAME_ADAPTERS[game].warm()
+def _warm_one(table: str) -> None:
+    GAME_ADAPTERS[table].warm()
 
 
-def warm_games(games: Iterable[str], workers: int | None = None) -> None:
-    """Compile every game's kernels in this process, so that forked workers inherit them.
+def warm_tables(tables: Iterable[str], workers: int | None = None) -> None:
+    """Compile the kernels of every table's game in this process, so that forked workers inherit them.
 
     With several games and cores, each game is first compiled in a worker of its own, in parallel; their
     kernels land in numba's on-disk cache, and the warm-up here then only loads them (a cold compile of a
@@ -186,16 +194,16 @@ def warm_games(games: Iterable[str], workers: int | None = None) -> None:
     """
     from concurrent.futures import ProcessPoolExecutor
 
-    unique: dict[str, str] = {}
-    for game in games:
-        unique.setdefault(GAME_ADAPTERS[game].game, game)  # tables of one game share its kernels
-    tables = sorted(unique.values())
-    workers = min(workers or os.cpu_count() or 1, len(tables))
+    one_per_game: dict[str, str] = {}
+    for table in sorted(tables):
+        one_per_game.setdefault(GAME_ADAPTERS[table].game, table)  # tables of one game share its kernels
+    chosen = sorted(one_per_game.values())
+    workers = min(workers or os.cpu_count() or 1, len(chosen))
     if workers > 1:
         with ProcessPoolExecutor(max_workers=workers, mp_context=_fork_context()) as pool:
-            list(pool.map(_warm_one, tables))
-    for game in tables:
-        _warm_one(game)
+            list(pool.map(_warm_one, chosen))
+    for table in chosen:
+        _warm_one(table)
 
 
 # ---------------------------------------------------------------------- backends
@@ -231,7 +239,7 @@ def _ray(jobs: list[Job], address: str | None, batch: int = 8) -> Iterator[list[
 
     registry.list_agents()  # load the bundled agents, so the snapshot below is complete
     remote_play = ray.remote(_play_batch)
-    # Workers on other machines start fresh: ship the exact games and agent registry this run uses.
+    # Workers on other machines start fresh: ship the exact tables and agent registry this run uses.
     context = ray.put((dict(GAME_ADAPTERS), dict(registry._REGISTRY)))
     chunks = [jobs[i:i + batch] for i in range(0, len(jobs), batch)]
     pending = [remote_play.remote(chunk, context) for chunk in chunks]

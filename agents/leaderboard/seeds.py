@@ -29,8 +29,11 @@ def _generate(game_index: int, count: int = 64) -> tuple[int, ...]:
     return tuple(int(w) % 2**40 + 2**40 for w in words)
 
 
-for _i, _game in enumerate(("territory", "click_arena", "tick_duel")):
-    EVAL_SEEDS[_game] = _generate(_i)
+# A game's index is part of its seeds, so it is written here, not taken from the order of botarena.envs.GAMES
+# (which may change): a new game takes the next free index; an index is never reused.
+EVAL_SEED_INDEX = {"territory": 0, "click_arena": 1, "tick_duel": 2}
+for _game, _index in EVAL_SEED_INDEX.items():
+    EVAL_SEEDS[_game] = _generate(_index)
 
 
 def eval_seeds(game: str, count: int) -> list[int]:

@@ -8,16 +8,20 @@ are the single-agent ones per ship (``"dense"`` or ``"sparse"``, see ``env.py``)
 terminates (with the death penalty) and leaves ``agents``; ``max_cycles`` (default 10,800 frames = 3 min)
 truncates.
 
-Scripted bots can hold seats: ``bots={seat: "expert", ...}`` (names from ``bots.BOT_NAMES``). Those seats are
-not agents (``possible_agents`` lists only the others, still named by seat). After the last agent has left,
+Scripted bots can hold seats: ``bots={seat: "expert", ...}`` (names from ``bots.BOT_NAMES``; every seat may be a
+bot). Those seats are not agents (``possible_agents`` lists only the others, still named by seat).
 ``play_out()`` lets the bots play to the end (``max_cycles`` frames in all, or until every ship is dead);
-``episode_returns()`` gives every seat's total reward, bots included, by the same reward rule.
+``episode_returns()`` gives every seat's total reward, bots included, by the same reward rule, and
+``final_placements()`` ranks the ships by it (the arena has no winner of its own: the larger return places
+higher, equal returns share a place).
 
 >>> from botarena.envs.click_arena import parallel_env
 >>> penv = parallel_env(num_players=2)
 >>> obs, infos = penv.reset(seed=0)
 >>> sorted(obs)
 ['player_0', 'player_1']
+>>> penv.metadata["name"]
+'click_arena_v0'
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ import numpy as np
 from pettingzoo.utils.conversions import parallel_to_aec
 
 from botarena.envs.common import GameParallelEnv
+from botarena.envs.common.validation import check_int
 
 from . import bots as scripted
 from . import core, observe, render
@@ -39,34 +44,25 @@ NOOP = np.array([0.5, 0.5, 0.0, 0.0], np.float32)
 class ClickArenaParallelEnv(GameParallelEnv):
     """Several ships of one ClickArena game as PettingZoo agents (see the module docstring)."""
 
-    metadata: dict[str, Any] = {"render_modes": ["rgb_array", "human"], "name": "click_arena_v0",
-                                "is_parallelizable": True, "render_fps": core.FPS}
+    metadata: dict[str, Any] = {"render_modes": ["rgb_array", "human"], "is_parallelizable": True,
+                                "render_fps": core.FPS}
+    game = "click_arena"
+    bot_names = scripted.BOT_NAMES
 
     def __init__(self, *, num_players: int = 2, difficulty: str = "standard", cursor: str = "human",
                  obs_mode: str = "objects", reward: str = "dense", max_cycles: int | None = DEFAULT_MAX_EPISODE_STEPS,
                  render_mode: str | None = None, bots: dict[int, str] | None = None) -> None:
-        if isinstance(num_players, bool) or not isinstance(num_players, (int, np.integer)) or not (
-                1 <= num_players <= core.MAX_SHIPS):
-            raise ValueError(f"num_players must be an int in [1, {core.MAX_SHIPS}], got {num_players!r}")
+        num_players = check_int("num_players", num_players, 1, core.MAX_SHIPS)
         check_args(difficulty, cursor, obs_mode, reward)
         if callable(reward):
             raise ValueError("reward must be 'dense' or 'sparse' in the PettingZoo env, got a callable")
-        bots = dict(bots or {})
-        for seat, name in bots.items():
-            if isinstance(seat, bool) or not isinstance(seat, (int, np.integer)) or not 0 <= seat < num_players:
-                raise ValueError(f"bots keys must be seats in [0, {num_players - 1}], got {seat!r}")
-            if name not in scripted.BOT_NAMES:
-                raise ValueError(f"bots[{seat}] must be one of {list(scripted.BOT_NAMES)}, got {name!r}")
         obs_space, act_space = arena_spaces(obs_mode)
-        super().__init__(num_players, obs_space, act_space, NOOP, max_cycles=max_cycles, render_mode=render_mode)
-        # Bot seats play inside the game and are not agents.
-        self.possible_agents = [f"player_{p}" for p in range(num_players) if p not in bots]
-        self.agent_index = {f"player_{p}": p for p in range(num_players) if p not in bots}
-        self.bots = bots
-        self.policies = scripted.policy_ids(bots, 1)
+        super().__init__(num_players, obs_space, act_space, NOOP, bots=bots, max_cycles=max_cycles,
+                         render_mode=render_mode)
+        self.policies = scripted.policy_ids(self.bots, 1)
         self.difficulty, self.cursor, self.obs_mode, self.reward_mode = difficulty, cursor, obs_mode, reward
         params = core.make_params(difficulty, cursor, max_cycles or DEFAULT_MAX_EPISODE_STEPS)
-        self.state = core.ArenaState.allocate(1, params, num_players)
+        self.state = core.ArenaState.allocate(1, params, num_players)._replace(rng_state=self.rng_state)
         self.bot_state = scripted.BotState.allocate(1)
         self.core_actions = np.zeros((1, core.MAX_SHIPS, 4), np.float32)
         self.core_actions[:] = NOOP
@@ -74,37 +70,22 @@ class ClickArenaParallelEnv(GameParallelEnv):
         self.mask_buf = np.zeros((1, core.NUM_OBJECTS), np.int8)
         self.state_buf = np.zeros((1, core.STATE_FEATURES), np.float32)
         self.pixels_buf = np.zeros((1, 3, core.PIXELS, core.PIXELS), np.uint8)
-        self.returns = np.zeros(num_players, np.float64)
         self._one = np.ones(1, np.uint8)
         self._seat = np.zeros(1, np.int64)  # the observed seat, reused: observing allocates nothing
-        self._seen = False
 
     # ------------------------------------------------------------------ hooks
-    def _reset_game(self, seed: int | None) -> None:
-        from botarena.envs.common.rng import batch_seeds, seed_words
-
-        if seed is not None or not self._seen:
-            self.state.rng_state[:] = seed_words(batch_seeds(seed, 1))
-        self._seen = True
+    def _reset_game(self) -> None:
         core.reset_envs(self.state, self._one)
         scripted.reset_bots(self.state, self.bot_state, self._one)
-        self.returns[:] = 0.0
-
-    def _advance(self) -> np.ndarray:
-        """Bots act, the rules run one frame; returns every seat's reward."""
-        scripted.bot_actions(self.state, self.bot_state, self.policies, self.core_actions, self._one)
-        core.step_envs(self.state, self.core_actions, self._one)
-        rewards = step_rewards(self.state, 0, self.reward_mode)[: self.num_players]
-        self.returns += rewards
-        return rewards
 
     def _step_game(self, actions: Any, acting: np.ndarray) -> None:
         s = self.state
         self.core_actions[0, : self.num_players] = actions
         self.core_actions[0, : self.num_players][~acting] = NOOP
-        rewards = self._advance()
-        self.player_rewards[:] = np.where(acting, rewards, 0.0)
-        self.player_done[:] = acting & (s.ship_alive[0, : self.num_players] == 0)
+        scripted.bot_actions(s, self.bot_state, self.policies, self.core_actions, self._one)
+        core.step_envs(s, self.core_actions, self._one)
+        self.player_rewards[:] = step_rewards(s, 0, self.reward_mode)[: self.num_players]
+        self.player_done[:] = s.ship_alive[0, : self.num_players] == 0
 
     def _observe(self, player: int) -> dict[str, np.ndarray]:
         seats = self._seat
@@ -123,27 +104,7 @@ class ClickArenaParallelEnv(GameParallelEnv):
                 "hull": float(s.ship_hull[0, player])}
 
     def _render_frame(self) -> np.ndarray:
-        seat = min(self.agent_index.values()) if self.agent_index else 0
-        return render.render_frame(self.state, 0, seat)
-
-    # ------------------------------------------------------------------ leaderboard contract
-    def play_out(self) -> None:
-        """Let the bot seats play on after every agent has left, until ``max_cycles`` frames or all ships die."""
-        limit = self.max_cycles if self.max_cycles is not None else DEFAULT_MAX_EPISODE_STEPS
-        s = self.state
-        for p in range(self.num_players):
-            if self.policies[0, p] == scripted.BOT_NONE:
-                self.core_actions[0, p] = NOOP
-        while self.cycles < limit and s.ship_alive[0, : self.num_players].any():
-            if not any(s.ship_alive[0, p] and self.policies[0, p] != scripted.BOT_NONE
-                       for p in range(self.num_players)) and not self.agents:
-                break  # nobody left who can act: the rest of the game changes no seat's return but by dying
-            self._advance()
-            self.cycles += 1
-
-    def episode_returns(self) -> np.ndarray:
-        """float64 [num_players]: every seat's total reward so far (agents and bots, same reward rule)."""
-        return self.returns.copy()
+        return render.render_frame(self.state, 0, self.view_seat)
 
 
 def parallel_env(**kwargs: Any) -> ClickArenaParallelEnv:

@@ -1,67 +1,158 @@
 """PettingZoo views of our games: every player is an agent, the rules are the same batched kernels.
 
-A game's ``multiagent.py`` subclasses :class:`GameParallelEnv` and writes four hooks over its batch-of-one
+A game's ``multiagent.py`` subclasses :class:`GameParallelEnv` and writes a few hooks over its batch-of-one
 state; the base keeps the PettingZoo contract that ``parallel_api_test`` checks and every game would
 otherwise get subtly wrong: cached space objects per agent, agents that leave when they are done and
 never come back, actions only from live agents, ``max_cycles`` truncation, seeding through the same
-counter RNG, a ``render_mode`` attribute (SuperSuit reads it). ``env()`` (AEC) is
-``parallel_to_aec`` of it.
+counter RNG, a ``render_mode`` attribute (SuperSuit reads it). ``env()`` (AEC) is ``parallel_to_aec`` of it.
+It also seats the game's built-in bots (``bots=``) and keeps what the leaderboard reads after a game:
+:meth:`GameParallelEnv.play_out`, :meth:`GameParallelEnv.episode_returns` and
+:meth:`GameParallelEnv.final_placements`.
 
 Hooks:
 
-``_reset_game(seed)``
-    Start a new game (``seed=None`` continues the RNG stream after the first reset).
+``_reset_game()``
+    Start a new game, drawing randomness from ``self.rng_state`` (one word, already seeded by the base:
+    allocate the game state with ``rng_state=self.rng_state``, as ``BatchedVectorEnv`` games do).
 ``_step_game(actions, acting)``
-    ``actions`` is ``[num_players, ...]`` in kernel dtype (entries of absent agents hold
-    ``noop_action``), ``acting[p]`` says which players are still in. Write ``self.player_rewards[p]``
-    and ``self.player_done[p]`` (True once player ``p`` is out: eliminated, dead, or the game over).
+    Advance one step. ``actions`` is ``[num_players, ...]`` in kernel dtype; ``acting[p]`` says that seat
+    ``p`` is an agent still in the game, and only those rows hold agents' actions (the others hold
+    ``noop_action``: bot seats play through the game's own bots, the seats of agents that left make no
+    input). Write, for *every* seat still in the game (bots included, by the same rule),
+    ``self.player_rewards[p]`` and ``self.player_done[p]`` (True once seat ``p`` is out: eliminated, dead, or
+    the game over). ``self.seat_out[p]`` says which seats were out before this step; the base zeroes both
+    arrays before the call and ignores what is written for seats already out.
 ``_observe(player)``
     The observation of one player, a fresh object (not a view of a buffer).
-``_render_frame()``
-    ``[H, W, 3]`` uint8 (optional).
+``_info(player)`` (optional)
+    A dict for one agent.
+``_placements()`` (optional)
+    Every seat's placement, 1 = best, by the game's rule; the default ranks the episode returns.
+``_render_frame()`` (optional)
+    ``[H, W, 3]`` uint8.
+
+A subclass names its game in ``game`` (a key of ``botarena.envs.GAMES``): ``metadata["name"]`` is derived
+from the game's Gymnasium id (``botarena/Territory-v1`` -> ``territory_v1``) and :meth:`play_out` stops at
+the game's registered ``max_episode_steps`` when ``max_cycles`` is ``None``. ``bot_names`` lists the names
+its ``bots=`` argument accepts.
 """
 
 from __future__ import annotations
 
 from abc import abstractmethod
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar
 
 import numpy as np
 from gymnasium import spaces
 from pettingzoo import ParallelEnv
 
-from .validation import validate_action
+from .rng import batch_seeds, seed_words
+from .validation import check_int, validate_action
 
-__all__ = ["GameParallelEnv", "FlattenObservations", "KeepDeadAgents", "flat_slice"]
+__all__ = ["GameParallelEnv", "FlattenObservations", "KeepDeadAgents", "flat_slice", "id_version",
+           "pettingzoo_name"]
+
+
+def id_version(env_id: str) -> int:
+    """The version of a Gymnasium id: 1 for ``botarena/Territory-v1``."""
+    name, sep, version = env_id.rpartition("-v")
+    if not sep or not version.isdigit():
+        raise ValueError(f"{env_id!r} is not a versioned Gymnasium id (Name-vN)")
+    return int(version)
+
+
+def pettingzoo_name(spec: Any) -> str:
+    """PettingZoo's ``<name>_v<N>`` for a ``botarena.envs.GameSpec``: ``territory_v1`` for ``botarena/Territory-v1``."""
+    return f"{spec.name}_v{id_version(spec.env_id)}"
 
 
 class GameParallelEnv(ParallelEnv):
-    """A PettingZoo ``ParallelEnv`` whose agents ``player_0 .. player_{n-1}`` are the game's players."""
+    """A PettingZoo ``ParallelEnv`` whose agents are the game's players not held by a built-in bot.
+
+    Agents are named by seat, ``player_0 .. player_{n-1}``; ``agent_index`` maps a name to its seat.
+
+    Args:
+        num_players: seats in the game (>= 1).
+        observation_space: one agent's observation space (the same object for every agent).
+        action_space: one agent's action space.
+        noop_action: the action of a seat that makes no input (bot seats, agents that left, :meth:`play_out`).
+        bots: ``{seat: bot name}`` (or ``(seat, name)`` pairs): seats played by the game's built-in bots,
+            names from the class's ``bot_names``. Bot seats are not agents: ``possible_agents`` lists only the
+            others, still named by seat (e.g. ``player_0``, ``player_2``). Every seat may be a bot: then
+            ``reset()`` returns no agents and :meth:`play_out` plays the whole game (a bots-only game, e.g. a
+            leaderboard table of built-in bots). Seats must be ints in ``[0, num_players - 1]``, each at most once.
+        max_cycles: truncate the agents after this many steps, and stop :meth:`play_out` there; ``None`` never
+            truncates (``play_out`` then stops at the game's registered ``max_episode_steps``).
+        render_mode: one of ``metadata["render_modes"]`` or ``None``.
+
+    After a game (for the leaderboard, or any script seating agents and bots)::
+
+        env = parallel_env(bots={1: "expander"})
+        obs, infos = env.reset(seed=0)
+        while env.agents:
+            obs, rewards, terminations, truncations, infos = env.step({a: policy(obs[a]) for a in env.agents})
+        env.play_out()                   # the bots finish the game
+        env.episode_returns()            # float64 [num_players]: every seat's return, bots included
+        env.final_placements()           # int64 [num_players]: 1 = best, by the game's rule
+    """
 
     metadata: dict[str, Any] = {"render_modes": ["rgb_array"], "name": "botarena_game", "is_parallelizable": True,
                                 "render_fps": 30}
+    game: ClassVar[str | None] = None
+    bot_names: ClassVar[tuple[str, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.__dict__.get("game") is not None:
+            from botarena.envs import GAMES
+
+            cls.metadata = {**cls.metadata, "name": pettingzoo_name(GAMES[cls.game])}
 
     def __init__(self, num_players: int, observation_space: spaces.Space, action_space: spaces.Space,
-                 noop_action: Any, *, max_cycles: int | None = None, render_mode: str | None = None) -> None:
+                 noop_action: Any, *, bots: Mapping[int, str] | Iterable[tuple[int, str]] | None = None,
+                 max_cycles: int | None = None, render_mode: str | None = None) -> None:
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(f"render_mode must be None or one of {self.metadata['render_modes']}, "
                              f"got {render_mode!r}")
-        if max_cycles is not None and (not isinstance(max_cycles, (int, np.integer)) or max_cycles < 1):
-            raise ValueError(f"max_cycles must be None or an int >= 1, got {max_cycles!r}")
-        self.num_players = int(num_players)
-        self.possible_agents = [f"player_{p}" for p in range(self.num_players)]
-        self.agent_index = {agent: p for p, agent in enumerate(self.possible_agents)}
+        self.max_cycles = check_int("max_cycles", max_cycles, 1, optional=True)
+        self.num_players = check_int("num_players", num_players, 1)
+        self.bots = self._check_bots(bots)
+        self.possible_agents = [f"player_{p}" for p in range(self.num_players) if p not in self.bots]
+        self.agent_index = {f"player_{p}": p for p in range(self.num_players) if p not in self.bots}
         self._observation_space = observation_space
         self._action_space = action_space
         self.noop_action = validate_action(action_space, noop_action, name="noop_action")
-        self.max_cycles = max_cycles
         self.render_mode = render_mode
         self.agents: list[str] = []
+        self.rng_state = np.zeros(1, np.uint64)
         self.player_rewards = np.zeros(self.num_players, np.float64)
         self.player_done = np.zeros(self.num_players, np.bool_)
+        self.seat_out = np.zeros(self.num_players, np.bool_)
+        self.returns = np.zeros(self.num_players, np.float64)
         self.cycles = 0
         self._actions = _batch_of(self.noop_action, self.num_players)
+        self._has_reset = False
         self._window: Any = None
+
+    def _check_bots(self, bots: Mapping[int, str] | Iterable[tuple[int, str]] | None) -> dict[int, str]:
+        """``{seat: name}`` with every seat an int in range, named once, and every name one of ``bot_names``."""
+        pairs = list((bots or {}).items()) if isinstance(bots, Mapping) or bots is None else list(bots)
+        checked: dict[int, str] = {}
+        for pair in pairs:
+            if not isinstance(pair, tuple) or len(pair) != 2:
+                raise ValueError(f"bots must map seats to bot names, e.g. {{1: {self._example_bot()!r}}}, "
+                                 f"got {bots!r}")
+            seat = check_int("bots seat", pair[0], 0, self.num_players - 1)
+            if seat in checked:
+                raise ValueError(f"bots names seat {seat} twice, got {bots!r}")
+            if pair[1] not in self.bot_names:
+                raise ValueError(f"bots[{seat}] must be one of {list(self.bot_names)}, got {pair[1]!r}")
+            checked[seat] = pair[1]
+        return dict(sorted(checked.items()))
+
+    def _example_bot(self) -> str:
+        return self.bot_names[0] if self.bot_names else "bot"
 
     # PettingZoo's API test requires the very same space object on every call for an agent.
     def observation_space(self, agent: str) -> spaces.Space:
@@ -72,14 +163,30 @@ class GameParallelEnv(ParallelEnv):
         self._check_agent(agent)
         return self._action_space
 
+    @property
+    def view_seat(self) -> int:
+        """The seat a rendered frame follows: the first agent's, or seat 0 when every seat is a bot."""
+        return min(self.agent_index.values()) if self.agent_index else 0
+
+    @property
+    def cycle_limit(self) -> int | None:
+        """Where :meth:`play_out` stops: ``max_cycles``, else the game's registered ``max_episode_steps``."""
+        if self.max_cycles is not None:
+            return self.max_cycles
+        if self.game is None:
+            return None
+        from botarena.envs import GAMES
+
+        return GAMES[self.game].max_episode_steps
+
     # ------------------------------------------------------------------ hooks
     @abstractmethod
-    def _reset_game(self, seed: int | None) -> None:
-        """Start a new game."""
+    def _reset_game(self) -> None:
+        """Start a new game (``self.rng_state`` is seeded)."""
 
     @abstractmethod
     def _step_game(self, actions: Any, acting: np.ndarray) -> None:
-        """Advance the game one step with every player's action."""
+        """Advance the game one step; write every seat's reward and whether it is out."""
 
     @abstractmethod
     def _observe(self, player: int) -> Any:
@@ -88,17 +195,26 @@ class GameParallelEnv(ParallelEnv):
     def _info(self, player: int) -> dict[str, Any]:
         return {}
 
+    def _placements(self) -> np.ndarray:
+        """Placements by episode return: higher is better, equal returns share the better place (1, 2, 2, 4)."""
+        return 1 + (self.returns[None, :] > self.returns[:, None]).sum(axis=1)
+
     def _render_frame(self) -> np.ndarray:
         raise TypeError(f"{type(self).__name__} does not draw frames: it has no _render_frame()")
 
     # ------------------------------------------------------------------ PettingZoo API
     def reset(self, seed: int | None = None, options: dict | None = None) -> tuple[dict, dict]:
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
-            raise ValueError(f"seed must be None or a non-negative int, got {seed!r}")
-        self._reset_game(None if seed is None else int(seed))
+        seed = check_int("seed", seed, 0, optional=True)
+        # Without a seed the RNG stream simply continues, as a Gymnasium env's does; the first reset draws one.
+        if seed is not None or not self._has_reset:
+            self.rng_state[:] = seed_words(batch_seeds(seed, 1))
+        self._has_reset = True
+        self._reset_game()
         self.agents = list(self.possible_agents)
         self.player_rewards[:] = 0.0
         self.player_done[:] = False
+        self.seat_out[:] = False
+        self.returns[:] = 0.0
         self.cycles = 0
         obs = {a: self._observe(self.agent_index[a]) for a in self.agents}
         infos = {a: self._info(self.agent_index[a]) for a in self.agents}
@@ -118,15 +234,14 @@ class GameParallelEnv(ParallelEnv):
             _set_row(self._actions, p, validate_action(self._action_space, action, name=f"action of {agent}"))
         for agent in self.agents:
             acting[self.agent_index[agent]] = True
-        self.player_rewards[:] = 0.0
-        self._step_game(self._actions, acting)
-        self.cycles += 1
+        self._advance(self._actions, acting)
         truncate = self.max_cycles is not None and self.cycles >= self.max_cycles
 
         live = list(self.agents)
         obs = {a: self._observe(self.agent_index[a]) for a in live}
         rewards = {a: float(self.player_rewards[self.agent_index[a]]) for a in live}
-        terminations = {a: bool(self.player_done[self.agent_index[a]]) for a in live}
+        # A live agent was not out before this step: out now means it went out now.
+        terminations = {a: bool(self.seat_out[self.agent_index[a]]) for a in live}
         truncations = {a: bool(truncate and not terminations[a]) for a in live}
         infos = {a: self._info(self.agent_index[a]) for a in live}
         self.agents = [a for a in live if not (terminations[a] or truncations[a])]
@@ -151,6 +266,54 @@ class GameParallelEnv(ParallelEnv):
         if self._window is not None:
             self._window.close()
             self._window = None
+
+    # ------------------------------------------------------------------ after the agents: the leaderboard's part
+    def play_out(self) -> None:
+        """Let the bots finish the game: step until every seat is out or :attr:`cycle_limit` steps in all.
+
+        Seats that are not bots make no input (``noop_action``), agents still in the game included; they
+        leave ``agents``. Their rewards still count in :meth:`episode_returns`.
+        """
+        self._check_reset("play_out")
+        limit = self.cycle_limit
+        if limit is None:
+            raise ValueError(f"{type(self).__name__} has no max_cycles and no registered game: play_out() "
+                             f"would not know where to stop; pass max_cycles")
+        no_agent_acts = np.zeros(self.num_players, np.bool_)
+        _fill(self._actions, self.noop_action)
+        while self.cycles < limit and not self.seat_out.all():
+            self._advance(self._actions, no_agent_acts)
+        self.agents = []
+
+    def episode_returns(self) -> np.ndarray:
+        """float64 [num_players]: every seat's total reward since ``reset``, bots included (same reward rule)."""
+        self._check_reset("episode_returns")
+        return self.returns.copy()
+
+    def final_placements(self) -> np.ndarray:
+        """int64 [num_players]: every seat's placement now, 1 = best (ties share a place), by the game's rule.
+
+        Final once the game is over: call :meth:`play_out` first.
+        """
+        self._check_reset("final_placements")
+        return np.asarray(self._placements(), dtype=np.int64).copy()
+
+    # ------------------------------------------------------------------ helpers
+    def _advance(self, actions: Any, acting: np.ndarray) -> None:
+        """One step of the game: rewards and seats out, returns, the cycle count."""
+        was_out = self.seat_out.copy()
+        self.player_rewards[:] = 0.0
+        self.player_done[:] = False
+        self._step_game(actions, acting)
+        self.player_rewards[was_out] = 0.0
+        self.player_done[was_out] = False
+        self.seat_out |= self.player_done
+        self.returns += self.player_rewards
+        self.cycles += 1
+
+    def _check_reset(self, what: str) -> None:
+        if not self._has_reset:
+            raise RuntimeError(f"call reset() before {what}()")
 
     def _check_agent(self, agent: str) -> None:
         if agent not in self.agent_index:

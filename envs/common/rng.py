@@ -22,6 +22,7 @@ import numpy as np
 from numba import njit
 
 from .jit import NO_NRT
+from .validation import check_int
 
 _GOLDEN_GAMMA = np.uint64(0x9E3779B97F4A7C15)
 _MIX_1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -107,9 +108,7 @@ def seed_words(seeds: np.ndarray | list[int]) -> np.ndarray:
         raise ValueError(f"seeds must be a 1-D sequence of non-negative integers, got shape {seeds.shape}")
     words = np.empty(seeds.shape[0], dtype=np.uint64)
     for i, s in enumerate(seeds.tolist()):
-        if not isinstance(s, int) or s < 0:
-            raise ValueError(f"seed must be a non-negative int, got {s!r}")
-        words[i] = np.random.SeedSequence(s).generate_state(1, dtype=np.uint64)[0]
+        words[i] = np.random.SeedSequence(check_int("seed", s, 0)).generate_state(1, dtype=np.uint64)[0]
     return words
 
 
@@ -121,7 +120,5 @@ def batch_seeds(seed: int | None, num_envs: int) -> np.ndarray:
     if seed is None:
         base = int(np.random.SeedSequence().generate_state(1, dtype=np.uint32)[0])
     else:
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-            raise ValueError(f"seed must be None or a non-negative int, got {seed!r}")
-        base = int(seed)
+        base = check_int("seed", seed, 0)
     return np.arange(base, base + num_envs, dtype=np.int64)

@@ -46,7 +46,7 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
 from .rng import batch_seeds, seed_words
-from .validation import validate_batch_action
+from .validation import check_int, validate_batch_action
 
 __all__ = ["BatchedVectorEnv", "copy_tree", "env_info", "index_tree", "parse_autoreset_mode"]
 
@@ -125,24 +125,18 @@ class BatchedVectorEnv(VectorEnv, ABC):
         autoreset_mode: AutoresetMode | str = AutoresetMode.SAME_STEP,
         render_mode: str | None = None,
     ) -> None:
-        if isinstance(num_envs, bool) or not isinstance(num_envs, (int, np.integer)) or num_envs < 1:
-            raise ValueError(f"num_envs must be an int >= 1, got {num_envs!r}")
-        if max_episode_steps is not None and (
-            isinstance(max_episode_steps, bool)
-            or not isinstance(max_episode_steps, (int, np.integer))
-            or max_episode_steps < 1
-        ):
-            raise ValueError(f"max_episode_steps must be None or an int >= 1, got {max_episode_steps!r}")
+        num_envs = check_int("num_envs", num_envs, 1)
+        max_episode_steps = check_int("max_episode_steps", max_episode_steps, 1, optional=True)
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(
                 f"render_mode must be None or one of {self.metadata['render_modes']}, got {render_mode!r}"
             )
-        self.num_envs = int(num_envs)
+        self.num_envs = num_envs
         self.single_observation_space = single_observation_space
         self.single_action_space = single_action_space
         self.observation_space = batch_space(single_observation_space, self.num_envs)
         self.action_space = batch_space(single_action_space, self.num_envs)
-        self.max_episode_steps = None if max_episode_steps is None else int(max_episode_steps)
+        self.max_episode_steps = max_episode_steps
         self.render_mode = render_mode
         # Per instance, so wrappers that read metadata["autoreset_mode"] see the mode chosen here.
         self.metadata = {**type(self).metadata, "autoreset_mode": parse_autoreset_mode(autoreset_mode)}

@@ -170,6 +170,7 @@ from gymnasium import spaces
 from gymnasium.vector import AutoresetMode
 
 from botarena.envs.common import BatchedVectorEnv, SingleEnvView
+from botarena.envs.common.validation import check_int
 
 from . import bots, core, mapgen, observe, render
 
@@ -216,6 +217,47 @@ def resolve_dims(preset: str | None, num_players: int | None, map_size: int | tu
             if not 16 <= value <= 1024:
                 raise ValueError(f"{name} must be in [16, 1024], got {value}")
     return h, w, int(num_players), terrain
+
+
+def check_args(action_mode: str, reward: str | RewardFn, gamma: float, ticks_per_step: int) -> None:
+    """ValueErrors naming the argument, for the arguments the Gymnasium and PettingZoo envs share."""
+    if action_mode not in ACTION_MODES:
+        raise ValueError(f"action_mode must be one of {list(ACTION_MODES)}, got {action_mode!r}")
+    if not callable(reward) and reward not in REWARDS:
+        raise ValueError(f"reward must be one of {list(REWARDS)} or a callable, got {reward!r}")
+    if isinstance(gamma, bool) or not isinstance(gamma, (int, float)) or not 0.0 < gamma <= 1.0:
+        raise ValueError(f"gamma must be a float in (0, 1], got {gamma!r}")
+    check_int("ticks_per_step", ticks_per_step, 1, 64)
+
+
+def observation_buffers(num_envs: int, h: int, w: int, mask_len: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The ``map``, ``global`` and ``action_mask`` buffers the kernels write ``num_envs`` observations into."""
+    return (np.zeros((num_envs, observe.OBS_CHANNELS, h, w), np.uint8),
+            np.zeros((num_envs, observe.GLOBAL_FEATURES), np.float32),
+            np.zeros((num_envs, mask_len), np.int8))
+
+
+def time_scale_ticks(max_episode_steps: int | None, ticks_per_step: int) -> int:
+    """Ticks in a full-length game: the observations' time feature is ``tick`` over this."""
+    return (max_episode_steps or DEFAULT_MAX_EPISODE_STEPS) * ticks_per_step
+
+
+def placement_reward(place: np.ndarray, num_players: int) -> np.ndarray:
+    """``1 - 2 * (place - 1) / (P - 1)``: +1 for first, -1 for last (see Rewards)."""
+    return 1.0 - 2.0 * (place - 1) / (num_players - 1)
+
+
+def shaped_reward(gamma: float, share: np.ndarray, prev_share: np.ndarray, terminated: np.ndarray,
+                  place_reward: np.ndarray) -> np.ndarray:
+    """Potential-based shaping (Ng et al. 1999) with Phi = own land share, Phi = 0 at termination, plus the
+    placement reward."""
+    phi_next = np.where(terminated, 0.0, share)
+    return gamma * phi_next - prev_share + place_reward
+
+
+def tile_size(h: int, w: int) -> int:
+    """Pixels per tile of a rendered frame: the map fits about 768 pixels, 2 to 6 per tile."""
+    return max(2, min(6, 768 // max(h, w)))
 
 
 def territory_spaces(h: int, w: int, action_mode: str) -> tuple[spaces.Dict, spaces.Space]:
@@ -281,15 +323,7 @@ class TerritoryVectorEnv(BatchedVectorEnv):
         if isinstance(num_threads, bool) or not isinstance(num_threads, (int, np.integer)) or not (
                 1 <= num_threads <= 256):
             raise ValueError(f"num_threads must be an int in [1, 256], got {num_threads!r}")
-        if action_mode not in ACTION_MODES:
-            raise ValueError(f"action_mode must be one of {list(ACTION_MODES)}, got {action_mode!r}")
-        if not callable(reward) and reward not in REWARDS:
-            raise ValueError(f"reward must be one of {list(REWARDS)} or a callable, got {reward!r}")
-        if isinstance(gamma, bool) or not isinstance(gamma, (int, float)) or not 0.0 < gamma <= 1.0:
-            raise ValueError(f"gamma must be a float in (0, 1], got {gamma!r}")
-        if isinstance(ticks_per_step, bool) or not isinstance(ticks_per_step, (int, np.integer)) or not (
-                1 <= ticks_per_step <= 64):
-            raise ValueError(f"ticks_per_step must be an int in [1, 64], got {ticks_per_step!r}")
+        check_args(action_mode, reward, gamma, ticks_per_step)
         if isinstance(learner_seat, bool) or not isinstance(learner_seat, (int, np.integer)) or not (
                 0 <= learner_seat < num_p):
             raise ValueError(f"learner_seat must be an int in [0, {num_p - 1}], got {learner_seat!r}")
@@ -311,13 +345,11 @@ class TerritoryVectorEnv(BatchedVectorEnv):
         self.policies = np.tile(bots.policy_ids(opponents, num_p, self.learner_seat), (n, 1))
         self.seats = np.full(n, self.learner_seat, np.int64)
         self.core_actions = np.zeros((n, num_p, 3), np.int64)
-        self.map_buf = np.zeros((n, observe.OBS_CHANNELS, h, w), np.uint8)
-        self.global_buf = np.zeros((n, observe.GLOBAL_FEATURES), np.float32)
-        self.mask_buf = np.zeros((n, mask_len), np.int8)
+        self.map_buf, self.global_buf, self.mask_buf = observation_buffers(n, h, w, mask_len)
         self.prev_share = np.zeros(n, np.float64)
         self.placement = np.zeros(n, np.int64)
         self._places = np.zeros(num_p, np.int64)
-        self._max_ticks = (max_episode_steps or DEFAULT_MAX_EPISODE_STEPS) * self.ticks_per_step
+        self._max_ticks = time_scale_ticks(max_episode_steps, self.ticks_per_step)
         # The buffers persist between calls: only envs whose game changed since they were last written are
         # rewritten (``_obs_stale``), and the terrain channel only after a reset (``_terrain_stale``).
         self._obs_stale = np.ones(n, np.bool_)
@@ -364,11 +396,9 @@ class TerritoryVectorEnv(BatchedVectorEnv):
                 self.rewards[i] = float(self.reward_mode(s, int(i), seat, float(self.prev_share[i]),
                                                          bool(terminated[i])))
         else:
-            place_reward = np.where(terminated, self._placement_reward(self.placement), 0.0)
+            place_reward = np.where(terminated, placement_reward(self.placement, self.num_players), 0.0)
             if self.reward_mode == "shaped":
-                # Potential-based shaping (Ng et al. 1999) with Phi = 0 at termination.
-                phi_next = np.where(terminated, 0.0, share)
-                shaped = self.gamma * phi_next - self.prev_share + place_reward
+                shaped = shaped_reward(self.gamma, share, self.prev_share, terminated, place_reward)
             else:
                 shaped = place_reward
             self.rewards[active] = shaped[active]
@@ -402,8 +432,7 @@ class TerritoryVectorEnv(BatchedVectorEnv):
         }
 
     def _render_frame(self, index: int) -> np.ndarray:
-        tile_px = max(2, min(6, 768 // max(self.height, self.width)))
-        return render.render_rgb(self.state, index, tile_px=tile_px)
+        return render.render_rgb(self.state, index, tile_px=tile_size(self.height, self.width))
 
     # ------------------------------------------------------------------ public
     def action_masks(self) -> np.ndarray:
@@ -464,9 +493,6 @@ class TerritoryVectorEnv(BatchedVectorEnv):
     def _share(self) -> np.ndarray:
         s = self.state
         return s.tiles[:, self.learner_seat] / np.maximum(s.land, 1)
-
-    def _placement_reward(self, place: np.ndarray) -> np.ndarray:
-        return 1.0 - 2.0 * (place - 1) / (self.num_players - 1)
 
 
 class TerritoryEnv(SingleEnvView):

@@ -7,15 +7,18 @@ players' events of a tick are read against their own clients and resolve togethe
 Rewards are the single-agent ones per seat (``"default"`` or ``"sparse"``, see ``env.py``). When a player dies
 both agents terminate; ``max_cycles`` truncates.
 
-Scripted bots can hold seats: ``bots={1: "nh_expert:fast"}`` (names from ``bots.BOT_NAMES``). Those seats are
-not agents. ``play_out()`` lets the bots finish the duel after the last agent has left (or when every seat is a
-bot), and ``episode_returns()`` gives every seat's total reward over the episode, bots included.
+Scripted bots can hold seats: ``bots={1: "nh_expert:fast"}`` (names from ``bots.BOT_NAMES``; both seats may be
+bots). Those seats are not agents. ``play_out()`` lets the bots finish the duel after the last agent has left (or
+when every seat is a bot), ``episode_returns()`` gives every seat's total reward over the episode, bots included,
+and ``final_placements()`` says who won (see ``TickDuelParallelEnv._placements``).
 
 >>> from botarena.envs.tick_duel import parallel_env
 >>> penv = parallel_env(builds=("max", "pure"))
 >>> obs, infos = penv.reset(seed=0)
 >>> sorted(obs)
 ['player_0', 'player_1']
+>>> penv.metadata["name"]
+'tick_duel_v0'
 """
 
 from __future__ import annotations
@@ -26,22 +29,32 @@ import numpy as np
 from pettingzoo.utils.conversions import parallel_to_aec
 
 from botarena.envs.common import GameParallelEnv, rng
-from botarena.envs.common.rng import batch_seeds, seed_words
 
 from . import bots as scripted
 from . import core, observe
-from .env import DEFAULT_MAX_EVENTS, HISTORY, REWARDS, build_choice, check_max_events, damage_rewards, duel_spaces
+from .env import (
+    DEFAULT_MAX_EPISODE_STEPS,
+    DEFAULT_MAX_EVENTS,
+    HISTORY,
+    REWARDS,
+    build_choice,
+    check_max_events,
+    damage_rewards,
+    duel_spaces,
+)
 
 
 class TickDuelParallelEnv(GameParallelEnv):
     """Both players of one duel as PettingZoo agents (see the module docstring)."""
 
-    metadata: dict[str, Any] = {"render_modes": ["rgb_array", "human"], "name": "tick_duel_v0",
-                                "is_parallelizable": True, "render_fps": 5}
+    metadata: dict[str, Any] = {"render_modes": ["rgb_array", "human"], "is_parallelizable": True,
+                                "render_fps": 5}
+    game = "tick_duel"
+    bot_names = scripted.BOT_NAMES
 
     def __init__(self, *, builds: tuple[str, str] | str = "max", max_events: int = DEFAULT_MAX_EVENTS,
-                 reward: str = "default", max_cycles: int | None = 500, render_mode: str | None = None,
-                 bots: dict[int, str] | None = None) -> None:
+                 reward: str = "default", max_cycles: int | None = DEFAULT_MAX_EPISODE_STEPS,
+                 render_mode: str | None = None, bots: dict[int, str] | None = None) -> None:
         max_events = check_max_events(max_events)
         if isinstance(builds, str):
             builds = (builds, builds)
@@ -50,43 +63,30 @@ class TickDuelParallelEnv(GameParallelEnv):
         self.build_ids = [build_choice(b, f"builds[{k}]") for k, b in enumerate(builds)]
         if reward not in REWARDS:
             raise ValueError(f"reward must be one of {list(REWARDS)}, got {reward!r}")
-        bots = dict(bots or {})
-        for seat, name in bots.items():
-            if isinstance(seat, bool) or not isinstance(seat, (int, np.integer)) or not 0 <= seat < core.NUM_PLAYERS:
-                raise ValueError(f"bots keys must be seats in [0, 1], got {seat!r}")
-            if name not in scripted.BOT_NAMES:
-                raise ValueError(f"bots[{seat}] must be one of {list(scripted.BOT_NAMES)}, got {name!r}")
         obs_space, act_space = duel_spaces(max_events)
         noop = {"n": 0, "events": np.zeros((max_events, core.EVENT_FIELDS), np.float32)}
-        super().__init__(core.NUM_PLAYERS, obs_space, act_space, noop, max_cycles=max_cycles, render_mode=render_mode)
-        self.possible_agents = [f"player_{p}" for p in range(core.NUM_PLAYERS) if p not in bots]
-        self.agent_index = {f"player_{p}": p for p in range(core.NUM_PLAYERS) if p not in bots}
-        self.bots = bots
+        super().__init__(core.NUM_PLAYERS, obs_space, act_space, noop, bots=bots, max_cycles=max_cycles,
+                         render_mode=render_mode)
         self.policies = np.full((1, core.NUM_PLAYERS), scripted.BOT_NONE, np.int8)
-        for seat, name in bots.items():
+        for seat, name in self.bots.items():
             self.policies[0, seat] = scripted.bot_id(name)
         self.max_events = max_events
         self.reward_mode = reward
-        self.state = core.DuelState.allocate(1)
+        self.state = core.DuelState.allocate(1)._replace(rng_state=self.rng_state)
         self.events = np.zeros((1, core.NUM_PLAYERS, max_events, core.EVENT_FIELDS), np.float32)
         self.counts = np.zeros((1, core.NUM_PLAYERS), np.int64)
         self.hist = [np.zeros((1, HISTORY, max_events, core.EVENT_FIELDS), np.float32) for _ in range(2)]
         self.hist_len = [np.zeros((1, HISTORY), np.int32) for _ in range(2)]
         self.obs_buf = np.zeros(observe.OBS_SIZE, np.float32)
         self.since_opp = np.zeros(core.NUM_PLAYERS, np.int64)
-        self.returns = np.zeros(core.NUM_PLAYERS, np.float64)
         self._builds = np.zeros((1, core.NUM_PLAYERS), np.int64)
         self._active = np.ones(1, np.bool_)
         self._order = np.zeros(max_events, np.int64)
         self._plan = scripted.new_plan()
-        self._seen = False
 
     # ------------------------------------------------------------------ hooks
-    def _reset_game(self, seed: int | None) -> None:
+    def _reset_game(self) -> None:
         s = self.state
-        if seed is not None or not self._seen:
-            s.rng_state[:] = seed_words(batch_seeds(seed, 1))
-        self._seen = True
         for p, b in enumerate(self.build_ids):
             self._builds[0, p] = b if b >= 0 else int(rng.randint(s.rng_state, 0, core.NUM_BUILDS))
         core.reset_envs(s, self._active, self._builds, np.zeros(1, np.bool_))
@@ -94,30 +94,24 @@ class TickDuelParallelEnv(GameParallelEnv):
             self.hist[p][:] = 0.0
             self.hist_len[p][:] = 0
         self.since_opp[:] = 0
-        self.returns[:] = 0.0
         self.counts[:] = 0
         self.events[:] = 0.0
 
-    def _tick(self) -> np.ndarray:
-        """Bots add their events, the tick resolves; returns every seat's reward."""
+    def _step_game(self, actions: Any, acting: np.ndarray) -> None:
         s = self.state
+        for p in range(core.NUM_PLAYERS):
+            self.counts[0, p] = actions["n"][p] if acting[p] else 0
+            self.events[0, p] = actions["events"][p]
+        # Bots add their events, the tick resolves.
         scripted.bot_events(s, self.policies, self.events, self.counts, self._active, self._plan)
         core.step_envs(s, self.events, self.counts, self._active, self._order)
         for p in range(core.NUM_PLAYERS):
             observe.push_history(self.events, self.counts, p, self.hist[p], self.hist_len[p], self._active, self._order)
             self.since_opp[p] = 0 if s.last_style[0, 1 - p] >= 0 else self.since_opp[p] + 1
         done = np.array([s.done[0] == 1])
-        rewards = np.array([damage_rewards(s, p, done, self.reward_mode)[0] for p in range(core.NUM_PLAYERS)])
-        self.returns += rewards
-        return rewards
-
-    def _step_game(self, actions: Any, acting: np.ndarray) -> None:
         for p in range(core.NUM_PLAYERS):
-            self.counts[0, p] = actions["n"][p] if acting[p] else 0
-            self.events[0, p] = actions["events"][p]
-        rewards = self._tick()
-        self.player_rewards[:] = np.where(acting, rewards, 0.0)
-        self.player_done[:] = bool(self.state.done[0])
+            self.player_rewards[p] = damage_rewards(s, p, done, self.reward_mode)[0]
+        self.player_done[:] = bool(s.done[0])
 
     def _observe(self, player: int) -> dict[str, np.ndarray]:
         observe.write_observation(self.state, 0, player, self.obs_buf, self.since_opp[player])
@@ -132,27 +126,11 @@ class TickDuelParallelEnv(GameParallelEnv):
     def _render_frame(self) -> np.ndarray:
         from . import render
 
-        seat = min(self.agent_index.values()) if self.agent_index else 0
+        seat = self.view_seat
         return render.render_rgb(self.state, 0, seat, self.events[0, seat], int(self.counts[0, seat]))
 
-    # ------------------------------------------------------------------ contract
-    def play_out(self) -> None:
-        """Run the duel to its end with only the bots acting (agents' seats make no input), up to ``max_cycles``."""
-        if not self._seen:
-            raise RuntimeError("call reset() before play_out()")
-        limit = self.max_cycles if self.max_cycles is not None else 500
-        while not self.state.done[0] and self.cycles < limit:
-            self.counts[:] = 0
-            self._tick()
-            self.cycles += 1
-        self.agents = []
-
-    def episode_returns(self) -> np.ndarray:
-        """Every seat's total reward over the episode so far, bots included (float64 [2])."""
-        return self.returns.copy()
-
-    def final_placements(self) -> np.ndarray:
-        """Each seat's placement, 1 = best (int64 [2]), once the duel is over (``play_out``).
+    def _placements(self) -> np.ndarray:
+        """Each seat's placement, 1 = best (int64 [2]).
 
         The survivor of a kill wins; a double knockout is a draw (both 1). A duel that ran out of ticks goes to
         the player with the larger share of their hitpoints left (equal shares draw), the usual timeout rule.

@@ -13,7 +13,7 @@ import pytest
 from botarena.agents.common import registry
 from botarena.agents.common.protocol import BaseAgent
 from botarena.agents.leaderboard import cli, games, runner, seeds
-from botarena.agents.leaderboard.games import GameAdapter, SeatOutcome
+from botarena.agents.leaderboard.games import GameAdapter, References, SeatOutcome
 
 STRENGTH = {"fakeffa/strong": 2.0, "fakeffa/middle": 0.0, "fakeffa/weak": -2.0, "fakeffa/fourth": -1.0,
             "fakeffa/fifth": -1.5, "fakesolo/good": 1.0, "fakesolo/bad": 0.0,
@@ -41,7 +41,7 @@ def make_broken(**kwargs):
 class FakeFFA(GameAdapter):
     """Placement by strength plus seeded noise; the seat matters a little (seat 0 is favoured)."""
 
-    name, env_id, version, kind, num_seats = "fakeffa", "fake/FFA-v0", 0, "ffa", 5
+    name, game, env_id, version, kind, num_seats = "fakeffa", "fakeffa", "fake/FFA-v0", 0, "ffa", 5
 
     def play(self, agents, seed, variant=""):
         from gymnasium import spaces
@@ -59,8 +59,8 @@ class FakeFFA(GameAdapter):
 class FakeSolo(GameAdapter):
     """Two variants (like TickDuel's builds); the "hard" one scores 10 less for everybody."""
 
-    name, env_id, version, kind, num_seats = "fakesolo", "fake/Solo-v0", 0, "single", 1
-    expert, random, variants = "fakesolo/good", "fakesolo/bad", ("easy", "hard")
+    name, game, env_id, version, kind, num_seats = "fakesolo", "fakesolo", "fake/Solo-v0", 0, "single", 1
+    references, variants = References("fakesolo/bad", "fakesolo/good", "the bad one scores 1 less"), ("easy", "hard")
 
     def play(self, agents, seed, variant=""):
         agents[0].act(None)
@@ -71,7 +71,7 @@ class FakeSolo(GameAdapter):
 class FakeDuel(GameAdapter):
     """Head to head: the stronger agent usually wins; equal noisy scores within 0.1 are a draw."""
 
-    name, env_id, version, kind, num_seats = "fakeduel", "fake/Duel-v0", 0, "duel", 2
+    name, game, env_id, version, kind, num_seats = "fakeduel", "fakeduel", "fake/Duel-v0", 0, "duel", 2
     variants = ("a", "b")
 
     def play(self, agents, seed, variant=""):
@@ -100,7 +100,7 @@ def fake_games(monkeypatch):
 
 def run(out, agents="fakeffa/strong,fakeffa/middle,fakeffa/weak,fakesolo/good,fakesolo/bad", backend="serial",
         episodes=6):
-    return cli.run_leaderboard(games=["fakeffa", "fakesolo"], agents_arg=agents, episodes=episodes, quick=False,
+    return cli.run_leaderboard(tables=["fakeffa", "fakesolo"], agents_arg=agents, episodes=episodes, quick=False,
                                backend=backend, out=out, workers=2, progress=False, argv=["test"])
 
 
@@ -130,10 +130,10 @@ def test_duels_pair_every_two_agents_in_both_seat_orders():
 
 
 def test_head_to_head_ratings_and_crosstable_rank_the_known_order(tmp_path):
-    board = cli.run_leaderboard(games=["fakeduel"], agents_arg="fakeduel/ace,fakeduel/pro,fakeduel/novice",
+    board = cli.run_leaderboard(tables=["fakeduel"], agents_arg="fakeduel/ace,fakeduel/pro,fakeduel/novice",
                                 episodes=20, quick=False, backend="serial", out=tmp_path, progress=False,
                                 argv=["test"])
-    duel = board["games"]["fakeduel"]
+    duel = board["tables"]["fakeduel"]
     assert [e["agent"] for e in duel["agents"]] == ["fakeduel/ace", "fakeduel/pro", "fakeduel/novice"]
     ace = duel["agents"][0]
     # rivals x seeds x variants x seat orders
@@ -148,11 +148,11 @@ def test_head_to_head_ratings_and_crosstable_rank_the_known_order(tmp_path):
 
 def test_the_leaderboard_ranks_the_known_order_and_writes_every_report(tmp_path):
     board = run(tmp_path)
-    ffa = [e["agent"] for e in board["games"]["fakeffa"]["agents"]]
+    ffa = [e["agent"] for e in board["tables"]["fakeffa"]["agents"]]
     assert ffa == ["fakeffa/strong", "fakeffa/middle", "fakeffa/weak"]
     # Each agent played every game of its 3 tables x 6 seeds x 5 rotations; copies at a table count once.
-    assert {e["games"] for e in board["games"]["fakeffa"]["agents"]} == {3 * 6 * 5}
-    solo = board["games"]["fakesolo"]["agents"]
+    assert {e["games"] for e in board["tables"]["fakeffa"]["agents"]} == {3 * 6 * 5}
+    solo = board["tables"]["fakesolo"]["agents"]
     assert [e["agent"] for e in solo] == ["fakesolo/good", "fakesolo/bad"]
     assert solo[0]["normalized_iqm"]["value"] == pytest.approx(1.0, abs=0.5)
     for name in ("episodes.jsonl", "leaderboard.json", "leaderboard.csv", "LEADERBOARD.md", "leaderboard.html",
@@ -221,7 +221,7 @@ def test_a_broken_agent_is_reported_as_failed_and_the_others_are_ranked(tmp_path
     # Six agents: one five-seat table of the six leaves the broken one out, so the others still meet.
     board = run(tmp_path, agents="fakeffa/strong,fakeffa/middle,fakeffa/weak,fakeffa/fourth,fakeffa/fifth,"
                 "fakeffa/broken", episodes=2)
-    table = board["games"]["fakeffa"]["agents"]
+    table = board["tables"]["fakeffa"]["agents"]
     failed = [e for e in table if e["status"] == "failed"]
     assert [e["agent"] for e in failed] == ["fakeffa/broken"]
     assert "this agent is broken" in failed[0]["error"]
@@ -232,10 +232,10 @@ def test_a_broken_agent_is_reported_as_failed_and_the_others_are_ranked(tmp_path
 
 
 def test_a_rating_that_rests_on_the_prior_is_marked_as_a_bound(tmp_path):
-    board = cli.run_leaderboard(games=["fakeduel"], agents_arg="fakeduel/ace,fakeduel/pro,fakeduel/hopeless",
+    board = cli.run_leaderboard(tables=["fakeduel"], agents_arg="fakeduel/ace,fakeduel/pro,fakeduel/hopeless",
                                 episodes=4, quick=False, backend="serial", out=tmp_path, progress=False,
                                 argv=["test"])
-    entries = {e["agent"]: e for e in board["games"]["fakeduel"]["agents"]}
+    entries = {e["agent"]: e for e in board["tables"]["fakeduel"]["agents"]}
     assert entries["fakeduel/hopeless"]["prior_bound"] == "never scored"
     assert "prior_bound" not in entries["fakeduel/pro"]
     assert "†" in (tmp_path / "LEADERBOARD.md").read_text()
@@ -249,3 +249,46 @@ def test_an_agent_returning_an_invalid_action_is_named_in_the_error():
     with pytest.raises(AgentFailure, match=r"outside Discrete\(3\)") as info:
         act_checked(type("Bad", (), {"act": lambda self, obs: 7})(), 2, None, spaces.Discrete(3))
     assert info.value.seat == 2
+
+
+def test_rows_name_their_table_game_and_seats():
+    rows = runner.play_job(runner.plan_jobs("fakeffa", ["fakeffa/strong", "fakeffa/weak"], episodes=1)[0])
+    assert {r["table"] for r in rows} == {"fakeffa"} and {r["game"] for r in rows} == {"fakeffa"}
+    assert all(r["seats"] == list(rows[0]["seats"]) and r["row_format"] == runner.ROW_FORMAT for r in rows)
+
+
+def test_episodes_written_by_an_older_runner_are_set_aside_with_the_reason(tmp_path, capsys):
+    run(tmp_path / "full")
+    out = tmp_path / "old"
+    run(out)
+    rows = [json.loads(line) for line in (out / "episodes.jsonl").read_text().splitlines()]
+    for row in rows[:30]:  # row format 1: the table in "game", the seats in "table"
+        del row["row_format"]
+        row["game"], row["table"] = row["table"], row.pop("seats")
+    (out / "episodes.jsonl").write_text("".join(json.dumps(r, sort_keys=True) + "\n" for r in rows))
+    capsys.readouterr()
+    run(out)
+    assert "written by an older runner (row format 1, today 2)" in capsys.readouterr().err
+    assert (out / "leaderboard.json").read_bytes() == (tmp_path / "full" / "leaderboard.json").read_bytes()
+    stale = list(out.glob("episodes.stale-*.jsonl"))
+    assert len(stale) == 1 and len(stale[0].read_text().splitlines()) == 30
+
+
+def test_each_single_player_table_says_which_references_it_uses_their_returns_and_why(tmp_path):
+    board = run(tmp_path)
+    norm = board["tables"]["fakesolo"]["normalization"]
+    assert norm["status"] == "ok" and norm["why"] == "the bad one scores 1 less"
+    assert norm["zero"]["agent"] == "fakesolo/bad" and norm["one"]["agent"] == "fakesolo/good"
+    assert norm["one"]["mean_return"] > norm["zero"]["mean_return"]
+    assert set(norm["one"]["mean_return_per_variant"]) == {"easy", "hard"}
+    assert board["tables"]["fakeffa"]["normalization"]["status"] == "none"
+    for report in ("LEADERBOARD.md", "leaderboard.html"):
+        text = (tmp_path / report).read_text()
+        assert "Normalised scores: 0 = fakesolo/bad (mean return" in text and "Why: the bad one scores 1 less." in text
+        assert "Normalised scores: none: the ratings compare the agents" in text
+    # Without a reference on the table there is no normalised score, and the table says why.
+    board = run(tmp_path / "alone", agents="fakeffa/strong,fakeffa/middle,fakeffa/weak,fakesolo/good")
+    norm = board["tables"]["fakesolo"]["normalization"]
+    assert norm["status"].startswith("not normalised: fakesolo/bad not ranked")
+    assert all("normalized_iqm" not in e for e in board["tables"]["fakesolo"]["agents"])
+    assert "This run is not normalised: fakesolo/bad" in (tmp_path / "alone" / "LEADERBOARD.md").read_text()

@@ -65,7 +65,7 @@ def test_distributions_have_the_right_moments():
 def test_batch_seeds_follow_gymnasiums_seed_plus_index_convention():
     assert rng.batch_seeds(10, 3).tolist() == [10, 11, 12]
     assert rng.seed_words([11])[0] == rng.seed_words(rng.batch_seeds(10, 3))[1]
-    with pytest.raises(ValueError, match="non-negative int"):
+    with pytest.raises(ValueError, match=r"seed must be an int >= 0, got -1"):
         rng.batch_seeds(-1, 2)
 
 

@@ -109,19 +109,15 @@ class CorridorRace(GameParallelEnv):
 
     metadata = {**GameParallelEnv.metadata, "name": "corridor_race_v0"}
 
-    def __init__(self, length: int = 6, gust: float = 0.3, max_cycles: int | None = 40, render_mode=None):
+    def __init__(self, length: int = 6, gust: float = 0.3, max_cycles: int | None = 40, render_mode=None,
+                 bots=None):
         obs_space = spaces.Box(0.0, 1.0, (2,), np.float32)
-        super().__init__(2, obs_space, spaces.Discrete(3), noop_action=1, max_cycles=max_cycles,
+        super().__init__(2, obs_space, spaces.Discrete(3), noop_action=1, bots=bots, max_cycles=max_cycles,
                          render_mode=render_mode)
         self.length, self.gust = length, gust
         self.pos = np.zeros(2, np.int64)
-        self.rng_state = np.zeros(1, np.uint64)
-        self._started = False
 
-    def _reset_game(self, seed):
-        if seed is not None or not self._started:
-            self.rng_state[:] = rng.seed_words(rng.batch_seeds(seed, 1))
-        self._started = True
+    def _reset_game(self):
         self.pos[:] = [rng.randint(self.rng_state, 0, self.length // 2) for _ in range(2)]
 
     def _step_game(self, actions, acting):

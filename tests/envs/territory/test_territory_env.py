@@ -343,7 +343,7 @@ def test_pettingzoo_bot_seats_are_not_agents_and_play_out_finishes_the_game():
     places = p.final_placements()
     assert sorted(places.tolist()) == [1, 2, 3]
     assert p.state.done[0] or p.cycles == 600
-    with pytest.raises(ValueError, match="bots"):
-        parallel_env(preset="duel", bots={0: "expander", 1: "turtle"})
+    bots_only = parallel_env(preset="duel", bots={0: "expander", 1: "turtle"}, max_cycles=20)  # every seat a bot
+    assert bots_only.reset(seed=0) == ({}, {}) and bots_only.play_out() is None and bots_only.cycles == 20
     with pytest.raises(ValueError, match="bots"):
         parallel_env(preset="duel", bots={1: "cheater"})
