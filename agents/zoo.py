@@ -2,6 +2,10 @@
 
 Each game adds its ``register_agent(...)`` calls here (random, scripted, then learned agents with their
 checkpoints). The registry imports this module once, on first use.
+
+Built-in bots (``NativeBotAgent``) play inside the game: ``botarena.agents.play_episode`` and the leaderboard seat
+them through the PettingZoo env's ``bots=``. Every other agent acts on observations. The ``random`` agents of the
+input-driven games are both: seated as the game's random bot, and able to ``act`` on an observation.
 """
 
 from __future__ import annotations
@@ -20,21 +24,23 @@ for _bot, _description in (
                    description=_description, native_bot=_bot)
 
 # ---------------------------------------------------------------------- ClickArena
-for _bot, _kind, _description in (
-    ("random", "random", "built-in bot: random cursor targets, clicks and attack key"),
-    ("expert", "scripted", "built-in hierarchical bot (mode, target, aim) through a human motor model"),
-    ("aimbot", "scripted", "built-in expert without motor limits: the ceiling"),
+register_agent("click_arena/random", "botarena.agents.scripted.random_input:ClickArenaRandomAgent", kind="random",
+               description="built-in bot: random cursor targets, clicks and attack key (also acts on observations)")
+for _bot, _description in (
+    ("expert", "built-in hierarchical bot (mode, target, aim) through a human motor model"),
+    ("aimbot", "built-in expert without motor limits: the ceiling"),
 ):
-    register_agent(f"click_arena/{_bot}", "botarena.agents.scripted.common:NativeBotAgent", kind=_kind,
-                   description=_description, native_bot=_bot)
+    register_agent(f"click_arena/{_bot}", "botarena.agents.scripted.common:NativeBotAgent", kind="scripted",
+                   description=_description, native_bot=_bot, game="click_arena")
 
 # ---------------------------------------------------------------------- TickDuel
-for _name, _bot, _kind, _description in (
-    ("random", "random", "random", "built-in bot: random input events"),
-    ("nh_expert", "nh_expert", "scripted", "built-in NH switcher, average human motor style (the reference)"),
-    ("nh_expert-fast", "nh_expert:fast", "scripted", "built-in NH switcher, fast human motor style"),
-    ("nh_expert-sloppy", "nh_expert:sloppy", "scripted", "built-in NH switcher, sloppy human motor style"),
-    ("tick_perfect", "tick_perfect", "scripted", "built-in NH switcher with no motor limits: the ceiling"),
+register_agent("tick_duel/random", "botarena.agents.scripted.random_input:TickDuelRandomAgent", kind="random",
+               description="built-in bot: random input events (also acts on observations)")
+for _name, _bot, _description in (
+    ("nh_expert", "nh_expert", "built-in NH switcher, average human motor style (the reference)"),
+    ("nh_expert-fast", "nh_expert:fast", "built-in NH switcher, fast human motor style"),
+    ("nh_expert-sloppy", "nh_expert:sloppy", "built-in NH switcher, sloppy human motor style"),
+    ("tick_perfect", "tick_perfect", "built-in NH switcher with no motor limits: the ceiling"),
 ):
-    register_agent(f"tick_duel/{_name}", "botarena.agents.scripted.common:NativeBotAgent", kind=_kind,
-                   description=_description, native_bot=_bot)
+    register_agent(f"tick_duel/{_name}", "botarena.agents.scripted.common:NativeBotAgent", kind="scripted",
+                   description=_description, native_bot=_bot, game="tick_duel")

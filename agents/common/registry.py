@@ -89,15 +89,14 @@ def agent_spec(name: str) -> AgentSpec:
 
 
 def make_agent(name: str, **kwargs: Any) -> Any:
-    """Build the agent registered as ``name``; ``kwargs`` override the registered defaults."""
+    """Build the agent registered as ``name`` (its ``name`` attribute); ``kwargs`` override the registered defaults."""
     spec = agent_spec(name)
     factory = _load(spec.entry_point)
     options = {**spec.kwargs, **kwargs}
     if spec.checkpoint_path is not None:
         options.setdefault("checkpoint", spec.checkpoint_path)
     agent = factory(**options)
-    if not getattr(agent, "name", None) or agent.name == "agent":
-        agent.name = name
+    agent.name = name  # the registered name, whatever the class calls itself: results and errors quote it
     return agent
 
 

@@ -30,16 +30,22 @@ class MaskedRandomAgent(BaseAgent):
 class NativeBotAgent(BaseAgent):
     """A game's built-in numba bot, seated inside the game (it reads the game state, as a game's own AI does).
 
-    The leaderboard and the PettingZoo envs seat it through their ``bots=`` argument; it has no
-    observation-to-action policy of its own, so ``act`` explains where to use it instead.
+    It has no observation-to-action policy: ``botarena.agents.play_episode`` and the leaderboard seat it
+    through the PettingZoo env's ``bots=`` argument (``native_bot`` is the bot's name there), and ``act``
+    raises a ``TypeError`` that says so.
     """
 
-    def __init__(self, native_bot: str, **kwargs: Any) -> None:
+    def __init__(self, native_bot: str, game: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.native_bot = native_bot
+        self.game = game
 
     def act(self, obs: Any) -> Any:
+        game = self.game or (self.name.split("/")[0] if "/" in self.name else "<game>")
+        name = self.name if "/" in self.name else f"{game}/{self.native_bot}"
         raise TypeError(
-            f"{self.name} is the game's built-in '{self.native_bot}' bot and plays inside the game: seat it with "
-            f"parallel_env(bots={{seat: '{self.native_bot}'}}) or the Gymnasium env's opponents= argument"
+            f"{name} is {game}'s built-in {self.native_bot!r} bot: it plays inside the game from the full game "
+            f"state and has no act(obs). Play it with botarena.agents.play_episode({game!r}, {{0: {name!r}, "
+            f"1: ...}}), or seat it in the PettingZoo env: botarena.envs.{game}.parallel_env(bots={{0: "
+            f"{self.native_bot!r}}})."
         )

@@ -1,73 +1,11 @@
-"""The Gymnasium, SB3 and PettingZoo interfaces of ClickArena-v0, rewards, bad input and frames."""
+"""ClickArena-v0's expert labels, rewards, bad input and frames (shared contracts: tests/envs/test_conformance.py)."""
 
 from __future__ import annotations
 
-import gymnasium as gym
 import numpy as np
 import pytest
-from gymnasium.utils.env_checker import check_env
 
-from botarena.envs.click_arena import ClickArenaEnv, ClickArenaVectorEnv, core, env, parallel_env, render
-
-ENV_ID = "botarena/ClickArena-v0"
-
-
-@pytest.fixture(scope="module")
-def registered():
-    import botarena.envs  # noqa: F401
-
-    return ENV_ID
-
-
-@pytest.mark.parametrize("obs_mode", ["objects", "pixels"])
-def test_gymnasium_check_env_passes(obs_mode):
-    check_env(ClickArenaEnv(obs_mode=obs_mode), skip_render_check=True)
-
-
-def test_make_and_make_vec_use_the_native_batch(registered):
-    single = gym.make(registered)
-    obs, _ = single.reset(seed=0)
-    assert obs["objects"].shape == (16, 20) and obs["state"].shape == (64,)
-    assert single.spec.max_episode_steps == 10800
-    vec = gym.make_vec(registered, num_envs=3, vectorization_mode="vector_entry_point", difficulty="hard")
-    assert isinstance(vec.unwrapped, ClickArenaVectorEnv)
-    obs, _ = vec.reset(seed=0)
-    assert obs["objects"].shape == (3, 16, 20) and obs["object_mask"].shape == (3, 16)
-    obs, rewards, terminated, truncated, _ = vec.step(np.full((3, 4), 0.5, np.float32))
-    assert rewards.shape == (3,) and rewards.dtype == np.float64
-
-
-def _expert_run(e, seed, steps):
-    obs, _ = e.reset(seed=seed)
-    out = []
-    for _ in range(steps):
-        a = e.expert_labels()["action"]
-        obs, r, term, trunc, _ = e.step(a)
-        out.append((obs["state"].copy(), float(r) if np.isscalar(r) else r.copy()))
-    return out
-
-
-def test_env_i_of_the_batch_equals_a_single_env_seeded_with_seed_plus_i():
-    vec = ClickArenaVectorEnv(num_envs=3)
-    single = ClickArenaEnv()
-    vobs, _ = vec.reset(seed=5)
-    sobs, _ = single.reset(seed=7)
-    for _ in range(300):
-        for key in sobs:
-            np.testing.assert_array_equal(vobs[key][2], sobs[key], err_msg=key)
-        va = vec.expert_labels()["action"]
-        sa = single.expert_labels()["action"]
-        np.testing.assert_array_equal(va[2], sa)
-        vobs, *_ = vec.step(va)
-        sobs, *_ = single.step(sa)
-
-
-def test_same_seed_gives_the_same_episode_and_other_seeds_differ():
-    a = _expert_run(ClickArenaEnv(), 3, 400)
-    b = _expert_run(ClickArenaEnv(), 3, 400)
-    c = _expert_run(ClickArenaEnv(), 4, 400)
-    assert all(np.array_equal(x[0], y[0]) and x[1] == y[1] for x, y in zip(a, b, strict=True))
-    assert not all(np.array_equal(x[0], y[0]) for x, y in zip(a, c, strict=True))
+from botarena.envs.click_arena import ClickArenaEnv, ClickArenaVectorEnv, core, parallel_env, render
 
 
 def test_expert_labels_describe_every_level_of_the_decision():
@@ -200,66 +138,6 @@ def test_rgb_frames_show_the_ship_aliens_hud_and_minimap_in_their_colours():
     assert tuple(frame[510, 103]) == (255, 255, 255)  # inside the cursor arrow
     mini = frame[600 - 160:590, 800 - 160:790]
     assert (mini[..., 0] > 200).any()  # the alien dot on the minimap
-
-
-def test_render_modes(registered):
-    v = ClickArenaVectorEnv(num_envs=2, render_mode="rgb_array")
-    v.reset(seed=0)
-    assert len(v.render()) == 2
-
-
-def test_human_render_mode_opens_a_window_headless(monkeypatch):
-    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
-    e = ClickArenaEnv(render_mode="human")
-    e.reset(seed=0)
-    e.step([0.5, 0.5, 0.0, 0.0])
-    assert e.render() is None
-    e.close()
-
-
-def test_env_pickles_mid_episode_and_continues_identically():
-    import pickle
-
-    e = ClickArenaEnv()
-    e.reset(seed=2)
-    for _ in range(50):
-        e.step(e.expert_labels()["action"])
-    f = pickle.loads(pickle.dumps(e))
-    for _ in range(50):
-        a = e.expert_labels()["action"]
-        np.testing.assert_array_equal(a, f.expert_labels()["action"])
-        o1, *_ = e.step(a)
-        o2, *_ = f.step(a)
-        np.testing.assert_array_equal(o1["state"], o2["state"])
-
-
-def test_sb3_check_env_and_ppo_train_through_the_adapter():
-    from stable_baselines3 import PPO
-    from stable_baselines3.common.env_checker import check_env as sb3_check_env
-
-    from botarena.envs.common.sb3 import SB3VecEnv
-
-    sb3_check_env(ClickArenaEnv())
-    venv = SB3VecEnv(ClickArenaVectorEnv(num_envs=2, max_episode_steps=40))
-    model = PPO("MultiInputPolicy", venv, n_steps=32, batch_size=32, n_epochs=1, device="cpu")
-    model.learn(128)
-
-
-def test_pettingzoo_parallel_and_aec_api():
-    import functools
-
-    from pettingzoo.test import api_test, max_cycles_test, parallel_api_test, parallel_seed_test, seed_test
-
-    parallel_api_test(parallel_env(num_players=3), num_cycles=200)
-    api_test(env(num_players=2), num_cycles=50)
-    parallel_seed_test(lambda: parallel_env(num_players=2))
-    seed_test(lambda: env(num_players=2), num_cycles=20)
-
-    class FourShips:  # max_cycles_test calls mod.parallel_env(max_cycles=...) and mod.env(max_cycles=...)
-        parallel_env = staticmethod(functools.partial(parallel_env, num_players=4))
-        env = staticmethod(functools.partial(env, num_players=4))
-
-    max_cycles_test(FourShips)
 
 
 def test_pettingzoo_bot_seats_play_out_and_report_every_return():

@@ -1,72 +1,12 @@
-"""Gymnasium and PettingZoo conformance of Territory-v1, its arguments, rewards and frames."""
+"""Territory-v1's arguments, masks, rewards, frames and threads (shared contracts: tests/envs/test_conformance.py)."""
 
 from __future__ import annotations
 
-import gymnasium as gym
 import numpy as np
 import pytest
-from gymnasium.utils.env_checker import check_env
 from territory_helpers import build_state
 
-from botarena.envs.territory import TerritoryEnv, TerritoryVectorEnv, core, env, mapgen, parallel_env, render
-
-ENV_ID = "botarena/Territory-v1"
-
-
-@pytest.fixture(scope="module")
-def registered():
-    # The package registers the id on import; register it here too so this file runs on its own.
-    import botarena.envs  # noqa: F401
-
-    if ENV_ID not in gym.registry:
-        gym.register(ENV_ID, entry_point="botarena.envs.territory.env:TerritoryEnv",
-                     vector_entry_point="botarena.envs.territory.env:TerritoryVectorEnv", max_episode_steps=1000)
-    return ENV_ID
-
-
-@pytest.mark.parametrize("action_mode", ["direction", "cell"])
-def test_gymnasium_check_env_passes(action_mode):
-    check_env(TerritoryEnv(preset="duel", action_mode=action_mode), skip_render_check=True)
-
-
-def test_make_and_make_vec_use_the_native_batch(registered):
-    single = gym.make(registered, preset="duel")
-    obs, _ = single.reset(seed=0)
-    assert obs["map"].shape == (5, 64, 64)
-    vec = gym.make_vec(registered, num_envs=3, preset="duel", vectorization_mode="vector_entry_point")
-    assert isinstance(vec.unwrapped, TerritoryVectorEnv)
-    obs, _ = vec.reset(seed=0)
-    assert obs["map"].shape == (3, 5, 64, 64) and obs["action_mask"].shape == (3, 45)
-    obs, rewards, terminated, truncated, _ = vec.step(np.full(3, 40))
-    assert rewards.shape == (3,) and rewards.dtype == np.float64
-
-
-def test_env_i_of_the_batch_equals_a_single_env_seeded_with_seed_plus_i():
-    vec = TerritoryVectorEnv(num_envs=3, preset="duel")
-    single = TerritoryEnv(preset="duel")
-    vobs, _ = vec.reset(seed=5)
-    sobs, _ = single.reset(seed=7)
-    for _ in range(25):
-        for key in sobs:
-            np.testing.assert_array_equal(vobs[key][2], sobs[key], err_msg=key)
-        vobs, *_ = vec.step(np.array([40, 40, 12]))
-        sobs, *_ = single.step(12)
-
-
-def test_same_seed_gives_the_same_episode():
-    def run(seed):
-        e = TerritoryEnv(preset="duel")
-        obs, _ = e.reset(seed=seed)
-        out = []
-        for t in range(40):
-            mask = obs["action_mask"]
-            a = int(np.flatnonzero(mask)[t % int(mask.sum())])
-            obs, r, *_ = e.step(a)
-            out.append((obs["map"].tobytes(), r))
-        return out
-
-    assert run(3) == run(3)
-    assert run(3) != run(4)
+from botarena.envs.territory import TerritoryEnv, TerritoryVectorEnv, core, mapgen, parallel_env, render
 
 
 def test_observation_mask_equals_action_masks_and_wait_is_always_valid():
@@ -207,33 +147,6 @@ def test_side_panel_lists_every_player_even_beside_a_small_map():
         assert (panel == colour).all(axis=2).any(), f"player {p} has no row in the panel"
 
 
-def test_render_modes(registered):
-    e = TerritoryEnv(preset="duel", render_mode="rgb_array")
-    e.reset(seed=0)
-    frame = e.render()
-    assert frame.ndim == 3 and frame.shape[2] == 3 and frame.dtype == np.uint8
-    v = TerritoryVectorEnv(num_envs=2, preset="duel", render_mode="rgb_array")
-    v.reset(seed=0)
-    assert len(v.render()) == 2
-
-
-def test_pettingzoo_parallel_and_aec_api():
-    import functools
-
-    from pettingzoo.test import api_test, max_cycles_test, parallel_api_test, parallel_seed_test, seed_test
-
-    parallel_api_test(parallel_env(preset="duel"), num_cycles=100)
-    api_test(env(preset="duel"), num_cycles=20)
-    parallel_seed_test(lambda: parallel_env(preset="duel"))
-    seed_test(lambda: env(preset="duel"), num_cycles=20)
-
-    class DuelModule:  # max_cycles_test calls mod.parallel_env(max_cycles=...) and mod.env(max_cycles=...)
-        parallel_env = staticmethod(functools.partial(parallel_env, preset="duel"))
-        env = staticmethod(functools.partial(env, preset="duel"))
-
-    max_cycles_test(DuelModule)
-
-
 def test_pettingzoo_eliminated_agents_leave():
     p = parallel_env(preset="duel", max_cycles=5)
     obs, _ = p.reset(seed=0)
@@ -258,31 +171,6 @@ def test_pettingzoo_eliminated_agents_leave():
     assert terms["player_1"] and terms["player_0"]  # the game is over: one player left
     assert p.agents == []
     assert rewards["player_1"] < 0 < rewards["player_0"]
-
-
-def test_human_render_mode_opens_a_window_headless(monkeypatch):
-    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
-    e = TerritoryEnv(preset="duel", render_mode="human")
-    e.reset(seed=0)
-    e.step(40)
-    assert e.render() is None
-    e.close()
-
-
-def test_env_pickles_mid_episode_and_continues_identically():
-    import pickle
-
-    e = TerritoryEnv(preset="duel")
-    obs, _ = e.reset(seed=4)
-    for _ in range(5):
-        obs, *_ = e.step(int(np.flatnonzero(obs["action_mask"])[0]))
-    clone = pickle.loads(pickle.dumps(e))
-    for _ in range(5):
-        a = int(np.flatnonzero(obs["action_mask"])[0])
-        obs, r, *_ = e.step(a)
-        obs2, r2, *_ = clone.step(a)
-        np.testing.assert_array_equal(obs["map"], obs2["map"])
-        assert r == r2
 
 
 @pytest.mark.parametrize("action_mode", ["direction", "cell"])
@@ -313,21 +201,6 @@ def test_threads_split_the_batch_without_changing_a_single_result(action_mode):
         for x, y in zip(a, b, strict=True):
             np.testing.assert_array_equal(x, y)
     assert any(t[4].any() or t[5].any() for t in serial)  # episodes ended and autoreset inside the run
-
-
-@pytest.mark.slow
-def test_sb3_check_env_and_maskable_ppo_train_through_the_adapter():
-    pytest.importorskip("sb3_contrib")
-    from sb3_contrib import MaskablePPO
-    from stable_baselines3.common.env_checker import check_env as sb3_check_env
-
-    from botarena.envs.common.sb3 import SB3VecEnv
-
-    sb3_check_env(TerritoryEnv(preset="duel"))
-    # SB3's MultiInputPolicy reads the uint8 map as an image (NatureCNN, which needs >= 36x36 maps).
-    venv = SB3VecEnv(TerritoryVectorEnv(num_envs=2, preset="duel", max_episode_steps=40))
-    model = MaskablePPO("MultiInputPolicy", venv, n_steps=16, batch_size=32, n_epochs=1, device="cpu")
-    model.learn(64)
 
 
 def test_pettingzoo_bot_seats_are_not_agents_and_play_out_finishes_the_game():

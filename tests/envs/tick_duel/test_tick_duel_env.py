@@ -1,10 +1,9 @@
-"""The Gymnasium envs: conformance, determinism, jitted kernels against pure Python, bad actions, history."""
+"""The Gymnasium envs: jitted kernels against pure Python, bad actions, history (see also test_conformance.py)."""
 
 from __future__ import annotations
 
 import importlib
 import os
-import pickle
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +11,6 @@ from pathlib import Path
 import gymnasium as gym
 import numpy as np
 import pytest
-from gymnasium.utils.env_checker import check_env
 from tick_duel_helpers import play_bot_game
 
 import botarena.envs  # noqa: F401  (registers the ids)
@@ -24,68 +22,6 @@ ENV_ID = "botarena/TickDuel-v0"
 
 def _noop(max_events: int = 64) -> dict:
     return {"n": 0, "events": np.zeros((max_events, 7), np.float32)}
-
-
-def test_gymnasium_check_env_passes():
-    check_env(TickDuelEnv(), skip_render_check=True)
-    check_env(TickDuelEnv(build="pure", opponent="nh_expert:sloppy", max_events=8), skip_render_check=True)
-
-
-def test_gym_make_and_make_vec_use_the_native_batch():
-    env = gym.make(ENV_ID, build="zerker")
-    obs, _ = env.reset(seed=1)
-    assert obs["gamestate"].dtype == np.float32 and obs["gamestate"].shape == (128,)
-    assert env.spec.max_episode_steps == 500
-    envs = gym.make_vec(ENV_ID, num_envs=4, vectorization_mode="vector_entry_point")
-    assert isinstance(envs.unwrapped, TickDuelVectorEnv)
-    obs, _ = envs.reset(seed=0)
-    assert obs["action_history"].shape == (4, 10, 64, 7)
-    envs.action_space.seed(0)
-    for _ in range(5):
-        obs, rew, term, trunc, info = envs.step(envs.action_space.sample())
-    assert rew.shape == (4,) and info["tick"].shape == (4,)
-
-
-def test_every_sampled_action_steps_and_observations_stay_inside_the_space():
-    env = TickDuelEnv(opponent="random")
-    env.action_space.seed(3)
-    obs, _ = env.reset(seed=3)
-    for _ in range(200):
-        obs, _, term, trunc, _ = env.step(env.action_space.sample())
-        assert env.observation_space.contains(obs)
-        if term:
-            obs, _ = env.reset()
-
-
-def _trajectory(seed: int, steps: int = 80, num_envs: int = 3) -> list:
-    envs = TickDuelVectorEnv(num_envs, build="random", opponent="nh_expert")
-    envs.action_space.seed(seed)
-    obs, _ = envs.reset(seed=seed)
-    out = [obs["gamestate"].tobytes()]
-    for _ in range(steps):
-        obs, rew, term, trunc, info = envs.step(envs.action_space.sample())
-        out.append(obs["gamestate"].tobytes() + rew.tobytes() + info["winner"].tobytes())
-    return out
-
-
-def test_same_seed_same_trajectory_and_different_seeds_differ():
-    assert _trajectory(5) == _trajectory(5)
-    assert _trajectory(5) != _trajectory(6)
-
-
-def test_env_i_of_a_batch_plays_like_a_single_env_seeded_with_seed_plus_i():
-    batch = TickDuelVectorEnv(3, opponent="nh_expert:fast")
-    single = TickDuelEnv(opponent="nh_expert:fast")
-    obs_b, _ = batch.reset(seed=10)
-    obs_s, _ = single.reset(seed=12)
-    np.testing.assert_array_equal(obs_b["gamestate"][2], obs_s["gamestate"])
-    for _ in range(60):
-        obs_b, rb, tb, _, _ = batch.step({"n": np.zeros(3, np.int64), "events": np.zeros((3, 64, 7), np.float32)})
-        obs_s, rs, ts, _, _ = single.step(_noop())
-        if tb[2]:
-            break
-        np.testing.assert_array_equal(obs_b["gamestate"][2], obs_s["gamestate"])
-        assert rb[2] == rs
 
 
 def test_jitted_kernels_equal_pure_python_runs():
@@ -195,15 +131,6 @@ def test_autoreset_same_step_returns_the_final_observation():
             assert obs["gamestate"][i, 0] == 1.0 and obs["history_len"][i].sum() == 0
             return
     raise AssertionError("no duel ended")
-
-
-def test_envs_pickle():
-    env = TickDuelVectorEnv(2)
-    env.reset(seed=0)
-    clone = pickle.loads(pickle.dumps(env))
-    a = env.step({"n": np.zeros(2, np.int64), "events": np.zeros((2, 64, 7), np.float32)})[0]
-    b = clone.step({"n": np.zeros(2, np.int64), "events": np.zeros((2, 64, 7), np.float32)})[0]
-    np.testing.assert_array_equal(a["gamestate"], b["gamestate"])
 
 
 def test_the_docstring_documents_all_128_features():

@@ -1,25 +1,11 @@
-"""PettingZoo views: API and seed tests, bot seats, play_out and episode returns."""
+"""PettingZoo views: bot seats, play_out, episode returns and placements (API tests: test_conformance.py)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from pettingzoo.test import api_test, parallel_api_test, parallel_seed_test
 
-from botarena.envs.tick_duel import env, parallel_env
-
-
-def test_parallel_api_test_passes():
-    parallel_api_test(parallel_env(builds=("max", "pure")), num_cycles=60)
-    parallel_api_test(parallel_env(bots={1: "nh_expert"}), num_cycles=60)
-
-
-def test_aec_api_test_passes():
-    api_test(env(), num_cycles=30)
-
-
-def test_parallel_seed_test_passes():
-    parallel_seed_test(lambda: parallel_env(builds="random", bots={1: "nh_expert:sloppy"}))
+from botarena.envs.tick_duel import parallel_env
 
 
 def test_bot_seats_are_not_agents_and_play_out_finishes_the_duel():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from tick_duel_helpers import click, fresh, key, place, tick
 
-from botarena.envs.tick_duel import TickDuelEnv, TickDuelVectorEnv, core, render
+from botarena.envs.tick_duel import core, render
 
 
 def _at(frame: np.ndarray, x: float, y: float) -> tuple:
@@ -54,17 +54,3 @@ def test_the_side_panel_follows_the_open_tab_and_lights_active_prayers():
     assert _at(frame, sx + sw / 2, sy + sh / 2) == render.FOOD_COLOURS[core.ITEM_SHARK]
 
 
-def test_render_modes_work_headless():
-    env = TickDuelEnv(render_mode="rgb_array")
-    env.reset(seed=0)
-    env.step(env.action_space.sample())
-    assert env.render().shape == (503, 765, 3)
-    venv = TickDuelVectorEnv(2, render_mode="rgb_array")
-    venv.reset(seed=0)
-    frames = venv.render()
-    assert len(frames) == 2 and frames[0].shape == (503, 765, 3)
-    human = TickDuelEnv(render_mode="human")
-    human.reset(seed=0)
-    human.step(human.action_space.sample())
-    human.render()
-    human.close()
