@@ -214,9 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    import gymnasium as gym
-
-    import botarena.envs  # noqa: F401  (registers the ids)
+    import gymnasium as gym  # the ids are registered: importing GAMES imported botarena.envs
 
     seed = session_seed(args)
     if args.spectate is not None and args.spectate not in bots.BOT_NAMES:

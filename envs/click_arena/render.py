@@ -19,6 +19,7 @@ import numpy as np
 from numba import njit
 
 from botarena.envs.common import draw
+from botarena.envs.common.validation import check_int
 
 from . import core
 
@@ -325,6 +326,10 @@ def draw_frame(s: core.ArenaState, n: int, seat: int, img: np.ndarray) -> None:
 
 def render_frame(state: core.ArenaState, index: int = 0, seat: int = 0) -> np.ndarray:
     """uint8 [600, 800, 3]: env ``index`` as ship ``seat`` sees it (see the module docstring)."""
+    # The kernel does not check its indices: a bad one would read past the state's arrays.
+    num_envs, num_seats = state.ship_x.shape
+    check_int("index", index, 0, num_envs - 1)
+    check_int("seat", seat, 0, num_seats - 1)
     img = np.zeros((FRAME_H, FRAME_W, 3), np.uint8)
     draw_frame(state, int(index), int(seat), img)
     return img

@@ -402,9 +402,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    import gymnasium as gym
-
-    import botarena.envs  # noqa: F401  (registers the ids)
+    import gymnasium as gym  # the ids are registered: importing GAMES imported botarena.envs
 
     seed = session_seed(args)
     height, width, num_players, _ = _dims(args.preset)

@@ -269,9 +269,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    import gymnasium as gym
-
-    import botarena.envs  # noqa: F401  (registers the ids)
+    import gymnasium as gym  # the ids are registered: importing GAMES imported botarena.envs
 
     if args.spectate is not None:  # the same flag as the other games' players
         args.autoplay, args.autoplay_bot = True, args.spectate

@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from botarena.envs.common.draw import draw_text, fill_disc, fill_rect, outline_rect
+from botarena.envs.common.validation import check_int
 
 from . import core
 
@@ -72,6 +73,8 @@ def draw_item(img: np.ndarray, rect: tuple, item: int) -> None:
 def render_rgb(state: core.DuelState, index: int, seat: int = 0, events: np.ndarray | None = None,
                count: int = 0) -> np.ndarray:
     """The client of player ``seat`` of env ``index`` after the last tick, with that tick's event trail."""
+    check_int("index", index, 0, state.hp.shape[0] - 1)
+    check_int("seat", seat, 0, 1)
     img = np.empty((core.SCREEN_H, core.SCREEN_W, 3), np.uint8)
     img[:] = FRAME_BG
     _draw_arena(img)

@@ -138,3 +138,10 @@ def test_misuse_is_explained():
         play_episode("tick_duel", {0: "random", 1: "random"}, render="video")
     with pytest.raises(ValueError, match="put bots in `seats`"):
         play_episode("tick_duel", {0: "random"}, bots={1: "nh_expert"})
+
+
+def test_a_human_window_shows_the_episode_headless_without_changing_it():
+    seats = {0: "tick_duel/random", 1: "tick_duel/nh_expert"}
+    shown = play_episode("tick_duel", seats, seed=2, render="human", **SHORT["tick_duel"])
+    plain = play_episode("tick_duel", seats, seed=2, **SHORT["tick_duel"])
+    assert shown.frames == [] and shown.returns == plain.returns
