@@ -78,21 +78,22 @@ def _wait(actions, n, p):
     actions[n, p, 2] = 0
 
 
-# Helpers take per-env array views rather than the state tuple: a call that is not inlined passes every
-# array of the tuple (see ``core``'s border-list notes), several times per decision.
+# Helpers take one env's rows of the state arrays (``owner_n = s.owner[n]``, as in ``core``) rather than the
+# state tuple: a call that is not inlined passes every array of the tuple, several times per decision.
 @njit(**NO_NRT)
-def _scan_frontier_v(ow, bh, bn, mark_n, stamp, cand_n, n, p):
-    """One walk of ``p``'s border: frontier cells into ``cand_n[:count]``, packed as ``idx * 16 + owner + 2``.
+def _scan_frontier_rows(owner_n, b_end_n, b_list_n, mark_n, stamp, cand_n, n, p):
+    """One walk of ``p``'s border: frontier cells into ``cand_n[:count]``, packed with their owners
+    (``core.collect_frontier``).
 
     Returns (count, neutral cells, bit q set iff player q owns a frontier cell). Each bot walks its border
     at most once per decision; the picks below reuse the list (and read owners from it, not from the map).
     """
-    st = core._next_stamp(mark_n, stamp, n)
-    count = core._collect_frontier_v(ow, bh, bn, mark_n, cand_n, st, p, True)
+    visit = core.next_stamp(mark_n, stamp, n)
+    count = core.collect_frontier(owner_n, b_end_n, b_list_n, mark_n, cand_n, visit, p, True)
     neutral = 0
     bits = 0
     for i in range(count):
-        o = (cand_n[i] & 15) - 2
+        o = (cand_n[i] & core.OWNER_MASK) - core.OWNER_BIAS
         if o == core.NEUTRAL:
             neutral += 1
         else:
@@ -102,24 +103,24 @@ def _scan_frontier_v(ow, bh, bn, mark_n, stamp, cand_n, n, p):
 
 @njit(cache=True, nogil=True, inline="always")
 def _scan_frontier(s, n, p):
-    return _scan_frontier_v(s.owner[n], s.b_end[n], s.b_list[n], s.mark[n], s.stamp, s.cand[n], n, p)
+    return _scan_frontier_rows(s.owner[n], s.b_end[n], s.b_list[n], s.mark[n], s.stamp, s.cand[n], n, p)
 
 
 @njit(**NO_NRT)
-def _pick_cell_v(cand_n, rng_state, n, count, target):
+def _pick_cell(cand_n, rng_state, n, count, target):
     """A uniformly drawn cell of the packed frontier ``cand_n[:count]`` owned by ``target`` (-1 when none)."""
-    tag = target + 2
+    tag = target + core.OWNER_BIAS
     matches = 0
     for i in range(count):
-        if cand_n[i] & 15 == tag:
+        if cand_n[i] & core.OWNER_MASK == tag:
             matches += 1
     if matches == 0:
         return -1
     pick = rng.randint(rng_state, n, matches)
     for i in range(count):
-        if cand_n[i] & 15 == tag:
+        if cand_n[i] & core.OWNER_MASK == tag:
             if pick == 0:
-                return cand_n[i] >> 4
+                return cand_n[i] >> core.OWNER_BITS
             pick -= 1
     return -1
 
@@ -127,7 +128,7 @@ def _pick_cell_v(cand_n, rng_state, n, count, target):
 @njit(**NO_NRT)
 def _try_cell(s, actions, n, p, count, target, intensity):
     """Aim at a random frontier cell of ``target``; WAIT when that launch would be invalid."""
-    cell = _pick_cell_v(s.cand[n], s.rng_state, n, count, target)
+    cell = _pick_cell(s.cand[n], s.rng_state, n, count, target)
     if cell >= 0:
         ok, _, _, _, _ = core.resolve_action(s, n, p, core.MODE_CELL, cell, intensity)
         if ok:

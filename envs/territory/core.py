@@ -1,7 +1,8 @@
 """Territory rules: state arrays and ``@njit`` kernels (NumPy + Numba only; no gymnasium, no pygame).
 
-Territory is an OpenFront.io / territorial.io style free-for-all on a grid. Every rule lives here; the
-Gymnasium env, the PettingZoo env, the scripted bots and the renderer are views on these arrays.
+Territory is an OpenFront.io / territorial.io style free-for-all on a grid. Every rule of play lives here;
+``mapgen`` starts games (terrain, cities, spawns), ``observe`` writes what one seat sees and its action masks,
+and the Gymnasium env, the PettingZoo env, the scripted bots and the renderer are views on these arrays.
 
 The game in one paragraph
 -------------------------
@@ -36,14 +37,17 @@ att_troops              int64 [N,P,A]    troops inside the attack
 att_fy, att_fx          int32 [N,P,A]    focus point: candidate tiles nearest it are conquered first
 att_cand                int32 [N,P,A,C]  the attack's candidate tiles (C = ``cand_capacity(H, W)``), kept
                                          between the ticks of one decision
-att_ncand               int32 [N,P,A]    entries in ``att_cand``; -1 = rebuild from the border list
+att_ncand               int32 [N,P,A]    entries in ``att_cand``; ``STALE_CANDIDATES`` (-1): rebuild them from
+                                         the border list
 b_end, b_count          int32 [N,P]      per-player ordered list of border tiles (own tiles touching foreign
 b_list                  int32 [N,P,HW]     passable land), so fronts are found without scanning the map:
 b_pos                   int32 [N,HW]       ``b_list[n, p, :b_end]`` holds tile indices in insertion order with
-                                           -1 holes (removals), read newest first; ``b_pos`` is a tile's slot
-in_border               int8  [N,HW]     owner+1 of the border list a tile is in, 0 when in none
+                                           ``NO_TILE`` holes (removals), read newest first; ``b_pos`` is a
+                                           tile's slot
+in_border               int8  [N,HW]     owner+1 of the border list a tile is in, ``NOT_ON_BORDER`` (0) when
+                                         in none
 mark                    uint8 [N,HW]     scratch: visit stamps for de-duplicating candidates; during a reset,
-                                         1 on the main land component (2: visited by a spawn search)
+                                         ``mapgen.MAIN_LAND`` on the main land component
 stamp                   int32 [N]        scratch: current stamp value
 cand                    int64 [N,HW]     scratch: candidate keys / flood-fill queue
 elev                    float32 [N,H,W]  scratch: elevation during map generation, then land component labels
@@ -117,8 +121,7 @@ An attack's candidates (the target's tiles 4-adjacent to the attacker's land) ar
 lists at the first tick of every decision; on the later ticks of that decision the attack keeps its list,
 drops tiles that stopped being the target's or stopped touching the attacker's land, and adds the target's
 tiles beside the tiles it took. (Tiles that became adjacent in other ways mid-decision wait for the next
-rebuild; this saves three border walks in four.) If the land cannot fit every spawn (tiny PNG maps), the
-players left without a spawn start eliminated.
+rebuild; this saves three border walks in four.)
 """
 
 from __future__ import annotations
@@ -129,6 +132,7 @@ import numpy as np
 from numba import njit
 
 from botarena.envs.common.jit import NO_NRT
+from botarena.envs.common.validation import check_int
 
 # ---------------------------------------------------------------------------------------------------------
 # Constants (one place; see the module docstring for sources)
@@ -144,12 +148,21 @@ WATER = 3
 MOUNTAIN = 4
 NUM_TERRAIN = 5
 
+# ``owner`` codes besides the players 0..P-1; ``att_target`` holds an owner or ``NO_ATTACK``.
 NEUTRAL = -1
 IMPASSABLE = -2
 NO_ATTACK = -3
+# ``att_ncand`` of an attack whose candidates must be rebuilt from the border list.
+STALE_CANDIDATES = -1
+# A hole in ``b_list``; in ``b_pos``: the tile is in no border list.
+NO_TILE = -1
+# ``in_border`` of a tile in no border list (otherwise the list owner + 1).
+NOT_ON_BORDER = 0
 
 MIN_PLAYERS = 2
 MAX_PLAYERS = 8
+MIN_MAP_SIDE = 12  # map height and width; the row trick of ``row_magic`` holds up to 1024
+MAX_MAP_SIDE = 1024
 MAX_ATTACKS = 4
 
 MODE_DIRECTION = 0
@@ -219,9 +232,15 @@ class TerritoryState(NamedTuple):
 
     @classmethod
     def allocate(cls, num_envs: int, height: int, width: int, num_players: int) -> TerritoryState:
-        """Zeroed arrays for ``num_envs`` games; call ``reset_envs`` before stepping."""
-        check_dims(num_envs, height, width, num_players)
-        n, h, w, p, a = num_envs, height, width, num_players, MAX_ATTACKS
+        """Zeroed arrays for ``num_envs`` games; call ``mapgen.reset_envs`` before stepping.
+
+        Raises ``ValueError`` naming the argument when a dimension is outside its range.
+        """
+        n = check_int("num_envs", num_envs, 1)
+        h = check_int("height", height, MIN_MAP_SIDE, MAX_MAP_SIDE)
+        w = check_int("width", width, MIN_MAP_SIDE, MAX_MAP_SIDE)
+        p = check_int("num_players", num_players, MIN_PLAYERS, MAX_PLAYERS)
+        a = MAX_ATTACKS
         hw = h * w
         return cls(
             terrain=np.zeros((n, h, w), np.uint8),
@@ -241,12 +260,12 @@ class TerritoryState(NamedTuple):
             att_fy=np.zeros((n, p, a), np.int32),
             att_fx=np.zeros((n, p, a), np.int32),
             att_cand=np.zeros((n, p, a, cand_capacity(h, w)), np.int32),
-            att_ncand=np.full((n, p, a), -1, np.int32),
+            att_ncand=np.full((n, p, a), STALE_CANDIDATES, np.int32),
             b_end=np.zeros((n, p), np.int32),
             b_count=np.zeros((n, p), np.int32),
-            b_list=np.full((n, p, hw), -1, np.int32),
-            b_pos=np.full((n, hw), -1, np.int32),
-            in_border=np.zeros((n, hw), np.int8),
+            b_list=np.full((n, p, hw), NO_TILE, np.int32),
+            b_pos=np.full((n, hw), NO_TILE, np.int32),
+            in_border=np.full((n, hw), NOT_ON_BORDER, np.int8),
             mark=np.zeros((n, hw), np.uint8),
             stamp=np.zeros(n, np.int32),
             cand=np.zeros((n, hw), np.int64),
@@ -287,17 +306,6 @@ class TerritoryState(NamedTuple):
             digest.update(name.encode())
             digest.update(np.ascontiguousarray(arr).tobytes())
         return digest.hexdigest()
-
-
-def check_dims(num_envs: int, height: int, width: int, num_players: int) -> None:
-    """Raise ``ValueError`` naming the argument when a dimension is outside its range."""
-    if not isinstance(num_envs, (int, np.integer)) or num_envs < 1:
-        raise ValueError(f"num_envs must be an int >= 1, got {num_envs!r}")
-    for name, value in (("height", height), ("width", width)):
-        if not isinstance(value, (int, np.integer)) or not 12 <= value <= 1024:
-            raise ValueError(f"{name} must be an int in [12, 1024], got {value!r}")
-    if not isinstance(num_players, (int, np.integer)) or not MIN_PLAYERS <= num_players <= MAX_PLAYERS:
-        raise ValueError(f"num_players must be an int in [{MIN_PLAYERS}, {MAX_PLAYERS}], got {num_players!r}")
 
 
 def cand_capacity(height: int, width: int) -> int:
@@ -383,115 +391,113 @@ def front_size(num_candidates: int, target: int, attack_troops: int, def_troops:
 # ---------------------------------------------------------------------------------------------------------
 # Border lists: every player keeps an ordered list of its tiles that touch foreign passable land
 # ---------------------------------------------------------------------------------------------------------
-# Hot helpers take per-env array views, never the whole state tuple: a call that is not inlined passes all 31
-# arrays of the tuple (with NRT on, a reference-count pair each: ~260 ns measured; see ``NO_NRT``).
+# Hot helpers take one env's rows of the state arrays, named after the field with ``_n`` (``owner_n`` is
+# ``s.owner[n]``, ``b_list_n`` is ``s.b_list[n]``), never the whole state tuple: a call that is not inlined
+# passes all 31 arrays of the tuple (with NRT on, a reference-count pair each: ~260 ns measured; see ``NO_NRT``).
 #
 # A border list is an array in insertion order read backwards (newest first, like a linked list grown at
-# its head) with -1 holes where tiles left it; walking it is a sequential read, where following ``next``
-# links cost a cache miss per tile (~55 ns measured). Holes are squeezed out (order kept) when they outnumber
-# the live entries, and trailing holes are trimmed at once.
+# its head) with ``NO_TILE`` holes where tiles left it; walking it is a sequential read, where following
+# ``next`` links cost a cache miss per tile (~55 ns measured). Holes are squeezed out (order kept) when they
+# outnumber the live entries by ``COMPACT_SLACK``, and trailing holes are trimmed at once.
+COMPACT_SLACK = 32
+
+
 @njit(**NO_NRT)
-def _list_compact(bn, bp, bh, p):
-    k = 0
-    for j in range(bh[p]):
-        v = bn[p, j]
-        if v >= 0:
-            bn[p, k] = v
-            bp[v] = k
-            k += 1
-    for j in range(k, bh[p]):
-        bn[p, j] = -1
-    bh[p] = k
+def _compact_border_list(b_list_n, b_pos_n, b_end_n, p):
+    """Squeeze the holes out of ``p``'s border list, keeping the order of its tiles."""
+    end = 0
+    for j in range(b_end_n[p]):
+        tile = b_list_n[p, j]
+        if tile != NO_TILE:
+            b_list_n[p, end] = tile
+            b_pos_n[tile] = end
+            end += 1
+    for j in range(end, b_end_n[p]):
+        b_list_n[p, j] = NO_TILE
+    b_end_n[p] = end
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _list_insert(inb, bn, bp, bh, bc, p, idx):
-    if bh[p] >= bn.shape[1]:
-        _list_compact(bn, bp, bh, p)
-    j = bh[p]
-    bn[p, j] = idx
-    bp[idx] = j
-    bh[p] = j + 1
-    inb[idx] = p + 1
-    bc[p] += 1
+def _border_insert(in_border_n, b_list_n, b_pos_n, b_end_n, b_count_n, p, tile):
+    """Append ``tile`` to ``p``'s border list (compacting the list first when it is full)."""
+    if b_end_n[p] >= b_list_n.shape[1]:
+        _compact_border_list(b_list_n, b_pos_n, b_end_n, p)
+    j = b_end_n[p]
+    b_list_n[p, j] = tile
+    b_pos_n[tile] = j
+    b_end_n[p] = j + 1
+    in_border_n[tile] = p + 1
+    b_count_n[p] += 1
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _list_remove(inb, bn, bp, bh, bc, lp, idx):
-    j = bp[idx]
-    bn[lp, j] = -1
-    bp[idx] = -1
-    inb[idx] = 0
-    bc[lp] -= 1
-    end = bh[lp]
+def _border_remove(in_border_n, b_list_n, b_pos_n, b_end_n, b_count_n, list_owner, tile):
+    """Take ``tile`` out of ``list_owner``'s border list, leaving a hole."""
+    j = b_pos_n[tile]
+    b_list_n[list_owner, j] = NO_TILE
+    b_pos_n[tile] = NO_TILE
+    in_border_n[tile] = NOT_ON_BORDER
+    b_count_n[list_owner] -= 1
+    end = b_end_n[list_owner]
     if j == end - 1:
-        while end > 0 and bn[lp, end - 1] < 0:
+        while end > 0 and b_list_n[list_owner, end - 1] == NO_TILE:
             end -= 1
-        bh[lp] = end
-    elif end - bc[lp] > bc[lp] + 32:
-        _list_compact(bn, bp, bh, lp)
+        b_end_n[list_owner] = end
+    elif end - b_count_n[list_owner] > b_count_n[list_owner] + COMPACT_SLACK:
+        _compact_border_list(b_list_n, b_pos_n, b_end_n, list_owner)
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _is_border(ow, y, x, o):
-    """True iff tile (y, x) of owner ``o`` has a 4-neighbour that is passable and not ``o``'s."""
-    h = ow.shape[0]
-    w = ow.shape[1]
-    if y > 0:
-        q = ow[y - 1, x]
-        if q != o and q != IMPASSABLE:
-            return True
-    if y < h - 1:
-        q = ow[y + 1, x]
-        if q != o and q != IMPASSABLE:
-            return True
-    if x > 0:
-        q = ow[y, x - 1]
-        if q != o and q != IMPASSABLE:
-            return True
-    if x < w - 1:
-        q = ow[y, x + 1]
-        if q != o and q != IMPASSABLE:
-            return True
+def _is_border(owner_n, y, x, tile_owner):
+    """True iff tile (y, x) of ``tile_owner`` has a 4-neighbour that is passable and not ``tile_owner``'s."""
+    h = owner_n.shape[0]
+    w = owner_n.shape[1]
+    for d in range(4):
+        ny = y + (-1 if d == 0 else (1 if d == 1 else 0))
+        nx = x + (-1 if d == 2 else (1 if d == 3 else 0))
+        if 0 <= ny < h and 0 <= nx < w:
+            q = owner_n[ny, nx]
+            if q != tile_owner and q != IMPASSABLE:
+                return True
     return False
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _refresh_around(ow, inb, bn, bp, bh, bc, y, x):
+def _refresh_borders_around(owner_n, in_border_n, b_list_n, b_pos_n, b_end_n, b_count_n, y, x):
     """Re-derive border-list membership of tile (y, x) and its 4 neighbours after (y, x) changed owner.
 
-    Written without helper calls: it runs for every conquered tile, and a non-inlined call per neighbour
-    cost more than the work itself.
+    Written without helper calls (``_is_border`` inlined by hand): it runs for every conquered tile, and a
+    non-inlined call per neighbour cost more than the work itself.
     """
-    h = ow.shape[0]
-    w = ow.shape[1]
-    for k in range(5):
+    h = owner_n.shape[0]
+    w = owner_n.shape[1]
+    for k in range(5):  # the tile itself, then its neighbours above, below, left and right
         ty = y + (-1 if k == 1 else (1 if k == 2 else 0))
         tx = x + (-1 if k == 3 else (1 if k == 4 else 0))
         if ty < 0 or ty >= h or tx < 0 or tx >= w:
             continue
-        o = ow[ty, tx]
-        want = False
-        if o >= 0:
+        tile_owner = owner_n[ty, tx]
+        on_border = False
+        if tile_owner >= 0:
             if ty > 0:
-                q = ow[ty - 1, tx]
-                want = want or (q != o and q != IMPASSABLE)
+                q = owner_n[ty - 1, tx]
+                on_border = on_border or (q != tile_owner and q != IMPASSABLE)
             if ty < h - 1:
-                q = ow[ty + 1, tx]
-                want = want or (q != o and q != IMPASSABLE)
+                q = owner_n[ty + 1, tx]
+                on_border = on_border or (q != tile_owner and q != IMPASSABLE)
             if tx > 0:
-                q = ow[ty, tx - 1]
-                want = want or (q != o and q != IMPASSABLE)
+                q = owner_n[ty, tx - 1]
+                on_border = on_border or (q != tile_owner and q != IMPASSABLE)
             if tx < w - 1:
-                q = ow[ty, tx + 1]
-                want = want or (q != o and q != IMPASSABLE)
-        idx = ty * w + tx
-        cur = inb[idx]
-        if cur != 0 and (not want or cur - 1 != o):
-            _list_remove(inb, bn, bp, bh, bc, cur - 1, idx)
-            cur = 0
-        if want and cur == 0:
-            _list_insert(inb, bn, bp, bh, bc, o, idx)
+                q = owner_n[ty, tx + 1]
+                on_border = on_border or (q != tile_owner and q != IMPASSABLE)
+        tile = ty * w + tx
+        listed = in_border_n[tile]  # owner + 1 of the list the tile is in
+        if listed != NOT_ON_BORDER and (not on_border or listed - 1 != tile_owner):
+            _border_remove(in_border_n, b_list_n, b_pos_n, b_end_n, b_count_n, listed - 1, tile)
+            listed = NOT_ON_BORDER
+        if on_border and listed == NOT_ON_BORDER:
+            _border_insert(in_border_n, b_list_n, b_pos_n, b_end_n, b_count_n, tile_owner, tile)
 
 
 @njit(cache=True, nogil=True)
@@ -511,13 +517,13 @@ def rebuild_derived(s, n):
         s.b_end[n, p] = 0
         s.b_count[n, p] = 0
         for i in range(h * w):
-            s.b_list[n, p, i] = -1
+            s.b_list[n, p, i] = NO_TILE
     land = 0
     for y in range(h):
         for x in range(w):
-            idx = y * w + x
-            s.in_border[n, idx] = 0
-            s.b_pos[n, idx] = -1
+            tile = y * w + x
+            s.in_border[n, tile] = NOT_ON_BORDER
+            s.b_pos[n, tile] = NO_TILE
             t = s.terrain[n, y, x]
             if t >= WATER:
                 s.owner[n, y, x] = IMPASSABLE
@@ -535,18 +541,18 @@ def rebuild_derived(s, n):
                     s.cities[n, o] += 1
     s.land[n] = land
     s.tile_scale[n] = REFERENCE_LAND / max(land, 1)
-    ow = s.owner[n]
-    inb = s.in_border[n]
-    bn = s.b_list[n]
-    bp = s.b_pos[n]
-    bh = s.b_end[n]
-    bc = s.b_count[n]
+    owner_n = s.owner[n]
+    in_border_n = s.in_border[n]
+    b_list_n = s.b_list[n]
+    b_pos_n = s.b_pos[n]
+    b_end_n = s.b_end[n]
+    b_count_n = s.b_count[n]
     # Insert in reverse scan order so each list reads in row-major order.
     for y in range(h - 1, -1, -1):
         for x in range(w - 1, -1, -1):
-            o = ow[y, x]
-            if o >= 0 and _is_border(ow, y, x, o):
-                _list_insert(inb, bn, bp, bh, bc, o, y * w + x)
+            o = owner_n[y, x]
+            if o >= 0 and _is_border(owner_n, y, x, o):
+                _border_insert(in_border_n, b_list_n, b_pos_n, b_end_n, b_count_n, o, y * w + x)
     for p in range(num_p):
         s.alive[n, p] = 1 if s.tiles[n, p] > 0 else 0
 
@@ -554,139 +560,147 @@ def rebuild_derived(s, n):
 # ---------------------------------------------------------------------------------------------------------
 # Candidates, targets and launches
 # ---------------------------------------------------------------------------------------------------------
+# Walks of a border list visit a neighbour tile once: ``mark`` holds a stamp per tile and a walk first takes a
+# fresh stamp value, so "visited" is ``mark_n[tile] == visit``, with nothing to clear between walks.
+MAX_STAMP = 255  # ``mark`` is uint8
+
+
 @njit(cache=True, nogil=True, inline="always")
-def _next_stamp(mark_n, stamp, n):
+def next_stamp(mark_n, stamp, n):
+    """A fresh visit stamp for env ``n`` (``stamp`` is the whole ``s.stamp`` array)."""
     # uint8 stamps: a row of ``mark`` is two cache lines, like ``owner``'s (int32 stamps made it eight, and
     # the walks are bound by cache misses). Wrapping clears the array, once per 255 walks.
-    st = stamp[n] + 1
-    if st > 255:
+    visit = stamp[n] + 1
+    if visit > MAX_STAMP:
         for i in range(mark_n.shape[0]):
             mark_n[i] = 0
-        st = 1
-    stamp[n] = st
-    return st
+        visit = 1
+    stamp[n] = visit
+    return visit
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _owned_around(ow, y, x, p):
+def owned_around(owner_n, y, x, p):
     """How many of tile (y, x)'s 4-neighbours ``p`` owns."""
-    h = ow.shape[0]
-    w = ow.shape[1]
+    h = owner_n.shape[0]
+    w = owner_n.shape[1]
     c = 0
-    if y > 0 and ow[y - 1, x] == p:
+    if y > 0 and owner_n[y - 1, x] == p:
         c += 1
-    if y < h - 1 and ow[y + 1, x] == p:
+    if y < h - 1 and owner_n[y + 1, x] == p:
         c += 1
-    if x > 0 and ow[y, x - 1] == p:
+    if x > 0 and owner_n[y, x - 1] == p:
         c += 1
-    if x < w - 1 and ow[y, x + 1] == p:
+    if x < w - 1 and owner_n[y, x + 1] == p:
         c += 1
     return c
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _direction_primary(y, x, owned, sy, sx, h, w):
-    """``_front_key``'s primary term for a direction focus, which lies ``H + W`` tiles off the map on side
-    (sy, sx) (each -1, 0 or 1): ``1 + along + ENCLOSURE_PULL * (4 - owned)`` with ``along`` how far the tile
-    lies behind the leading edge in that direction."""
-    along = np.int64(h + w) - (sy * y + sx * x)
+def direction_primary(y, x, owned, side_y, side_x, h, w):
+    """``front_key``'s primary term for a direction focus, which lies ``H + W`` tiles off the map on side
+    (side_y, side_x) (each -1, 0 or 1): ``1 + along + ENCLOSURE_PULL * (4 - owned)`` with ``along`` how far the
+    tile lies behind the leading edge in that direction."""
+    along = np.int64(h + w) - (side_y * y + side_x * x)
     return 1 + along + ENCLOSURE_PULL * (4 - owned)
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _front_key(y, x, idx, owned, fy, fx, h, w):
-    """Conquest priority of candidate (y, x) (smaller first), unique per tile; see *Conquest order*.
+def front_key(y, x, tile, owned, fy, fx, h, w):
+    """Conquest priority of candidate (y, x) = ``tile`` (smaller first), unique per tile; see *Conquest order*.
 
-    A focus on the map is a cell-mode focus; a direction's focus lies ``H + W`` tiles off the map, and the
-    direction is recovered from where it lies. int64 throughout, so NumPy scalars under NUMBA_DISABLE_JIT
-    cannot overflow. The key orders by the primary term first (``spread`` exceeds every tie-break term).
+    ``owned``: its 4-neighbours the attacker owns; (fy, fx): the attack's focus. A focus on the map is a
+    cell-mode focus; a direction's focus lies ``H + W`` tiles off the map, and the direction is recovered from
+    where it lies. int64 throughout, so NumPy scalars under NUMBA_DISABLE_JIT cannot overflow. The key orders
+    by the primary term first (``spread`` exceeds every tie-break term).
     """
     dy = np.int64(y) - fy
     dx = np.int64(x) - fx
     if 0 <= fy < h and 0 <= fx < w:
         primary = np.int64(0) if (dy == 0 and dx == 0) else 1 + abs(dy) + abs(dx) + ENCLOSURE_PULL * (4 - owned)
     else:
-        sy = 0 if 0 <= fy < h else (1 if fy >= h else -1)
-        sx = 0 if 0 <= fx < w else (1 if fx >= w else -1)
-        primary = _direction_primary(y, x, owned, sy, sx, h, w)
+        side_y = 0 if 0 <= fy < h else (1 if fy >= h else -1)
+        side_x = 0 if 0 <= fx < w else (1 if fx >= w else -1)
+        primary = direction_primary(y, x, owned, side_y, side_x, h, w)
     spread = np.int64(8) * (h + w) * (h + w) + 1  # > any squared distance to a focus H + W off the map
-    return (primary * spread + dy * dy + dx * dx) * (h * w) + idx
+    return (primary * spread + dy * dy + dx * dx) * (h * w) + tile
 
 
-@njit(**NO_NRT)
-def front_key(s, n, p, y, x, fy, fx):
-    """``_front_key`` of tile (y, x) for an attack of ``p`` in env ``n`` with focus (fy, fx)."""
-    h = s.owner.shape[1]
-    w = s.owner.shape[2]
-    return _front_key(y, x, y * w + x, _owned_around(s.owner[n], y, x, p), np.int64(fy), np.int64(fx), h, w)
-
-
-# Row of a tile index without a division: ``(idx * _row_magic(w)) >> ROW_SHIFT == idx // w`` exactly for every
-# 0 <= idx < 2**20 and 1 <= w <= 1024 (the error idx * (m - 2**30 / w) / 2**30 stays below 2**-10 <= 1 / w),
+# Row of a tile index without a division: ``(tile * row_magic(w)) >> ROW_SHIFT == tile // w`` exactly for every
+# 0 <= tile < 2**20 and 1 <= w <= 1024 (the error tile * (m - 2**30 / w) / 2**30 stays below 2**-10 <= 1 / w),
 # which covers every map (at most 1024 x 1024). A 64-bit division by a run-time width cost ~2 ns in the walks.
 ROW_SHIFT = 30
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _row_magic(w):
+def row_magic(w):
     # int64, so that an int32 index times it widens under NUMBA_DISABLE_JIT too (NumPy keeps int32 * int int32).
     return np.int64(((1 << ROW_SHIFT) + w - 1) // w)
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _collect_candidates_v(ow, bh, bn, mark_n, cand_n, st, p, target, fy, fx):
-    h = ow.shape[0]
-    w = ow.shape[1]
-    m = _row_magic(w)
+def _collect_candidates(owner_n, b_end_n, b_list_n, mark_n, cand_n, visit, p, target, fy, fx):
+    """Write the ``front_key`` of every ``target`` tile 4-adjacent to ``p``'s land into ``cand_n[:count]``."""
+    h = owner_n.shape[0]
+    w = owner_n.shape[1]
+    m = row_magic(w)
     count = 0
-    for j in range(bh[p] - 1, -1, -1):
-        b = bn[p, j]
-        if b < 0:
+    for j in range(b_end_n[p] - 1, -1, -1):
+        tile = b_list_n[p, j]
+        if tile == NO_TILE:
             continue
-        by = (b * m) >> ROW_SHIFT
-        bx = b - by * w
+        y = (tile * m) >> ROW_SHIFT
+        x = tile - y * w
         for d in range(4):
-            ny = by + (-1 if d == 0 else (1 if d == 1 else 0))
-            nx = bx + (-1 if d == 2 else (1 if d == 3 else 0))
+            ny = y + (-1 if d == 0 else (1 if d == 1 else 0))
+            nx = x + (-1 if d == 2 else (1 if d == 3 else 0))
             if ny < 0 or ny >= h or nx < 0 or nx >= w:
                 continue
-            if ow[ny, nx] != target:
+            if owner_n[ny, nx] != target:
                 continue
-            ni = ny * w + nx
-            if mark_n[ni] == st:
+            near = ny * w + nx
+            if mark_n[near] == visit:
                 continue
-            mark_n[ni] = st
-            cand_n[count] = _front_key(ny, nx, ni, _owned_around(ow, ny, nx, p), fy, fx, h, w)
+            mark_n[near] = visit
+            cand_n[count] = front_key(ny, nx, near, owned_around(owner_n, ny, nx, p), fy, fx, h, w)
             count += 1
     return count
 
 
+# ``collect_frontier(..., pack_owner=True)`` packs a frontier tile with its owner into one int64,
+# ``tile << OWNER_BITS | (owner + OWNER_BIAS)``, so the mask writers and the bots read one array, not the map.
+OWNER_BITS = 4
+OWNER_MASK = (1 << OWNER_BITS) - 1
+OWNER_BIAS = 2  # makes every owner code non-negative (NEUTRAL -1 -> 1, players 0..7 -> 2..9)
+
+
 @njit(cache=True, nogil=True, inline="always")
-def _collect_frontier_v(ow, bh, bn, mark_n, cand_n, st, p, pack_owner=False):
-    h = ow.shape[0]
-    w = ow.shape[1]
-    m = _row_magic(w)
+def collect_frontier(owner_n, b_end_n, b_list_n, mark_n, cand_n, visit, p, pack_owner=False):
+    """Write every passable tile not ``p``'s and 4-adjacent to ``p``'s land into ``cand_n[:count]`` (packed
+    with its owner when ``pack_owner``); returns ``count``."""
+    h = owner_n.shape[0]
+    w = owner_n.shape[1]
+    m = row_magic(w)
     count = 0
-    for j in range(bh[p] - 1, -1, -1):
-        b = bn[p, j]
-        if b < 0:
+    for j in range(b_end_n[p] - 1, -1, -1):
+        tile = b_list_n[p, j]
+        if tile == NO_TILE:
             continue
-        by = (b * m) >> ROW_SHIFT
-        bx = b - by * w
+        y = (tile * m) >> ROW_SHIFT
+        x = tile - y * w
         for d in range(4):
-            ny = by + (-1 if d == 0 else (1 if d == 1 else 0))
-            nx = bx + (-1 if d == 2 else (1 if d == 3 else 0))
+            ny = y + (-1 if d == 0 else (1 if d == 1 else 0))
+            nx = x + (-1 if d == 2 else (1 if d == 3 else 0))
             if ny < 0 or ny >= h or nx < 0 or nx >= w:
                 continue
-            o = ow[ny, nx]
-            if o == p or o == IMPASSABLE:
+            near_owner = owner_n[ny, nx]
+            if near_owner == p or near_owner == IMPASSABLE:
                 continue
-            ni = ny * w + nx
-            if mark_n[ni] == st:
+            near = ny * w + nx
+            if mark_n[near] == visit:
                 continue
-            mark_n[ni] = st
-            # pack_owner: ``idx * 16 + owner + 2``, so the mask passes read one array, not the map.
-            cand_n[count] = ni * 16 + (o + 2) if pack_owner else ni
+            mark_n[near] = visit
+            cand_n[count] = (near << OWNER_BITS) | (near_owner + OWNER_BIAS) if pack_owner else near
             count += 1
     return count
 
@@ -760,23 +774,17 @@ def _sift_down(arr, root, size):
         root = child
 
 
-@njit(**NO_NRT)
-def centroid(s, n, p):
-    """Integer centroid (floor of the mean row and column) of ``p``'s tiles."""
-    t = max(s.tiles[n, p], 1)
-    return s.sum_y[n, p] // t, s.sum_x[n, p] // t
-
-
 @njit(cache=True, nogil=True, inline="always")
-def _ray_target_v(ow, cy, cx, p, direction):
-    h = ow.shape[0]
-    w = ow.shape[1]
+def ray_target(owner_n, cy, cx, p, direction):
+    """Owner of the first passable tile not ``p``'s on the ray from (cy, cx) in ``direction`` (or NO_ATTACK)."""
+    h = owner_n.shape[0]
+    w = owner_n.shape[1]
     y = cy
     x = cx
     dy = DIR_DY[direction]
     dx = DIR_DX[direction]
     while 0 <= y < h and 0 <= x < w:
-        o = ow[y, x]
+        o = owner_n[y, x]
         if o != p and o != IMPASSABLE:
             return o
         y += dy
@@ -785,31 +793,31 @@ def _ray_target_v(ow, cy, cx, p, direction):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _launch_ok_v(att_n, troops_n, tiles_n, te, scale, p, target, first_idx, commit):
+def launch_ok(att_target_n, troops_n, tiles_n, terrain_n, tile_scale, p, target, first_tile, commit):
     """The launch rule once the target and its first tile are known (see the module docstring)."""
-    if commit < 1 or first_idx < 0:
+    if commit < 1 or first_tile < 0:
         return False
     for a in range(MAX_ATTACKS):
-        if att_n[p, a] == target:
+        if att_target_n[p, a] == target:
             return True  # merge: the attack gains troops and a new focus
     if target >= 0:
         for a in range(MAX_ATTACKS):
-            if att_n[target, a] == p:
+            if att_target_n[target, a] == p:
                 return True  # opposing attacks cancel troops
     free = False
     for a in range(MAX_ATTACKS):
-        if att_n[p, a] == NO_ATTACK:
+        if att_target_n[p, a] == NO_ATTACK:
             free = True
             break
     if not free:
         return False
-    w = te.shape[1]
-    y = first_idx // w
-    t = te[y, first_idx - y * w]
+    w = terrain_n.shape[1]
+    y = first_tile // w
+    t = terrain_n[y, first_tile - y * w]
     if target == NEUTRAL:
-        cost = neutral_tile_cost(t, scale)
+        cost = neutral_tile_cost(t, tile_scale)
     else:
-        cost = enemy_tile_cost(t, scale, commit, troops_n[target], tiles_n[target])
+        cost = enemy_tile_cost(t, tile_scale, commit, troops_n[target], tiles_n[target])
     return commit >= cost
 
 
@@ -824,45 +832,46 @@ def resolve_action(s, n, p, mode, code, intensity):
     commit = s.troops[n, p] * INTENSITY_PERCENT[intensity] // 100
     if commit < 1:
         return False, NO_ATTACK, 0, 0, 0
-    ow = s.owner[n]
+    owner_n = s.owner[n]
     if mode == MODE_DIRECTION:
         if code < 0 or code >= NUM_DIRECTIONS:
             return False, NO_ATTACK, 0, 0, 0
-        t = max(s.tiles[n, p], 1)
-        cy = s.sum_y[n, p] // t
-        cx = s.sum_x[n, p] // t
-        target = _ray_target_v(ow, cy, cx, p, code)
+        tiles = max(s.tiles[n, p], 1)
+        cy = s.sum_y[n, p] // tiles
+        cx = s.sum_x[n, p] // tiles
+        target = ray_target(owner_n, cy, cx, p, code)
         if target == NO_ATTACK:
             return False, NO_ATTACK, 0, 0, 0
         fy = cy + DIR_DY[code] * (h + w)
         fx = cx + DIR_DX[code] * (h + w)
-        st = _next_stamp(s.mark[n], s.stamp, n)
-        count = _collect_candidates_v(ow, s.b_end[n], s.b_list[n], s.mark[n], s.cand[n], st, p, target, fy, fx)
+        visit = next_stamp(s.mark[n], s.stamp, n)
+        count = _collect_candidates(owner_n, s.b_end[n], s.b_list[n], s.mark[n], s.cand[n], visit, p, target,
+                                    fy, fx)
         if count == 0:
             return False, NO_ATTACK, 0, 0, 0
         best = s.cand[n, 0]
         for i in range(1, count):
             if s.cand[n, i] < best:
                 best = s.cand[n, i]
-        first = best % hw
+        first = best % hw  # a key ends in its tile index (``front_key``)
     elif mode == MODE_CELL:
         if code < 0 or code >= hw:
             return False, NO_ATTACK, 0, 0, 0
         y = code // w
         x = code - y * w
-        target = ow[y, x]
+        target = owner_n[y, x]
         if target == p or target == IMPASSABLE:
             return False, NO_ATTACK, 0, 0, 0
-        if not ((y > 0 and ow[y - 1, x] == p) or (y < h - 1 and ow[y + 1, x] == p)
-                or (x > 0 and ow[y, x - 1] == p) or (x < w - 1 and ow[y, x + 1] == p)):
+        if not ((y > 0 and owner_n[y - 1, x] == p) or (y < h - 1 and owner_n[y + 1, x] == p)
+                or (x > 0 and owner_n[y, x - 1] == p) or (x < w - 1 and owner_n[y, x + 1] == p)):
             return False, NO_ATTACK, 0, 0, 0
         fy = y
         fx = x
         first = code  # the focus cell itself is the nearest candidate
     else:
         return False, NO_ATTACK, 0, 0, 0
-    if not _launch_ok_v(s.att_target[n], s.troops[n], s.tiles[n], s.terrain[n], s.tile_scale[n], p, target,
-                        first, commit):
+    if not launch_ok(s.att_target[n], s.troops[n], s.tiles[n], s.terrain[n], s.tile_scale[n], p, target, first,
+                     commit):
         return False, NO_ATTACK, 0, 0, 0
     return True, target, fy, fx, commit
 
@@ -891,12 +900,12 @@ def launch(s, n, p, target, fy, fx, commit):
     for a in range(MAX_ATTACKS):
         if s.att_target[n, p, a] == NO_ATTACK:
             s.att_target[n, p, a] = target
-            s.att_ncand[n, p, a] = -1
+            s.att_ncand[n, p, a] = STALE_CANDIDATES
             s.att_troops[n, p, a] = commit
             s.att_fy[n, p, a] = fy
             s.att_fx[n, p, a] = fx
             return
-    # Unreachable for a launch that passed _launch_ok_v (cancellation only frees slots); refund defensively.
+    # Unreachable for a launch that passed ``launch_ok`` (cancellation only frees slots); refund defensively.
     s.troops[n, p] += commit
 
 
@@ -912,124 +921,156 @@ def eliminate(s, n, p):
     for a in range(MAX_ATTACKS):
         s.att_target[n, p, a] = NO_ATTACK
         s.att_troops[n, p, a] = 0
-        s.att_ncand[n, p, a] = -1
+        s.att_ncand[n, p, a] = STALE_CANDIDATES
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _conquer_v(ow, te, ct, tiles_n, sy_n, sx_n, cities_n, inb, bn, bp, bh, bc, tick, y, x, p):
-    old = ow[y, x]
-    city = te[y, x] == CITY
+def _take_tile(owner_n, terrain_n, conq_tick_n, tiles_n, sum_y_n, sum_x_n, cities_n, in_border_n, b_list_n, b_pos_n,
+               b_end_n, b_count_n, tick, y, x, p):
+    """Give tile (y, x) to ``p``, keeping counts, centroid sums and border lists exact; returns the old owner."""
+    old = owner_n[y, x]
+    city = terrain_n[y, x] == CITY
     if old >= 0:
         tiles_n[old] -= 1
-        sy_n[old] -= y
-        sx_n[old] -= x
+        sum_y_n[old] -= y
+        sum_x_n[old] -= x
         if city:
             cities_n[old] -= 1
-    ow[y, x] = p
+    owner_n[y, x] = p
     tiles_n[p] += 1
-    sy_n[p] += y
-    sx_n[p] += x
+    sum_y_n[p] += y
+    sum_x_n[p] += x
     if city:
         cities_n[p] += 1
-    ct[y, x] = tick
-    _refresh_around(ow, inb, bn, bp, bh, bc, y, x)
+    conq_tick_n[y, x] = tick
+    _refresh_borders_around(owner_n, in_border_n, b_list_n, b_pos_n, b_end_n, b_count_n, y, x)
     return old
 
 
 @njit(cache=True, nogil=True, inline="always")
-def advance_attack(s, n, p, a, rebuild, v):
-    """One tick of attack slot ``a`` of player ``p``: conquer the nearest affordable candidates.
+def _gather_candidates(owner_n, b_end_n, b_list_n, mark_n, cand_n, cached, num_cached, visit, p, target, fy, fx,
+                       rebuild):
+    """Phase 1 of ``advance_attack``: the ``front_key`` of every candidate into ``cand_n[:count]``.
 
-    Candidates are rebuilt from ``p``'s border list when ``rebuild`` (the first tick of every decision) or
-    when the cached list is invalid; on the other ticks the cached list is filtered (still the target's,
-    still beside ``p``'s land) and extended with the target's tiles next to the tiles this attack takes.
+    ``cached`` is the attack's ``att_cand`` row holding ``num_cached`` tiles (its ``att_ncand``). Returns
+    (count, the new ``att_ncand``).
     """
-    h = s.owner.shape[1]
-    w = s.owner.shape[2]
+    h = owner_n.shape[0]
+    w = owner_n.shape[1]
     hw = h * w
-    m = _row_magic(w)
-    target = s.att_target[n, p, a]
-    # The env's array views come in ``v`` (``_env_views``), made once per env and step rather than seventeen
-    # times per attack-tick (each view was also a reference-count pair before ``NO_NRT``).
-    ow, te, ct, troops_n, tiles_n, sy_n, sx_n, cities_n, inb, bn, bp, bh, bc, cand_n, mark_n = v
-    lst = s.att_cand[n, p, a]
-    cap = lst.shape[0]
-    tick = s.tick[n]
-    fy = s.att_fy[n, p, a]
-    fx = s.att_fx[n, p, a]
-    st = _next_stamp(mark_n, s.stamp, n)
-    ncand = s.att_ncand[n, p, a]
-    if rebuild or ncand < 0:
-        count = _collect_candidates_v(ow, bh, bn, mark_n, cand_n, st, p, target, fy, fx)
-        if count <= cap:
+    if rebuild or num_cached == STALE_CANDIDATES:
+        count = _collect_candidates(owner_n, b_end_n, b_list_n, mark_n, cand_n, visit, p, target, fy, fx)
+        if count <= cached.shape[0]:
             for i in range(count):
-                lst[i] = cand_n[i] % hw
-            ncand = count
+                cached[i] = cand_n[i] % hw  # a key ends in its tile index (``front_key``)
+            return count, count
+        return count, STALE_CANDIDATES
+    # Filter the cached list: drop tiles no longer the target's or no longer beside our land, and repeats.
+    m = row_magic(w)
+    count = 0
+    for i in range(num_cached):
+        tile = cached[i]
+        y = (tile * m) >> ROW_SHIFT
+        x = tile - y * w
+        if owner_n[y, x] != target or mark_n[tile] == visit:
+            continue
+        owned = owned_around(owner_n, y, x, p)
+        if owned == 0:
+            continue
+        mark_n[tile] = visit
+        cached[count] = tile
+        cand_n[count] = front_key(y, x, tile, owned, fy, fx, h, w)
+        count += 1
+    return count, count
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _conquer_front(views, cached, num_cached, count, tile_scale, tick, p, target, troops):
+    """Phase 2 of ``advance_attack``: take the ``front_size`` best of the ``count`` candidates in ``cand_n`` while
+    the attack's ``troops`` pay for them, and cache the target's tiles beside each tile taken.
+
+    Returns (count, troops, num_cached); ``count`` is 0 when the attack could not pay for its next tile.
+    """
+    (owner_n, terrain_n, conq_tick_n, troops_n, tiles_n, sum_y_n, sum_x_n, cities_n, in_border_n, b_list_n, b_pos_n,
+     b_end_n, b_count_n, cand_n, mark_n) = views
+    h = owner_n.shape[0]
+    w = owner_n.shape[1]
+    hw = h * w
+    m = row_magic(w)
+    def_troops = troops_n[target] if target >= 0 else 0
+    k = front_size(count, target, troops, def_troops)
+    _select_smallest(cand_n, count, k)
+    for j in range(k):
+        tile = cand_n[j] % hw
+        y = (tile * m) >> ROW_SHIFT
+        x = tile - y * w
+        if owner_n[y, x] != target:
+            continue  # the target was eliminated earlier in this loop
+        if target == NEUTRAL:
+            cost = neutral_tile_cost(terrain_n[y, x], tile_scale)
         else:
-            ncand = -1
-    else:
-        # Filter the cached list: drop tiles no longer the target's or no longer beside our land, and repeats.
-        count = 0
-        for i in range(ncand):
-            idx = lst[i]
-            y = (idx * m) >> ROW_SHIFT
-            x = idx - y * w
-            if ow[y, x] != target or mark_n[idx] == st:
+            cost = enemy_tile_cost(terrain_n[y, x], tile_scale, troops, troops_n[target], tiles_n[target])
+        if troops < cost:
+            count = 0  # cannot pay for the next tile: the attack ends
+            break
+        troops -= cost
+        if target >= 0:
+            loss = defender_tile_loss(troops_n[target], tiles_n[target])
+            troops_n[target] -= min(loss, troops_n[target])
+        _take_tile(owner_n, terrain_n, conq_tick_n, tiles_n, sum_y_n, sum_x_n, cities_n, in_border_n, b_list_n,
+                   b_pos_n, b_end_n, b_count_n, tick, y, x, p)
+        # The target's tiles beside the new tile join the cached candidates (repeats are dropped later).
+        for d in range(4):
+            ny = y + (-1 if d == 0 else (1 if d == 1 else 0))
+            nx = x + (-1 if d == 2 else (1 if d == 3 else 0))
+            if ny < 0 or ny >= h or nx < 0 or nx >= w or owner_n[ny, nx] != target:
                 continue
-            owned = _owned_around(ow, y, x, p)
-            if owned == 0:
-                continue
-            mark_n[idx] = st
-            lst[count] = idx
-            cand_n[count] = _front_key(y, x, idx, owned, fy, fx, h, w)
-            count += 1
-        ncand = count
-    troops = s.att_troops[n, p, a]
-    if count > 0:
-        def_troops = troops_n[target] if target >= 0 else 0
-        k = front_size(count, target, troops, def_troops)
-        _select_smallest(cand_n, count, k)
-        scale = s.tile_scale[n]
-        for j in range(k):
-            idx = cand_n[j] % hw
-            y = (idx * m) >> ROW_SHIFT
-            x = idx - y * w
-            if ow[y, x] != target:
-                continue  # the target was eliminated earlier in this loop
-            if target == NEUTRAL:
-                cost = neutral_tile_cost(te[y, x], scale)
+            if num_cached == STALE_CANDIDATES or num_cached >= cached.shape[0]:
+                num_cached = STALE_CANDIDATES  # overflow: walk the border next tick
             else:
-                cost = enemy_tile_cost(te[y, x], scale, troops, troops_n[target], tiles_n[target])
-            if troops < cost:
-                count = 0  # cannot pay for the next tile: the attack ends
-                break
-            troops -= cost
-            if target >= 0:
-                loss = defender_tile_loss(troops_n[target], tiles_n[target])
-                troops_n[target] -= min(loss, troops_n[target])
-            _conquer_v(ow, te, ct, tiles_n, sy_n, sx_n, cities_n, inb, bn, bp, bh, bc, tick, y, x, p)
-            # The target's tiles beside the new tile join the cached candidates (repeats are dropped later).
-            for d in range(4):
-                ny = y + (-1 if d == 0 else (1 if d == 1 else 0))
-                nx = x + (-1 if d == 2 else (1 if d == 3 else 0))
-                if ny < 0 or ny >= h or nx < 0 or nx >= w or ow[ny, nx] != target:
-                    continue
-                if ncand < 0 or ncand >= cap:
-                    ncand = -1  # overflow: walk the border next tick
-                else:
-                    lst[ncand] = ny * w + nx
-                    ncand += 1
-    s.att_ncand[n, p, a] = ncand
+                cached[num_cached] = ny * w + nx
+                num_cached += 1
+    return count, troops, num_cached
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _settle_attack(s, n, p, a, target, count, troops, num_cached, troops_n, tiles_n):
+    """Phase 3 of ``advance_attack``: end the attack or keep its troops, and eliminate a target left landless."""
+    s.att_ncand[n, p, a] = num_cached
     if count == 0 or troops <= 0:
         # Ends: no reachable tile, unaffordable next tile, or spent. Unspent troops return home.
         troops_n[p] += troops
         s.att_troops[n, p, a] = 0
         s.att_target[n, p, a] = NO_ATTACK
-        s.att_ncand[n, p, a] = -1
+        s.att_ncand[n, p, a] = STALE_CANDIDATES
     else:
         s.att_troops[n, p, a] = troops
     if target >= 0 and tiles_n[target] == 0 and s.alive[n, target]:
         eliminate(s, n, target)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def advance_attack(s, n, p, a, rebuild, views):
+    """One tick of attack slot ``a`` of player ``p``: conquer the nearest affordable candidates.
+
+    Candidates are rebuilt from ``p``'s border list when ``rebuild`` (the first tick of every decision) or
+    when the cached list is invalid; on the other ticks the cached list is filtered (still the target's,
+    still beside ``p``'s land) and extended with the target's tiles next to the tiles this attack takes.
+    The env's array views come in ``views`` (``_env_views``), made once per env and step rather than
+    seventeen times per attack-tick (each view was also a reference-count pair before ``NO_NRT``).
+    """
+    (owner_n, terrain_n, conq_tick_n, troops_n, tiles_n, sum_y_n, sum_x_n, cities_n, in_border_n, b_list_n, b_pos_n,
+     b_end_n, b_count_n, cand_n, mark_n) = views
+    target = s.att_target[n, p, a]
+    cached = s.att_cand[n, p, a]
+    visit = next_stamp(mark_n, s.stamp, n)
+    count, num_cached = _gather_candidates(owner_n, b_end_n, b_list_n, mark_n, cand_n, cached, s.att_ncand[n, p, a],
+                                           visit, p, target, s.att_fy[n, p, a], s.att_fx[n, p, a], rebuild)
+    troops = s.att_troops[n, p, a]
+    if count > 0:
+        count, troops, num_cached = _conquer_front(views, cached, num_cached, count, s.tile_scale[n], s.tick[n], p,
+                                                   target, troops)
+    _settle_attack(s, n, p, a, target, count, troops, num_cached, troops_n, tiles_n)
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -1040,11 +1081,11 @@ def _env_views(s, n):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def run_tick(s, n, rebuild, v):
+def run_tick(s, n, rebuild, views):
     """One game tick of env ``n``: attacks advance in rotated seat order, then every alive player grows.
 
     ``rebuild``: rebuild every attack's candidates from the border lists (the first tick of a decision);
-    ``v``: ``_env_views(s, n)``.
+    ``views``: ``_env_views(s, n)``.
     """
     num_p = s.troops.shape[1]
     start = s.tick[n] % num_p
@@ -1052,7 +1093,7 @@ def run_tick(s, n, rebuild, v):
         p = (start + k) % num_p
         for a in range(MAX_ATTACKS):
             if s.alive[n, p] and s.att_target[n, p, a] != NO_ATTACK:
-                advance_attack(s, n, p, a, rebuild, v)
+                advance_attack(s, n, p, a, rebuild, views)
     scale = s.tile_scale[n]
     for p in range(num_p):
         if s.alive[n, p]:
@@ -1111,9 +1152,9 @@ def step_kernel(s, actions, ticks_per_step, active):
             ok, target, fy, fx, commit = resolve_action(s, n, p, mode, code, actions[n, p, 2])
             if ok:
                 launch(s, n, p, target, fy, fx, commit)
-        v = _env_views(s, n)
+        views = _env_views(s, n)
         for t in range(ticks_per_step):
-            run_tick(s, n, t == 0, v)
+            run_tick(s, n, t == 0, views)
             if check_end(s, n):
                 break
 

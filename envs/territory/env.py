@@ -37,8 +37,8 @@ batch of one (``gym.make``).
 | ``START_TROOPS``, ``SPAWN_TILES`` | 25,000, 13 | every spawn [ours] |
 | ``MAX_ATTACKS`` | 4 | attacks at once per player [ours] |
 | ``ENCLOSURE_PULL`` | 8 | tiles nearer the focus per 4-neighbour the attacker owns [ours, after OpenFront] |
-| ``INTENSITY_PERCENT`` | 15, 30, 45, 60, 75 | share of home troops committed [issue] |
-| ``ticks_per_step`` | 4 | game ticks per decision [issue] |
+| ``INTENSITY_PERCENT`` | 15, 30, 45, 60, 75 | share of home troops committed [ours] |
+| ``ticks_per_step`` | 4 | game ticks per decision [ours] |
 
 ## Action Space
 
@@ -178,6 +178,9 @@ PRESETS: dict[str, tuple[int, int]] = {"duel": (64, 2), "standard": (128, 5), "l
 ACTION_MODES = ("direction", "cell")
 REWARDS = ("shaped", "sparse")
 DEFAULT_MAX_EPISODE_STEPS = 1000
+MIN_GENERATED_SIDE = 16  # generated maps; a PNG map may be as small as core.MIN_MAP_SIDE
+MAX_TICKS_PER_STEP = 64
+MAX_THREADS = 256
 NUM_DIRECTION_ACTIONS = (core.NUM_DIRECTIONS + 1) * core.NUM_INTENSITIES
 WAIT_ACTION = core.WAIT * core.NUM_INTENSITIES
 
@@ -194,9 +197,7 @@ def resolve_dims(preset: str | None, num_players: int | None, map_size: int | tu
     size, players = PRESETS[preset]
     if num_players is None:
         num_players = players
-    if isinstance(num_players, bool) or not isinstance(num_players, (int, np.integer)) or not (
-            core.MIN_PLAYERS <= num_players <= core.MAX_PLAYERS):
-        raise ValueError(f"num_players must be an int in [{core.MIN_PLAYERS}, {core.MAX_PLAYERS}], got {num_players!r}")
+    num_players = check_int("num_players", num_players, core.MIN_PLAYERS, core.MAX_PLAYERS)
     terrain = None
     if map_png is not None:
         terrain = mapgen.load_png_map(str(map_png))
@@ -213,10 +214,9 @@ def resolve_dims(preset: str | None, num_players: int | None, map_size: int | tu
             h, w = (int(v) for v in map_size)
         else:
             raise ValueError(f"map_size must be an int or a (height, width) pair of ints, got {map_size!r}")
-        for name, value in (("map_size height", h), ("map_size width", w)):
-            if not 16 <= value <= 1024:
-                raise ValueError(f"{name} must be in [16, 1024], got {value}")
-    return h, w, int(num_players), terrain
+        check_int("map_size height", h, MIN_GENERATED_SIDE, core.MAX_MAP_SIDE)
+        check_int("map_size width", w, MIN_GENERATED_SIDE, core.MAX_MAP_SIDE)
+    return h, w, num_players, terrain
 
 
 def check_args(action_mode: str, reward: str | RewardFn, gamma: float, ticks_per_step: int) -> None:
@@ -320,13 +320,9 @@ class TerritoryVectorEnv(BatchedVectorEnv):
         num_threads: int = 1,
     ) -> None:
         h, w, num_p, terrain = resolve_dims(preset, num_players, map_size, map_png)
-        if isinstance(num_threads, bool) or not isinstance(num_threads, (int, np.integer)) or not (
-                1 <= num_threads <= 256):
-            raise ValueError(f"num_threads must be an int in [1, 256], got {num_threads!r}")
+        check_int("num_threads", num_threads, 1, MAX_THREADS)
         check_args(action_mode, reward, gamma, ticks_per_step)
-        if isinstance(learner_seat, bool) or not isinstance(learner_seat, (int, np.integer)) or not (
-                0 <= learner_seat < num_p):
-            raise ValueError(f"learner_seat must be an int in [0, {num_p - 1}], got {learner_seat!r}")
+        check_int("learner_seat", learner_seat, 0, num_p - 1)
         obs_space, act_space = territory_spaces(h, w, action_mode)
         mask_len = obs_space["action_mask"].shape[0]
         super().__init__(num_envs, obs_space, act_space, max_episode_steps=max_episode_steps,

@@ -2,6 +2,7 @@
 
 ``reset_envs`` starts new games on a ``TerritoryState`` (``core``): it draws or copies the terrain, drowns the
 islands of a generated map, places cities and the players' equal spawns, and sets the starting troops.
+If the land cannot fit every spawn (tiny PNG maps), the players left without a spawn start eliminated.
 Everything here runs at a reset, never on the step path, and may allocate.
 """
 
@@ -17,12 +18,15 @@ from .core import (
     HILLS,
     IMPASSABLE,
     MAX_ATTACKS,
+    MAX_MAP_SIDE,
     MAX_PLAYERS,
+    MIN_MAP_SIDE,
     MOUNTAIN,
     NEUTRAL,
     NO_ATTACK,
     PLAINS,
     SPAWN_TILES,
+    STALE_CANDIDATES,
     START_TROOPS,
     WATER,
     rebuild_derived,
@@ -37,6 +41,11 @@ LAND_PER_CITY = 1200
 MIN_CITIES = 2
 SPAWN_CLEAR_RADIUS = 3
 SPAWN_MIN_PASSABLE = 0.85
+
+# ``mark`` during a reset (between games it holds visit stamps, ``core.next_stamp``).
+OFF_MAIN_LAND = 0
+MAIN_LAND = 1  # on the largest passable component
+SPAWN_VISITED = 2  # visited by the current spawn search (set back to MAIN_LAND after it)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -110,7 +119,8 @@ def _quantile_thresholds(s, n, q_water, q_hill, q_mount):
 
 @njit(cache=True, nogil=True)
 def _flood_largest(s, n, write_water):
-    """Label passable components; keep ``mark == 1`` on the largest (0 elsewhere). Optionally drown the others.
+    """Label passable components; ``mark`` is ``MAIN_LAND`` on the largest (``OFF_MAIN_LAND`` elsewhere).
+    Optionally drown the others.
 
     The labels live in ``elev`` (float32, exact for every label up to 2**24 > 1024 * 1024), which is free once
     the terrain is drawn: ``mark`` is uint8 so that its stamps stay small in the cache during play.
@@ -155,9 +165,9 @@ def _flood_largest(s, n, write_water):
             best_size = tail
             best_label = label
     for i in range(hw):
-        s.mark[n, i] = 0
+        s.mark[n, i] = OFF_MAIN_LAND
         if lab[i] == best_label:
-            s.mark[n, i] = 1
+            s.mark[n, i] = MAIN_LAND
         elif lab[i] != 0 and write_water:
             y = i // w
             s.terrain[n, y, i - y * w] = WATER
@@ -210,13 +220,12 @@ def _claim_spawn(s, n, p, cy, cx, commit):
     h = s.owner.shape[1]
     w = s.owner.shape[2]
     queue = s.cand[n]
-    visited = 2  # ``mark``: 1 = on the main component, 2 = visited by this search (restored below)
     head = 0
     tail = 0
     start = cy * w + cx
     queue[tail] = start
     tail += 1
-    s.mark[n, start] = visited
+    s.mark[n, start] = SPAWN_VISITED
     while head < tail and head < SPAWN_TILES:
         cur = queue[head]
         head += 1
@@ -228,13 +237,13 @@ def _claim_spawn(s, n, p, cy, cx, commit):
             if ny < 0 or ny >= h or nx < 0 or nx >= w:
                 continue
             ni = ny * w + nx
-            if s.mark[n, ni] != visited and s.owner[n, ny, nx] == NEUTRAL and s.terrain[n, ny, nx] != CITY:
-                s.mark[n, ni] = visited
+            if s.mark[n, ni] != SPAWN_VISITED and s.owner[n, ny, nx] == NEUTRAL and s.terrain[n, ny, nx] != CITY:
+                s.mark[n, ni] = SPAWN_VISITED
                 queue[tail] = ni
                 tail += 1
     # Restore component labels of visited tiles (all were on the main component).
     for i in range(tail):
-        s.mark[n, queue[i]] = 1
+        s.mark[n, queue[i]] = MAIN_LAND
     if tail < SPAWN_TILES:
         return False
     if commit:
@@ -251,7 +260,7 @@ def _place_spawns(s, n):
     num_p = s.troops.shape[1]
     land = 0
     for i in range(h * w):
-        if s.mark[n, i] == 1:
+        if s.mark[n, i] == MAIN_LAND:
             land += 1
     # Spread spawns as far as the land allows: start at ~0.9 of the spacing of a hexagonal packing and
     # relax when sampling keeps failing.
@@ -269,7 +278,7 @@ def _place_spawns(s, n):
         strict = attempts < 2000
         cy = rng.randint(s.rng_state, n, h)
         cx = rng.randint(s.rng_state, n, w)
-        if s.mark[n, cy * w + cx] != 1 or s.owner[n, cy, cx] != NEUTRAL or s.terrain[n, cy, cx] == CITY:
+        if s.mark[n, cy * w + cx] != MAIN_LAND or s.owner[n, cy, cx] != NEUTRAL or s.terrain[n, cy, cx] == CITY:
             continue
         ok = True
         for q in range(placed):
@@ -315,7 +324,7 @@ def _place_cities(s, n):
             min_dist *= 0.8
         y = rng.randint(s.rng_state, n, h)
         x = rng.randint(s.rng_state, n, w)
-        if s.owner[n, y, x] != NEUTRAL or s.mark[n, y * w + x] != 1 or s.terrain[n, y, x] >= WATER:
+        if s.owner[n, y, x] != NEUTRAL or s.mark[n, y * w + x] != MAIN_LAND or s.terrain[n, y, x] >= WATER:
             continue
         ok = True
         for q in range(placed):
@@ -385,7 +394,7 @@ def reset_envs(s, mask, fixed_terrain, use_fixed):
                 s.att_troops[n, p, a] = 0
                 s.att_fy[n, p, a] = 0
                 s.att_fx[n, p, a] = 0
-                s.att_ncand[n, p, a] = -1
+                s.att_ncand[n, p, a] = STALE_CANDIDATES
         s.tick[n] = 0
         s.done[n] = 0
         s.winner[n] = -1
@@ -436,8 +445,9 @@ def load_png_map(path: str) -> np.ndarray:
         rgb = np.asarray(img.convert("RGB"))
     terrain = terrain_from_rgb(rgb)
     h, w = terrain.shape
-    if not (12 <= h <= 1024 and 12 <= w <= 1024):
-        raise ValueError(f"map PNG {path!r} must be between 12x12 and 1024x1024 pixels, got {h}x{w}")
+    if not (MIN_MAP_SIDE <= h <= MAX_MAP_SIDE and MIN_MAP_SIDE <= w <= MAX_MAP_SIDE):
+        raise ValueError(f"map PNG {path!r} must be between {MIN_MAP_SIDE}x{MIN_MAP_SIDE} and "
+                         f"{MAX_MAP_SIDE}x{MAX_MAP_SIDE} pixels, got {h}x{w}")
     if int((terrain < WATER).sum()) < 4 * SPAWN_TILES:
         raise ValueError(f"map PNG {path!r} has too little passable land for spawns")
     return terrain

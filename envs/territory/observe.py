@@ -2,7 +2,8 @@
 
 The writers fill caller-owned buffers (``map`` uint8 [N, 5, H, W], ``global`` float32 [N, 16], masks int8) for
 the seat ``seats[n]`` of every env; the tables are in ``env.py``'s docstring. They run on the step path:
-``NO_NRT``, no allocation.
+``NO_NRT``, no allocation. Per-env rows of the state arrays are named after the field with ``_n``
+(``owner_n = s.owner[n]``), as in ``core``.
 """
 
 from __future__ import annotations
@@ -23,37 +24,76 @@ from .core import (
     MOUNTAIN,
     NEUTRAL,
     NO_ATTACK,
+    NO_TILE,
     NUM_DIRECTIONS,
     NUM_INTENSITIES,
+    OWNER_BIAS,
+    OWNER_BITS,
+    OWNER_MASK,
     ROW_SHIFT,
     WAIT,
     WATER,
-    _collect_frontier_v,
-    _direction_primary,
-    _front_key,
-    _launch_ok_v,
-    _next_stamp,
-    _owned_around,
-    _ray_target_v,
-    _row_magic,
+    collect_frontier,
+    direction_primary,
+    front_key,
+    launch_ok,
     max_troops,
+    next_stamp,
+    owned_around,
+    ray_target,
+    row_magic,
 )
 
-# Observation encodings (documented in env.py's observation table).
+# ---------------------------------------------------------------------------------------------------------
+# Observation encodings (documented in env.py's observation table)
+# ---------------------------------------------------------------------------------------------------------
+# ``map`` channels, uint8 [N, OBS_CHANNELS, H, W].
+CHANNEL_OWN = 0  # PLANE_ON on own land
+CHANNEL_ENEMY = 1  # on enemy land its owner's strength against us, 1 + 254 * enemy // (enemy + own troops)
+CHANNEL_NEUTRAL = 2  # PLANE_ON on neutral passable land
+CHANNEL_TERRAIN = 3  # TERRAIN_OBS of the terrain code
+CHANNEL_BORDER = 4  # PLANE_ON on own tiles beside foreign passable land, FRONTIER_VALUE on the tiles we may attack
 OBS_CHANNELS = 5
+PLANE_ON = 255
+FRONTIER_VALUE = 128
+EVEN_STRENGTH = 128  # CHANNEL_ENEMY when neither side has troops
+TERRAIN_OBS = np.array([0, 64, 128, 192, 255], dtype=np.uint8)  # plains, hills, city, water, mountain
+
+# ``global`` features, float32 [N, GLOBAL_FEATURES].
+GLOBAL_TROOP_FILL = 0  # home troops / troop cap, clipped to TROOP_FILL_CLIP
+GLOBAL_LOG_TROOPS = 1  # log1p(home troops) / LOG_TROOP_NORM
+GLOBAL_LOG_CAP = 2  # log1p(troop cap) / LOG_TROOP_NORM
+GLOBAL_LAND_SHARE = 3  # own land share
+GLOBAL_RANK = 4  # alive players with more land / (P - 1): 0 = largest
+GLOBAL_ALIVE = 5  # alive players / P
+GLOBAL_TIME = 6  # tick / max_ticks, clipped to 1
+GLOBAL_ATTACKS = 7  # own running attacks / MAX_ATTACKS
+GLOBAL_TROOPS_OUT = 8  # troops inside own attacks / (home + attack troops)
+GLOBAL_NEUTRAL_SHARE = 9  # neutral share of the land
+GLOBAL_STRONGEST = 10  # strongest bordering enemy's troops / own troops, clipped to RATIO_CLIP, / RATIO_CLIP
+GLOBAL_STRONGEST_LAND = 11  # that enemy's land share
+GLOBAL_WEAKEST = 12  # weakest bordering enemy's troops / own troops, clipped to RATIO_CLIP, / RATIO_CLIP
+GLOBAL_NEIGHBOURS = 13  # bordering enemies / (P - 1)
+GLOBAL_INCOMING = 14  # troops in enemy attacks aimed at us / own troops, clipped to RATIO_CLIP, / RATIO_CLIP
+GLOBAL_LARGEST_OTHER = 15  # largest land share among the other players
 GLOBAL_FEATURES = 16
-TERRAIN_OBS = np.array([0, 64, 128, 192, 255], dtype=np.uint8)
 LOG_TROOP_NORM = 16.0
+TROOP_FILL_CLIP = 2.0
+RATIO_CLIP = 4.0
+
+# The direction mask appends a frontier tile's owned-neighbour count (0..4) to ``collect_frontier``'s packing.
+OWNED_BITS = 3
+OWNED_MASK = (1 << OWNED_BITS) - 1
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Observations and action masks for one seat per env
+# Observations for one seat per env
 # ---------------------------------------------------------------------------------------------------------
 @njit(**NO_NRT)
-def _write_static_plane(te, c3):
-    """Channel 3 (terrain and cities): it only changes when a game is reset."""
-    h = te.shape[0]
-    w = te.shape[1]
+def _write_terrain_plane(terrain_n, terrain_plane):
+    """``CHANNEL_TERRAIN`` (terrain and cities): it only changes when a game is reset."""
+    h = terrain_n.shape[0]
+    w = terrain_n.shape[1]
     t_hill = np.uint8(HILLS)
     t_city = np.uint8(CITY)
     t_water = np.uint8(WATER)
@@ -61,31 +101,31 @@ def _write_static_plane(te, c3):
     v_hill = TERRAIN_OBS[HILLS]
     v_city = TERRAIN_OBS[CITY]
     v_water = TERRAIN_OBS[WATER]
-    full = np.uint8(255)
+    full = np.uint8(PLANE_ON)
     zero = np.uint8(0)
     for y in range(h):
         for x in range(w):
             # TERRAIN_OBS as a select chain on uint8 (codes 0..4 -> 0, 64, 128, 192, 255).
-            tv = te[y, x]
-            c3[y, x] = full if tv == t_mount else (v_water if tv == t_water else (
+            tv = terrain_n[y, x]
+            terrain_plane[y, x] = full if tv == t_mount else (v_water if tv == t_water else (
                 v_city if tv == t_city else (v_hill if tv == t_hill else zero)))
 
 
 @njit(**NO_NRT, inline="always")
 def _enemy_value(troops_n, me, q):
-    """Channel 1's value on player ``q``'s land as seen by ``me``: ``q``'s strength against us (0 for us and
-    for seats the game does not have)."""
+    """``CHANNEL_ENEMY``'s value on player ``q``'s land as seen by ``me``: ``q``'s strength against us (0 for us
+    and for seats the game does not have)."""
     if q == me or q >= troops_n.shape[0]:
         return np.uint8(0)
     tot = troops_n[q] + troops_n[me]
-    return np.uint8(1 + (254 * troops_n[q]) // tot if tot > 0 else 128)
+    return np.uint8(1 + (254 * troops_n[q]) // tot if tot > 0 else EVEN_STRENGTH)
 
 
 @njit(**NO_NRT)
-def _write_owner_planes(ow, c0, c1, c2, me, troops_n):
-    """Channels 0-2 (own, enemy strength, neutral) in one vectorised pass over the owner map."""
-    h = ow.shape[0]
-    w = ow.shape[1]
+def _write_owner_planes(owner_n, own_plane, enemy_plane, neutral_plane, me, troops_n):
+    """``CHANNEL_OWN``, ``CHANNEL_ENEMY`` and ``CHANNEL_NEUTRAL`` in one vectorised pass over the owner map."""
+    h = owner_n.shape[0]
+    w = owner_n.shape[1]
     e0 = _enemy_value(troops_n, me, 0)
     e1 = _enemy_value(troops_n, me, 1)
     e2 = _enemy_value(troops_n, me, 2)
@@ -96,52 +136,52 @@ def _write_owner_planes(ow, c0, c1, c2, me, troops_n):
     e7 = _enemy_value(troops_n, me, 7)
     me8 = np.int8(me)
     neu = np.int8(NEUTRAL)
-    full = np.uint8(255)
+    full = np.uint8(PLANE_ON)
     zero = np.uint8(0)
     # Row loops over int8 values with selects only, so LLVM vectorises them (measured ~10x over gathers).
     for y in range(h):
         for x in range(w):
-            o = ow[y, x]
-            c0[y, x] = full if o == me8 else zero
+            o = owner_n[y, x]
+            own_plane[y, x] = full if o == me8 else zero
             # Select chain over the eight possible seats (e_q = 0 for us and absent seats): a gather from a
             # table or a per-player pass did not vectorise and cost 10x more.
-            c1[y, x] = e0 if o == 0 else (e1 if o == 1 else (e2 if o == 2 else (e3 if o == 3 else (
+            enemy_plane[y, x] = e0 if o == 0 else (e1 if o == 1 else (e2 if o == 2 else (e3 if o == 3 else (
                 e4 if o == 4 else (e5 if o == 5 else (e6 if o == 6 else (e7 if o == 7 else zero)))))))
-            c2[y, x] = full if o == neu else zero
+            neutral_plane[y, x] = full if o == neu else zero
 
 
 @njit(**NO_NRT)
-def _write_border_plane(ow, bh, bn, c4, me):
-    """Channel 4 from ``me``'s border list; returns the players touching ``me`` (bit ``q`` set iff ``q`` owns a
-    tile 4-adjacent to ``me``'s land).
+def _write_border_plane(owner_n, b_end_n, b_list_n, border_plane, me):
+    """``CHANNEL_BORDER`` from ``me``'s border list; returns the players touching ``me`` (bit ``q`` set iff ``q``
+    owns a tile 4-adjacent to ``me``'s land).
 
-    255 on own tiles with a foreign passable 4-neighbour (exactly the border list), 128 on passable foreign
-    tiles with an own 4-neighbour (each has an own neighbour, which is then on the border list), 0 elsewhere:
-    a clear and a walk of the border instead of a stencil over the whole map.
+    PLANE_ON on own tiles with a foreign passable 4-neighbour (exactly the border list), FRONTIER_VALUE on
+    passable foreign tiles with an own 4-neighbour (each has an own neighbour, which is then on the border
+    list), 0 elsewhere: a clear and a walk of the border instead of a stencil over the whole map.
     """
-    h = ow.shape[0]
-    w = ow.shape[1]
-    m = _row_magic(w)
-    c4[:, :] = 0
+    h = owner_n.shape[0]
+    w = owner_n.shape[1]
+    m = row_magic(w)
+    border_plane[:, :] = 0
     bits = 0
-    full = np.uint8(255)
-    half = np.uint8(128)
-    for j in range(bh[me] - 1, -1, -1):
-        b = bn[me, j]
-        if b < 0:
+    full = np.uint8(PLANE_ON)
+    half = np.uint8(FRONTIER_VALUE)
+    for j in range(b_end_n[me] - 1, -1, -1):
+        tile = b_list_n[me, j]
+        if tile == NO_TILE:
             continue
-        by = (b * m) >> ROW_SHIFT
-        bx = b - by * w
-        c4[by, bx] = full
+        y = (tile * m) >> ROW_SHIFT
+        x = tile - y * w
+        border_plane[y, x] = full
         for d in range(4):
-            ny = by + (-1 if d == 0 else (1 if d == 1 else 0))
-            nx = bx + (-1 if d == 2 else (1 if d == 3 else 0))
+            ny = y + (-1 if d == 0 else (1 if d == 1 else 0))
+            nx = x + (-1 if d == 2 else (1 if d == 3 else 0))
             if ny < 0 or ny >= h or nx < 0 or nx >= w:
                 continue
-            o = ow[ny, nx]
+            o = owner_n[ny, nx]
             if o == me or o == IMPASSABLE:
                 continue
-            c4[ny, nx] = half
+            border_plane[ny, nx] = half
             if o >= 0:
                 bits |= 1 << int(o)
     return bits
@@ -149,7 +189,7 @@ def _write_border_plane(ow, bh, bn, c4, me):
 
 @njit(**NO_NRT)
 def write_observations_for(s, seats, map_out, global_out, max_ticks, envs, static):
-    """``write_observations`` for the envs with ``envs[n]`` only (uint8/bool [N]); the terrain channel 3 only
+    """``write_observations`` for the envs with ``envs[n]`` only (uint8/bool [N]); ``CHANNEL_TERRAIN`` only
     where ``static[n]`` too (it changes only at a reset: the envs keep their buffers between steps).
     """
     num_envs = s.owner.shape[0]
@@ -157,13 +197,14 @@ def write_observations_for(s, seats, map_out, global_out, max_ticks, envs, stati
         if not envs[n]:
             continue
         me = seats[n]
-        ow = s.owner[n]
+        owner_n = s.owner[n]
         # One 2-D view per plane and env, not one per row (with NRT on, a view per row cost an incref/decref
         # pair each: ~30 % of the kernel time then).
-        _write_owner_planes(ow, map_out[n, 0], map_out[n, 1], map_out[n, 2], me, s.troops[n])
+        _write_owner_planes(owner_n, map_out[n, CHANNEL_OWN], map_out[n, CHANNEL_ENEMY], map_out[n, CHANNEL_NEUTRAL],
+                            me, s.troops[n])
         if static[n]:
-            _write_static_plane(s.terrain[n], map_out[n, 3])
-        touching = _write_border_plane(ow, s.b_end[n], s.b_list[n], map_out[n, 4], me)
+            _write_terrain_plane(s.terrain[n], map_out[n, CHANNEL_TERRAIN])
+        touching = _write_border_plane(owner_n, s.b_end[n], s.b_list[n], map_out[n, CHANNEL_BORDER], me)
         _write_global(s, n, me, global_out, max_ticks, touching)
 
 
@@ -174,7 +215,7 @@ def write_observations(s, seats, map_out, global_out, max_ticks):
     Map channels: 0 own land (255/0); 1 enemy land, ``1 + 254 * enemy_troops // (enemy + own troops)``
     (how strong the tile's owner is against us), 0 elsewhere; 2 neutral passable land (255/0); 3 terrain
     ``TERRAIN_OBS`` (plains 0, hills 64, city 128, water 192, mountain 255); 4 own border tiles 255 and the
-    frontier tiles we may attack 128. Global features are listed in ``_write_global``.
+    frontier tiles we may attack 128. Global features are listed at ``GLOBAL_TROOP_FILL`` and below.
     """
     every = np.ones(s.owner.shape[0], np.bool_)  # bool, as the env passes: one compiled signature
     write_observations_for(s, seats, map_out, global_out, max_ticks, every, every)
@@ -182,16 +223,10 @@ def write_observations(s, seats, map_out, global_out, max_ticks):
 
 @njit(**NO_NRT)
 def _write_global(s, n, me, out, max_ticks, touching):
-    """Global features (float32 [16]) for seat ``me``:
+    """The ``GLOBAL_*`` features (float32 [16]) for seat ``me``.
 
-    0 home troops / troop cap; 1 log1p(home troops) / 16; 2 log1p(troop cap) / 16; 3 own land share;
-    4 own rank by tiles among alive players, (rank - 1) / (P - 1) (0 = largest); 5 alive players / P;
-    6 time, tick / max_ticks; 7 own active attacks / MAX_ATTACKS; 8 troops in own attacks / (home + attack
-    troops); 9 neutral share of the land; 10 strongest bordering enemy's troops / own troops, clipped to 4,
-    / 4; 11 that enemy's land share; 12 weakest bordering enemy's troops / own, clipped to 4, / 4; 13 number
-    of bordering enemies / (P - 1); 14 troops in enemy attacks aimed at us / own troops, clipped to 4, / 4;
-    15 largest land share among the other players. ``touching``: bit q set iff player q borders ``me``
-    (``_write_border_plane`` finds it on its walk of the border).
+    ``touching``: bit q set iff player q borders ``me`` (``_write_border_plane`` finds it on its walk of the
+    border).
     """
     num_p = s.troops.shape[1]
     for k in range(GLOBAL_FEATURES):
@@ -199,10 +234,10 @@ def _write_global(s, n, me, out, max_ticks, touching):
     troops = s.troops[n, me]
     land = max(s.land[n], 1)
     cap = max_troops(s.tiles[n, me], s.cities[n, me], s.tile_scale[n])
-    out[n, 0] = min(troops / cap, 2.0) if cap > 0 else 0.0
-    out[n, 1] = np.log1p(troops) / LOG_TROOP_NORM
-    out[n, 2] = np.log1p(cap) / LOG_TROOP_NORM
-    out[n, 3] = s.tiles[n, me] / land
+    out[n, GLOBAL_TROOP_FILL] = min(troops / cap, TROOP_FILL_CLIP) if cap > 0 else 0.0
+    out[n, GLOBAL_LOG_TROOPS] = np.log1p(troops) / LOG_TROOP_NORM
+    out[n, GLOBAL_LOG_CAP] = np.log1p(cap) / LOG_TROOP_NORM
+    out[n, GLOBAL_LAND_SHARE] = s.tiles[n, me] / land
     alive = 0
     bigger = 0
     owned = 0
@@ -216,18 +251,18 @@ def _write_global(s, n, me, out, max_ticks, touching):
                     bigger += 1
                 if s.tiles[n, q] > largest_other:
                     largest_other = s.tiles[n, q]
-    out[n, 4] = bigger / max(num_p - 1, 1)
-    out[n, 5] = alive / num_p
-    out[n, 6] = min(s.tick[n] / max(max_ticks, 1), 1.0)
+    out[n, GLOBAL_RANK] = bigger / max(num_p - 1, 1)
+    out[n, GLOBAL_ALIVE] = alive / num_p
+    out[n, GLOBAL_TIME] = min(s.tick[n] / max(max_ticks, 1), 1.0)
     active = 0
-    in_att = 0
+    in_attacks = 0
     for a in range(MAX_ATTACKS):
         if s.att_target[n, me, a] != NO_ATTACK:
             active += 1
-            in_att += s.att_troops[n, me, a]
-    out[n, 7] = active / MAX_ATTACKS
-    out[n, 8] = in_att / (troops + in_att) if troops + in_att > 0 else 0.0
-    out[n, 9] = (s.land[n] - owned) / land
+            in_attacks += s.att_troops[n, me, a]
+    out[n, GLOBAL_ATTACKS] = active / MAX_ATTACKS
+    out[n, GLOBAL_TROOPS_OUT] = in_attacks / (troops + in_attacks) if troops + in_attacks > 0 else 0.0
+    out[n, GLOBAL_NEUTRAL_SHARE] = (s.land[n] - owned) / land
     if not s.alive[n, me]:
         return
     strongest = -1
@@ -243,10 +278,10 @@ def _write_global(s, n, me, out, max_ticks, touching):
             weakest = q
     denom = max(troops, 1)
     if strongest >= 0:
-        out[n, 10] = min(s.troops[n, strongest] / denom, 4.0) / 4.0
-        out[n, 11] = s.tiles[n, strongest] / land
-        out[n, 12] = min(s.troops[n, weakest] / denom, 4.0) / 4.0
-    out[n, 13] = count / max(num_p - 1, 1)
+        out[n, GLOBAL_STRONGEST] = min(s.troops[n, strongest] / denom, RATIO_CLIP) / RATIO_CLIP
+        out[n, GLOBAL_STRONGEST_LAND] = s.tiles[n, strongest] / land
+        out[n, GLOBAL_WEAKEST] = min(s.troops[n, weakest] / denom, RATIO_CLIP) / RATIO_CLIP
+    out[n, GLOBAL_NEIGHBOURS] = count / max(num_p - 1, 1)
     incoming = 0
     for q in range(num_p):
         if q == me:
@@ -254,65 +289,68 @@ def _write_global(s, n, me, out, max_ticks, touching):
         for a in range(MAX_ATTACKS):
             if s.att_target[n, q, a] == me:
                 incoming += s.att_troops[n, q, a]
-    out[n, 14] = min(incoming / denom, 4.0) / 4.0
-    out[n, 15] = largest_other / land
+    out[n, GLOBAL_INCOMING] = min(incoming / denom, RATIO_CLIP) / RATIO_CLIP
+    out[n, GLOBAL_LARGEST_OTHER] = largest_other / land
 
 
+# ---------------------------------------------------------------------------------------------------------
+# Action masks: exactly the launch rule (``core.launch_ok``) on the state they are computed from
+# ---------------------------------------------------------------------------------------------------------
 @njit(**NO_NRT)
-def _direction_mask_v(ow, te, bh, bn, mark_n, cand_n, st, att_n, troops_n, tiles_n, sy_n, sx_n, scale, p,
-                      out_row):
-    h = ow.shape[0]
-    w = ow.shape[1]
+def _direction_mask(owner_n, terrain_n, b_end_n, b_list_n, mark_n, cand_n, visit, att_target_n, troops_n, tiles_n,
+                    sum_y_n, sum_x_n, tile_scale, p, out_row):
+    h = owner_n.shape[0]
+    w = owner_n.shape[1]
     hw = h * w
-    m = _row_magic(w)
-    count = _collect_frontier_v(ow, bh, bn, mark_n, cand_n, st, p, True)
+    m = row_magic(w)
+    count = collect_frontier(owner_n, b_end_n, b_list_n, mark_n, cand_n, visit, p, True)
     if count == 0:
         return
-    t = max(tiles_n[p], 1)
-    cy = sy_n[p] // t
-    cx = sx_n[p] // t
+    tiles = max(tiles_n[p], 1)
+    cy = sum_y_n[p] // tiles
+    cx = sum_x_n[p] // tiles
     reach = h + w
-    # Pack each frontier tile once as ``(idx * 16 + owner + 2) * 8 + owned`` so that the per-direction passes
+    # Append each frontier tile's owned-neighbour count to its packing once, so that the per-direction passes
     # below read one array and never the map.
     for i in range(count):
-        v = cand_n[i]
-        idx = v >> 4
-        yy = (idx * m) >> ROW_SHIFT
-        cand_n[i] = v * 8 + _owned_around(ow, yy, idx - yy * w, p)
+        packed = cand_n[i]
+        tile = packed >> OWNER_BITS
+        y = (tile * m) >> ROW_SHIFT
+        cand_n[i] = (packed << OWNED_BITS) | owned_around(owner_n, y, tile - y * w, p)
     for d in range(NUM_DIRECTIONS):
-        target = _ray_target_v(ow, cy, cx, p, d)
+        target = ray_target(owner_n, cy, cx, p, d)
         if target == NO_ATTACK:
             continue
-        tag = target + 2
-        sy = DIR_DY[d]
-        sx = DIR_DX[d]
-        fy = cy + sy * reach
-        fx = cx + sx * reach
-        # The nearest target tile in ``_front_key`` order. Keys order by the primary term first, so a tile
+        tag = target + OWNER_BIAS
+        side_y = DIR_DY[d]
+        side_x = DIR_DX[d]
+        fy = cy + side_y * reach
+        fx = cx + side_x * reach
+        # The nearest target tile in ``front_key`` order. Keys order by the primary term first, so a tile
         # whose primary exceeds the best one so far cannot win and its full key is never computed.
         best_key = np.int64(-1)
         best_primary = np.int64(0)
         for i in range(count):
-            v = cand_n[i]
-            if (v >> 3) & 15 != tag:
+            packed = cand_n[i]
+            if (packed >> OWNED_BITS) & OWNER_MASK != tag:
                 continue
-            owned = v & 7
-            idx = v >> 7
-            yy = (idx * m) >> ROW_SHIFT
-            xx = idx - yy * w
-            primary = _direction_primary(yy, xx, owned, sy, sx, h, w)
+            owned = packed & OWNED_MASK
+            tile = packed >> (OWNED_BITS + OWNER_BITS)
+            y = (tile * m) >> ROW_SHIFT
+            x = tile - y * w
+            primary = direction_primary(y, x, owned, side_y, side_x, h, w)
             if best_key >= 0 and primary > best_primary:
                 continue
-            key = _front_key(yy, xx, idx, owned, fy, fx, h, w)
+            key = front_key(y, x, tile, owned, fy, fx, h, w)
             if best_key < 0 or key < best_key:
                 best_key = key
                 best_primary = primary
         if best_key < 0:
             continue
-        first = best_key % hw
+        first = best_key % hw  # a key ends in its tile index (``front_key``)
         for k in range(NUM_INTENSITIES):
             commit = troops_n[p] * INTENSITY_PERCENT[k] // 100
-            if _launch_ok_v(att_n, troops_n, tiles_n, te, scale, p, target, first, commit):
+            if launch_ok(att_target_n, troops_n, tiles_n, terrain_n, tile_scale, p, target, first, commit):
                 out_row[d * NUM_INTENSITIES + k] = 1
 
 
@@ -327,10 +365,9 @@ def direction_mask_one(s, n, p, out_row):
     out_row[WAIT * NUM_INTENSITIES] = 1
     if s.done[n] or not s.alive[n, p]:
         return
-    st = _next_stamp(s.mark[n], s.stamp, n)
-    _direction_mask_v(s.owner[n], s.terrain[n], s.b_end[n], s.b_list[n], s.mark[n], s.cand[n], st,
-                      s.att_target[n], s.troops[n], s.tiles[n], s.sum_y[n], s.sum_x[n], s.tile_scale[n], p,
-                      out_row)
+    visit = next_stamp(s.mark[n], s.stamp, n)
+    _direction_mask(s.owner[n], s.terrain[n], s.b_end[n], s.b_list[n], s.mark[n], s.cand[n], visit,
+                    s.att_target[n], s.troops[n], s.tiles[n], s.sum_y[n], s.sum_x[n], s.tile_scale[n], p, out_row)
 
 
 @njit(**NO_NRT)
@@ -364,23 +401,23 @@ def cell_mask_one(s, n, p, out_row):
     out_row[hw + 1] = 1
     if s.done[n] or not s.alive[n, p]:
         return
-    ow = s.owner[n]
-    te = s.terrain[n]
-    att_n = s.att_target[n]
+    owner_n = s.owner[n]
+    terrain_n = s.terrain[n]
+    att_target_n = s.att_target[n]
     troops_n = s.troops[n]
     tiles_n = s.tiles[n]
     cand_n = s.cand[n]
-    scale = s.tile_scale[n]
-    st = _next_stamp(s.mark[n], s.stamp, n)
-    count = _collect_frontier_v(ow, s.b_end[n], s.b_list[n], s.mark[n], cand_n, st, p)
+    tile_scale = s.tile_scale[n]
+    visit = next_stamp(s.mark[n], s.stamp, n)
+    count = collect_frontier(owner_n, s.b_end[n], s.b_list[n], s.mark[n], cand_n, visit, p)
     for i in range(count):
-        idx = cand_n[i]
-        yy = idx // w
-        target = ow[yy, idx - yy * w]
+        tile = cand_n[i]
+        y = tile // w
+        target = owner_n[y, tile - y * w]
         for k in range(NUM_INTENSITIES):
             commit = troops_n[p] * INTENSITY_PERCENT[k] // 100
-            if _launch_ok_v(att_n, troops_n, tiles_n, te, scale, p, target, idx, commit):
-                out_row[idx] = 1
+            if launch_ok(att_target_n, troops_n, tiles_n, terrain_n, tile_scale, p, target, tile, commit):
+                out_row[tile] = 1
                 out_row[hw + 1 + k] = 1
 
 

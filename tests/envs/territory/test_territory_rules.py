@@ -104,6 +104,13 @@ def frontier(s, owner_map, p):
                 for yy, xx in ((y - 1, x), (y + 1, x), (y, x - 1), (y, x + 1)))]
 
 
+def front_key(s, tile, fy, fx):
+    """The conquest priority ``core.front_key`` gives ``tile`` (y, x) for an attack of player 0 with focus (fy, fx)."""
+    y, x = tile
+    owned = core.owned_around(s.owner[0], y, x, 0)
+    return core.front_key(y, x, y * s.width + x, owned, np.int64(fy), np.int64(fx), s.height, s.width)
+
+
 def test_an_attack_fills_a_pocket_before_it_pushes_toward_its_focus():
     # A hole at (2, 2), five columns behind the block's east edge: by distance alone an eastward front would
     # leave it, but a tile the attacker surrounds goes first (OpenFront's numOwnedByMe), so borders stay whole.
@@ -111,10 +118,10 @@ def test_an_attack_fills_a_pocket_before_it_pushes_toward_its_focus():
     s = build_state(rows, troops=[1_000_000, 10])
     before = s.owner[0].copy()
     east = 2
-    cy, cx = core.centroid(s, 0, 0)
+    cy, cx = s.sum_y[0, 0] // s.tiles[0, 0], s.sum_x[0, 0] // s.tiles[0, 0]  # the centroid, as the rules floor it
     fy, fx = cy, cx + s.height + s.width
     cands = frontier(s, before, 0)
-    keys = {t: core.front_key(s, 0, 0, t[0], t[1], fy, fx) for t in cands}
+    keys = {t: front_key(s, t, fy, fx) for t in cands}
     core.step_envs(s, act(s, 0, core.MODE_DIRECTION, east, 4), 1)
     new = {(int(y), int(x)) for y, x in np.argwhere((s.owner[0] == 0) & (before != 0))}
     k = core.front_size(len(cands), core.NEUTRAL, 750_000, 0)
@@ -131,7 +138,7 @@ def test_a_clicked_cell_is_taken_first_then_the_tiles_around_it():
     before = s.owner[0].copy()
     cell = (2, 5)
     cands = frontier(s, before, 0)
-    keys = {t: core.front_key(s, 0, 0, t[0], t[1], *cell) for t in cands}
+    keys = {t: front_key(s, t, *cell) for t in cands}
     assert min(cands, key=keys.get) == cell
     core.step_envs(s, act(s, 0, CELL, idx(s, *cell), 4), 1)
     new = {(int(y), int(x)) for y, x in np.argwhere((s.owner[0] == 0) & (before != 0))}
