@@ -13,8 +13,8 @@ freezes, timers, prayer drain) resolve at the tick boundary, after every event o
 timing of the input inside a tick change the outcome: a protection prayer clicked at 590 ms blocks the hit
 that lands at this tick's boundary, one clicked in the next tick does not.
 
-Event format (the seed's seven fields, float32 ``[E, 7]``)
-----------------------------------------------------------
+Event format (seven fields per event, as an input recorder logs them; float32 ``[E, 7]``)
+------------------------------------------------------------------------------------------
 =====  ==========  ==========================================================================================
 field  name        meaning
 =====  ==========  ==========================================================================================
@@ -23,8 +23,9 @@ field  name        meaning
                    ``EV_SCROLL`` 5 (rounded to the nearest integer)
 2      x           screen x in pixels, [0, 765)
 3      y           screen y in pixels, [0, 503)
-4      button      0 none, 1 left, 2 right, 3 middle (rounded); kept as the seed records it, the type decides
-5      key_id      0 none, 1-5 = F1-F5, 6-15 other keys (rounded); only KEY_DOWN of F1-F5 has an effect
+4      button      0 none, 1 left, 2 right, 3 middle (rounded); kept as a recorder logs it, the type decides
+5      key_id      0 none, 1-5 = F1-F5 (``KEY_F1`` 1), 6-15 other keys (rounded); only KEY_DOWN of F1-F5 has
+                   an effect
 6      scroll      wheel ticks in [-10, 10] (camera zoom in the real client; no game effect here)
 =====  ==========  ==========================================================================================
 
@@ -85,10 +86,10 @@ Mechanics and where they come from (OSRS wiki pages named in brackets)
 * Blood barrage: max 29, heals the caster 25 % of the damage dealt [Blood Barrage].
 * Special attack [Special attacks]: energy 0-100, ``SPEC_REGEN`` = 10 every ``SPEC_REGEN_TICKS`` = 50 ticks
   (30 s); dragon dagger 25 % (two hits, +15 % accuracy and damage), voidwaker 50 % (accuracy x3, damage
-  x1.25; ours, the real one deals magic damage). Switching the weapon disarms the special attack.
+  x1.25; a simplification: the real one deals magic damage). Switching the weapon disarms the special attack.
 * Movement: run, 2 tiles per tick; melee needs an orthogonally adjacent tile (no diagonal melee), ranged
   reaches 7 tiles, magic 10 (Chebyshev) [Attack range]. A player attacking with melee walks toward the target.
-* Melee defence is one number (OSRS splits it into stab, slash and crush; ours).
+* Melee defence is one number (a simplification: OSRS splits it into stab, slash and crush).
 * Death (hitpoints 0) ends the duel at the boundary; both dying in one tick is a draw.
 
 State (``DuelState``, batch-first; N envs, P = 2 players)
@@ -97,40 +98,43 @@ State (``DuelState``, batch-first; N envs, P = 2 players)
 array               dtype / shape       meaning
 ==================  ==================  ===============================================================
 build               int8 [N,P]          ``BUILD_MAX`` 0, ``BUILD_ZERKER`` 1, ``BUILD_PURE`` 2
-stats               int64 [N,P,7]       levels: attack, strength, defence, ranged, magic, hitpoints, prayer
+stats               int64 [N,P,7]       levels: attack, strength, defence, ranged, magic, hitpoints, prayer (``S_*``)
 hp                  int64 [N,P]         hitpoints
 prayer              int64 [N,P]         prayer points
 drain               int64 [N,P]         prayer drain counter
 spec                int64 [N,P]         special-attack energy, 0-100
 spec_armed          uint8 [N,P]         1 when the next attack is a special attack
 pos_x, pos_y        int64 [N,P]         tile position
-dest_x, dest_y      int64 [N,P]         walk destination (-1 none)
+dest_x, dest_y      int64 [N,P]         walk destination (``NO_TILE`` -1: none)
 target              uint8 [N,P]         1 while attacking the opponent
 attack_timer        int64 [N,P]         ticks until the next attack may start (<= 0: ready)
-selected_spell      int64 [N,P]         spell selected in the spellbook, waiting for a target (-1 none)
-pending_spell       int64 [N,P]         spell to cast at the next attack (-1 none: the weapon's style)
+selected_spell      int64 [N,P]         spell selected in the spellbook, waiting for a target (``NO_SPELL`` -1)
+pending_spell       int64 [N,P]         spell to cast at the next attack (``NO_SPELL`` -1: the weapon's style)
 frozen              int64 [N,P]         freeze ticks left
 freeze_immune       int64 [N,P]         freeze-immunity ticks left
 eat_timer           int64 [N,P]         ticks until a normal food may be eaten
 combo_timer         int64 [N,P]         ticks until a combo food may be eaten
 pending_heal        int64 [N,P]         healing that lands at the boundary
-protect             int64 [N,P]         protected style (``MELEE`` 0, ``RANGED`` 1, ``MAGIC`` 2; -1 none)
-boost               int64 [N,P]         boosted style (-1 none)
+protect             int64 [N,P]         protected style (``MELEE`` 0, ``RANGED`` 1, ``MAGIC`` 2; ``NO_STYLE`` -1)
+boost               int64 [N,P]         boosted style (``NO_STYLE`` -1: none)
 open_tab            int64 [N,P]         open side-panel tab (``TAB_*``)
 cursor_x, cursor_y  float64 [N,P]       cursor position
 equipment           int64 [N,P,4]       worn item per slot (weapon, body, legs, shield)
 inventory           int64 [N,P,28]      item per slot (``ITEM_EMPTY`` 0 = empty)
 dealt, taken        int64 [N,P]         damage dealt / taken at the last boundary
-hitsplat            int64 [N,P]         damage taken at the last boundary, -1 when no hit landed
-last_style          int64 [N,P]         style of the attack made at the last boundary (-1 none)
+hitsplat            int64 [N,P]         damage taken at the last boundary, ``NO_HIT`` -1 when no attack landed
+last_style          int64 [N,P]         style of the attack made at the last boundary (``NO_STYLE`` -1: none)
 total_dealt         int64 [N,P]         damage dealt this episode
 tick                int64 [N]           ticks since reset
 done                uint8 [N]           1 once someone died
-winner              int64 [N]           0 / 1 the winner, 2 a draw, -1 while running
+winner              int64 [N]           0 / 1 the winner, ``DRAW`` 2, ``WINNER_NONE`` -1 while running
 rng_state           uint64 [N]          SplitMix64 word (``botarena.envs.common.rng``): the game's randomness
 bot_rng             uint64 [N,P]        a scripted player's own stream per seat, derived from ``rng_state`` at
                                         reset, so the game depends only on the seed and the events
 ==================  ==================  ===============================================================
+
+Kernels take ``(s, i, p)``: the state, an env index and a player seat; ``o = 1 - p`` is the opponent. What a
+player observes is written by ``observe``, the scripted players live in ``bots``.
 """
 
 from __future__ import annotations
@@ -150,9 +154,9 @@ EVENT_FIELDS = 7
 F_TIME, F_TYPE, F_X, F_Y, F_BUTTON, F_KEY, F_SCROLL = range(7)
 EV_MOVE, EV_LEFT_CLICK, EV_RIGHT_CLICK, EV_KEY_DOWN, EV_KEY_UP, EV_SCROLL = range(6)
 NUM_EVENT_TYPES = 6
-EVENT_TYPE_NAMES = ("MOVE", "LEFT_CLICK", "RIGHT_CLICK", "KEY_DOWN", "KEY_UP", "SCROLL")
 NUM_BUTTONS = 4
 NUM_KEYS = 16  # 0 none, 1-5 F1-F5, 6-15 other keys
+KEY_F1 = 1  # key ids KEY_F1 .. KEY_F1 + 4 are F1-F5, which open the tabs in TAB_* order
 MAX_SCROLL = 10.0
 
 # ---------------------------------------------------------------------------------------------- screen layout
@@ -164,21 +168,24 @@ CHATBOX = (0, 338, 519, 165)
 SPEC_ORB = (570, 130, 30, 30)
 TAB_COMBAT, TAB_INVENTORY, TAB_EQUIPMENT, TAB_PRAYER, TAB_MAGIC = range(5)
 NUM_TABS = 5
-TAB_NAMES = ("combat", "inventory", "equipment", "prayer", "magic")
 TAB_X0, TAB_Y0, TAB_W, TAB_H = 528, 168, 40, 36
 SIDE_PANEL = (553, 205, 190, 261)
 INV_X0, INV_Y0, INV_W, INV_H, INV_COLS, INV_ROWS = 563, 213, 42, 36, 4, 7
 INVENTORY_SLOTS = 28
-PRAY_X0, PRAY_Y0, PRAY_CELL, PRAY_COLS = 563, 220, 57, 3
-NUM_PRAYERS = 6  # cells: protect magic, protect missiles, protect melee, melee / ranged / magic boost
+PRAY_X0, PRAY_Y0, PRAY_CELL, PRAY_COLS, PRAY_ROWS = 563, 220, 57, 3, 2
+# Prayer-book cells, left to right and top to bottom; the boost cells follow the style order (melee, ranged, magic).
+PRAYER_PROTECT_MAGIC, PRAYER_PROTECT_MISSILES, PRAYER_PROTECT_MELEE = 0, 1, 2
+PRAYER_BOOST_MELEE, PRAYER_BOOST_RANGED, PRAYER_BOOST_MAGIC = 3, 4, 5
+NUM_PRAYERS = 6
 SPELL_X0, SPELL_Y0, SPELL_CELL = 563, 220, 57
 SPELL_ICE_BARRAGE, SPELL_BLOOD_BARRAGE = 0, 1
 NUM_SPELLS = 2
+NO_SPELL = -1  # selected_spell / pending_spell: none
 SPEC_BAR = (563, 420, 170, 26)
 
 # ---------------------------------------------------------------------------------------------- combat rules
 MELEE, RANGED, MAGIC = 0, 1, 2
-STYLE_NAMES = ("melee", "ranged", "magic")
+NO_STYLE = -1  # protect / boost / last_style: none; ITEM_STYLE: not a weapon
 PROTECT_FACTOR = 0.6
 FREEZE_TICKS = 32
 FREEZE_IMMUNITY_TICKS = 5
@@ -195,7 +202,7 @@ SPELL_MAX_HIT = np.array([30, 29], np.int64)
 SPELL_LEVEL = np.array([94, 92], np.int64)
 BLOOD_HEAL_FRACTION = 0.25
 PRAYER_RESISTANCE_BASE = 60
-# Prayer cell -> (kind, style): protection cells protect magic / ranged / melee; boost cells boost a style.
+# Prayer cell -> (kind, style): the protection cells protect from a style, the boost cells boost one.
 PRAYER_IS_PROTECT = np.array([1, 1, 1, 0, 0, 0], np.int64)
 PRAYER_STYLE = np.array([MAGIC, RANGED, MELEE, MELEE, RANGED, MAGIC], np.int64)
 PROTECT_DRAIN = 12
@@ -209,8 +216,12 @@ BOOST_LOW_STR = np.array([1.15, 1.15, 1.0])
 BOOST_LOW_DRAIN = np.array([24, 12, 12], np.int64)
 TOP_BOOST_DEFENCE = 70
 
+# Equipment bonus kinds (``gear_bonus``) and prayer multipliers (``boost_mult``).
+BONUS_ATTACK, BONUS_DEFENCE, BONUS_STRENGTH = 0, 1, 2
+
 # ---------------------------------------------------------------------------------------------- stats, builds
-S_ATT, S_STR, S_DEF, S_RNG, S_MAG, S_HP, S_PRAY = range(7)
+NUM_STATS = 7
+S_ATT, S_STR, S_DEF, S_RNG, S_MAG, S_HP, S_PRAY = range(NUM_STATS)
 BUILD_MAX, BUILD_ZERKER, BUILD_PURE = 0, 1, 2
 BUILD_NAMES = ("max", "zerker", "pure")
 NUM_BUILDS = 3
@@ -223,9 +234,10 @@ BUILD_STATS = np.array([
 # ---------------------------------------------------------------------------------------------- items
 SLOT_WEAPON, SLOT_BODY, SLOT_LEGS, SLOT_SHIELD = range(4)
 EQUIP_SLOTS = 4
-NO_STYLE = -1
+NO_SLOT = -1  # ITEM_SLOT of food and of the empty item: worn nowhere
 FOOD_NONE, FOOD_NORMAL, FOOD_COMBO = 0, 1, 2
-# name, slot (-1 food), weapon style, speed, attack [m, r, g], defence [m, r, g], strength [m, r, magic dmg %],
+# name, slot (NO_SLOT -1: food), weapon style (NO_STYLE -1: not a weapon), attack speed in ticks,
+# attack [melee, ranged, magic], defence [melee, ranged, magic], strength [melee, ranged, magic damage %],
 # heal, food kind, spec cost, spec accuracy x, spec damage x, spec hits, prayer bonus.
 # Bonuses follow the OSRS wiki item pages, rounded, melee defence as one number (see the module docstring).
 _ITEMS = [
@@ -319,6 +331,11 @@ for _b, _gear in enumerate(_START_GEAR):
     START_INVENTORY[_b, INVENTORY_SLOTS - COMBO_FOOD_COUNT:] = ITEM_KARAMBWAN
 BOT_STREAM_KEYS = np.array([0x632BE59BD9B4E019, 0x8CB92BA72F3D8DD7], np.uint64)
 START_POSITIONS = np.array([[2, 2], [7, 3]], np.int64)  # (x, y) of players 0 and 1
+
+# Sentinels of the state arrays (see the state table).
+NO_TILE = -1  # dest_x / dest_y: not walking
+NO_HIT = -1  # hitsplat: no attack landed on the player at the last boundary
+WINNER_NONE, DRAW = -1, 2  # winner: still running; both died in one tick (else the winning seat, 0 or 1)
 
 
 def build_index(name: str) -> int:
@@ -442,6 +459,7 @@ def view_y(p: int, y: int) -> int:
 
 @njit(**NO_NRT)
 def _inside(x: float, y: float, rx: float, ry: float, rw: float, rh: float) -> bool:
+    """Whether (x, y) lies in the rectangle ``rx, ry, rw, rh`` (half-open pixel ranges)."""
     return rx <= x < rx + rw and ry <= y < ry + rh
 
 
@@ -449,15 +467,16 @@ def _inside(x: float, y: float, rx: float, ry: float, rw: float, rh: float) -> b
 def protect_cell(style: int) -> int:
     """The prayer-book cell that protects from ``style``."""
     if style == MAGIC:
-        return 0
+        return PRAYER_PROTECT_MAGIC
     if style == RANGED:
-        return 1
-    return 2
+        return PRAYER_PROTECT_MISSILES
+    return PRAYER_PROTECT_MELEE
 
 
 @njit(**NO_NRT)
 def boost_cell(style: int) -> int:
-    return 3 + style
+    """The prayer-book cell that boosts ``style`` (the boost cells are in style order)."""
+    return PRAYER_BOOST_MELEE + style
 
 
 # ---------------------------------------------------------------------------------------------- reset
@@ -465,45 +484,45 @@ def boost_cell(style: int) -> int:
 def reset_env(s: DuelState, i: int, build0: int, build1: int) -> None:
     """Start duel ``i`` with the given builds: full stats, start gear, start tiles, timers cleared."""
     for p in range(NUM_PLAYERS):
-        b = build0 if p == 0 else build1
-        s.build[i, p] = b
-        for k in range(7):
-            s.stats[i, p, k] = BUILD_STATS[b, k]
-        s.hp[i, p] = BUILD_STATS[b, S_HP]
-        s.prayer[i, p] = BUILD_STATS[b, S_PRAY]
+        build = build0 if p == 0 else build1
+        s.build[i, p] = build
+        for k in range(NUM_STATS):
+            s.stats[i, p, k] = BUILD_STATS[build, k]
+        s.hp[i, p] = BUILD_STATS[build, S_HP]
+        s.prayer[i, p] = BUILD_STATS[build, S_PRAY]
         s.drain[i, p] = 0
         s.spec[i, p] = SPEC_MAX
         s.spec_armed[i, p] = 0
         s.pos_x[i, p] = START_POSITIONS[p, 0]
         s.pos_y[i, p] = START_POSITIONS[p, 1]
-        s.dest_x[i, p] = -1
-        s.dest_y[i, p] = -1
+        s.dest_x[i, p] = NO_TILE
+        s.dest_y[i, p] = NO_TILE
         s.target[i, p] = 0
         s.attack_timer[i, p] = 0
-        s.selected_spell[i, p] = -1
-        s.pending_spell[i, p] = -1
+        s.selected_spell[i, p] = NO_SPELL
+        s.pending_spell[i, p] = NO_SPELL
         s.frozen[i, p] = 0
         s.freeze_immune[i, p] = 0
         s.eat_timer[i, p] = 0
         s.combo_timer[i, p] = 0
         s.pending_heal[i, p] = 0
-        s.protect[i, p] = -1
-        s.boost[i, p] = -1
+        s.protect[i, p] = NO_STYLE
+        s.boost[i, p] = NO_STYLE
         s.open_tab[i, p] = TAB_INVENTORY
         s.cursor_x[i, p] = SCREEN_W / 2.0
         s.cursor_y[i, p] = SCREEN_H / 2.0
         for k in range(EQUIP_SLOTS):
-            s.equipment[i, p, k] = START_EQUIPMENT[b, k]
+            s.equipment[i, p, k] = START_EQUIPMENT[build, k]
         for k in range(INVENTORY_SLOTS):
-            s.inventory[i, p, k] = START_INVENTORY[b, k]
+            s.inventory[i, p, k] = START_INVENTORY[build, k]
         s.dealt[i, p] = 0
         s.taken[i, p] = 0
-        s.hitsplat[i, p] = -1
-        s.last_style[i, p] = -1
+        s.hitsplat[i, p] = NO_HIT
+        s.last_style[i, p] = NO_STYLE
         s.total_dealt[i, p] = 0
     s.tick[i] = 0
     s.done[i] = 0
-    s.winner[i] = -1
+    s.winner[i] = WINNER_NONE
     # Bot streams: fixed odd offsets of the game word (SplitMix64 outputs of nearby words are unrelated).
     for p in range(NUM_PLAYERS):
         s.bot_rng[i, p] = s.rng_state[i] ^ BOT_STREAM_KEYS[p]
@@ -515,12 +534,12 @@ def reset_envs(s: DuelState, mask: np.ndarray, builds: np.ndarray, random_builds
     for i in range(mask.shape[0]):
         if not mask[i]:
             continue
-        b0 = builds[i, 0]
-        b1 = builds[i, 1]
+        build0 = builds[i, 0]
+        build1 = builds[i, 1]
         if random_builds[i]:
-            b0 = rng.randint(s.rng_state, i, NUM_BUILDS)
-            b1 = rng.randint(s.rng_state, i, NUM_BUILDS)
-        reset_env(s, i, b0, b1)
+            build0 = rng.randint(s.rng_state, i, NUM_BUILDS)
+            build1 = rng.randint(s.rng_state, i, NUM_BUILDS)
+        reset_env(s, i, build0, build1)
 
 
 # ---------------------------------------------------------------------------------------------- input
@@ -563,12 +582,12 @@ def equip_or_eat(s: DuelState, i: int, p: int, slot: int) -> None:
             s.combo_timer[i, p] = EAT_DELAY
             s.attack_timer[i, p] += COMBO_ATTACK_DELAY
         return
-    eq = ITEM_SLOT[item]
-    if eq < 0:
+    equip_slot = ITEM_SLOT[item]
+    if equip_slot == NO_SLOT:
         return
-    s.inventory[i, p, slot] = s.equipment[i, p, eq]
-    s.equipment[i, p, eq] = item
-    if eq == SLOT_WEAPON:
+    s.inventory[i, p, slot] = s.equipment[i, p, equip_slot]
+    s.equipment[i, p, equip_slot] = item
+    if equip_slot == SLOT_WEAPON:
         s.spec_armed[i, p] = 0
 
 
@@ -578,9 +597,9 @@ def toggle_prayer(s: DuelState, i: int, p: int, cell: int) -> None:
         return
     style = PRAYER_STYLE[cell]
     if PRAYER_IS_PROTECT[cell] == 1:
-        s.protect[i, p] = -1 if s.protect[i, p] == style else style
+        s.protect[i, p] = NO_STYLE if s.protect[i, p] == style else style
     else:
-        s.boost[i, p] = -1 if s.boost[i, p] == style else style
+        s.boost[i, p] = NO_STYLE if s.boost[i, p] == style else style
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -593,10 +612,51 @@ def toggle_spec(s: DuelState, i: int, p: int) -> None:
 
 
 @njit(cache=True, nogil=True, inline="always")
+def click_side_panel(s: DuelState, i: int, p: int, x: float, y: float) -> None:
+    """A left click inside the side panel: it acts on the grid of the tab open at this moment."""
+    tab = s.open_tab[i, p]
+    if tab == TAB_INVENTORY:
+        if _inside(x, y, INV_X0, INV_Y0, INV_W * INV_COLS, INV_H * INV_ROWS):
+            slot = int((y - INV_Y0) // INV_H) * INV_COLS + int((x - INV_X0) // INV_W)
+            equip_or_eat(s, i, p, slot)
+    elif tab == TAB_PRAYER:
+        if _inside(x, y, PRAY_X0, PRAY_Y0, PRAY_CELL * PRAY_COLS, PRAY_CELL * PRAY_ROWS):
+            cell = int((y - PRAY_Y0) // PRAY_CELL) * PRAY_COLS + int((x - PRAY_X0) // PRAY_CELL)
+            toggle_prayer(s, i, p, cell)
+    elif tab == TAB_MAGIC:
+        if _inside(x, y, SPELL_X0, SPELL_Y0, SPELL_CELL * NUM_SPELLS, SPELL_CELL):
+            spell = int((x - SPELL_X0) // SPELL_CELL)
+            if s.stats[i, p, S_MAG] >= SPELL_LEVEL[spell]:
+                s.selected_spell[i, p] = spell
+    elif tab == TAB_COMBAT:
+        if _inside(x, y, SPEC_BAR[0], SPEC_BAR[1], SPEC_BAR[2], SPEC_BAR[3]):
+            toggle_spec(s, i, p)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def click_tile(s: DuelState, i: int, p: int, x: float, y: float, spell: int) -> None:
+    """A left click on an arena tile: the opponent's tile attacks (casting ``spell`` if one was selected), any
+    other tile walks there."""
+    tx = view_x(p, int((x - ARENA_X0) // TILE_PX))
+    ty = view_y(p, int((y - ARENA_Y0) // TILE_PX))
+    o = 1 - p
+    if tx == s.pos_x[i, o] and ty == s.pos_y[i, o]:
+        s.target[i, p] = 1
+        s.pending_spell[i, p] = spell
+        s.dest_x[i, p] = NO_TILE
+        s.dest_y[i, p] = NO_TILE
+    else:
+        s.target[i, p] = 0
+        s.pending_spell[i, p] = NO_SPELL
+        s.dest_x[i, p] = tx
+        s.dest_y[i, p] = ty
+
+
+@njit(cache=True, nogil=True, inline="always")
 def left_click(s: DuelState, i: int, p: int, x: float, y: float) -> None:
     """A left click at (x, y) against the client as it is now (see the layout table)."""
     spell = s.selected_spell[i, p]
-    s.selected_spell[i, p] = -1  # any click ends a spell selection; a spell click below sets a new one
+    s.selected_spell[i, p] = NO_SPELL  # any click ends a spell selection; a spell click below sets a new one
     for k in range(NUM_TABS):
         rx, ry, rw, rh = tab_button_rect(k)
         if _inside(x, y, rx, ry, rw, rh):
@@ -606,38 +666,10 @@ def left_click(s: DuelState, i: int, p: int, x: float, y: float) -> None:
         toggle_spec(s, i, p)
         return
     if _inside(x, y, SIDE_PANEL[0], SIDE_PANEL[1], SIDE_PANEL[2], SIDE_PANEL[3]):
-        tab = s.open_tab[i, p]
-        if tab == TAB_INVENTORY:
-            if _inside(x, y, INV_X0, INV_Y0, INV_W * INV_COLS, INV_H * INV_ROWS):
-                slot = int((y - INV_Y0) // INV_H) * INV_COLS + int((x - INV_X0) // INV_W)
-                equip_or_eat(s, i, p, slot)
-        elif tab == TAB_PRAYER:
-            if _inside(x, y, PRAY_X0, PRAY_Y0, PRAY_CELL * PRAY_COLS, PRAY_CELL * 2):
-                cell = int((y - PRAY_Y0) // PRAY_CELL) * PRAY_COLS + int((x - PRAY_X0) // PRAY_CELL)
-                toggle_prayer(s, i, p, cell)
-        elif tab == TAB_MAGIC:
-            if _inside(x, y, SPELL_X0, SPELL_Y0, SPELL_CELL * NUM_SPELLS, SPELL_CELL):
-                sp = int((x - SPELL_X0) // SPELL_CELL)
-                if s.stats[i, p, S_MAG] >= SPELL_LEVEL[sp]:
-                    s.selected_spell[i, p] = sp
-        elif tab == TAB_COMBAT:
-            if _inside(x, y, SPEC_BAR[0], SPEC_BAR[1], SPEC_BAR[2], SPEC_BAR[3]):
-                toggle_spec(s, i, p)
+        click_side_panel(s, i, p, x, y)
         return
     if _inside(x, y, ARENA_X0, ARENA_Y0, TILE_PX * ARENA_W, TILE_PX * ARENA_H):
-        tx = view_x(p, int((x - ARENA_X0) // TILE_PX))
-        ty = view_y(p, int((y - ARENA_Y0) // TILE_PX))
-        o = 1 - p
-        if tx == s.pos_x[i, o] and ty == s.pos_y[i, o]:
-            s.target[i, p] = 1
-            s.pending_spell[i, p] = spell
-            s.dest_x[i, p] = -1
-            s.dest_y[i, p] = -1
-        else:
-            s.target[i, p] = 0
-            s.pending_spell[i, p] = -1
-            s.dest_x[i, p] = tx
-            s.dest_y[i, p] = ty
+        click_tile(s, i, p, x, y, spell)
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -645,14 +677,14 @@ def apply_events(s: DuelState, i: int, p: int, events: np.ndarray, count: int, o
     """Interpret player ``p``'s first ``count`` events in time order (integer fields rounded)."""
     sort_events(events, count, order)
     for k in range(count):
-        e = order[k]
-        etype = int(np.rint(events[e, F_TYPE]))
-        x = float(events[e, F_X])
-        y = float(events[e, F_Y])
+        event = order[k]
+        etype = int(np.rint(events[event, F_TYPE]))
+        x = float(events[event, F_X])
+        y = float(events[event, F_Y])
         if etype == EV_KEY_DOWN:
-            key = int(np.rint(events[e, F_KEY]))
-            if 1 <= key <= NUM_TABS:
-                s.open_tab[i, p] = key - 1
+            key = int(np.rint(events[event, F_KEY]))
+            if KEY_F1 <= key < KEY_F1 + NUM_TABS:
+                s.open_tab[i, p] = key - KEY_F1
             continue
         if etype == EV_KEY_UP:
             continue
@@ -661,19 +693,19 @@ def apply_events(s: DuelState, i: int, p: int, events: np.ndarray, count: int, o
         if etype == EV_LEFT_CLICK:
             left_click(s, i, p, x, y)
         elif etype == EV_RIGHT_CLICK:
-            s.selected_spell[i, p] = -1
+            s.selected_spell[i, p] = NO_SPELL
 
 
 # ---------------------------------------------------------------------------------------------- combat
 @njit(cache=True, nogil=True, inline="always")
 def gear_bonus(s: DuelState, i: int, p: int, kind: int, style: int) -> float:
-    """Sum of a bonus over the worn items: kind 0 attack, 1 defence, 2 strength."""
+    """Sum of a bonus (``BONUS_ATTACK``, ``BONUS_DEFENCE`` or ``BONUS_STRENGTH``) in ``style`` over the worn items."""
     total = 0.0
     for k in range(EQUIP_SLOTS):
         item = s.equipment[i, p, k]
-        if kind == 0:
+        if kind == BONUS_ATTACK:
             total += ITEM_ATT[item, style]
-        elif kind == 1:
+        elif kind == BONUS_DEFENCE:
             total += ITEM_DEF[item, style]
         else:
             total += ITEM_STR[item, style]
@@ -681,28 +713,40 @@ def gear_bonus(s: DuelState, i: int, p: int, kind: int, style: int) -> float:
 
 
 @njit(cache=True, nogil=True, inline="always")
+def gear_prayer(s: DuelState, i: int, p: int) -> int:
+    """The prayer bonus of the worn items (it slows the prayer drain)."""
+    total = 0
+    for k in range(EQUIP_SLOTS):
+        total += ITEM_PRAYER[s.equipment[i, p, k]]
+    return total
+
+
+@njit(cache=True, nogil=True, inline="always")
 def top_boosts(s: DuelState, i: int, p: int) -> bool:
+    """Whether player ``p`` has the defence for the top-tier boost prayers (piety, rigour, augury)."""
     return s.stats[i, p, S_DEF] >= TOP_BOOST_DEFENCE
 
 
 @njit(cache=True, nogil=True, inline="always")
 def boost_mult(s: DuelState, i: int, p: int, style: int, kind: int) -> float:
-    """Prayer multiplier of player ``p`` for ``style``: kind 0 attack, 1 strength, 2 defence."""
-    b = s.boost[i, p]
-    if kind == 2:
-        if b >= 0 and top_boosts(s, i, p):
-            return BOOST_TOP_DEF[b]
+    """Prayer multiplier of player ``p`` for ``style``: ``kind`` ``BONUS_ATTACK``, ``BONUS_STRENGTH`` or
+    ``BONUS_DEFENCE`` (any active boost raises defence, top tier only)."""
+    boost = s.boost[i, p]
+    if kind == BONUS_DEFENCE:
+        if boost >= 0 and top_boosts(s, i, p):
+            return BOOST_TOP_DEF[boost]
         return 1.0
-    if b != style:
+    if boost != style:
         return 1.0
     top = top_boosts(s, i, p)
-    if kind == 0:
+    if kind == BONUS_ATTACK:
         return BOOST_TOP_ATT[style] if top else BOOST_LOW_ATT[style]
     return BOOST_TOP_STR[style] if top else BOOST_LOW_STR[style]
 
 
 @njit(**NO_NRT)
 def hit_chance(att_roll: float, def_roll: float) -> float:
+    """The OSRS accuracy formula [OSRS wiki, Combat]."""
     if att_roll > def_roll:
         return 1.0 - (def_roll + 2.0) / (2.0 * (att_roll + 1.0))
     return att_roll / (2.0 * (def_roll + 1.0))
@@ -710,7 +754,11 @@ def hit_chance(att_roll: float, def_roll: float) -> float:
 
 @njit(cache=True, nogil=True, inline="always")
 def attack_rolls(s: DuelState, i: int, p: int, style: int, spell: int) -> tuple[float, float, int]:
-    """(attack roll of ``p``, defence roll of the opponent, max hit of ``p``) for an attack in ``style``."""
+    """(attack roll of ``p``, defence roll of the opponent, max hit of ``p``) for an attack in ``style``.
+
+    Effective levels add 8 and equipment bonuses 64, and the melee / ranged max hit divides by 640, as in the
+    formulas of the module docstring [OSRS wiki, Combat / Maximum hit].
+    """
     o = 1 - p
     if style == MELEE:
         level = s.stats[i, p, S_ATT]
@@ -721,25 +769,26 @@ def attack_rolls(s: DuelState, i: int, p: int, style: int, spell: int) -> tuple[
     else:
         level = s.stats[i, p, S_MAG]
         str_level = 0
-    eff_att = np.floor(level * boost_mult(s, i, p, style, 0)) + 8.0
-    att_roll = eff_att * (gear_bonus(s, i, p, 0, style) + 64.0)
-    dmult = boost_mult(s, i, o, style, 2)
-    if style == MAGIC:
-        def_level = np.floor(0.7 * s.stats[i, o, S_MAG] + 0.3 * np.floor(s.stats[i, o, S_DEF] * dmult))
+    eff_att = np.floor(level * boost_mult(s, i, p, style, BONUS_ATTACK)) + 8.0
+    att_roll = eff_att * (gear_bonus(s, i, p, BONUS_ATTACK, style) + 64.0)
+    defence_mult = boost_mult(s, i, o, style, BONUS_DEFENCE)
+    if style == MAGIC:  # magic defence mixes the magic and defence levels [OSRS wiki, Magic defence, PvP]
+        def_level = np.floor(0.7 * s.stats[i, o, S_MAG] + 0.3 * np.floor(s.stats[i, o, S_DEF] * defence_mult))
     else:
-        def_level = np.floor(s.stats[i, o, S_DEF] * dmult)
-    def_roll = (def_level + 8.0) * (gear_bonus(s, i, o, 1, style) + 64.0)
+        def_level = np.floor(s.stats[i, o, S_DEF] * defence_mult)
+    def_roll = (def_level + 8.0) * (gear_bonus(s, i, o, BONUS_DEFENCE, style) + 64.0)
     if style == MAGIC:
         base = SPELL_MAX_HIT[spell]
-        max_hit = int(np.floor(base * (1.0 + gear_bonus(s, i, p, 2, MAGIC) / 100.0)))
+        max_hit = int(np.floor(base * (1.0 + gear_bonus(s, i, p, BONUS_STRENGTH, MAGIC) / 100.0)))
     else:
-        eff_str = np.floor(str_level * boost_mult(s, i, p, style, 1)) + 8.0
-        max_hit = int(np.floor(0.5 + eff_str * (gear_bonus(s, i, p, 2, style) + 64.0) / 640.0))
+        eff_str = np.floor(str_level * boost_mult(s, i, p, style, BONUS_STRENGTH)) + 8.0
+        max_hit = int(np.floor(0.5 + eff_str * (gear_bonus(s, i, p, BONUS_STRENGTH, style) + 64.0) / 640.0))
     return att_roll, def_roll, max_hit
 
 
 @njit(cache=True, nogil=True, inline="always")
 def in_range(s: DuelState, i: int, p: int, style: int) -> bool:
+    """Whether player ``p`` can attack the opponent in ``style`` from where both stand."""
     o = 1 - p
     dx = abs(s.pos_x[i, p] - s.pos_x[i, o])
     dy = abs(s.pos_y[i, p] - s.pos_y[i, o])
@@ -752,10 +801,10 @@ def in_range(s: DuelState, i: int, p: int, style: int) -> bool:
 @njit(cache=True, nogil=True, inline="always")
 def attack_style(s: DuelState, i: int, p: int) -> int:
     """The style of ``p``'s next attack: a pending spell is magic, else the wielded weapon's style."""
-    if s.pending_spell[i, p] >= 0:
+    if s.pending_spell[i, p] != NO_SPELL:
         return MAGIC
     style = ITEM_STYLE[s.equipment[i, p, SLOT_WEAPON]]
-    return MELEE if style < 0 else style
+    return MELEE if style == NO_STYLE else style
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -770,19 +819,20 @@ def step_toward(s: DuelState, i: int, p: int, tx: int, ty: int, stop_adjacent: b
         if x == tx and y == ty:
             return
         # Diagonal steps first, as the OSRS pathfinder does on open ground; no diagonal into melee range.
-        nx = x + (1 if tx > x else (-1 if tx < x else 0))
-        ny = y + (1 if ty > y else (-1 if ty < y else 0))
-        if stop_adjacent and nx != x and ny != y and abs(nx - tx) + abs(ny - ty) == 0:
-            ny = y
-        if nx == s.pos_x[i, o] and ny == s.pos_y[i, o]:
-            if nx != x and ny != y:
-                ny = y  # slide along x
-                if nx == s.pos_x[i, o] and ny == s.pos_y[i, o]:
+        next_x = x + (1 if tx > x else (-1 if tx < x else 0))
+        next_y = y + (1 if ty > y else (-1 if ty < y else 0))
+        if stop_adjacent and next_x != x and next_y != y and abs(next_x - tx) + abs(next_y - ty) == 0:
+            next_y = y
+        if next_x == s.pos_x[i, o] and next_y == s.pos_y[i, o]:
+            if next_x != x and next_y != y:
+                next_y = y  # slide along x
+                if next_x == s.pos_x[i, o] and next_y == s.pos_y[i, o]:
                     return
             else:
                 return
-        s.pos_x[i, p] = nx
-        s.pos_y[i, p] = ny
+        s.pos_x[i, p] = next_x
+        s.pos_y[i, p] = next_y
+
 
 @njit(cache=True, nogil=True, inline="always")
 def do_attack(s: DuelState, i: int, p: int) -> tuple[int, int, int, bool]:
@@ -797,17 +847,17 @@ def do_attack(s: DuelState, i: int, p: int) -> tuple[int, int, int, bool]:
     if not in_range(s, i, p, style):
         return 0, 0, 0, False
     spell = s.pending_spell[i, p]
-    if style == MAGIC and spell < 0:
+    if style == MAGIC and spell == NO_SPELL:
         spell = SPELL_BLOOD_BARRAGE  # a staff autocasts blood barrage
     att_roll, def_roll, max_hit = attack_rolls(s, i, p, style, spell)
     weapon = s.equipment[i, p, SLOT_WEAPON]
     hits = 1
-    dmg_mult = 1.0
+    damage_mult = 1.0
     cost = ITEM_SPEC_COST[weapon]
     if s.spec_armed[i, p] == 1 and style == MELEE and cost > 0 and s.spec[i, p] >= cost:
         s.spec[i, p] -= cost
         att_roll *= ITEM_SPEC_ACC[weapon]
-        dmg_mult = ITEM_SPEC_DMG[weapon]
+        damage_mult = ITEM_SPEC_DMG[weapon]
         hits = ITEM_SPEC_HITS[weapon]
     s.spec_armed[i, p] = 0
     chance = hit_chance(att_roll, def_roll)
@@ -816,10 +866,10 @@ def do_attack(s: DuelState, i: int, p: int) -> tuple[int, int, int, bool]:
     for _ in range(hits):
         if rng.uniform(s.rng_state, i) < chance:
             landed = True
-            d = int(np.floor(rng.randint(s.rng_state, i, max_hit + 1) * dmg_mult))
+            damage = int(np.floor(rng.randint(s.rng_state, i, max_hit + 1) * damage_mult))
             if s.protect[i, o] == style:
-                d = int(np.floor(d * PROTECT_FACTOR))
-            total += d
+                damage = int(np.floor(damage * PROTECT_FACTOR))
+            total += damage
     freeze = 0
     heal = 0
     if style == MAGIC and spell == SPELL_ICE_BARRAGE and landed:
@@ -828,7 +878,7 @@ def do_attack(s: DuelState, i: int, p: int) -> tuple[int, int, int, bool]:
         heal = int(np.floor(min(total, s.hp[i, o]) * BLOOD_HEAL_FRACTION))
     s.last_style[i, p] = style
     s.attack_timer[i, p] = SPELL_SPEED if style == MAGIC else ITEM_SPEED[weapon]
-    s.pending_spell[i, p] = -1
+    s.pending_spell[i, p] = NO_SPELL
     return total, freeze, heal, True
 
 
@@ -847,26 +897,32 @@ def land_hits(s: DuelState, i: int, p: int, damage: int, freeze: int, attacked: 
     s.hp[i, p] -= taken
     if freeze > 0 and s.frozen[i, p] == 0 and s.freeze_immune[i, p] == 0:
         s.frozen[i, p] = freeze
-        s.dest_x[i, p] = -1
-        s.dest_y[i, p] = -1
+        s.dest_x[i, p] = NO_TILE
+        s.dest_y[i, p] = NO_TILE
         return True
     return False
 
 
+# ---------------------------------------------------------------------------------------------- the tick boundary
 @njit(cache=True, nogil=True, inline="always")
-def resolve_tick(s: DuelState, i: int) -> None:
-    """Everything that happens at the boundary of a tick, after both players' events."""
-    # 1. Food lands first, so eating in the tick of a big hit can save a player.
+def land_food(s: DuelState, i: int) -> None:
+    """Boundary phase 1: this tick's food heals (first, so eating in the tick of a big hit can save a player), and
+    the records of the last boundary (damage, hitsplats, attack styles) are cleared."""
     for p in range(NUM_PLAYERS):
         if s.pending_heal[i, p] > 0:
             s.hp[i, p] = min(s.hp[i, p] + s.pending_heal[i, p], s.stats[i, p, S_HP])
             s.pending_heal[i, p] = 0
         s.dealt[i, p] = 0
         s.taken[i, p] = 0
-        s.hitsplat[i, p] = -1
-        s.last_style[i, p] = -1
-    # 2. Movement (frozen players stay); a melee attacker closes in on its target. Who steps first alternates
-    # with the tick, so neither seat wins the contested tiles every time.
+        s.hitsplat[i, p] = NO_HIT
+        s.last_style[i, p] = NO_STYLE
+
+
+@njit(cache=True, nogil=True, inline="always")
+def move_players(s: DuelState, i: int) -> None:
+    """Boundary phase 2: frozen players stay; an attacker out of range closes in on its target, a walker steps
+    toward its destination. Who steps first alternates with the tick, so neither seat wins the contested tiles
+    every time."""
     for k in range(NUM_PLAYERS):
         p = (k + s.tick[i]) % NUM_PLAYERS
         if s.frozen[i, p] > 0:
@@ -876,70 +932,93 @@ def resolve_tick(s: DuelState, i: int) -> None:
             style = attack_style(s, i, p)
             if not in_range(s, i, p, style):
                 step_toward(s, i, p, s.pos_x[i, o], s.pos_y[i, o], style == MELEE)
-        elif s.dest_x[i, p] >= 0:
+        elif s.dest_x[i, p] != NO_TILE:
             step_toward(s, i, p, s.dest_x[i, p], s.dest_y[i, p], False)
             if s.pos_x[i, p] == s.dest_x[i, p] and s.pos_y[i, p] == s.dest_y[i, p]:
-                s.dest_x[i, p] = -1
-                s.dest_y[i, p] = -1
-    # 3. Attacks, rolled on the state after the tick's input (so this tick's prayers count), applied together.
-    d0, f0, h0, a0 = do_attack(s, i, 0)
-    d1, f1, h1, a1 = do_attack(s, i, 1)
-    new_freeze1 = land_hits(s, i, 1, d0, f0, a0)
-    new_freeze0 = land_hits(s, i, 0, d1, f1, a1)
-    if h0 > 0 and s.hp[i, 0] > 0:
-        s.hp[i, 0] = min(s.hp[i, 0] + h0, s.stats[i, 0, S_HP])
-    if h1 > 0 and s.hp[i, 1] > 0:
-        s.hp[i, 1] = min(s.hp[i, 1] + h1, s.stats[i, 1, S_HP])
-    # 4. Timers, special-attack regeneration, prayer drain.
-    for p in range(NUM_PLAYERS):
-        if s.attack_timer[i, p] > 0:
-            s.attack_timer[i, p] -= 1
-        if s.eat_timer[i, p] > 0:
-            s.eat_timer[i, p] -= 1
-        if s.combo_timer[i, p] > 0:
-            s.combo_timer[i, p] -= 1
-        if s.freeze_immune[i, p] > 0:
-            s.freeze_immune[i, p] -= 1
-        new_freeze = new_freeze1 if p == 1 else new_freeze0
-        if s.frozen[i, p] > 0 and not new_freeze:
-            s.frozen[i, p] -= 1
-            if s.frozen[i, p] == 0:
-                s.freeze_immune[i, p] = FREEZE_IMMUNITY_TICKS
-        if (s.tick[i] + 1) % SPEC_REGEN_TICKS == 0:
-            s.spec[i, p] = min(s.spec[i, p] + SPEC_REGEN, SPEC_MAX)
-        rate = 0
-        if s.protect[i, p] >= 0:
-            rate += PROTECT_DRAIN
-        b = s.boost[i, p]
-        if b >= 0:
-            rate += BOOST_TOP_DRAIN[b] if top_boosts(s, i, p) else BOOST_LOW_DRAIN[b]
-        if rate > 0:
-            resistance = PRAYER_RESISTANCE_BASE + 2 * gear_prayer(s, i, p)
-            s.drain[i, p] += rate
-            while s.drain[i, p] > resistance and s.prayer[i, p] > 0:
-                s.drain[i, p] -= resistance
-                s.prayer[i, p] -= 1
-            if s.prayer[i, p] <= 0:
-                s.prayer[i, p] = 0
-                s.protect[i, p] = -1
-                s.boost[i, p] = -1
-    # 5. Death.
+                s.dest_x[i, p] = NO_TILE
+                s.dest_y[i, p] = NO_TILE
+
+
+@njit(cache=True, nogil=True, inline="always")
+def exchange_attacks(s: DuelState, i: int) -> tuple[bool, bool]:
+    """Boundary phase 3: both attacks are rolled on the state after the tick's input (so this tick's prayers
+    count), then applied together. Returns whether a new freeze started on player 0 and on player 1."""
+    damage_by0, freeze_by0, heal_of0, attacked_by0 = do_attack(s, i, 0)
+    damage_by1, freeze_by1, heal_of1, attacked_by1 = do_attack(s, i, 1)
+    new_freeze1 = land_hits(s, i, 1, damage_by0, freeze_by0, attacked_by0)
+    new_freeze0 = land_hits(s, i, 0, damage_by1, freeze_by1, attacked_by1)
+    if heal_of0 > 0 and s.hp[i, 0] > 0:
+        s.hp[i, 0] = min(s.hp[i, 0] + heal_of0, s.stats[i, 0, S_HP])
+    if heal_of1 > 0 and s.hp[i, 1] > 0:
+        s.hp[i, 1] = min(s.hp[i, 1] + heal_of1, s.stats[i, 1, S_HP])
+    return new_freeze0, new_freeze1
+
+
+@njit(cache=True, nogil=True, inline="always")
+def count_down_timers(s: DuelState, i: int, p: int, new_freeze: bool) -> None:
+    """Boundary phase 4a: attack, food and freeze timers of player ``p`` tick down (a freeze that started at
+    this boundary does not), and the special-attack energy regenerates."""
+    if s.attack_timer[i, p] > 0:
+        s.attack_timer[i, p] -= 1
+    if s.eat_timer[i, p] > 0:
+        s.eat_timer[i, p] -= 1
+    if s.combo_timer[i, p] > 0:
+        s.combo_timer[i, p] -= 1
+    if s.freeze_immune[i, p] > 0:
+        s.freeze_immune[i, p] -= 1
+    if s.frozen[i, p] > 0 and not new_freeze:
+        s.frozen[i, p] -= 1
+        if s.frozen[i, p] == 0:
+            s.freeze_immune[i, p] = FREEZE_IMMUNITY_TICKS
+    if (s.tick[i] + 1) % SPEC_REGEN_TICKS == 0:
+        s.spec[i, p] = min(s.spec[i, p] + SPEC_REGEN, SPEC_MAX)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def drain_prayer(s: DuelState, i: int, p: int) -> None:
+    """Boundary phase 4b: the active prayers' drain effects feed the counter; a point drains each time it passes
+    the resistance, and at 0 points every prayer switches off [OSRS wiki, Prayer]."""
+    rate = 0
+    if s.protect[i, p] != NO_STYLE:
+        rate += PROTECT_DRAIN
+    boost = s.boost[i, p]
+    if boost != NO_STYLE:
+        rate += BOOST_TOP_DRAIN[boost] if top_boosts(s, i, p) else BOOST_LOW_DRAIN[boost]
+    if rate > 0:
+        resistance = PRAYER_RESISTANCE_BASE + 2 * gear_prayer(s, i, p)
+        s.drain[i, p] += rate
+        while s.drain[i, p] > resistance and s.prayer[i, p] > 0:
+            s.drain[i, p] -= resistance
+            s.prayer[i, p] -= 1
+        if s.prayer[i, p] <= 0:
+            s.prayer[i, p] = 0
+            s.protect[i, p] = NO_STYLE
+            s.boost[i, p] = NO_STYLE
+
+
+@njit(cache=True, nogil=True, inline="always")
+def check_death(s: DuelState, i: int) -> None:
+    """Boundary phase 5: a player at 0 hitpoints ends the duel; both at once is a draw."""
     dead0 = s.hp[i, 0] <= 0
     dead1 = s.hp[i, 1] <= 0
     if dead0 or dead1:
         s.done[i] = 1
-        s.winner[i] = 2 if (dead0 and dead1) else (1 if dead0 else 0)
+        s.winner[i] = DRAW if (dead0 and dead1) else (1 if dead0 else 0)
         s.target[i, 0] = 0
         s.target[i, 1] = 0
-    s.tick[i] += 1
 
 
 @njit(cache=True, nogil=True, inline="always")
-def gear_prayer(s: DuelState, i: int, p: int) -> int:
-    total = 0
-    for k in range(EQUIP_SLOTS):
-        total += ITEM_PRAYER[s.equipment[i, p, k]]
-    return total
+def resolve_tick(s: DuelState, i: int) -> None:
+    """Everything that happens at the boundary of a tick, after both players' events, in this order."""
+    land_food(s, i)
+    move_players(s, i)
+    new_freeze0, new_freeze1 = exchange_attacks(s, i)
+    for p in range(NUM_PLAYERS):
+        count_down_timers(s, i, p, new_freeze1 if p == 1 else new_freeze0)
+        drain_prayer(s, i, p)
+    check_death(s, i)
+    s.tick[i] += 1
 
 
 @njit(**NO_NRT)
@@ -957,13 +1036,13 @@ def step_envs(s: DuelState, events: np.ndarray, counts: np.ndarray, active: np.n
         resolve_tick(s, i)
 
 
-
 # ---------------------------------------------------------------------------------------------- state queries
 @njit(**NO_NRT)
 def set_worn(s: DuelState, i: int, p: int, kind: int) -> bool:
-    b = s.build[i, p]
+    """Whether player ``p`` wears every item of its build's gear set ``kind`` (``SET_*``)."""
+    build = s.build[i, p]
     for k in range(EQUIP_SLOTS):
-        want = GEAR_SETS[b, kind, k]
+        want = GEAR_SETS[build, kind, k]
         if want != ITEM_EMPTY and s.equipment[i, p, k] != want:
             return False
     return True
@@ -971,8 +1050,9 @@ def set_worn(s: DuelState, i: int, p: int, kind: int) -> bool:
 
 @njit(**NO_NRT)
 def count_items(s: DuelState, i: int, p: int, item: int) -> int:
-    c = 0
+    """How many inventory slots of player ``p`` hold ``item``."""
+    count = 0
     for k in range(INVENTORY_SLOTS):
         if s.inventory[i, p, k] == item:
-            c += 1
-    return c
+            count += 1
+    return count

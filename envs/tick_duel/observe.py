@@ -19,11 +19,14 @@ from .core import (
     BUILD_MAX,
     BUILD_PURE,
     BUILD_ZERKER,
+    EAT_DELAY,
     EQUIP_SLOTS,
     EVENT_FIELDS,
     F_BUTTON,
     F_KEY,
     F_TYPE,
+    FREEZE_IMMUNITY_TICKS,
+    FREEZE_TICKS,
     GEAR_SETS,
     INVENTORY_SLOTS,
     ITEM_KARAMBWAN,
@@ -32,8 +35,13 @@ from .core import (
     ITEM_STYLE,
     MAGIC,
     MELEE,
+    NO_HIT,
+    NO_SPELL,
+    NO_STYLE,
+    NO_TILE,
     NUM_ITEMS,
     PRAYER_RESISTANCE_BASE,
+    RANGE_MAGIC,
     RANGED,
     S_HP,
     SCREEN_H,
@@ -43,6 +51,7 @@ from .core import (
     SET_RANGED,
     SET_SPEC,
     SLOT_WEAPON,
+    SPEC_MAX,
     SPEC_REGEN_TICKS,
     DuelState,
     count_items,
@@ -100,60 +109,97 @@ OBSERVATION_FEATURES: tuple[str, ...] = (
 )
 assert len(OBSERVATION_FEATURES) == OBS_SIZE, len(OBSERVATION_FEATURES)
 
+# The first column of each group of features the writers index into (one-hot groups, id lists, fractions that
+# derived features re-read).
+COL_OWN_HP = 0
+COL_OWN_PROTECT = 16  # none, then the protected style in prayer-book order (magic, missiles, melee)
+COL_OWN_BOOST = 20  # none, then the boosted style (melee, ranged, magic)
+COL_OPEN_TAB = 24  # TAB_* order
+COL_SELECTED_SPELL = 29  # none, then SPELL_* order
+COL_OWN_WEAPON_STYLE = 32  # melee, ranged, magic
+COL_OWN_BUILD = 43  # BUILD_* order
+COL_OPPONENT_HP = 48
+COL_OPPONENT_OVERHEAD = 49  # as COL_OWN_PROTECT
+COL_OPPONENT_WEAPON_STYLE = 53
+COL_OPPONENT_LAST_STYLE = 67
+COL_INVENTORY = 76  # INVENTORY_SLOTS item ids
+COL_EQUIPMENT = 104  # EQUIP_SLOTS item ids
+for _column, _name in ((COL_OWN_HP, "own hp / max hp"), (COL_OWN_PROTECT, "own protect prayer: none"),
+                       (COL_OWN_BOOST, "own boost prayer: none"), (COL_OPEN_TAB, "open tab: combat"),
+                       (COL_SELECTED_SPELL, "selected spell: none"), (COL_OWN_WEAPON_STYLE, "own weapon style: melee"),
+                       (COL_OWN_BUILD, "own build: max"), (COL_OPPONENT_HP, "opponent hp / max hp"),
+                       (COL_OPPONENT_OVERHEAD, "opponent overhead: none"),
+                       (COL_OPPONENT_WEAPON_STYLE, "opponent weapon style: melee"),
+                       (COL_OPPONENT_LAST_STYLE, "opponent's last attack style: melee"),
+                       (COL_INVENTORY, "inventory slot 0 item id / 26"), (COL_EQUIPMENT, "worn weapon id / 26")):
+    assert OBSERVATION_FEATURES[_column] == _name, (_column, _name)
+
+# Scales that bring a feature near [0, 1] (the feature names say which).
+MAX_LEVEL = 99.0  # levels, hitpoints and prayer points
+ATTACK_TIMER_SCALE = 6.0  # ticks; also the ticks since the opponent's last attack
+DAMAGE_SCALE = 50.0  # damage of one tick (clipped to 2)
+TICK_SCALE = 500.0  # the registered episode length
 
 
-@njit(**NO_NRT)
-def write_observation(s: DuelState, i: int, p: int, out: np.ndarray, since_opp_attack: int) -> None:
-    """Player ``p``'s 128 features (``OBSERVATION_FEATURES``) into ``out`` float32 [128]."""
-    o = 1 - p
-    for k in range(OBS_SIZE):
-        out[k] = 0.0
+@njit(cache=True, nogil=True, inline="always")
+def _weapon_style(weapon: int) -> int:
+    """The style a weapon attacks with (melee for no weapon)."""
+    style = ITEM_STYLE[weapon]
+    return MELEE if style == NO_STYLE else style
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _write_own_state(s: DuelState, i: int, p: int, out: np.ndarray) -> None:
+    """Features 0-47: player ``p``'s own state."""
     maxhp = float(s.stats[i, p, S_HP])
-    out[0] = s.hp[i, p] / maxhp
-    out[1] = maxhp / 99.0
-    out[2] = s.prayer[i, p] / 99.0
-    out[3] = s.spec[i, p] / 100.0
-    out[4] = min(max(s.attack_timer[i, p], 0) / 6.0, 1.0)
-    out[5] = s.eat_timer[i, p] / 3.0
-    out[6] = s.combo_timer[i, p] / 3.0
-    out[7] = s.frozen[i, p] / 32.0
-    out[8] = s.freeze_immune[i, p] / 5.0
+    out[COL_OWN_HP] = s.hp[i, p] / maxhp
+    out[1] = maxhp / MAX_LEVEL
+    out[2] = s.prayer[i, p] / MAX_LEVEL
+    out[3] = s.spec[i, p] / SPEC_MAX
+    out[4] = min(max(s.attack_timer[i, p], 0) / ATTACK_TIMER_SCALE, 1.0)
+    out[5] = s.eat_timer[i, p] / EAT_DELAY
+    out[6] = s.combo_timer[i, p] / EAT_DELAY
+    out[7] = s.frozen[i, p] / FREEZE_TICKS
+    out[8] = s.freeze_immune[i, p] / FREEZE_IMMUNITY_TICKS
     out[9] = view_x(p, s.pos_x[i, p]) / (ARENA_W - 1.0)
     out[10] = view_y(p, s.pos_y[i, p]) / (ARENA_H - 1.0)
-    if s.dest_x[i, p] >= 0:
+    if s.dest_x[i, p] != NO_TILE:
         out[11] = 1.0
         out[12] = view_x(p, s.dest_x[i, p]) / (ARENA_W - 1.0)
         out[13] = view_y(p, s.dest_y[i, p]) / (ARENA_H - 1.0)
     out[14] = s.target[i, p]
     out[15] = s.spec_armed[i, p]
-    pr = s.protect[i, p]
-    out[16 + (0 if pr < 0 else 1 + protect_cell(pr))] = 1.0
-    out[20 + (0 if s.boost[i, p] < 0 else 1 + s.boost[i, p])] = 1.0
-    out[24 + s.open_tab[i, p]] = 1.0
-    out[29 + s.selected_spell[i, p] + 1] = 1.0
+    own_protect = s.protect[i, p]
+    out[COL_OWN_PROTECT + (0 if own_protect == NO_STYLE else 1 + protect_cell(own_protect))] = 1.0
+    out[COL_OWN_BOOST + (0 if s.boost[i, p] == NO_STYLE else 1 + s.boost[i, p])] = 1.0
+    out[COL_OPEN_TAB + s.open_tab[i, p]] = 1.0
+    out[COL_SELECTED_SPELL + 1 + s.selected_spell[i, p]] = 1.0  # NO_SPELL (-1) lands on "none"
     weapon = s.equipment[i, p, SLOT_WEAPON]
-    ws = ITEM_STYLE[weapon]
-    out[32 + (MELEE if ws < 0 else ws)] = 1.0
+    out[COL_OWN_WEAPON_STYLE + _weapon_style(weapon)] = 1.0
     out[35] = 1.0 if ITEM_SPEC_COST[weapon] > 0 else 0.0
-    out[36] = 1.0 if s.pending_spell[i, p] >= 0 else 0.0
+    out[36] = 1.0 if s.pending_spell[i, p] != NO_SPELL else 0.0
     out[37] = s.cursor_x[i, p] / SCREEN_W
     out[38] = s.cursor_y[i, p] / SCREEN_H
-    out[39] = count_items(s, i, p, ITEM_SHARK) / 28.0
-    out[40] = count_items(s, i, p, ITEM_KARAMBWAN) / 28.0
-    out[41] = min(s.dealt[i, p] / 50.0, 2.0)
-    out[42] = min(s.taken[i, p] / 50.0, 2.0)
-    out[43 + s.build[i, p]] = 1.0
+    out[39] = count_items(s, i, p, ITEM_SHARK) / INVENTORY_SLOTS
+    out[40] = count_items(s, i, p, ITEM_KARAMBWAN) / INVENTORY_SLOTS
+    out[41] = min(s.dealt[i, p] / DAMAGE_SCALE, 2.0)
+    out[42] = min(s.taken[i, p] / DAMAGE_SCALE, 2.0)
+    out[COL_OWN_BUILD + s.build[i, p]] = 1.0
     resistance = PRAYER_RESISTANCE_BASE + 2 * gear_prayer(s, i, p)
     out[46] = s.drain[i, p] / resistance
     out[47] = (SPEC_REGEN_TICKS - s.tick[i] % SPEC_REGEN_TICKS) / float(SPEC_REGEN_TICKS)
-    # opponent
-    out[48] = s.hp[i, o] / float(s.stats[i, o, S_HP])
-    po = s.protect[i, o]
-    out[49 + (0 if po < 0 else 1 + protect_cell(po))] = 1.0
-    ow = s.equipment[i, o, SLOT_WEAPON]
-    os_ = ITEM_STYLE[ow]
-    out[53 + (MELEE if os_ < 0 else os_)] = 1.0
-    out[56] = 1.0 if ITEM_SPEC_COST[ow] > 0 else 0.0
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _write_opponent(s: DuelState, i: int, p: int, out: np.ndarray) -> None:
+    """Features 48-71: the opponent as player ``p``'s client shows it (positions in ``p``'s view)."""
+    o = 1 - p
+    out[COL_OPPONENT_HP] = s.hp[i, o] / float(s.stats[i, o, S_HP])
+    opp_protect = s.protect[i, o]
+    out[COL_OPPONENT_OVERHEAD + (0 if opp_protect == NO_STYLE else 1 + protect_cell(opp_protect))] = 1.0
+    opp_weapon = s.equipment[i, o, SLOT_WEAPON]
+    out[COL_OPPONENT_WEAPON_STYLE + _weapon_style(opp_weapon)] = 1.0
+    out[56] = 1.0 if ITEM_SPEC_COST[opp_weapon] > 0 else 0.0
     out[57] = 1.0 if s.frozen[i, o] > 0 else 0.0
     out[58] = view_x(p, s.pos_x[i, o]) / (ARENA_W - 1.0)
     out[59] = view_y(p, s.pos_y[i, o]) / (ARENA_H - 1.0)
@@ -161,45 +207,69 @@ def write_observation(s: DuelState, i: int, p: int, out: np.ndarray, since_opp_a
     dy = view_y(p, s.pos_y[i, o]) - view_y(p, s.pos_y[i, p])
     out[60] = dx / (ARENA_W - 1.0)
     out[61] = dy / (ARENA_H - 1.0)
-    out[62] = max(abs(dx), abs(dy)) / 10.0
+    out[62] = max(abs(dx), abs(dy)) / RANGE_MAGIC
     out[63] = 1.0 if abs(dx) + abs(dy) == 1 else 0.0
     out[64] = s.target[i, o]
-    if s.hitsplat[i, o] >= 0:
-        out[65] = min(s.hitsplat[i, o] / 50.0, 2.0)
+    if s.hitsplat[i, o] != NO_HIT:
+        out[65] = min(s.hitsplat[i, o] / DAMAGE_SCALE, 2.0)
         out[66] = 1.0
-    if s.last_style[i, o] >= 0:
-        out[67 + s.last_style[i, o]] = 1.0
-    out[70] = 1.0 if s.last_style[i, p] >= 0 else 0.0
+    if s.last_style[i, o] != NO_STYLE:
+        out[COL_OPPONENT_LAST_STYLE + s.last_style[i, o]] = 1.0
+    out[70] = 1.0 if s.last_style[i, p] != NO_STYLE else 0.0
     out[71] = 1.0 if s.build[i, o] == BUILD_MAX else 0.0
-    out[72] = min(s.tick[i] / 500.0, 1.0)
-    out[73] = min(since_opp_attack / 6.0, 1.0)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _write_time_and_items(s: DuelState, i: int, p: int, out: np.ndarray, since_opp_attack: int) -> None:
+    """Features 72-107: time, the last attack style, and the item ids of the inventory and the worn gear."""
+    out[72] = min(s.tick[i] / TICK_SCALE, 1.0)
+    out[73] = min(since_opp_attack / ATTACK_TIMER_SCALE, 1.0)
     out[74] = 1.0 if s.last_style[i, p] == MELEE else 0.0
     out[75] = 1.0 if s.last_style[i, p] == RANGED else 0.0
     for k in range(INVENTORY_SLOTS):
-        out[76 + k] = s.inventory[i, p, k] / (NUM_ITEMS - 1.0)
+        out[COL_INVENTORY + k] = s.inventory[i, p, k] / (NUM_ITEMS - 1.0)
     for k in range(EQUIP_SLOTS):
-        out[104 + k] = s.equipment[i, p, k] / (NUM_ITEMS - 1.0)
+        out[COL_EQUIPMENT + k] = s.equipment[i, p, k] / (NUM_ITEMS - 1.0)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _write_derived(s: DuelState, i: int, p: int, out: np.ndarray) -> None:
+    """Features 108-127: facts a policy would otherwise have to work out (ranges, timers ready, sets worn)."""
+    o = 1 - p
     out[108] = 1.0 if in_range(s, i, p, MELEE) else 0.0
     out[109] = 1.0 if in_range(s, i, p, RANGED) else 0.0
     out[110] = 1.0 if in_range(s, i, p, MAGIC) else 0.0
     out[111] = 1.0 if s.eat_timer[i, p] <= 0 and count_items(s, i, p, ITEM_SHARK) > 0 else 0.0
     out[112] = 1.0 if s.combo_timer[i, p] <= 0 and count_items(s, i, p, ITEM_KARAMBWAN) > 0 else 0.0
+    weapon = s.equipment[i, p, SLOT_WEAPON]
     spec_weapon = GEAR_SETS[s.build[i, p], SET_SPEC, SLOT_WEAPON]
     out[113] = 1.0 if s.spec[i, p] >= ITEM_SPEC_COST[spec_weapon] else 0.0
     out[114] = 1.0 if s.frozen[i, o] == 0 and s.freeze_immune[i, o] == 0 else 0.0
     out[115] = 1.0 if s.last_style[i, p] == MAGIC else 0.0
     out[116] = 1.0 if s.build[i, o] == BUILD_ZERKER else 0.0
     out[117] = 1.0 if s.build[i, o] == BUILD_PURE else 0.0
-    out[118] = 1.0 if po >= 0 and po == (MELEE if ws < 0 else ws) else 0.0
-    out[119] = 1.0 if out[0] <= 0.5 else 0.0
-    out[120] = 1.0 if out[48] <= 0.5 else 0.0
+    opp_protect = s.protect[i, o]
+    out[118] = 1.0 if opp_protect != NO_STYLE and opp_protect == _weapon_style(weapon) else 0.0
+    out[119] = 1.0 if out[COL_OWN_HP] <= 0.5 else 0.0
+    out[120] = 1.0 if out[COL_OPPONENT_HP] <= 0.5 else 0.0
     out[121] = 1.0 if set_worn(s, i, p, SET_RANGED) else 0.0
     out[122] = 1.0 if set_worn(s, i, p, SET_MELEE) else 0.0
     out[123] = 1.0 if set_worn(s, i, p, SET_MAGIC) else 0.0
     out[124] = 1.0 if weapon == spec_weapon else 0.0
-    out[125] = s.frozen[i, o] / 32.0
+    out[125] = s.frozen[i, o] / FREEZE_TICKS
     out[126] = 1.0 if s.freeze_immune[i, p] > 0 else 0.0
-    out[127] = 1.0
+    out[127] = 1.0  # bias
+
+
+@njit(**NO_NRT)
+def write_observation(s: DuelState, i: int, p: int, out: np.ndarray, since_opp_attack: int) -> None:
+    """Player ``p``'s 128 features (``OBSERVATION_FEATURES``) into ``out`` float32 [128]."""
+    for k in range(OBS_SIZE):
+        out[k] = 0.0
+    _write_own_state(s, i, p, out)
+    _write_opponent(s, i, p, out)
+    _write_time_and_items(s, i, p, out, since_opp_attack)
+    _write_derived(s, i, p, out)
 
 
 @njit(**NO_NRT)
@@ -222,23 +292,24 @@ def push_history(events: np.ndarray, counts: np.ndarray, p: int, hist: np.ndarra
     for i in range(hist.shape[0]):
         if not active[i]:
             continue
-        for h in range(horizon - 1):
-            n_prev = max(hist_len[i, h], hist_len[i, h + 1])
-            for k in range(n_prev):
+        for row in range(horizon - 1):
+            # As many events as the longer of the two rows: the newer row is zero padded, so this clears the rest.
+            rows_to_copy = max(hist_len[i, row], hist_len[i, row + 1])
+            for k in range(rows_to_copy):
                 for f in range(EVENT_FIELDS):
-                    hist[i, h, k, f] = hist[i, h + 1, k, f]
-            hist_len[i, h] = hist_len[i, h + 1]
+                    hist[i, row, k, f] = hist[i, row + 1, k, f]
+            hist_len[i, row] = hist_len[i, row + 1]
         count = counts[i, p]
         sort_events(events[i, p], count, order)
         last = horizon - 1
         for k in range(max(count, hist_len[i, last])):
             if k < count:
-                e = order[k]
+                event = order[k]
                 for f in range(EVENT_FIELDS):
-                    hist[i, last, k, f] = events[i, p, e, f]
-                hist[i, last, k, F_TYPE] = np.rint(events[i, p, e, F_TYPE])
-                hist[i, last, k, F_BUTTON] = np.rint(events[i, p, e, F_BUTTON])
-                hist[i, last, k, F_KEY] = np.rint(events[i, p, e, F_KEY])
+                    hist[i, last, k, f] = events[i, p, event, f]
+                hist[i, last, k, F_TYPE] = np.rint(events[i, p, event, F_TYPE])
+                hist[i, last, k, F_BUTTON] = np.rint(events[i, p, event, F_BUTTON])
+                hist[i, last, k, F_KEY] = np.rint(events[i, p, event, F_KEY])
             else:
                 for f in range(EVENT_FIELDS):
                     hist[i, last, k, f] = 0.0

@@ -65,7 +65,7 @@ def test_integer_fields_are_rounded_and_events_beyond_n_are_ignored():
     action["events"][0] = (100.0, 3.4, 0, 0, 0.4, 4.4, 0)  # KEY_DOWN F4 (prayer), fields rounded
     action["events"][1] = (50.0, 3.0, 0, 0, 0, 5.0, 0)  # F5 but beyond n
     obs, *_ = env.step({"n": 1, "events": action["events"]})
-    assert obs["gamestate"][24 + core.TAB_PRAYER] == 1.0
+    assert obs["gamestate"][observe.COL_OPEN_TAB + core.TAB_PRAYER] == 1.0
     assert obs["history_len"][-1] == 1
     np.testing.assert_array_equal(obs["action_history"][-1, 0], [100.0, 3, 0, 0, 0, 4, 0])
 
