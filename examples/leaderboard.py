@@ -16,6 +16,7 @@ from pathlib import Path
 
 from botarena.agents import list_agents
 from botarena.agents.leaderboard.cli import run_leaderboard
+from botarena.agents.leaderboard.games import GAME_ADAPTERS
 from botarena.agents.leaderboard.report import markdown_tables
 
 
@@ -30,7 +31,8 @@ def main(argv: list[str] | None = None) -> None:
     names = args.agents or ",".join(spec.name for spec in list_agents(args.game))
     print(f"ranking {names} on {args.episodes} seeds of {args.game}")
     start = time.perf_counter()
-    board = run_leaderboard(games=[args.game], agents_arg=names, episodes=args.episodes, quick=False,
+    tables = [name for name, table in GAME_ADAPTERS.items() if table.game == args.game]  # TickDuel has two
+    board = run_leaderboard(tables=tables, agents_arg=names, episodes=args.episodes, quick=False,
                             backend="serial", out=args.out, progress=False)
     print(markdown_tables(board))
     print(f"{time.perf_counter() - start:.1f} s; episodes and reports in {args.out}")
