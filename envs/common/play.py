@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -191,7 +192,7 @@ class PlayWindow(FrameWindow):
 
 
 # ---------------------------------------------------------------------- the loop
-class PlayLoop:
+class PlayLoop(ABC):
     """One game of ``botarena play`` in a ``PlayWindow``, recorded for ``botarena replay``.
 
     Each turn: synthetic input is posted (``--autoplay``), the window's events are read, then, when a step is
@@ -226,9 +227,9 @@ class PlayLoop:
 
     # ------------------------------------------------------------------ a game's own
     @property
+    @abstractmethod
     def quit(self) -> bool:
         """Has the player asked to quit?"""
-        raise NotImplementedError
 
     @property
     def paused(self) -> bool:
@@ -240,31 +241,35 @@ class PlayLoop:
 
     def post_synthetic_input(self, now: float, due: bool) -> None:
         """Post ``--autoplay``'s input as pygame events (called each unpaused turn, before events are read)."""
+        return None  # an optional hook: nothing by default
 
+    @abstractmethod
     def handle_event(self, event: Any) -> None:
         """Turn one pygame event into the game's input."""
-        raise NotImplementedError
 
+    @abstractmethod
     def next_action(self) -> Any:
         """The action of the step that is due."""
-        raise NotImplementedError
 
     def after_step(self, now: float) -> None:
         """Called after each step (a new frame to render, a clock to restart)."""
+        return None  # an optional hook: nothing by default
 
     def while_paused(self, now: float) -> None:
         """Called on each paused turn."""
+        return None  # an optional hook: nothing by default
 
+    @abstractmethod
     def draw(self) -> None:
         """Draw the window."""
-        raise NotImplementedError
 
+    @abstractmethod
     def wait(self) -> None:
         """Wait for the next turn."""
-        raise NotImplementedError
 
     def draw_result(self) -> None:
         """Draw the window once more after the loop ends, if the game shows its result differently."""
+        return None  # an optional hook: nothing by default
 
     def summary(self) -> str:
         """How the game went, for the closing message."""
