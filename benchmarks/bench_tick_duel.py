@@ -11,7 +11,7 @@ Prints (never asserts), for a 64-env batch pinned to one core:
 * the cost of the ``nh_expert`` bot per seat-tick (plan + motor model), in microseconds;
 * the pure-Python speed of the same rules (``NUMBA_DISABLE_JIT=1``, in a subprocess) and the jitted speed-up.
 
-Aims from issue 7: at least 100,000 ticks/s batched and at least 300x over pure Python.
+Design targets: at least 100,000 ticks/s batched and at least 300x over pure Python.
 
     python benchmarks/bench_tick_duel.py            # ~1 minute on a 2-core machine (after numba caching)
     python benchmarks/bench_tick_duel.py --quick    # smoke run

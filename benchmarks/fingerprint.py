@@ -3,7 +3,8 @@ PettingZoo runs of every game (about a minute with warm kernels; not a benchmark
 
     python benchmarks/fingerprint.py | diff - benchmarks/fingerprint_bd664a8.json
 
-The JSON was made at bd664a8, before the consolidation of issue #12; an empty diff means no game changed.
+The JSON was made at bd664a8, before the games were split into observe/mapgen/phase helpers and shared
+common/ modules; an empty diff means no game changed.
 """
 import hashlib
 import json

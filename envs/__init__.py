@@ -42,7 +42,7 @@ class GameSpec:
         return f"{self.module}.env:{self.vector_class}"
 
 
-# The games, in the order the CLI and the leaderboard list them. Each issue adds its line.
+# The games, in the order the CLI and the leaderboard list them. A new game adds its line.
 _GAME_SPECS: tuple[GameSpec, ...] = (
     GameSpec("territory", "botarena/Territory-v1", "botarena.envs.territory", "TerritoryEnv", "TerritoryVectorEnv",
              max_episode_steps=1000),

@@ -25,7 +25,7 @@ farming bot this game was designed around (each level's decision is exposed as a
   target's screen velocity times ``MT`` and scattered by ``N(0, (W / 6)^2)``; if the cursor then lies
   outside the target, up to ``MAX_CORRECTIONS`` corrective submovements (Meyer et al.'s stochastic optimised
   submovements), then one click (a press and a release frame). The attack key is held while a locked target
-  is fought. The motor model's pieces are the self-contained kernels of the "human motor model" section.
+  is fought. The motor model's pieces are the shared kernels of ``envs/common/motor.py``.
 
 ``aimbot`` uses the same strategist and tactician with no motor limits: no reaction time, the cursor
 commanded straight at the target's next-frame position, a click as soon as the cursor is inside it. Its
@@ -44,7 +44,8 @@ import numpy as np
 from numba import njit
 
 from botarena.envs.common.jit import NO_NRT
-from botarena.envs.common.rng import lognormal, next_u64, normal, uniform
+from botarena.envs.common.motor import click_scatter, fitts_time, minimum_jerk_position, needs_correction, reaction_time
+from botarena.envs.common.rng import next_u64, uniform
 from botarena.envs.common.validation import check_int
 
 from . import core
@@ -671,32 +672,8 @@ def _click_or_correct(s: core.ArenaState, b: BotState, n: int, j: int, k: int, c
 
 
 # ---------------------------------------------------------------------- human motor model
-# Self-contained kernels: every input, the model's parameters and the RNG state are arguments.
-@njit(inline="always", **NO_NRT)
-def reaction_time(rng_state: np.ndarray, index: int, median_s: float, sigma: float) -> float:
-    """A reaction delay, seconds: lognormal with this median and log-space sd (Luce 1986)."""
-    return lognormal(rng_state, index, median_s, sigma)
-
-
-@njit(inline="always", **NO_NRT)
-def fitts_time(distance: float, width: float, a: float, b: float) -> float:
-    """Fitts'-law movement time ``a + b * log2(distance / width + 1)`` (Fitts 1954; MacKenzie 1992)."""
-    return a + b * math.log2(distance / width + 1.0)
-
-
-@njit(inline="always", **NO_NRT)
-def minimum_jerk_position(start: float, end: float, tau: float) -> float:
-    """The point at time fraction ``tau`` in [0, 1] of a minimum-jerk movement from ``start`` to ``end``:
-    ``start + (end - start)(10 tau^3 - 15 tau^4 + 6 tau^5)`` (Flash & Hogan 1985)."""
-    return start + (end - start) * (tau * tau * tau * (10.0 - 15.0 * tau + 6.0 * tau * tau))
-
-
-@njit(inline="always", **NO_NRT)
-def click_scatter(rng_state: np.ndarray, index: int, width: float, divisor: float) -> float:
-    """Where an aimed click lands relative to the aim point, one axis: ``N(0, (width / divisor)^2)``."""
-    return normal(rng_state, index) * width / divisor
-
-
+# The model's pieces (reaction, Fitts, minimum jerk, scatter, corrections) are shared with TickDuel in
+# ``envs/common/motor.py``; what is ClickArena's own is leading a moving target.
 @njit(inline="always", **NO_NRT)
 def aimed_end_point(target: float, velocity: float, movement_time: float, width: float, rng_state: np.ndarray,
                     index: int, low: float, high: float) -> float:
@@ -704,10 +681,3 @@ def aimed_end_point(target: float, velocity: float, movement_time: float, width:
     (``click_scatter`` with ``SCATTER_DIVISOR``) and clamped to [low, high]."""
     return min(max(target + velocity * movement_time + click_scatter(rng_state, index, width, SCATTER_DIVISOR),
                    low), high)
-
-
-@njit(inline="always", **NO_NRT)
-def needs_correction(miss_distance: float, radius: float, corrections: int, max_corrections: int) -> bool:
-    """Whether a settled cursor ``miss_distance`` from a target of click ``radius`` gets a corrective
-    submovement rather than the click (Meyer et al. 1988's stochastic optimised submovements)."""
-    return miss_distance > radius and corrections < max_corrections

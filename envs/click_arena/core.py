@@ -80,8 +80,8 @@ DarkOrbit (Bigpoint, 2006-) publishes its numbers only in the client and in play
 are the wiki's early-game ones (a Liberator-class ship with four LF-2 lasers against the first aliens of the
 1-1 map), scaled so that a three-minute episode holds a few dozen fights. "ours" marks values we chose.
 
-* ``FPS`` = 60, ``DT`` = 1/60 s: the issue's 60 Hz; DarkOrbit's HTML5 client draws at 60 FPS.
-* ``MAP_W`` x ``MAP_H`` = 2000 x 2000 units (issue default; a DarkOrbit map is 10,000 x 6,250, ours is a
+* ``FPS`` = 60, ``DT`` = 1/60 s (ours); DarkOrbit's HTML5 client draws at 60 FPS.
+* ``MAP_W`` x ``MAP_H`` = 2000 x 2000 units (our default; a DarkOrbit map is 10,000 x 6,250, ours is a
   corner of one so that aliens are met within seconds).
 * ``VIEW_W`` x ``VIEW_H`` = 800 x 600 screen pixels, one pixel per unit (the DarkOrbit client's original
   800 x 600 window).
@@ -90,7 +90,7 @@ are the wiki's early-game ones (a Liberator-class ship with four LF-2 lasers aga
 * ``SHIELD_ABSORB`` = 0.8: a shield takes 80 % of incoming damage while it lasts (DarkOrbit's SG3N
   absorption); the rest hits the hull.
 * ``OUT_OF_COMBAT_S`` = 5 s without firing or being hit before the shield regenerates at
-  ``SHIELD_REGEN`` = 5 % of its maximum per second (ours: the issue's "regenerates out of combat");
+  ``SHIELD_REGEN`` = 5 % of its maximum per second (ours: shields regenerate out of combat);
   ``REPAIR_DELAY_S`` = 8 s out of combat before the repair robot restores ``HULL_REPAIR`` = 1 % of the
   hull per second (DarkOrbit's REP-1 repair bot: ~1 %/s, only out of combat).
 * Laser: ``LASER_DAMAGE`` = 600 per shot (four LF-2 lasers of ~150 with x1 ammunition), ``LASER_COOLDOWN`` =
@@ -107,7 +107,7 @@ are the wiki's early-game ones (a Liberator-class ship with four LF-2 lasers aga
   40 % and ``ORBIT_SPEED`` = 60 % of their speed (DarkOrbit aliens circle slowly). Dead aliens respawn
   after ``ALIEN_RESPAWN_S`` = 6 s at least ``SPAWN_CLEAR`` = 600 units from every ship (ours).
 * Boxes: ``BOX_CREDITS_VALUE`` = 300 credits (a DarkOrbit bonus box gives 100-1,000 credits or ammo) or
-  ``BOX_REPAIR_VALUE`` = 25 % of the hull (ours: the issue's repair boxes; 25 % of boxes,
+  ``BOX_REPAIR_VALUE`` = 25 % of the hull (ours: repair boxes; 25 % of boxes,
   ``REPAIR_BOX_PROB``), ``BOX_RADIUS`` = 14, collected when the ship is within ``COLLECT_DIST`` = 25 units
   of the box it was sent to (DarkOrbit collects only clicked boxes), reappearing after ``BOX_RESPAWN_S`` =
   10 s.

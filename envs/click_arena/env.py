@@ -19,8 +19,8 @@ is a batch of one (``gym.make``).
 
 | constant | value | meaning [source] |
 |----------|-------|------------------|
-| ``FPS`` | 60 | frames per second; one step is one frame [issue; DarkOrbit HTML5 client] |
-| ``MAP_W`` x ``MAP_H`` | 2,000 x 2,000 | map, world units [issue] |
+| ``FPS`` | 60 | frames per second; one step is one frame [ours; DarkOrbit HTML5 client] |
+| ``MAP_W`` x ``MAP_H`` | 2,000 x 2,000 | map, world units [ours] |
 | ``VIEW_W`` x ``VIEW_H`` | 800 x 600 | screen, px = units [DarkOrbit's original client window] |
 | ``SHIP_SPEED`` | 330 units/s | [DarkOrbit Liberator] |
 | ``SHIP_HULL``, ``SHIP_SHIELD`` | 16,000, 8,000 | [Liberator hull; four SG3N-A01 shields] |
@@ -36,11 +36,11 @@ is a batch of one (``gym.make``).
 
 ## Action Space
 
-``Box(0, 1, (4,), float32)``: ``[cursor_x, cursor_y, click, attack]`` — the seed Executor's
-``[mouse_x, mouse_y, click, keys]``. ``cursor_x``, ``cursor_y`` are the commanded point on the screen as
-fractions of its width and height; ``click > 0.5`` holds the mouse button (a press, which acts, is the
-frame it goes from released to held); ``attack > 0.5`` holds the attack key. NaN, a wrong shape or a value
-outside [0, 1] raises a ``ValueError``.
+``Box(0, 1, (4,), float32)``: ``[cursor_x, cursor_y, click, attack]``, the ``[mouse_x, mouse_y, click, keys]``
+a hierarchical agent's executor emits. ``cursor_x``, ``cursor_y`` are the commanded point on the screen as
+fractions of its width and height; ``click > 0.5`` holds the mouse button (a press, which acts, is the frame
+it goes from released to held); ``attack > 0.5`` holds the attack key. NaN, a wrong shape or a value outside
+[0, 1] raises a ``ValueError``.
 
 ## Observation Space
 

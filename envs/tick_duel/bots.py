@@ -28,7 +28,8 @@ switching gear item by item from the inventory and clicking the opponent; (4) th
 Motor model (sources: reaction times are lognormal with a median near 250 ms [Luce 1986]; movement time
 follows Fitts' law ``MT = a + b log2(D / W + 1)`` [Fitts 1954; MacKenzie 1992]; mouse paths follow the
 minimum-jerk profile ``s(tau) = 10 tau^3 - 15 tau^4 + 6 tau^5`` [Flash & Hogan 1985]; mice report moves every
-16-50 ms; click scatter is Gaussian with sd ``W / 6`` inside the target [the seeds' field notes]):
+16-50 ms; click scatter is Gaussian with sd ``W / 6`` inside the target. The pieces are the shared kernels of
+``envs/common/motor.py``):
 
 ========  ===========  ========  ==========  ==========  =========  =========  =========  =========  =========
 style     reaction     sigma     Fitts a     Fitts b     scatter    clipped    hotkeys    gap        lapse
@@ -50,7 +51,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from botarena.envs.common import rng
+from botarena.envs.common import motor, rng
 from botarena.envs.common.jit import NO_NRT
 
 from . import core
@@ -71,6 +72,7 @@ MAX_PLAN = 24
 PLAN_KEY, PLAN_CLICK = 0, 1
 EAT_BELOW, COMBO_BELOW, SPEC_BELOW = 0.55, 0.40, 0.50
 LAST_EVENT_MS = 599.0  # events are emitted strictly inside the tick
+KEY_HOLD_MEDIAN_MS, KEY_HOLD_SIGMA = 70.0, 0.3  # how long a hotkey is held down, lognormal
 
 
 def bot_id(name: str) -> int:
@@ -241,33 +243,33 @@ def human_events(s: DuelState, i: int, p: int, plan: np.ndarray, n: int, style: 
     opp_style = core.ITEM_STYLE[s.equipment[i, o, core.SLOT_WEAPON]]
     stimulus = s.hitsplat[i, p] >= 0 or (opp_style >= 0 and opp_style != s.protect[i, p])
     if stimulus:
-        t = max(rng.lognormal(s.bot_rng[i], p, m[M_REACT], m[M_REACT_SIGMA]), 20.0)
+        t = max(motor.reaction_time(s.bot_rng[i], p, m[M_REACT], m[M_REACT_SIGMA]), 20.0)
     else:
-        t = rng.lognormal(s.bot_rng[i], p, m[M_GAP], m[M_GAP_SIGMA])
+        t = motor.pause_time(s.bot_rng[i], p, m[M_GAP], m[M_GAP_SIGMA])
     for a in range(n):
         if t > LAST_EVENT_MS or k >= events.shape[0]:
             break
         if plan[a, 0] == PLAN_KEY:
             key = int(plan[a, 1])
             k = _emit(events, k, t, core.EV_KEY_DOWN, cx, cy, 0, key)
-            hold = rng.lognormal(s.bot_rng[i], p, 70.0, 0.3)
+            hold = motor.pause_time(s.bot_rng[i], p, KEY_HOLD_MEDIAN_MS, KEY_HOLD_SIGMA)
             k = _emit(events, k, t + hold, core.EV_KEY_UP, cx, cy, 0, key)
-            t += 0.5 * hold + rng.lognormal(s.bot_rng[i], p, m[M_GAP], m[M_GAP_SIGMA])
+            t += 0.5 * hold + motor.pause_time(s.bot_rng[i], p, m[M_GAP], m[M_GAP_SIGMA])
             continue
         rx, ry, rw, rh = plan[a, 2], plan[a, 3], plan[a, 4], plan[a, 5]
-        px = rx + 0.5 * rw + rng.normal(s.bot_rng[i], p) * rw / m[M_SCATTER]
-        py = ry + 0.5 * rh + rng.normal(s.bot_rng[i], p) * rh / m[M_SCATTER]
+        px = rx + 0.5 * rw + motor.click_scatter(s.bot_rng[i], p, rw, m[M_SCATTER])
+        py = ry + 0.5 * rh + motor.click_scatter(s.bot_rng[i], p, rh, m[M_SCATTER])
         if m[M_CLIP] > 0.0:
             px = min(max(px, rx + 1.0), rx + rw - 1.0)
             py = min(max(py, ry + 1.0), ry + rh - 1.0)
         dist = np.sqrt((px - cx) ** 2 + (py - cy) ** 2)
         width = min(rw, rh)
-        mt = m[M_FITTS_A] + m[M_FITTS_B] * np.log2(dist / width + 1.0)
+        mt = motor.fitts_time(dist, width, m[M_FITTS_A], m[M_FITTS_B])
         tt = t + rng.uniform_range(s.bot_rng[i], p, 16.0, 50.0)
         while tt < t + mt:
             tau = (tt - t) / mt
-            frac = tau * tau * tau * (10.0 - 15.0 * tau + 6.0 * tau * tau)
-            k = _emit(events, k, tt, core.EV_MOVE, cx + (px - cx) * frac, cy + (py - cy) * frac, 0, 0)
+            k = _emit(events, k, tt, core.EV_MOVE, motor.minimum_jerk_position(cx, px, tau),
+                      motor.minimum_jerk_position(cy, py, tau), 0, 0)
             tt += rng.uniform_range(s.bot_rng[i], p, 16.0, 50.0)
         t += mt
         before = k
@@ -275,7 +277,7 @@ def human_events(s: DuelState, i: int, p: int, plan: np.ndarray, n: int, style: 
         if k > before:
             cx = px
             cy = py
-        t += rng.lognormal(s.bot_rng[i], p, m[M_GAP], m[M_GAP_SIGMA])
+        t += motor.pause_time(s.bot_rng[i], p, m[M_GAP], m[M_GAP_SIGMA])
     # Idle drift: a few small moves with long gaps, the slow part of a human's event stream.
     if n == 0:
         # Half of the idle ticks the hand rests (no event at all); otherwise it drifts.

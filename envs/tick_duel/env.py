@@ -32,7 +32,7 @@ screen region, with its OSRS source, is documented in ``botarena.envs.tick_duel.
 | special energy | 100, +10 every 50 ticks; dagger 25 %, voidwaker 50 % | [OSRS wiki, Special attacks] |
 | prayer drain | counter += drain effects, a point per ``60 + 2 * bonus`` | [OSRS wiki, Prayer] |
 | ranges | melee orthogonal 1, ranged 7, magic 10 tiles; run 2 tiles per tick | [OSRS wiki, Attack range] |
-| ``MAX_EVENTS`` | 64 (``max_events``) | events a step may carry [issue] |
+| ``MAX_EVENTS`` | 64 (``max_events``) | events a step may carry [ours] |
 
 ## Action Space
 

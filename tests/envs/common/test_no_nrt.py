@@ -15,7 +15,7 @@ from numba.core.registry import CPUDispatcher
 from botarena.envs.click_arena import bots as arena_bots
 from botarena.envs.click_arena import core as arena_core
 from botarena.envs.click_arena import observe as arena_observe
-from botarena.envs.common import rng
+from botarena.envs.common import motor, rng
 from botarena.envs.territory import bots as territory_bots
 from botarena.envs.territory import core as territory_core
 from botarena.envs.territory import observe as territory_observe
@@ -24,7 +24,7 @@ from botarena.envs.tick_duel import core as duel_core
 from botarena.envs.tick_duel import observe as duel_observe
 
 MODULES = (territory_core, territory_observe, territory_bots, arena_core, arena_observe, arena_bots, duel_core,
-           duel_observe, duel_bots, rng)
+           duel_observe, duel_bots, motor, rng)
 
 
 def _is_no_nrt(d: CPUDispatcher) -> bool:
