@@ -6,8 +6,9 @@ DAgger's mixture (Ross et al. 2011): each env follows the expert's action with p
 learner's otherwise, decided per env for a whole second at a time, so that the learner's own mistakes (and the
 states they lead to) are in the data. ``beta = 1`` is behaviour cloning's data: the expert alone.
 
-Memory: about 800 bytes a frame (objects in float16), so a round of 64 envs x 10,800 frames (one 3-minute
-episode each) is about 0.55 GB.
+Memory: about 1.6 kB a frame, so a round of 64 envs x 10,800 frames (one 3-minute
+episode each) is about 1.1 GB. Everything is kept as the agent saw it (float32), so training reads exactly
+the inputs the agent acts on.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ class Demonstrations:
     index in its episode. Labels are the expert's for the state the frame shows, whoever drove.
     """
 
-    objects: np.ndarray  # float16 [E, T, 16, 20]
+    objects: np.ndarray  # float32 [E, T, 16, 20]
     object_mask: np.ndarray  # int8 [E, T, 16]
     state: np.ndarray  # float32 [E, T, 64]
     first: np.ndarray  # bool [E, T]
@@ -118,7 +119,7 @@ def collect(num_envs: int, frames: int, seed: int, *, learner: Any = None, beta:
     rng = np.random.default_rng(seed)
     n, shape = num_envs, (num_envs, frames)
     out = Demonstrations(
-        objects=np.zeros((*shape, fx.NUM_OBJECTS, fx.OBJECT_FEATURES), np.float16),
+        objects=np.zeros((*shape, fx.NUM_OBJECTS, fx.OBJECT_FEATURES), np.float32),
         object_mask=np.zeros((*shape, fx.NUM_OBJECTS), np.int8),
         state=np.zeros((*shape, fx.STATE_FEATURES), np.float32),
         first=np.zeros(shape, np.bool_), t=np.zeros(shape, np.int32), mode=np.zeros(shape, np.int8),

@@ -93,6 +93,8 @@ class HierarchicalAgent(BaseAgent):
 
     # ------------------------------------------------------------------ acting
     def act(self, obs: dict[str, np.ndarray]) -> np.ndarray:
+        if not isinstance(obs, dict):
+            _observation(obs)  # raises the error that says what an observation is
         batch = {key: np.asarray(value)[None] for key, value in obs.items()}
         return self.act_batch(batch)[0]
 

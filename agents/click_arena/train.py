@@ -175,8 +175,8 @@ def strategist_loss(model: Hierarchy, batch: dict[str, Tensor], smoothing: float
     right = (mode_logits.argmax(-1) == batch["mode"]).float()
     confidence_loss = F.binary_cross_entropy_with_logits(confidence, right)
     return mode_loss + goal_loss + 0.1 * confidence_loss, {
-        "mode_loss": float(mode_loss), "goal_loss": float(goal_loss), "confidence_loss": float(confidence_loss),
-        "mode_accuracy": float(right.mean())}
+        "mode_loss": mode_loss.item(), "goal_loss": goal_loss.item(), "confidence_loss": confidence_loss.item(),
+        "mode_accuracy": right.mean().item()}
 
 
 def tactician_loss(model: Hierarchy, batch: dict[str, Tensor]) -> tuple[Tensor, dict]:
@@ -187,8 +187,8 @@ def tactician_loss(model: Hierarchy, batch: dict[str, Tensor]) -> tuple[Tensor, 
     point_error = F.huber_loss(out.point, batch["point_xy"], delta=0.05, reduction="none").sum(-1)
     point_loss = 10.0 * (point_error * fly).sum() / fly.sum().clamp_min(1.0)
     return target_loss + approach_loss + point_loss, {
-        "target_loss": float(target_loss), "approach_loss": float(approach_loss), "point_loss": float(point_loss),
-        "target_accuracy": float((out.log_attention.argmax(-1) == batch["slot"]).float().mean())}
+        "target_loss": target_loss.item(), "approach_loss": approach_loss.item(), "point_loss": point_loss.item(),
+        "target_accuracy": (out.log_attention.argmax(-1) == batch["slot"]).float().mean().item()}
 
 
 def executor_loss(logits: Tensor, action: Tensor, valid: Tensor) -> tuple[Tensor, dict]:
@@ -202,8 +202,8 @@ def executor_loss(logits: Tensor, action: Tensor, valid: Tensor) -> tuple[Tensor
     pixels = (torch.sigmoid(logits[..., :2]) - action[..., :2]) * torch.tensor([fx.core.VIEW_W, fx.core.VIEW_H])
     aim_px = (pixels.norm(dim=-1) * weight).sum() / denominator
     return 50.0 * aim_loss + click_loss + attack_loss, {
-        "aim_loss": float(aim_loss), "click_loss": float(click_loss), "attack_loss": float(attack_loss),
-        "aim_error_px": float(aim_px)}
+        "aim_loss": aim_loss.item(), "click_loss": click_loss.item(), "attack_loss": attack_loss.item(),
+        "aim_error_px": aim_px.item()}
 
 
 # ====================================================================== held levels: what the lower levels read
@@ -434,7 +434,7 @@ class Run:
                 batch = next(batches)
                 loss, values = loss_fn(batch)
                 values["grad_norm"] = trainer.update(loss)
-                values["loss"] = float(loss)
+                values["loss"] = loss.item()
                 for key, value in values.items():
                     running[key] = value if key not in running else 0.95 * running[key] + 0.05 * value
                 self.global_step[level] += 1
@@ -493,8 +493,7 @@ class Run:
     def export(self) -> Path:
         """The shipped file: the EMA weights in float16 (cast back on load) with the model card."""
         path = self.out / "click-arena-hierarchical.pt"
-        weights = {k: v.half() if v.is_floating_point() else v for k, v in self.ema.state_dict().items()
-                   if not k.startswith("strategist.goal_decoder")}
+        weights = {k: v.half() if v.is_floating_point() else v for k, v in self.ema.state_dict().items()}
         final = self.reports[-1] if self.reports else {}
         card = ModelCard(name=AGENT_NAME, config=self._card_config(), command=self.command, seed=self.config.seed,
                          data=self._data_line(), metrics={"final": final, "rounds": self.reports},

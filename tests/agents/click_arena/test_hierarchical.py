@@ -1,0 +1,251 @@
+"""The hierarchical ClickArena agent: level shapes and sizes, train/act consistency, training, checkpoints."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from botarena.agents.click_arena import features as fx
+from botarena.agents.click_arena.data import Demonstrations, collect
+from botarena.agents.click_arena.hierarchical import (
+    EXECUTOR_IN,
+    GOAL_DIM,
+    TARGET_DIM,
+    Hierarchy,
+    HierarchyConfig,
+    action_from_logits,
+    executor_input,
+)
+from botarena.agents.click_arena.policy import HierarchicalAgent, load_hierarchy
+from botarena.agents.click_arena.train import (
+    LevelTrainer,
+    Run,
+    TrainConfig,
+    executor_loss,
+    strategist_goals,
+    strategist_histories,
+    strategist_inputs,
+    strategist_loss,
+    tactician_infos,
+    tactician_loss,
+)
+from botarena.agents.common.checkpoint import CheckpointError
+
+
+@pytest.fixture(scope="module")
+def model() -> Hierarchy:
+    torch.manual_seed(0)
+    return Hierarchy().eval()
+
+
+@pytest.fixture(scope="module")
+def expert_data() -> Demonstrations:
+    return collect(3, 240, seed=5)
+
+
+def test_level_shapes_and_parameter_counts(model):
+    history = torch.zeros(2, fx.HISTORY_SECONDS, fx.SUMMARY_FEATURES)
+    mode, goal, confidence = model.strategist(history)
+    assert mode.shape == (2, fx.NUM_MODES) and goal.shape == (2, GOAL_DIM) and confidence.shape == (2,)
+    out = model.tactician(torch.randn(2, 16, 20), torch.ones(2, 16), goal)
+    assert out.log_attention.shape == (2, fx.NUM_SLOTS) and out.approach_logits.shape == (2, 4)
+    assert out.target_info.shape == (2, TARGET_DIM) and EXECUTOR_IN == 162
+    logits, _ = model.executor(torch.zeros(2, 5, EXECUTOR_IN))
+    assert logits.shape == (2, 5, 4)
+    counts = model.parameter_counts()
+    # The sizes the module docstring states; the float16 checkpoint stays under 8 MiB.
+    assert 1.9e6 < counts["strategist"] < 2.2e6
+    assert 3.0e5 < counts["tactician"] < 4.0e5
+    assert 1.0e6 < counts["executor"] < 1.3e6
+    assert counts["total"] * 2 < 8 * 2**20 * 0.95
+
+
+def test_tactician_attention_ignores_absent_rows_and_always_has_the_no_object_slot(model):
+    mask = torch.zeros(2, 16)
+    mask[1, :3] = 1
+    out = model.tactician(torch.randn(2, 16, 20), mask, torch.randn(2, GOAL_DIM))
+    weights = out.log_attention.exp().detach()
+    assert torch.allclose(weights.sum(-1), torch.ones(2), atol=1e-5)
+    assert float(weights[0, 0]) == pytest.approx(1.0, abs=1e-6)  # nothing on screen: only the no-object slot
+    assert torch.all(weights[1, 4:] < 1e-6)
+
+
+@pytest.mark.parametrize("core", ["mamba", "lstm", "gru"])
+def test_executor_step_equals_forward(core):
+    torch.manual_seed(1)
+    executor = Hierarchy(HierarchyConfig(executor_core=core)).executor.eval()
+    for p in executor.head.parameters():  # a trained-looking head, not the zero start
+        torch.nn.init.normal_(p, std=0.1)
+    x = torch.randn(3, 12, EXECUTOR_IN)
+    x[..., -2:] = torch.rand(3, 12, 2)
+    with torch.no_grad():
+        whole, _ = executor(x)
+        state, steps = None, []
+        for t in range(x.shape[1]):
+            y, state = executor.step(x[:, t], state)
+            steps.append(y)
+    torch.testing.assert_close(torch.stack(steps, 1), whole, atol=2e-4, rtol=1e-4)
+
+
+def test_untrained_executor_aims_at_its_target(model):
+    target_xy = torch.tensor([[0.2, 0.7], [0.9, 0.1]])
+    x = executor_input(torch.randn(2, 64), torch.randn(2, GOAL_DIM), torch.cat([torch.randn(2, 32), target_xy], -1))
+    with torch.no_grad():
+        logits, _ = model.executor.step(x)
+    action = action_from_logits(logits)
+    torch.testing.assert_close(action[:, :2], target_xy, atol=1e-5, rtol=0)
+    assert torch.all(action[:, 2:] == 0)  # neither clicks nor holds the attack key
+
+
+def test_expert_labels_name_the_row_of_the_target(expert_data):
+    d = expert_data
+    objects = d.slot > 0
+    assert objects.mean() > 0.3  # the expert works on an object most of the time
+    # The row a slot names is present and its kind agrees with the approach.
+    e, k = np.nonzero(objects)
+    rows = d.objects[e, k, d.slot[e, k] - 1]
+    assert np.all(d.object_mask[e, k, d.slot[e, k] - 1] == 1)
+    is_box = rows[:, 4] + rows[:, 5] > 0.5
+    assert np.all((d.approach[e, k] == fx.APPROACH_COLLECT) == is_box)
+
+
+def test_agent_acts_as_the_training_pipeline_reads(model):
+    """The agent's clocks, held goals and target information at play time are what training feeds each level."""
+    agent = HierarchicalAgent(model=model)
+    data = collect(2, 150, seed=9, learner=agent, beta=0.0)
+    goals, modes, decisions = strategist_goals(model, data)
+    infos = tactician_infos(model, data, goals)
+    assert np.array_equal(modes, data.learner_mode[decisions[:, 0], decisions[:, 1]])
+    tactics = data.t % fx.FRAMES_PER_TACTICIAN == 0
+    x = executor_input(torch.from_numpy(data.state), torch.from_numpy(goals), torch.from_numpy(infos))
+    with torch.no_grad():
+        logits, _ = model.executor(x)
+    np.testing.assert_allclose(action_from_logits(logits).numpy(), data.learner_action, atol=1e-4)
+    # The tactician ran on its frames: its target point changes only there.
+    moved = np.any(infos[:, 1:, -2:] != infos[:, :-1, -2:], axis=-1)
+    assert np.all(tactics[:, 1:][moved])
+
+
+def test_collect_mixes_expert_and_learner_by_seconds(model):
+    data = collect(4, 181, seed=3, learner=HierarchicalAgent(model=model), beta=0.5)
+    share = data.expert_drove.mean()
+    assert 0.0 < share < 1.0
+    # Who drives changes only at second boundaries.
+    changes = np.nonzero(data.expert_drove[:, 1:] != data.expert_drove[:, :-1])
+    assert np.all((data.t[changes[0], changes[1] + 1] % fx.FRAMES_PER_STRATEGIST) == 0)
+    with pytest.raises(ValueError, match="beta"):
+        collect(1, 10, seed=0, beta=1.5)
+
+
+def _fit(level_loss, module, ema, batch, steps=40) -> tuple[float, float]:
+    trainer = LevelTrainer(module, ema, TrainConfig(warmup=1, lr=1e-3), steps)
+    first = level_loss(batch)[0].item()
+    for _ in range(steps):
+        loss, _ = level_loss(batch)
+        trainer.update(loss)
+    return first, level_loss(batch)[0].item()
+
+
+def test_a_short_behaviour_cloning_run_lowers_every_level_loss(expert_data):
+    torch.manual_seed(2)
+    model, ema = Hierarchy(), Hierarchy()
+    d = expert_data
+    decisions, history = strategist_histories(d)
+    rows = np.arange(len(decisions))
+    strategist_batch = {"history": strategist_inputs(d, decisions, history, rows),
+                        "mode": torch.from_numpy(d.mode[decisions[:, 0], decisions[:, 1]].astype(np.int64)),
+                        "goal_offset": torch.from_numpy(d.goal_offset[decisions[:, 0], decisions[:, 1]])}
+    first, last = _fit(lambda b: strategist_loss(model, b, 0.1), model.strategist, ema.strategist, strategist_batch)
+    assert last < 0.7 * first
+
+    goals, _, _ = strategist_goals(model, d)
+    e, k = np.nonzero(d.t % 4 == 0)
+    tactician_batch = {"objects": torch.from_numpy(d.objects[e, k]),
+                       "object_mask": torch.from_numpy(d.object_mask[e, k].astype(np.float32)),
+                       "goal": torch.from_numpy(goals[e, k]), "slot": torch.from_numpy(d.slot[e, k].astype(np.int64)),
+                       "approach": torch.from_numpy(d.approach[e, k].astype(np.int64)),
+                       "point_xy": torch.from_numpy(d.point_xy[e, k])}
+    first, last = _fit(lambda b: tactician_loss(model, b), model.tactician, ema.tactician, tactician_batch)
+    assert last < 0.7 * first
+
+    infos = tactician_infos(model, d, goals)
+    x = executor_input(torch.from_numpy(d.state[:, :64]), torch.from_numpy(goals[:, :64]),
+                       torch.from_numpy(infos[:, :64]))
+    executor_batch = {"x": x, "action": torch.from_numpy(d.action[:, :64]), "valid": torch.ones(3, 64, dtype=bool)}
+
+    def loss(b):
+        logits, _ = model.executor(b["x"])
+        return executor_loss(logits, b["action"], b["valid"])
+
+    first, last = _fit(loss, model.executor, ema.executor, executor_batch)
+    assert last < 0.7 * first
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("click-arena-run")
+    config = TrainConfig.quick(out=str(out), threads=1)
+    path = Run(config, command="pytest quick run").run()
+    return config, path
+
+
+def test_quick_run_does_bc_then_a_dagger_round_and_ships_a_small_checkpoint(quick_run):
+    config, path = quick_run
+    assert path.stat().st_size < 8 * 2**20
+    card = json.loads(path.with_name(path.stem + ".card.json").read_text())
+    rounds = card["metrics"]["rounds"]
+    assert [r["round"] for r in rounds] == [0, 1] and rounds[0]["beta"] == 1.0 and rounds[1]["beta"] == 0.5
+    for key in ("normalised_score", "normalised_ci95", "mode_macro_f1", "target_top1", "aim_error_px",
+                "click_precision", "click_recall"):
+        assert key in card["metrics"]["final"]
+    assert card["command"] == "pytest quick run" and card["seed"] == 0
+    dagger = Demonstrations.load(path.parent / "round1.npz")
+    assert 0.0 < dagger.expert_drove.mean() < 1.0  # the learner drove part of round 1
+
+
+def test_checkpoint_round_trip_acts_like_the_float16_weights(quick_run):
+    config, path = quick_run
+    loaded, card = load_hierarchy(path)
+    state = torch.load(path.parent / "run.pt", weights_only=True)["extra"]["ema"]
+    reference = Hierarchy(HierarchyConfig(**card.config["model"]))
+    reference.load_state_dict({k: v.half().float() if v.is_floating_point() else v for k, v in state.items()})
+    for a, b in zip(loaded.state_dict().values(), reference.eval().state_dict().values(), strict=True):
+        torch.testing.assert_close(a, b)
+    env_data = collect(1, 90, seed=11, learner=HierarchicalAgent(checkpoint=path), beta=0.0)
+    again = collect(1, 90, seed=11, learner=HierarchicalAgent(model=reference), beta=0.0)
+    np.testing.assert_array_equal(env_data.learner_action, again.learner_action)
+
+
+def test_resume_skips_finished_phases_and_refuses_other_settings(quick_run, capsys):
+    config, path = quick_run
+    Run(config, resume=True, command="pytest quick run").run()
+    assert "resuming" in capsys.readouterr().out
+    with pytest.raises(CheckpointError, match="other settings"):
+        Run(TrainConfig.quick(out=config.out, threads=1, seed=1), resume=True)
+
+
+def test_corrupt_or_foreign_checkpoints_are_rejected(quick_run, tmp_path):
+    _, path = quick_run
+    broken = tmp_path / "broken.pt"
+    broken.write_bytes(path.read_bytes()[:1000])
+    with pytest.raises(CheckpointError, match="corrupt"):
+        HierarchicalAgent(checkpoint=broken)
+    with pytest.raises(CheckpointError, match="does not exist"):
+        HierarchicalAgent(checkpoint=tmp_path / "missing.pt")
+
+
+def test_bad_observations_get_clear_errors(model):
+    agent = HierarchicalAgent(model=model)
+    agent.reset(0)
+    good = {"objects": np.zeros((16, 20), np.float32), "object_mask": np.zeros(16, np.int8),
+            "state": np.zeros(64, np.float32)}
+    assert agent.act(good).shape == (4,)
+    with pytest.raises(ValueError, match="objects"):
+        agent.act({**good, "objects": np.zeros((8, 20), np.float32)})
+    with pytest.raises(ValueError, match="NaN"):
+        agent.act({**good, "state": np.full(64, np.nan, np.float32)})
+    with pytest.raises(ValueError, match="dict"):
+        agent.act(np.zeros(64))
