@@ -23,8 +23,13 @@ Spectating, autoplay and recording
 ----------------------------------
 ``--spectate BOT`` (``expert``, ``aimbot``, ``random``) lets a scripted bot fly the ship; it decides on its
 own bot state (seeded apart from the env), so the env evolves exactly as if a human had sent the same
-actions. ``--autoplay`` drives the *human input path* headless: the expert's decisions are posted as pygame
-mouse and key events, so tests and ``--screenshot`` exercise the same code a person does.
+actions. ``--spectate click_arena/<agent>`` seats a registered agent that acts on observations (a learned one,
+e.g. ``click_arena/hierarchical``); when it reports its decisions (``decisions()``), each level's current one
+is drawn on the frame: the strategist's mode and confidence, a ring on the tactician's target (a cross for a
+point on the map) and a dot at the executor's commanded cursor point.
+
+``--autoplay`` drives the *human input path* headless: the expert's decisions are posted as pygame mouse and
+key events, so tests and ``--screenshot`` exercise the same code a person does.
 
 Every game is recorded (``EpisodeRecorder``: the env id, the env keyword arguments, the seed and every
 action) to ``--record`` (default ``runs/replays/click_arena-<time>.npz``);
@@ -40,6 +45,7 @@ from typing import Any
 import numpy as np
 
 from botarena.envs import GAMES
+from botarena.envs.common import draw
 from botarena.envs.common.play import PlayLoop, PlayWindow, StatusStyle, add_session_args, game_title, session_seed
 from botarena.envs.common.recording import EpisodeRecorder
 
@@ -50,6 +56,8 @@ ENV_ID = SPEC.env_id
 STATUS = StatusStyle(height=30, background=(12, 16, 28), rule=(60, 70, 100), text=(220, 225, 235),
                      hint=(160, 170, 190))
 INFO_KEYS = ("credits", "kills")
+DECISION_COLOUR = (120, 255, 160)  # a learned agent's decisions drawn over the frame
+AIM_COLOUR = (255, 220, 90)
 
 
 # ---------------------------------------------------------------------- input (no display needed)
@@ -117,6 +125,51 @@ class SeatBot:
         return bots.MODE_NAMES[int(self.bot_state.mode[0, 0])] if self.name != "random" else "random"
 
 
+class AgentSeat:
+    """A registered agent that acts on observations flying the ship (``--spectate click_arena/<agent>``)."""
+
+    def __init__(self, name: str, seed: int) -> None:
+        from botarena.agents import make_agent  # envs never import agents at module level
+
+        self.name = name
+        self.agent = make_agent(name)
+        self.agent.reset(seed)
+        self.last_action = np.zeros(4, np.float32)
+
+    def act(self, obs: dict[str, np.ndarray]) -> np.ndarray:
+        self.last_action = np.asarray(self.agent.act(obs), np.float32)
+        return self.last_action
+
+    def decisions(self) -> dict[str, Any]:
+        decisions = getattr(self.agent, "decisions", None)
+        return decisions() if decisions is not None else {}
+
+    def mode(self) -> str:
+        decided = self.decisions()
+        if "mode" not in decided:
+            return self.name
+        return f"{bots.MODE_NAMES[decided['mode']]} ({decided.get('confidence', 1.0):.0%})"
+
+    def overlay(self, frame: np.ndarray) -> np.ndarray:
+        """The frame with the levels' decisions drawn on it (a copy)."""
+        decided = self.decisions()
+        if "target_xy" not in decided:
+            return frame
+        frame = frame.copy()
+        tx, ty = decided["target_xy"][0] * core.VIEW_W, decided["target_xy"][1] * core.VIEW_H
+        if decided["target_slot"] > 0:
+            draw.stroke_circle(frame, tx, ty, 34.0, 2.0, *DECISION_COLOUR)
+        else:
+            draw.stroke_line(frame, tx - 10, ty - 10, tx + 10, ty + 10, *DECISION_COLOUR, 2)
+            draw.stroke_line(frame, tx - 10, ty + 10, tx + 10, ty - 10, *DECISION_COLOUR, 2)
+        ax, ay = self.last_action[0] * core.VIEW_W, self.last_action[1] * core.VIEW_H
+        draw.fill_disc(frame, ax, ay, 4.0, AIM_COLOUR)
+        label = f"MODE {self.mode().upper()}"
+        draw.fill_rect(frame, 8, 60, 8 * len(label) + 8, 18, (12, 16, 28))  # below the HUD's bars
+        draw.draw_text(frame, 12, 64, label, DECISION_COLOUR)
+        return frame
+
+
 class Autoplayer:
     """Synthetic human input: the expert's decision each frame, posted as pygame mouse and key events."""
 
@@ -148,10 +201,12 @@ class ClickArenaPlay(PlayLoop):
     unit = "frames"
 
     def __init__(self, env: Any, window: PlayWindow, recorder: EpisodeRecorder, args: argparse.Namespace, *,
-                 seat_bot: SeatBot | None, autoplayer: Autoplayer | None, who: str) -> None:
+                 seat_bot: SeatBot | AgentSeat | None, autoplayer: Autoplayer | None, who: str,
+                 obs: dict[str, np.ndarray]) -> None:
         player = f"bot:{args.spectate}" if seat_bot else ("autoplay" if autoplayer else "human")
         super().__init__(env, window, recorder, game=SPEC.name, player=player, max_steps=args.max_steps,
                          ends_with_game=seat_bot is not None or autoplayer is not None or args.max_steps is not None)
+        self.obs = obs
         self.batch = env.unwrapped.batch
         self.seat_bot, self.autoplayer, self.who, self.fps = seat_bot, autoplayer, who, args.fps
         self.input = PlayerInput(x=core.VIEW_W * 0.5 * window.scale, y=core.VIEW_H * 0.5 * window.scale)
@@ -173,12 +228,16 @@ class ClickArenaPlay(PlayLoop):
         self.input.handle_event(event, self.pg)
 
     def next_action(self) -> np.ndarray:
+        if isinstance(self.seat_bot, AgentSeat):
+            return self.seat_bot.act(self.obs)
         if self.seat_bot is not None:
             return self.seat_bot.act(self.batch.state)
         return self.input.action(self.window.scale)
 
     def after_step(self, now: float) -> None:
         self.frame = self.env.render()
+        if isinstance(self.seat_bot, AgentSeat):
+            self.frame = self.seat_bot.overlay(self.frame)
 
     def wait(self) -> None:
         if self.fps > 0:
@@ -205,7 +264,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cursor", choices=("human", "teleport"), default="human",
                    help="in-game cursor: 'human' follows the mouse at a bounded speed (default), 'teleport'")
     add_session_args(p, SPEC.name, unit="frames", fps=60.0)
-    p.add_argument("--spectate", default=None, metavar="BOT", help=f"watch a bot play: {', '.join(bots.BOT_NAMES)}")
+    p.add_argument("--spectate", default=None, metavar="BOT",
+                   help=f"watch a bot play: {', '.join(bots.BOT_NAMES)}, or a registered agent click_arena/<name>")
     p.add_argument("--autoplay", action="store_true",
                    help="synthetic mouse and key events from the expert instead of a human (tests, screenshots)")
     p.add_argument("--scale", type=float, default=None, help="window scale (default: 1, or fit the screen)")
@@ -217,13 +277,18 @@ def main(argv: list[str] | None = None) -> int:
     import gymnasium as gym  # the ids are registered: importing GAMES imported botarena.envs
 
     seed = session_seed(args)
-    if args.spectate is not None and args.spectate not in bots.BOT_NAMES:
-        raise ValueError(f"--spectate must be one of {list(bots.BOT_NAMES)}, got {args.spectate!r}")
+    learned = args.spectate is not None and args.spectate.startswith(f"{SPEC.name}/")
+    if args.spectate is not None and not learned and args.spectate not in bots.BOT_NAMES:
+        raise ValueError(f"--spectate must be one of {list(bots.BOT_NAMES)} or a registered agent "
+                         f"{SPEC.name}/<name>, got {args.spectate!r}")
     env_kwargs = {"difficulty": args.difficulty, "cursor": args.cursor}
     env = gym.make(ENV_ID, render_mode="rgb_array", **env_kwargs)
-    env.reset(seed=seed)
+    obs, _ = env.reset(seed=seed)
     state = env.unwrapped.batch.state
-    seat_bot = SeatBot(args.spectate, state) if args.spectate else None
+    if learned:
+        seat_bot: SeatBot | AgentSeat | None = AgentSeat(args.spectate, seed)
+    else:
+        seat_bot = SeatBot(args.spectate, state) if args.spectate else None
     autoplayer = Autoplayer(state) if args.autoplay and seat_bot is None else None
     who = f"bot: {args.spectate}" if seat_bot else ("autoplay" if autoplayer else "you")
     recorder = EpisodeRecorder(seed=seed, env_kwargs=env_kwargs, env_id=ENV_ID, info_keys=INFO_KEYS)
@@ -231,11 +296,11 @@ def main(argv: list[str] | None = None) -> int:
     window = PlayWindow(f"botarena {game_title(SPEC)} ({who}, seed {seed})", frame_shape, args.scale, STATUS)
     if seat_bot is None and autoplayer is None:
         window.pygame.mouse.set_visible(False)  # the in-game cursor is the cursor
-    game = ClickArenaPlay(env, window, recorder, args, seat_bot=seat_bot, autoplayer=autoplayer, who=who)
+    game = ClickArenaPlay(env, window, recorder, args, seat_bot=seat_bot, autoplayer=autoplayer, who=who, obs=obs)
     return game.play(screenshot=args.screenshot, record=args.record)
 
 
-def _status(s: core.ArenaState, steps: int, seat_bot: SeatBot | None, done: bool,
+def _status(s: core.ArenaState, steps: int, seat_bot: SeatBot | AgentSeat | None, done: bool,
             terminated: bool, paused: bool) -> tuple[str, str, bool]:
     secs = steps // core.FPS
     left = (f"hull {int(s.ship_hull[0, 0]):,}  shield {int(s.ship_shield[0, 0]):,}  "

@@ -249,3 +249,21 @@ def test_bad_observations_get_clear_errors(model):
         agent.act({**good, "state": np.full(64, np.nan, np.float32)})
     with pytest.raises(ValueError, match="dict"):
         agent.act(np.zeros(64))
+
+
+def test_spectating_draws_each_levels_decision_on_the_frame(model):
+    from botarena.envs.click_arena import ClickArenaEnv, play
+
+    env = ClickArenaEnv(render_mode="rgb_array")
+    obs, _ = env.reset(seed=4)
+    seat = play.AgentSeat("click_arena/random", seed=4)
+    seat.agent = HierarchicalAgent(model=model)  # the learned agent, untrained: its decisions are still drawn
+    seat.agent.reset(4)
+    for _ in range(7):
+        obs, *_ = env.step(seat.act(obs))
+    frame = env.render()
+    drawn = seat.overlay(frame)
+    decided = seat.decisions()
+    assert set(decided) >= {"mode", "confidence", "target_slot", "target_xy"}
+    assert drawn.shape == frame.shape and (drawn != frame).any(axis=-1).sum() > 100
+    assert seat.mode().split()[0] in ("fight", "loot", "flee", "explore", "repair")

@@ -38,7 +38,8 @@ def test_mouse_and_keys_become_the_action(pg):
     assert inp.quit
 
 
-@pytest.mark.parametrize("mode", [["--autoplay"], ["--spectate", "expert"], ["--spectate", "random"]])
+@pytest.mark.parametrize("mode", [["--autoplay"], ["--spectate", "expert"], ["--spectate", "random"],
+                                  ["--spectate", "click_arena/random"]])
 def test_headless_games_record_screenshot_and_replay_exactly(tmp_path, mode):
     rec = tmp_path / "game.npz"
     shot = tmp_path / "shot.png"
