@@ -267,3 +267,15 @@ def test_spectating_draws_each_levels_decision_on_the_frame(model):
     assert set(decided) >= {"mode", "confidence", "target_slot", "target_xy"}
     assert drawn.shape == frame.shape and (drawn != frame).any(axis=-1).sum() > 100
     assert seat.mode().split()[0] in ("fight", "loot", "flee", "explore", "repair")
+
+
+def test_the_humanlikeness_classifier_catches_the_aimbot_but_not_the_expert():
+    from botarena.agents.click_arena import humanlike
+
+    aimbot = humanlike.detectability("aimbot", num_envs=8, frames=1800)
+    control = humanlike.detectability("expert", num_envs=8, frames=1800)
+    assert aimbot["held_out_accuracy"] > 0.85
+    assert 0.3 < control["held_out_accuracy"] < 0.7  # the expert against itself on other games: chance
+    features = humanlike.movement_features(humanlike.cursor_traces("expert", 2, 600, seed=3))
+    assert features.shape[1] == len(humanlike.FEATURES) and len(features) > 5
+    assert np.all((features[:, 1] > 0) & (features[:, 1] <= 1.0 + 1e-9))  # straightness
