@@ -77,6 +77,7 @@ class HierarchicalAgent(BaseAgent):
         self.approach = np.zeros(size, np.int64)
         self.executor_state = self.model.executor.initial_state(size)
 
+    @torch.inference_mode()  # the slots hold inference tensors (act_batch made them)
     def reset_slots(self, mask: np.ndarray) -> None:
         """Restart the batch slots where ``mask`` is true (their episodes ended; the next frame is a first)."""
         mask = np.asarray(mask, np.bool_)

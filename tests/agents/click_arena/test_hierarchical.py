@@ -129,6 +129,21 @@ def test_agent_acts_as_the_training_pipeline_reads(model):
     assert np.all(tactics[:, 1:][moved])
 
 
+def test_a_restarted_slot_plays_like_a_fresh_agent(model):
+    rng = np.random.default_rng(0)
+    obs = [{"objects": rng.random((2, 16, 20), np.float32), "object_mask": np.ones((2, 16), np.int8),
+            "state": rng.random((2, 64), np.float32)} for _ in range(70)]
+    agent, fresh = HierarchicalAgent(model=model), HierarchicalAgent(model=model)
+    agent.reset(0)
+    fresh.reset(0)
+    for o in obs[:65]:
+        agent.act_batch(o)
+    agent.reset_slots(np.array([False, True]))
+    for o in obs[:5]:
+        a, b = agent.act_batch(o), fresh.act_batch(o)
+        np.testing.assert_allclose(a[1], b[1], atol=1e-6)  # slot 1 starts over; slot 0 plays on
+
+
 def test_collect_mixes_expert_and_learner_by_seconds(model):
     data = collect(4, 181, seed=3, learner=HierarchicalAgent(model=model), beta=0.5)
     share = data.expert_drove.mean()
