@@ -85,6 +85,7 @@ class TrainConfig:
     clip: float = 1.0
     ema: float = 0.995
     label_smoothing: float = 0.1
+    click_weight: float = 10.0  # BCE weight of the frames that press (1 in ~157; greedy then clicks above p = 1/11)
     eval_envs: int = 16
     eval_frames: int = 10_800
     threads: int = 2
@@ -191,11 +192,15 @@ def tactician_loss(model: Hierarchy, batch: dict[str, Tensor]) -> tuple[Tensor, 
         "target_accuracy": (out.log_attention.argmax(-1) == batch["slot"]).float().mean().item()}
 
 
-def executor_loss(logits: Tensor, action: Tensor, valid: Tensor) -> tuple[Tensor, dict]:
+def executor_loss(logits: Tensor, action: Tensor, valid: Tensor, click_weight: float = 10.0) -> tuple[Tensor, dict]:
+    """Aim Huber (screen fractions, weighted 50: a pixel matters), click and attack-key BCE; a press is rare (the
+    expert holds the button one frame a click, 0.6 % of frames), so its frames weigh ``click_weight``."""
     weight = valid.float()
     denominator = weight.sum().clamp_min(1.0)
     aim = F.huber_loss(torch.sigmoid(logits[..., :2]), action[..., :2], delta=0.02, reduction="none").sum(-1)
-    buttons = F.binary_cross_entropy_with_logits(logits[..., 2:], (action[..., 2:] > 0.5).float(), reduction="none")
+    pos_weight = torch.tensor([click_weight, 1.0])
+    buttons = F.binary_cross_entropy_with_logits(logits[..., 2:], (action[..., 2:] > 0.5).float(),
+                                                 pos_weight=pos_weight, reduction="none")
     aim_loss = (aim * weight).sum() / denominator
     click_loss = (buttons[..., 0] * weight).sum() / denominator
     attack_loss = (buttons[..., 1] * weight).sum() / denominator
@@ -418,7 +423,7 @@ class Run:
 
         def loss(batch: dict[str, Any]) -> tuple[Tensor, dict]:
             logits, batch["state_out"] = executor(batch["x"], batch["state"])
-            return executor_loss(logits, batch["action"], batch["valid"])
+            return executor_loss(logits, batch["action"], batch["valid"], c.click_weight)
 
         self._fit("executor", round_index, batches(), loss)
 

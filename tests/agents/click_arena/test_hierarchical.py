@@ -12,6 +12,7 @@ from botarena.agents.click_arena import features as fx
 from botarena.agents.click_arena.data import Demonstrations, collect
 from botarena.agents.click_arena.hierarchical import (
     EXECUTOR_IN,
+    GATE_START,
     GOAL_DIM,
     TARGET_DIM,
     Hierarchy,
@@ -92,11 +93,16 @@ def test_executor_step_equals_forward(core):
 
 def test_untrained_executor_aims_at_its_target(model):
     target_xy = torch.tensor([[0.2, 0.7], [0.9, 0.1]])
-    x = executor_input(torch.randn(2, 64), torch.randn(2, GOAL_DIM), torch.cat([torch.randn(2, 32), target_xy], -1))
+    state = torch.randn(2, 64)
+    previous = torch.tensor([[0.5, 0.5], [0.3, 0.6]])
+    state[:, 8:10] = previous  # the point the last frame commanded
+    x = executor_input(state, torch.randn(2, GOAL_DIM), torch.cat([torch.randn(2, 32), target_xy], -1))
     with torch.no_grad():
         logits, _ = model.executor.step(x)
     action = action_from_logits(logits)
-    torch.testing.assert_close(action[:, :2], target_xy, atol=1e-5, rtol=0)
+    expected = previous + torch.sigmoid(torch.tensor(GATE_START)) * (target_xy - previous)
+    torch.testing.assert_close(action[:, :2], expected, atol=1e-5, rtol=0)
+    assert torch.all((action[:, :2] - target_xy).norm(dim=-1) <= 0.02 * (previous - target_xy).norm(dim=-1))
     assert torch.all(action[:, 2:] == 0)  # neither clicks nor holds the attack key
 
 
