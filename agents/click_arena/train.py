@@ -308,10 +308,13 @@ class Run:
     def _load(self) -> None:
         state_dict, card, extra = load_checkpoint(self.run_path, expected_name=AGENT_NAME)
         saved = json.loads(extra["train_config"])
-        changed = {k for k in saved if k not in ("out", "threads") and saved[k] != asdict(self.config).get(k)}
+        # A resumed run may only add DAgger rounds (more --rounds); anything else would mix two experiments.
+        changed = {k for k in saved if k not in ("out", "threads", "rounds") and saved[k] != asdict(self.config).get(k)}
+        if saved["rounds"] > self.config.rounds:
+            changed.add("rounds")
         if changed:
             raise CheckpointError(f"--resume: {self.run_path} was trained with other settings ({sorted(changed)}); "
-                                  "resume with the same options or use a new --out")
+                                  "resume with the same options (or more --rounds) or use a new --out")
         self.model.load_state_dict(state_dict)
         self.ema.load_state_dict(extra["ema"])
         self.finished = json.loads(extra["finished"])
@@ -574,7 +577,8 @@ def parse_config(argv: list[str] | None) -> tuple[TrainConfig, bool]:
     parser = argparse.ArgumentParser(prog="botarena train click_arena", description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="a smoke run with tiny data and step counts")
-    parser.add_argument("--resume", action="store_true", help="continue the run in --out after its last phase")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue the run in --out after its last phase (with more --rounds: add DAgger rounds)")
     parser.add_argument("--executor-core", choices=("mamba", "lstm", "gru"), default=None,
                         help="the executor's recurrent core (default mamba)")
     defaults = TrainConfig()

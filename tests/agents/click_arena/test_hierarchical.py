@@ -246,6 +246,8 @@ def test_resume_skips_finished_phases_and_refuses_other_settings(quick_run, caps
     assert "resuming" in capsys.readouterr().out
     with pytest.raises(CheckpointError, match="other settings"):
         Run(TrainConfig.quick(out=config.out, threads=1, seed=1), resume=True)
+    with pytest.raises(CheckpointError, match="rounds"):
+        Run(TrainConfig.quick(out=config.out, threads=1, rounds=1), resume=True)
 
 
 def test_corrupt_or_foreign_checkpoints_are_rejected(quick_run, tmp_path):
