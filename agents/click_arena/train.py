@@ -252,6 +252,39 @@ def _hold(values: np.ndarray, decisions: np.ndarray, shape: tuple[int, int]) -> 
     return values[which]
 
 
+class ExecutorChunks:
+    """Truncated BPTT batches: ``streams`` env streams read in time order, ``chunk`` frames at a time, the
+    recurrent state carried from one chunk to the next (``carry``) and restarted where an episode starts; at the
+    end of the streams a new set is drawn and starts from a fresh state."""
+
+    def __init__(self, data: Demonstrations, goals: np.ndarray, infos: np.ndarray, executor: nn.Module,
+                 streams: int, chunk: int, rng: np.random.Generator) -> None:
+        self.data, self.goals, self.infos, self.executor = data, goals, infos, executor
+        self.size, self.chunk, self.rng = min(streams, data.num_streams), chunk, rng
+        self.state: tuple[Tensor, ...] = ()
+
+    def carry(self, state: tuple[Tensor, ...]) -> None:
+        """The state after the chunk just trained on, cut from its graph."""
+        self.state = tuple(s.detach() for s in state)
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        d = self.data
+        while True:
+            streams = self.rng.choice(d.num_streams, self.size, replace=False)
+            self.state = self.executor.initial_state(self.size)
+            for start in range(0, d.first.shape[1] - self.chunk + 1, self.chunk):
+                window = slice(start, start + self.chunk)
+                first = d.first[streams, window]
+                state = self.executor.core.reset_state(self.state, first[:, 0])
+                # After a mid-chunk episode start the frames would read the old episode's state: not trained on.
+                valid = np.concatenate([np.ones((self.size, 1), bool), np.cumsum(first[:, 1:], axis=1) == 0], 1)
+                x = executor_input(torch.from_numpy(d.state[streams, window]),
+                                   torch.from_numpy(self.goals[streams, window]),
+                                   torch.from_numpy(self.infos[streams, window]))
+                yield {"x": x, "action": torch.from_numpy(d.action[streams, window]),
+                       "valid": torch.from_numpy(valid), "state": state}
+
+
 # ====================================================================== the run
 class Logger:
     """Scalars to ``metrics.jsonl`` and, when tensorboard is installed, to TensorBoard."""
@@ -401,34 +434,16 @@ class Run:
         c = self.config
         goals, _, _ = strategist_goals(self.ema, data)
         infos = tactician_infos(self.ema, data, goals)
-        rng = np.random.default_rng([c.seed, round_index, 3])
         executor = self.model.executor
-
-        def batches() -> Iterator[dict[str, Tensor]]:
-            # Truncated BPTT: a batch of streams is read in time order, chunk after chunk, the state carried.
-            while True:
-                streams = rng.choice(data.num_streams, min(c.executor_streams, data.num_streams), replace=False)
-                state = executor.initial_state(len(streams))
-                for start in range(0, data.first.shape[1] - c.chunk + 1, c.chunk):
-                    window = slice(start, start + c.chunk)
-                    first = data.first[streams, window]
-                    state = executor.core.reset_state(state, first[:, 0])
-                    # A mid-chunk episode start: the frames after it would read the old episode's state.
-                    valid = np.cumsum(first[:, 1:], axis=1) == 0
-                    x = executor_input(torch.from_numpy(data.state[streams, window]),
-                                       torch.from_numpy(goals[streams, window]),
-                                       torch.from_numpy(infos[streams, window]))
-                    batch = {"x": x, "action": torch.from_numpy(data.action[streams, window]),
-                             "valid": torch.from_numpy(np.concatenate([np.ones((len(streams), 1), bool), valid], 1)),
-                             "state": state}
-                    yield batch
-                    state = tuple(s.detach() for s in batch["state_out"])
+        chunks = ExecutorChunks(data, goals, infos, executor, c.executor_streams, c.chunk,
+                                np.random.default_rng([c.seed, round_index, 3]))
 
         def loss(batch: dict[str, Any]) -> tuple[Tensor, dict]:
-            logits, batch["state_out"] = executor(batch["x"], batch["state"])
+            logits, state = executor(batch["x"], batch["state"])
+            chunks.carry(state)
             return executor_loss(logits, batch["action"], batch["valid"], c.click_weight)
 
-        self._fit("executor", round_index, batches(), loss)
+        self._fit("executor", round_index, iter(chunks), loss)
 
     def _fit(self, level: str, round_index: int, batches: Iterator[dict[str, Any]], loss_fn: Any) -> None:
         steps = self.config.steps(level, round_index)

@@ -302,3 +302,25 @@ def test_the_humanlikeness_classifier_catches_the_aimbot_but_not_the_expert():
     features = humanlike.movement_features(humanlike.cursor_traces("expert", 2, 600, seed=3))
     assert features.shape[1] == len(humanlike.FEATURES) and len(features) > 5
     assert np.all((features[:, 1] > 0) & (features[:, 1] <= 1.0 + 1e-9))  # straightness
+
+
+def test_executor_chunks_carry_the_state_through_each_stream_and_restart_it(expert_data, model):
+    from botarena.agents.click_arena.train import ExecutorChunks
+
+    goals, _, _ = strategist_goals(model, expert_data)
+    infos = tactician_infos(model, expert_data, goals)
+    chunks = ExecutorChunks(expert_data, goals, infos, model.executor, 2, 64, np.random.default_rng(0))
+    batches = iter(chunks)
+    first = next(batches)
+    assert all(torch.count_nonzero(s) == 0 for s in first["state"])  # a fresh set of streams starts from zero
+    with torch.no_grad():
+        _, state = model.executor(first["x"], first["state"])
+    chunks.carry(state)
+    second = next(batches)
+    for carried, given in zip(state, second["state"], strict=True):
+        torch.testing.assert_close(carried, given)
+    # The second chunk is the next 64 frames of the same streams.
+    for row in second["x"][..., :64].numpy():
+        assert any(np.array_equal(row, expert_data.state[e, 64:128]) for e in range(expert_data.num_streams))
+    next(batches)  # the third and last whole chunk of 240 frames
+    assert all(torch.count_nonzero(s) == 0 for s in next(batches)["state"])  # a new set of streams
