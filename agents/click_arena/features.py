@@ -56,7 +56,6 @@ APPROACH_ATTACK, APPROACH_COLLECT, APPROACH_FLY, APPROACH_IDLE = range(4)
 APPROACH_OF_TARGET = np.array([APPROACH_IDLE, APPROACH_ATTACK, APPROACH_COLLECT, APPROACH_ATTACK, APPROACH_FLY],
                               np.int64)
 _KIND_COLUMNS = slice(ObjectColumn.IS_ALIEN_FAST, ObjectColumn.IS_SHIP + 1)
-_SCREEN_XY = [ObjectColumn.SCREEN_X, ObjectColumn.SCREEN_Y]
 
 
 def summarize(objects: np.ndarray, object_mask: np.ndarray, state: np.ndarray) -> np.ndarray:
@@ -77,11 +76,6 @@ def summarize(objects: np.ndarray, object_mask: np.ndarray, state: np.ndarray) -
     out = np.concatenate([np.asarray(state, np.float32), mean, peak, top, kinds, count / NUM_OBJECTS, real], axis=-1)
     assert out.shape[-1] == SUMMARY_FEATURES
     return out.astype(np.float32, copy=False)
-
-
-def object_screen_xy(objects: np.ndarray) -> np.ndarray:
-    """Each row's screen position as fractions of the screen, ``[..., 16, 2]``."""
-    return np.asarray(objects)[..., _SCREEN_XY]
 
 
 def target_slots(s: core.ArenaState, labels: dict[str, np.ndarray], objects: np.ndarray,
