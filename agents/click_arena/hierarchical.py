@@ -46,6 +46,7 @@ TARGET_INFO_DIM = 32
 TARGET_DIM = TARGET_INFO_DIM + 2  # info + target_xy
 EXECUTOR_IN = fx.STATE_FEATURES + GOAL_DIM + TARGET_DIM  # 162
 CURSOR_EPS = 1e-3  # the aim point is clamped into [eps, 1 - eps] before its logit
+CLICK_PRIOR_LOGIT = -5.1  # logit(0.6 %): the expert presses on about 1 frame in 160
 GATE_START = 4.0  # the executor's gate starts at sigmoid(4) = 0.98: an untrained executor aims at its target
 PREVIOUS_COMMAND = [StateColumn.CMD_X, StateColumn.CMD_Y]  # state columns: the last commanded point
 
@@ -194,9 +195,12 @@ class Executor(nn.Module):
             kwargs.update(d_state=config.mamba_d_state, d_conv=config.mamba_d_conv)
         self.core: Backbone = make_backbone(config.executor_core, d, d, **kwargs)
         self.head = _mlp(d, 128, 4)
-        # A zero last layer: the untrained executor neither clicks nor holds the key, and adds nothing to the aim.
+        # A zero last layer: the untrained executor adds nothing to the aim and does not hold the key; its click
+        # logit starts at the expert's base rate, so its click timing (``policy.ClickTiming``) starts nearly idle.
         nn.init.zeros_(self.head[-1].weight)
         nn.init.zeros_(self.head[-1].bias)
+        with torch.no_grad():
+            self.head[-1].bias[2] = CLICK_PRIOR_LOGIT
         self.gate = nn.Linear(d, 1)
         nn.init.zeros_(self.gate.weight)
         nn.init.constant_(self.gate.bias, GATE_START)

@@ -85,7 +85,7 @@ class TrainConfig:
     clip: float = 1.0
     ema: float = 0.995
     label_smoothing: float = 0.1
-    click_weight: float = 10.0  # BCE weight of the frames that press (1 in ~157; greedy then clicks above p = 1/11)
+    click_weight: float = 10.0  # BCE weight of the frames that press (1 in ~157); the logit stays calibrated
     eval_envs: int = 16
     eval_frames: int = 10_800
     threads: int = 2
@@ -193,13 +193,19 @@ def tactician_loss(model: Hierarchy, batch: dict[str, Tensor]) -> tuple[Tensor, 
 
 
 def executor_loss(logits: Tensor, action: Tensor, valid: Tensor, click_weight: float = 10.0) -> tuple[Tensor, dict]:
-    """Aim Huber (screen fractions, weighted 50: a pixel matters), click and attack-key BCE; a press is rare (the
-    expert holds the button one frame a click, 0.6 % of frames), so its frames weigh ``click_weight``."""
+    """Aim Huber (screen fractions, weighted 50: a pixel matters), click and attack-key BCE.
+
+    A press is rare (the expert holds the button one frame a click, 0.6 % of frames), so its frames weigh
+    ``click_weight``. Weighting alone would inflate the learned odds ``click_weight`` times; the BCE therefore
+    reads the click logit plus ``log(click_weight)``, whose optimum leaves the logit itself calibrated: the
+    executor's click probability is the expert's per-frame chance of pressing, the hazard the agent's click
+    timing works from (``policy.ClickTiming``)."""
     weight = valid.float()
     denominator = weight.sum().clamp_min(1.0)
     aim = F.huber_loss(torch.sigmoid(logits[..., :2]), action[..., :2], delta=0.02, reduction="none").sum(-1)
     pos_weight = torch.tensor([click_weight, 1.0])
-    buttons = F.binary_cross_entropy_with_logits(logits[..., 2:], (action[..., 2:] > 0.5).float(),
+    prior = torch.tensor([math.log(click_weight), 0.0])
+    buttons = F.binary_cross_entropy_with_logits(logits[..., 2:] + prior, (action[..., 2:] > 0.5).float(),
                                                  pos_weight=pos_weight, reduction="none")
     aim_loss = (aim * weight).sum() / denominator
     click_loss = (buttons[..., 0] * weight).sum() / denominator
@@ -564,15 +570,29 @@ def level_metrics(data: Demonstrations) -> dict[str, float]:
     decisions = own & (data.t % fx.FRAMES_PER_STRATEGIST == 0)
     tactics = own & (data.t % fx.FRAMES_PER_TACTICIAN == 0)
     cursor = (data.learner_action[..., :2] - data.action[..., :2]) * np.array([fx.core.VIEW_W, fx.core.VIEW_H])
-    clicks, wanted = data.learner_action[..., 2] > 0.5, data.action[..., 2] > 0.5
-    true_clicks = (clicks & wanted & own).sum()
+    clicks, wanted = (data.learner_action[..., 2] > 0.5) & own, (data.action[..., 2] > 0.5) & own
+    minutes = max(1e-9, own.sum() / (fx.EXECUTOR_HZ * 60))
     return {
         "mode_macro_f1": macro_f1(data.learner_mode[decisions], data.mode[decisions], fx.NUM_MODES),
         "target_top1": float((data.learner_slot[tactics] == data.slot[tactics]).mean()) if tactics.any() else 0.0,
         "aim_error_px": float(np.linalg.norm(cursor, axis=-1)[own].mean()) if own.any() else 0.0,
-        "click_precision": float(true_clicks / max(1, (clicks & own).sum())),
-        "click_recall": float(true_clicks / max(1, (wanted & own).sum())),
+        # a click counts as on time within CLICK_TOLERANCE frames of one the expert wanted (its timing is a hazard)
+        "click_precision": float((clicks & _near(wanted)).sum() / max(1, clicks.sum())),
+        "click_recall": float((wanted & _near(clicks)).sum() / max(1, wanted.sum())),
+        "clicks_per_minute": float(clicks.sum() / minutes),
+        "expert_clicks_per_minute": float(wanted.sum() / minutes),
     }
+
+
+CLICK_TOLERANCE = 6  # frames (0.1 s) either side
+
+
+def _near(events: np.ndarray) -> np.ndarray:
+    """``[envs, frames]`` bool: an event within ``CLICK_TOLERANCE`` frames of each frame."""
+    counts = np.cumsum(np.pad(events, ((0, 0), (CLICK_TOLERANCE + 1, CLICK_TOLERANCE)), constant_values=False),
+                       axis=1, dtype=np.int64)
+    window = 2 * CLICK_TOLERANCE + 1
+    return (counts[:, window:] - counts[:, :-window]) > 0
 
 
 def macro_f1(predicted: np.ndarray, actual: np.ndarray, classes: int) -> float:

@@ -20,7 +20,7 @@ from botarena.agents.click_arena.hierarchical import (
     action_from_logits,
     executor_input,
 )
-from botarena.agents.click_arena.policy import HierarchicalAgent, load_hierarchy
+from botarena.agents.click_arena.policy import ClickTiming, HierarchicalAgent, load_hierarchy
 from botarena.agents.click_arena.train import (
     LevelTrainer,
     Run,
@@ -129,7 +129,11 @@ def test_agent_acts_as_the_training_pipeline_reads(model):
     x = executor_input(torch.from_numpy(data.state), torch.from_numpy(goals), torch.from_numpy(infos))
     with torch.no_grad():
         logits, _ = model.executor(x)
-    np.testing.assert_allclose(action_from_logits(logits).numpy(), data.learner_action, atol=1e-4)
+    expected = action_from_logits(logits).numpy()
+    timing = ClickTiming(2)
+    for k in range(logits.shape[1]):  # the click column replays the deterministic click timing
+        expected[:, k, 2] = timing.clicks(torch.sigmoid(logits[:, k, 2]).double().numpy(), None)
+    np.testing.assert_allclose(expected, data.learner_action, atol=1e-4)
     # The tactician ran on its frames: its target point changes only there.
     moved = np.any(infos[:, 1:, -2:] != infos[:, :-1, -2:], axis=-1)
     assert np.all(tactics[:, 1:][moved])
@@ -324,3 +328,17 @@ def test_executor_chunks_carry_the_state_through_each_stream_and_restart_it(expe
         assert any(np.array_equal(row, expert_data.state[e, 64:128]) for e in range(expert_data.num_streams))
     next(batches)  # the third and last whole chunk of 240 frames
     assert all(torch.count_nonzero(s) == 0 for s in next(batches)["state"])  # a new set of streams
+
+
+def test_click_timing_clicks_at_the_rate_its_hazard_implies():
+    """A press probability of 10 % a frame: the deterministic timing clicks on every 7th frame (the first frame
+    where 1 - 0.9**k >= 1/2), sampling clicks on about 10 % of frames, and a probability of 0 never clicks."""
+    timing = ClickTiming(3)
+    p = np.array([0.1, 0.0, 0.1])
+    clicks = np.stack([timing.clicks(p, None) for _ in range(72)])
+    assert np.array_equal(np.flatnonzero(clicks[:, 0]), np.arange(6, 72, 7))
+    assert clicks[:, 1].sum() == 0
+    timing.reset(np.array([False, False, True]))  # a restarted slot starts from no accumulated hazard
+    assert timing.hazard[2] == 0 and timing.hazard[0] > 0
+    sampled = np.stack([timing.clicks(p, np.random.default_rng(k)) for k in range(4000)])
+    assert 0.08 < sampled[:, 0].mean() < 0.12 and sampled[:, 1].sum() == 0
