@@ -46,7 +46,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from tqdm import tqdm
 
-from botarena.agents.common.checkpoint import CheckpointError, ModelCard, load_checkpoint, save_checkpoint
+from botarena.agents.common.checkpoint import CheckpointError, ModelCard, git_sha, load_checkpoint, save_checkpoint
 from botarena.agents.leaderboard.seeds import TRAINING_SEED_LIMIT
 
 from . import features as fx
@@ -327,6 +327,8 @@ class Run:
         self.reports: list[dict[str, Any]] = []
         self.references: dict[str, float] = {}
         self.global_step = {level: 0 for level in LEVELS}
+        # The commit the run started from, taken now: the code may change before the run exports.
+        self.git_sha = git_sha()
         if resume and self.run_path.exists():
             self._load()
         self.logger = Logger(self.out)
@@ -338,7 +340,7 @@ class Run:
     # ------------------------------------------------------------------ persistence
     def _save(self) -> None:
         card = ModelCard(name=AGENT_NAME, config=self._card_config(), command=self.command, seed=self.config.seed,
-                         data=self._data_line(), metrics={"rounds": self.reports})
+                         data=self._data_line(), metrics={"rounds": self.reports}, git_sha=self.git_sha)
         extra = {"finished": json.dumps(self.finished), "references": json.dumps(self.references),
                  "global_step": json.dumps(self.global_step), "ema": self.ema.state_dict(),
                  "train_config": json.dumps(asdict(self.config))}
@@ -360,6 +362,10 @@ class Run:
         self.references = json.loads(extra["references"])
         self.global_step = json.loads(extra["global_step"])
         self.reports = card.metrics.get("rounds", [])
+        if card.git_sha and not card.git_sha.startswith(self.git_sha):
+            self.git_sha = f"{card.git_sha}, resumed at {self.git_sha}"  # both commits trained it
+        elif card.git_sha:
+            self.git_sha = card.git_sha
         print(f"resuming {self.out}: finished {', '.join(self.finished) or 'nothing'}", flush=True)
 
     def _card_config(self) -> dict[str, Any]:
@@ -526,6 +532,7 @@ class Run:
         final = self.reports[-1] if self.reports else {}
         card = ModelCard(name=AGENT_NAME, config=self._card_config(), command=self.command, seed=self.config.seed,
                          data=self._data_line(), metrics={"final": final, "rounds": self.reports},
+                         git_sha=self.git_sha,
                          notes="EMA weights stored in float16; metrics measured with these weights on held-out "
                                "seeds by the training command's evaluation (the learner alone drives).")
         save_checkpoint(path, weights, card)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from botarena.agents.common import protocol, registry
@@ -60,3 +62,27 @@ def test_act_batch_loops_over_act_for_dict_observations():
     actions = agent.act_batch({"x": [[0], [1], [2]]})
     assert actions.tolist() == [2, 2, 2]
     assert protocol._stack([{"a": 1}, {"a": 2}])["a"].tolist() == [1, 2]
+
+
+LEARNED = [spec.name for spec in registry.list_agents() if spec.kind == "learned"]
+
+
+@pytest.mark.parametrize("name", LEARNED)
+def test_every_shipped_checkpoint_is_small_and_carries_its_model_card(name):
+    """What the developers' guide promises of a shipped checkpoint: under 8 MiB, made by our own training
+    command (named on the card with its seed, data and git sha), with metrics measured on held-out seeds."""
+    from botarena.agents.common.checkpoint import load_checkpoint
+    from botarena.agents.leaderboard.seeds import TRAINING_SEED_LIMIT
+
+    spec = registry.agent_spec(name)
+    path = spec.checkpoint_path
+    assert path is not None and path.is_file(), f"{name}: {path} is missing"
+    assert path.stat().st_size < 8 * 2**20
+    _, card, _ = load_checkpoint(path, expected_name=name)
+    assert card.command.startswith(f"botarena train {spec.game} ")
+    assert card.seed is not None and card.data and re.fullmatch("[0-9a-f]{40}", card.git_sha[:40])
+    final = card.metrics["final"]
+    first_held_out = int(final["held_out_seeds"].split("..")[0])
+    assert first_held_out >= TRAINING_SEED_LIMIT
+    assert {"normalised_score", "normalised_ci95", "episodes"} <= set(final)
+    assert registry.make_agent(name).name == name
