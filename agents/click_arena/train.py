@@ -12,7 +12,8 @@ Read top to bottom, one round at a time:
    target cross-entropy on its cross-attention weights, approach cross-entropy, the fly point (Huber).
 4. **Executor** on the streams in time order, reading the frozen levels' goal and target information at their
    rates: truncated backprop through time over ``chunk`` frames, the recurrent state carried from chunk to
-   chunk; aim Huber in screen fractions, click and attack-key BCE.
+   chunk; aim Huber in screen fractions toward the expert's aim point (``executor_targets``), click and
+   attack-key BCE.
 5. **Evaluate** on held-out seeds (neither training seeds, which stay below 2**32, nor the leaderboard's, at
    2**40 and up): the learner alone drives; score, per-level metrics on the states it visits.
 
@@ -258,6 +259,20 @@ def _hold(values: np.ndarray, decisions: np.ndarray, shape: tuple[int, int]) -> 
     return values[which]
 
 
+def executor_targets(data: Demonstrations, *index: Any) -> np.ndarray:
+    """What the executor learns to output at ``data[index]``: ``[aim x, aim y, click, attack]``.
+
+    The cursor columns are where the expert's hand is going (its aim point, ``point_xy``), not the point it
+    commands this frame on its way there. The env's human cursor limits the speed to the point. Why: the
+    expert's per-frame command follows its hidden hand, and after a new operation it starts again from the
+    cursor. In the states a learner reaches (DAgger), those labels jitter around the learner's own cursor.
+    Measured: a learner trained on them held still, drifted into a corner of the map and scored -0.04
+    after one DAgger round.
+    """
+    d = data
+    return np.concatenate([d.point_xy[index], d.action[index][..., 2:]], axis=-1)
+
+
 class ExecutorChunks:
     """Truncated BPTT batches: ``streams`` env streams read in time order, ``chunk`` frames at a time, the
     recurrent state carried from one chunk to the next (``carry``) and restarted where an episode starts; at the
@@ -287,7 +302,7 @@ class ExecutorChunks:
                 x = executor_input(torch.from_numpy(d.state[streams, window]),
                                    torch.from_numpy(self.goals[streams, window]),
                                    torch.from_numpy(self.infos[streams, window]))
-                yield {"x": x, "action": torch.from_numpy(d.action[streams, window]),
+                yield {"x": x, "action": torch.from_numpy(executor_targets(d, streams, window)),
                        "valid": torch.from_numpy(valid), "state": state}
 
 
@@ -576,7 +591,7 @@ def level_metrics(data: Demonstrations) -> dict[str, float]:
     own = ~data.expert_drove
     decisions = own & (data.t % fx.FRAMES_PER_STRATEGIST == 0)
     tactics = own & (data.t % fx.FRAMES_PER_TACTICIAN == 0)
-    cursor = (data.learner_action[..., :2] - data.action[..., :2]) * np.array([fx.core.VIEW_W, fx.core.VIEW_H])
+    cursor = (data.learner_action[..., :2] - data.point_xy) * np.array([fx.core.VIEW_W, fx.core.VIEW_H])
     clicks, wanted = (data.learner_action[..., 2] > 0.5) & own, (data.action[..., 2] > 0.5) & own
     minutes = max(1e-9, own.sum() / (fx.EXECUTOR_HZ * 60))
     return {
