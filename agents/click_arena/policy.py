@@ -22,11 +22,15 @@ import torch
 
 from botarena.agents.common.checkpoint import load_checkpoint, load_weights_into
 from botarena.agents.common.protocol import BaseAgent
+from botarena.envs.click_arena import bots, core
+from botarena.envs.click_arena.core import StateColumn
+from botarena.envs.common.motor import fitts_time, minimum_jerk_position
 
 from . import features as fx
 from .hierarchical import GOAL_DIM, TARGET_DIM, Hierarchy, HierarchyConfig, action_from_logits, executor_input
 
 AGENT_NAME = "click_arena/hierarchical"
+HANDS = ("human", "direct")
 
 
 def load_hierarchy(checkpoint: str | Path) -> tuple[Hierarchy, Any]:
@@ -69,12 +73,58 @@ class ClickTiming:
         self.hazard[mask] = 0.0
 
 
+class HumanHand:
+    """Carries the commanded cursor to the executor's aim point the way the expert's hand moves: a
+    minimum-jerk path lasting Fitts' time (``envs/common/motor.py``, with the expert's constants), so the
+    learned agent's cursor moves like a person's instead of at the cursor's top speed.
+
+    The executor says *where* (its cursor outputs are the aim point) and *when* (the click); the hand only
+    shapes the path. An aim point more than ``RETARGET_PX`` from the movement's end starts a new movement
+    from the last commanded point; a nearer one moves the end (a drifting target is followed). One movement
+    per batch slot.
+    """
+
+    RETARGET_PX = bots.POINT_WIDTH  # a new target, not the same one drifting
+    WIDTH_PX = bots.POINT_WIDTH  # Fitts' target width (the expert's for a point; objects' click circles are alike)
+
+    def __init__(self, size: int) -> None:
+        self.start = np.zeros((size, 2))
+        self.end = np.full((size, 2), np.nan)  # nan: no movement yet
+        self.elapsed = np.zeros(size)
+        self.duration = np.ones(size)
+
+    def command(self, aim: np.ndarray, previous: np.ndarray) -> np.ndarray:
+        """``aim`` and ``previous`` (the last commanded point) ``[B, 2]`` in screen fractions -> the point to
+        command this frame ``[B, 2]``."""
+        screen = np.array([core.VIEW_W, core.VIEW_H])
+        aim_px, previous_px = aim * screen, previous * screen
+        out = np.empty_like(aim_px)
+        for i in range(aim_px.shape[0]):
+            if np.isnan(self.end[i, 0]) or np.hypot(*(aim_px[i] - self.end[i])) > self.RETARGET_PX:
+                self.start[i] = previous_px[i]
+                self.elapsed[i] = 0.0
+                distance = float(np.hypot(*(aim_px[i] - previous_px[i])))
+                self.duration[i] = fitts_time(distance, self.WIDTH_PX, bots.FITTS_A, bots.FITTS_B)
+            self.end[i] = aim_px[i]
+            self.elapsed[i] += core.DT
+            tau = min(self.elapsed[i] / self.duration[i], 1.0)
+            for axis in range(2):
+                out[i, axis] = minimum_jerk_position(self.start[i, axis], self.end[i, axis], tau)
+        return out / screen
+
+    def reset(self, mask: np.ndarray) -> None:
+        self.end[mask] = np.nan
+
+
 class HierarchicalAgent(BaseAgent):
     """Acts on ClickArena observations (``objects``, ``object_mask``, ``state``) one frame at a time.
 
     Args:
         checkpoint: a checkpoint of ``botarena train click_arena``; or pass ``model``.
         model: a :class:`Hierarchy` to act with (training evaluates its current weights this way).
+        hand: ``"human"`` moves the cursor to the executor's aim point along the expert's motor model
+            (``HumanHand``); ``"direct"`` commands the aim point itself (the cursor then flies there at the
+            env's top cursor speed).
         deterministic: click when the accumulated click hazard reaches its median (``ClickTiming``); otherwise
             each frame's click is drawn from its probability with the agent's generator. The attack key, a
             button held for seconds, is held while its probability exceeds 0.5 either way.
@@ -83,8 +133,11 @@ class HierarchicalAgent(BaseAgent):
     name = AGENT_NAME
 
     def __init__(self, checkpoint: str | Path | None = None, *, model: Hierarchy | None = None,
-                 deterministic: bool = True) -> None:
+                 hand: str = "human", deterministic: bool = True) -> None:
         super().__init__(deterministic=deterministic)
+        if hand not in HANDS:
+            raise ValueError(f"hand must be one of {list(HANDS)}, got {hand!r}")
+        self.hand_mode = hand
         if (checkpoint is None) == (model is None):
             raise ValueError("HierarchicalAgent needs exactly one of checkpoint= or model=")
         self.card = None
@@ -110,6 +163,7 @@ class HierarchicalAgent(BaseAgent):
         self.approach = np.zeros(size, np.int64)
         self.executor_state = self.model.executor.initial_state(size)
         self.click_timing = ClickTiming(size)
+        self.hand = HumanHand(size)
 
     @torch.inference_mode()  # the slots hold inference tensors (act_batch made them)
     def reset_slots(self, mask: np.ndarray) -> None:
@@ -126,6 +180,7 @@ class HierarchicalAgent(BaseAgent):
         self.target_info[rows] = 0.0
         self.executor_state = self.model.executor.core.reset_state(self.executor_state, mask)
         self.click_timing.reset(mask)
+        self.hand.reset(mask)
 
     # ------------------------------------------------------------------ acting
     def act(self, obs: dict[str, np.ndarray]) -> np.ndarray:
@@ -149,6 +204,9 @@ class HierarchicalAgent(BaseAgent):
         x = executor_input(torch.from_numpy(state), self.goal, self.target_info)
         logits, self.executor_state = self.model.executor.step(x, self.executor_state)
         action = action_from_logits(logits).numpy()
+        if self.hand_mode == "human":
+            previous = state[:, [StateColumn.CMD_X, StateColumn.CMD_Y]].astype(np.float64)
+            action[:, :2] = self.hand.command(action[:, :2].astype(np.float64), previous)
         click_probability = torch.sigmoid(logits[:, 2]).double().numpy()
         action[:, 2] = self.click_timing.clicks(click_probability, None if self.deterministic else self.rng)
         self.t += 1

@@ -53,7 +53,7 @@ from botarena.agents.leaderboard.seeds import TRAINING_SEED_LIMIT
 from . import features as fx
 from .data import Demonstrations, collect
 from .hierarchical import Hierarchy, HierarchyConfig, executor_input
-from .policy import AGENT_NAME, HierarchicalAgent
+from .policy import AGENT_NAME, HANDS, HierarchicalAgent
 
 HELD_OUT_SEED_BASE = TRAINING_SEED_LIMIT  # held-out evaluation seeds: 2**32 + i (the leaderboard's are >= 2**40)
 LEVELS = ("strategist", "tactician", "executor")
@@ -87,6 +87,7 @@ class TrainConfig:
     ema: float = 0.995
     label_smoothing: float = 0.1
     click_weight: float = 10.0  # BCE weight of the frames that press (1 in ~157); the logit stays calibrated
+    hand: str = "direct"  # the learner's hand (policy.HANDS) while it drives: DAgger rounds and evaluation
     eval_envs: int = 16
     eval_frames: int = 10_800
     threads: int = 2
@@ -411,7 +412,7 @@ class Run:
             return Demonstrations.load(path)
         c = self.config
         beta = c.beta(round_index)
-        learner = None if beta >= 1.0 else HierarchicalAgent(model=self.ema)
+        learner = None if beta >= 1.0 else HierarchicalAgent(model=self.ema, hand=c.hand)
         with tqdm(total=c.num_envs * c.frames, desc=f"round {round_index}: collect (beta {beta:.2f})",
                   unit="frame", unit_scale=True, file=sys.stdout) as bar:
             data = collect(c.num_envs, c.frames, c.round_seed(round_index), learner=learner, beta=beta,
@@ -500,23 +501,12 @@ class Run:
     def evaluate(self, round_index: int) -> dict[str, Any]:
         """The EMA agent alone on held-out seeds: score and per-level metrics on the states it visits."""
         c = self.config
-        seed = HELD_OUT_SEED_BASE
         if not self.references:
-            # The normalisation's two ends on the same held-out seeds: random input (0) and the expert (1).
-            from botarena.agents.scripted.random_input import ClickArenaRandomAgent
-
-            expert = collect(c.eval_envs, c.eval_frames, seed, difficulty=c.difficulty).first_episode_returns()
-            randoms = collect(c.eval_envs, c.eval_frames, seed, learner=_RandomLearner(ClickArenaRandomAgent()),
-                              beta=0.0, difficulty=c.difficulty).first_episode_returns()
-            self.references = {"expert": float(expert.mean()), "random": float(randoms.mean())}
-        with tqdm(total=c.eval_envs * c.eval_frames, desc=f"round {round_index}: evaluate", unit="frame",
-                  unit_scale=True, file=sys.stdout) as bar:
-            data = collect(c.eval_envs, c.eval_frames, seed, learner=HierarchicalAgent(model=self.ema), beta=0.0,
-                           difficulty=c.difficulty, progress=bar.update)
+            self.references = held_out_references(c)
         report = {"round": round_index, "beta": c.beta(round_index),
                   "frames_trained": (round_index + 1) * c.num_envs * c.frames,
-                  **score_report(data.first_episode_returns(), self.references), **level_metrics(data),
-                  "held_out_seeds": f"{seed}..{seed + c.eval_envs - 1}", "eval_frames": c.eval_frames}
+                  **evaluate_agent(HierarchicalAgent(model=self.ema, hand=c.hand), c, self.references,
+                                   f"round {round_index}: evaluate")}
         self.logger.log("eval", round_index, {k: v for k, v in report.items() if isinstance(v, (int, float))})
         print(json.dumps(report, indent=1), flush=True)
         return report
@@ -553,6 +543,30 @@ class Run:
         save_checkpoint(path, weights, card)
         print(f"wrote {path} ({path.stat().st_size / 2**20:.2f} MiB)", flush=True)
         return path
+
+
+def held_out_references(c: TrainConfig) -> dict[str, float]:
+    """The normalisation's two ends on the held-out seeds: random input (0) and the expert (1)."""
+    from botarena.agents.scripted.random_input import ClickArenaRandomAgent
+
+    seed = HELD_OUT_SEED_BASE
+    expert = collect(c.eval_envs, c.eval_frames, seed, difficulty=c.difficulty).first_episode_returns()
+    randoms = collect(c.eval_envs, c.eval_frames, seed, learner=_RandomLearner(ClickArenaRandomAgent()),
+                      beta=0.0, difficulty=c.difficulty).first_episode_returns()
+    return {"expert": float(expert.mean()), "random": float(randoms.mean())}
+
+
+def evaluate_agent(agent: HierarchicalAgent, c: TrainConfig, references: dict[str, float],
+                   desc: str = "evaluate") -> dict[str, Any]:
+    """``agent`` alone on the ``eval_envs`` held-out seeds: its score and per-level metrics."""
+    seed = HELD_OUT_SEED_BASE
+    with tqdm(total=c.eval_envs * c.eval_frames, desc=desc, unit="frame", unit_scale=True,
+              file=sys.stdout) as bar:
+        data = collect(c.eval_envs, c.eval_frames, seed, learner=agent, beta=0.0, difficulty=c.difficulty,
+                       progress=bar.update)
+    return {**score_report(data.first_episode_returns(), references), **level_metrics(data),
+            "hand": agent.hand_mode, "held_out_seeds": f"{seed}..{seed + c.eval_envs - 1}",
+            "eval_frames": c.eval_frames}
 
 
 class _RandomLearner:
@@ -630,7 +644,7 @@ def macro_f1(predicted: np.ndarray, actual: np.ndarray, classes: int) -> float:
 
 
 # ====================================================================== command line
-def parse_config(argv: list[str] | None) -> tuple[TrainConfig, bool]:
+def parse_config(argv: list[str] | None) -> tuple[TrainConfig, bool, str | None]:
     parser = argparse.ArgumentParser(prog="botarena train click_arena", description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="a smoke run with tiny data and step counts")
@@ -638,6 +652,9 @@ def parse_config(argv: list[str] | None) -> tuple[TrainConfig, bool]:
                         help="continue the run in --out after its last phase (with more --rounds: add DAgger rounds)")
     parser.add_argument("--executor-core", choices=("mamba", "lstm", "gru"), default=None,
                         help="the executor's recurrent core (default mamba)")
+    parser.add_argument("--evaluate", metavar="CHECKPOINT", default=None,
+                        help="train nothing: evaluate CHECKPOINT on the held-out seeds (with --hand, --eval-envs, "
+                             "--eval-frames) and print the report")
     defaults = TrainConfig()
     for f in fields(TrainConfig):
         if f.name == "model":
@@ -656,12 +673,20 @@ def parse_config(argv: list[str] | None) -> tuple[TrainConfig, bool]:
             raise ValueError(f"--{name.replace('_', '-')} must be >= 1, got {getattr(config, name)}")
     if config.frames < config.chunk:
         raise ValueError(f"--frames ({config.frames}) must be at least --chunk ({config.chunk})")
-    return config, args.resume
+    if config.hand not in HANDS:
+        raise ValueError(f"--hand must be one of {list(HANDS)}, got {config.hand!r}")
+    return config, args.resume, args.evaluate
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    config, resume = parse_config(argv)
+    config, resume, evaluate = parse_config(argv)
+    if evaluate is not None:
+        torch.set_num_threads(config.threads)
+        agent = HierarchicalAgent(evaluate, hand=config.hand)
+        report = {"checkpoint": evaluate, **evaluate_agent(agent, config, held_out_references(config))}
+        print(json.dumps(report, indent=1), flush=True)
+        return 0
     command = "botarena train click_arena " + shlex.join(argv)
     path = Run(config, resume=resume, command=command).run()
     print(f"done: {path}")

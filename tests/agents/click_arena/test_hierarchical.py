@@ -20,12 +20,13 @@ from botarena.agents.click_arena.hierarchical import (
     action_from_logits,
     executor_input,
 )
-from botarena.agents.click_arena.policy import ClickTiming, HierarchicalAgent, load_hierarchy
+from botarena.agents.click_arena.policy import ClickTiming, HierarchicalAgent, HumanHand, load_hierarchy
 from botarena.agents.click_arena.train import (
     LevelTrainer,
     Run,
     TrainConfig,
     executor_loss,
+    executor_targets,
     strategist_goals,
     strategist_histories,
     strategist_inputs,
@@ -120,7 +121,7 @@ def test_expert_labels_name_the_row_of_the_target(expert_data):
 
 def test_agent_acts_as_the_training_pipeline_reads(model):
     """The agent's clocks, held goals and target information at play time are what training feeds each level."""
-    agent = HierarchicalAgent(model=model)
+    agent = HierarchicalAgent(model=model, hand="direct")  # the executor's own aim point
     data = collect(2, 150, seed=9, learner=agent, beta=0.0)
     goals, modes, decisions = strategist_goals(model, data)
     infos = tactician_infos(model, data, goals)
@@ -199,7 +200,8 @@ def test_a_short_behaviour_cloning_run_lowers_every_level_loss(expert_data):
     infos = tactician_infos(model, d, goals)
     x = executor_input(torch.from_numpy(d.state[:, :64]), torch.from_numpy(goals[:, :64]),
                        torch.from_numpy(infos[:, :64]))
-    executor_batch = {"x": x, "action": torch.from_numpy(d.action[:, :64]), "valid": torch.ones(3, 64, dtype=bool)}
+    executor_batch = {"x": x, "action": torch.from_numpy(executor_targets(d, slice(None), slice(0, 64))),
+                      "valid": torch.ones(3, 64, dtype=bool)}
 
     def loss(b):
         logits, _ = model.executor(b["x"])
@@ -342,3 +344,59 @@ def test_click_timing_clicks_at_the_rate_its_hazard_implies():
     assert timing.hazard[2] == 0 and timing.hazard[0] > 0
     sampled = np.stack([timing.clicks(p, np.random.default_rng(k)) for k in range(4000)])
     assert 0.08 < sampled[:, 0].mean() < 0.12 and sampled[:, 1].sum() == 0
+
+
+def test_the_registered_agent_plays_a_full_episode_and_beats_random_input():
+    """``click_arena/hierarchical`` (the shipped checkpoint) through the PettingZoo env, as the leaderboard plays
+    it: the whole 3-minute episode, deterministic for a seed, clicking, and above random input on that seed."""
+    from botarena.agents import play_episode
+    from botarena.envs import GAMES
+
+    seed = 2**32 + 1000  # held out: neither a training nor a leaderboard seed
+    learned = play_episode("click_arena", {0: "click_arena/hierarchical"}, seed=seed, num_players=1)
+    assert learned.length == GAMES["click_arena"].max_episode_steps == 10_800
+    again = play_episode("click_arena", {0: "click_arena/hierarchical"}, seed=seed, num_players=1, max_cycles=600)
+    first = play_episode("click_arena", {0: "click_arena/hierarchical"}, seed=seed, num_players=1, max_cycles=600)
+    assert again.returns == first.returns
+    randoms = play_episode("click_arena", {0: "click_arena/random"}, seed=seed, num_players=1)
+    assert learned.returns[0] > randoms.returns[0] + 10.0
+
+
+def test_the_human_hand_moves_to_the_aim_point_in_fitts_time_along_a_minimum_jerk_path():
+    from botarena.envs.click_arena import bots, core
+
+    hand = HumanHand(1)
+    aim = np.array([[0.75, 0.5]])  # 200 px to the right of the cursor
+    point, path = np.array([[0.5, 0.5]]), []
+    for _ in range(40):
+        point = hand.command(aim, point)  # the env commands what the hand says; the next frame starts there
+        path.append(point[0, 0] * core.VIEW_W)
+    path = np.array(path)
+    duration = bots.FITTS_A + bots.FITTS_B * np.log2(200 / bots.POINT_WIDTH + 1)  # 0.49 s
+    arrive = int(np.ceil(duration / core.DT - 1e-9))
+    assert np.all(np.diff(path) >= 0) and path[arrive - 2] < 600 and np.allclose(path[arrive - 1:], 600)
+    assert abs(path[arrive // 2 - 1] - 500) < 12  # a minimum-jerk path is halfway at half time
+    speeds = np.diff(np.concatenate([[400.0], path[:arrive]]))
+    assert 1.7 < speeds.max() / speeds.mean() < 2.0  # its peak speed is 1.875 times its mean
+    # A target drifting a few pixels is followed without starting again; a new one starts a new movement.
+    drifted = hand.command(aim + [[5 / core.VIEW_W, 0]], point)
+    assert np.isclose(drifted[0, 0] * core.VIEW_W, 605)
+    moved = hand.command(np.array([[0.2, 0.2]]), drifted)
+    assert np.linalg.norm((moved - drifted) * [core.VIEW_W, core.VIEW_H]) < 5  # it starts slowly
+    hand.reset(np.array([True]))
+    assert np.isnan(hand.end).all()
+
+
+def test_evaluate_scores_a_checkpoint_with_either_hand_and_trains_nothing(quick_run, capsys):
+    from botarena.agents.click_arena.train import main
+
+    _, path = quick_run
+    before = sorted(p.name for p in path.parent.iterdir())
+    assert main(["--evaluate", str(path), "--hand", "human", "--eval-envs", "1", "--eval-frames", "120"]) == 0
+    out = capsys.readouterr().out
+    report = json.loads(out[out.index("\n{") + 1:])
+    assert report["hand"] == "human" and report["episodes"] == 1 and report["checkpoint"] == str(path)
+    assert report["held_out_seeds"].startswith(str(2**32))
+    assert sorted(p.name for p in path.parent.iterdir()) == before
+    with pytest.raises(ValueError, match="--hand must be one of"):
+        main(["--evaluate", str(path), "--hand", "robot"])
