@@ -33,6 +33,10 @@ for _bot, _description in (
     register_agent(f"click_arena/{_bot}", "botarena.agents.scripted.common:NativeBotAgent", kind="scripted",
                    description=_description, native_bot=_bot, game="click_arena")
 
+register_agent("click_arena/hierarchical", "botarena.agents.click_arena.policy:HierarchicalAgent", kind="learned",
+               checkpoint="click-arena-hierarchical.pt",
+               description="learned Strategist / Tactician / Executor (Mamba), imitating the expert by BC + DAgger")
+
 # ---------------------------------------------------------------------- TickDuel
 register_agent("tick_duel/random", "botarena.agents.scripted.random_input:TickDuelRandomAgent", kind="random",
                description="built-in bot: random input events (also acts on observations)")

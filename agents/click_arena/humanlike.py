@@ -180,10 +180,11 @@ def main(argv: list[str] | None = None) -> int:
     report = {"aimbot": detectability("aimbot", num_envs=args.envs, frames=args.frames),
               "expert (control)": detectability("expert", num_envs=args.envs, frames=args.frames)}
     if args.checkpoint:
-        from .policy import HierarchicalAgent
+        from .policy import HANDS, HierarchicalAgent
 
-        report["hierarchical"] = detectability(HierarchicalAgent(checkpoint=args.checkpoint), num_envs=args.envs,
-                                               frames=args.frames)
+        for hand in HANDS:
+            report[f"hierarchical (hand={hand})"] = detectability(
+                HierarchicalAgent(checkpoint=args.checkpoint, hand=hand), num_envs=args.envs, frames=args.frames)
     print(json.dumps(report, indent=1))
     return 0
 
