@@ -107,8 +107,12 @@ that is invalid together is a no-op. ``action_masks()`` returns the same array a
 ``reward="shaped"`` (default): ``gamma * Phi(s') - Phi(s)`` with ``Phi`` = own land share (``Phi = 0`` once
 the episode terminates, so the shaping is potential-based and leaves optimal policies unchanged), plus the
 placement reward at termination. ``reward="sparse"``: only the placement reward, ``1 - 2 * (place - 1) /
-(P - 1)`` (+1 for first, -1 for last). Or a callable ``reward(state, index, seat, prev_share, terminated)
--> float``. Nothing is paid for surviving or for acting.
+(P - 1)`` (+1 for first, -1 for last), at termination. ``reward="share"``: the land share gained each step
+(undiscounted: ``share' - share``) plus the placement reward at every end, truncation included (ranked by
+``core.placements``); shaping with ``gamma < 1`` charges ``(1 - gamma) x share`` every step for holding land and
+its discounted sum telescopes to almost nothing, while this one's return grows with the land held at the end
+and the placement. Or a callable ``reward(state, index, seat, prev_share, terminated) -> float``. Nothing is
+paid for surviving or for acting.
 
 ## Starting State
 
@@ -124,7 +128,8 @@ land). Truncated at ``max_episode_steps`` (registered: 1,000).
 ## Info
 
 Per env (vector form in ``TerritoryVectorEnv``): ``tiles``, ``troops`` (home troops), ``land_share`` of the
-learner, ``players_alive``, ``placement`` (1 = best, set when the episode terminates, 0 before) and
+learner, ``players_alive``, ``placement`` (1 = best, set when the episode terminates or is truncated, by
+``core.placements``; 0 before) and
 ``tick`` (game ticks since reset).
 
 ## Arguments
@@ -176,7 +181,7 @@ from . import bots, core, mapgen, observe, render
 
 PRESETS: dict[str, tuple[int, int]] = {"duel": (64, 2), "standard": (128, 5), "large": (256, 8)}
 ACTION_MODES = ("direction", "cell")
-REWARDS = ("shaped", "sparse")
+REWARDS = ("shaped", "sparse", "share")
 DEFAULT_MAX_EPISODE_STEPS = 1000
 MIN_GENERATED_SIDE = 16  # generated maps; a PNG map may be as small as core.MIN_MAP_SIDE
 MAX_TICKS_PER_STEP = 64
@@ -256,6 +261,13 @@ def shaped_reward(gamma: float, share: np.ndarray, prev_share: np.ndarray, termi
     placement reward."""
     phi_next = np.where(terminated, 0.0, share)
     return gamma * phi_next - prev_share + place_reward
+
+
+def share_reward(share: np.ndarray, prev_share: np.ndarray, place_reward: np.ndarray) -> np.ndarray:
+    """``reward="share"``: the land share gained this step, undiscounted, plus the placement reward at every end
+    (termination or truncation). The undiscounted return is the final share minus the spawn's plus the
+    placement reward, so better play earns more; no potential charges ``(1 - gamma) x share`` for holding land."""
+    return share - prev_share + place_reward
 
 
 def tile_size(h: int, w: int) -> int:
@@ -387,7 +399,13 @@ class TerritoryVectorEnv(BatchedVectorEnv):
         share = self._share()
         terminated = active & ((s.alive[:, seat] == 0) | (s.done == 1))
         self.terminated[active] = terminated[active]
-        for i in np.flatnonzero(terminated):
+        # Truncated this step (the base class sets ``truncated`` after this hook): ranked by the game's own
+        # placements, like a terminated game, so ``info["placement"]`` and reward="share" see every end.
+        truncating = np.zeros_like(terminated)
+        if self.max_episode_steps is not None:
+            truncating = active & ~terminated & (self.episode_steps + 1 >= self.max_episode_steps)
+        ended = terminated | truncating
+        for i in np.flatnonzero(ended):
             core.placements(s, i, self._places)
             self.placement[i] = self._places[seat]
         if callable(self.reward_mode):
@@ -398,6 +416,9 @@ class TerritoryVectorEnv(BatchedVectorEnv):
             place_reward = np.where(terminated, placement_reward(self.placement, self.num_players), 0.0)
             if self.reward_mode == "shaped":
                 shaped = shaped_reward(self.gamma, share, self.prev_share, terminated, place_reward)
+            elif self.reward_mode == "share":
+                every_end = np.where(ended, placement_reward(self.placement, self.num_players), 0.0)
+                shaped = share_reward(share, self.prev_share, every_end)
             else:
                 shaped = place_reward
             self.rewards[active] = shaped[active]

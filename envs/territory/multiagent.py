@@ -44,6 +44,7 @@ from .env import (
     placement_reward,
     resolve_dims,
     shaped_reward,
+    share_reward,
     territory_spaces,
     tile_size,
     time_scale_ticks,
@@ -66,7 +67,7 @@ class TerritoryParallelEnv(GameParallelEnv):
         h, w, num_p, terrain = resolve_dims(preset, num_players, map_size, map_png)
         check_args(action_mode, reward, gamma, ticks_per_step)
         if callable(reward):
-            raise ValueError("reward must be 'shaped' or 'sparse' in the PettingZoo env, got a callable")
+            raise ValueError("reward must be 'shaped', 'sparse' or 'share' in the PettingZoo env, got a callable")
         obs_space, act_space = territory_spaces(h, w, action_mode)
         noop: Any = WAIT_ACTION if action_mode == "direction" else np.array([h * w, 0], np.int64)
         super().__init__(num_p, obs_space, act_space, noop, bots=bots, max_cycles=max_cycles,
@@ -102,12 +103,18 @@ class TerritoryParallelEnv(GameParallelEnv):
         shares = self._shares()
         # A seat goes out when it is eliminated or the game ends; its placement is fixed then.
         out = ~self.seat_out & ((s.alive[0] == 0) | bool(s.done[0]))
-        if out.any():
+        # Seats still in when ``max_cycles`` truncates this step are ranked by the game's placements too.
+        truncating = self.max_cycles is not None and self.cycles + 1 >= self.max_cycles
+        ended = out | (~self.seat_out & truncating)
+        if ended.any():
             core.placements(s, 0, self._places)
-            self.placement[out] = self._places[out]
+            self.placement[ended] = self._places[ended]
         place_reward = np.where(out, placement_reward(self.placement, self.num_players), 0.0)
         if self.reward_mode == "shaped":
             self.player_rewards[:] = shaped_reward(self.gamma, shares, self.prev_share, out, place_reward)
+        elif self.reward_mode == "share":
+            every_end = np.where(ended, placement_reward(self.placement, self.num_players), 0.0)
+            self.player_rewards[:] = share_reward(shares, self.prev_share, every_end)
         else:
             self.player_rewards[:] = place_reward
         self.player_done[:] = out

@@ -29,6 +29,41 @@ def test_shaped_reward_telescopes_to_the_land_share_gained():
     assert total == pytest.approx(info["land_share"] - start, abs=1e-12)
 
 
+def test_share_reward_sums_to_the_share_gained_plus_the_placement_paid_at_truncation():
+    vec = TerritoryVectorEnv(num_envs=2, preset="duel", reward="share", max_episode_steps=25,
+                             autoreset_mode="Disabled")
+    obs, info = vec.reset(seed=4)
+    start, total = info["land_share"].copy(), np.zeros(2)
+    for step in range(25):
+        obs, r, terminated, truncated, info = vec.step(obs["action_mask"].argmax(axis=1))
+        total += r
+        assert not terminated.any()
+        if step < 24:
+            assert not truncated.any() and (info["placement"] == 0).all()
+    assert truncated.all()
+    places = np.zeros(2, np.int64)
+    for i in range(2):
+        core.placements(vec.state, i, vec._places)
+        places[i] = vec._places[0]
+    np.testing.assert_array_equal(info["placement"], places)  # the game's own ranking, not 0
+    np.testing.assert_allclose(total, info["land_share"] - start + (1 - 2 * (places - 1)), atol=1e-12)
+
+
+def test_share_reward_in_the_pettingzoo_env_pays_every_seat_its_placement_at_truncation():
+    from botarena.envs.territory import parallel_env
+
+    env = parallel_env(preset="duel", reward="share", max_cycles=10)
+    obs, _ = env.reset(seed=1)
+    totals = dict.fromkeys(env.agents, 0.0)
+    while env.agents:
+        obs, rewards, terms, truncs, infos = env.step({a: 40 for a in env.agents})
+        for a, r in rewards.items():
+            totals[a] += r
+    assert all(truncs.values())
+    assert sorted(infos[a]["placement"] for a in infos) == [1, 2]
+    assert sorted(round(v) for v in totals.values()) == [-1, 1]  # shares barely move while everyone waits
+
+
 def test_sparse_reward_pays_nothing_for_surviving_or_acting():
     e = TerritoryEnv(preset="duel", reward="sparse")
     obs, _ = e.reset(seed=2)
