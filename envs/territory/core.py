@@ -1074,7 +1074,7 @@ def launch_ok(att_target_n, troops_n, tiles_n, terrain_n, tile_scale, p, target,
     return commit >= cost
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(**NO_NRT)
 def cheapest_candidate(owner_n, terrain_n, b_end_n, b_list_n, p, target):
     """v2's first tile for the launch test: a ``target`` tile beside ``p``'s land of the lowest terrain
     magnitude (every tile of one magnitude costs the same), or -1 when there is none."""
@@ -1363,7 +1363,7 @@ def _take_and_extend(views, cached, num_cached, tick, y, x, p, target):
     return num_cached
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(**NO_NRT)
 def _conquer_front_v2(s, n, p, a, views, cached, num_cached, count, target, troops):
     """v2's phase 2 of ``advance_attack`` (OpenFront ``AttackExecution.tick``): this tick's budget
     (``tick_budget_v2``, plus the debt the last tick overspent) is spent on the best candidates, each using
@@ -1419,7 +1419,7 @@ def _conquer_front_v2(s, n, p, a, views, cached, num_cached, count, target, troo
     return count, troops, num_cached
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(**NO_NRT)
 def annex_remnant(s, n, p, target, views):
     """OpenFront ``handleDeadDefender``: ``target`` fell under ``ANNEX_TILES`` OpenFront tiles, so ``ANNEX_SWEEPS``
     sweeps give each of its tiles to ``p`` if it touches ``p``'s land, else to another player it touches; a
