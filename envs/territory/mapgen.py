@@ -29,7 +29,6 @@ from .core import (
     STALE_CANDIDATES,
     START_TROOPS,
     WATER,
-    passable,
     rebuild_derived,
 )
 
@@ -129,7 +128,6 @@ def _flood_largest(s, n, write_water):
     h = s.owner.shape[1]
     w = s.owner.shape[2]
     hw = h * w
-    rules = s.rules[n]
     lab = s.elev[n].reshape(hw)
     for i in range(hw):
         lab[i] = 0
@@ -140,7 +138,7 @@ def _flood_largest(s, n, write_water):
     for start in range(hw):
         sy = start // w
         sx = start - sy * w
-        if lab[start] != 0 or not passable(s.terrain[n, sy, sx], rules):
+        if lab[start] != 0 or s.terrain[n, sy, sx] >= WATER:
             continue
         label += 1
         head = 0
@@ -159,7 +157,7 @@ def _flood_largest(s, n, write_water):
                 if ny < 0 or ny >= h or nx < 0 or nx >= w:
                     continue
                 ni = ny * w + nx
-                if lab[ni] == 0 and passable(s.terrain[n, ny, nx], rules):
+                if lab[ni] == 0 and s.terrain[n, ny, nx] < WATER:
                     lab[ni] = label
                     queue[tail] = ni
                     tail += 1
@@ -239,8 +237,7 @@ def _claim_spawn(s, n, p, cy, cx, commit):
             if ny < 0 or ny >= h or nx < 0 or nx >= w:
                 continue
             ni = ny * w + nx
-            if (s.mark[n, ni] != SPAWN_VISITED and s.owner[n, ny, nx] == NEUTRAL and s.terrain[n, ny, nx] != CITY
-                    and s.terrain[n, ny, nx] != MOUNTAIN):
+            if s.mark[n, ni] != SPAWN_VISITED and s.owner[n, ny, nx] == NEUTRAL and s.terrain[n, ny, nx] != CITY:
                 s.mark[n, ni] = SPAWN_VISITED
                 queue[tail] = ni
                 tail += 1
@@ -364,10 +361,9 @@ def reset_envs(s, mask, fixed_terrain, use_fixed):
                     s.terrain[n, y, x] = fixed_terrain[y, x]
         else:
             generate_terrain(s, n)
-        rules = s.rules[n]
         for y in range(h):
             for x in range(w):
-                s.owner[n, y, x] = NEUTRAL if passable(s.terrain[n, y, x], rules) else IMPASSABLE
+                s.owner[n, y, x] = IMPASSABLE if s.terrain[n, y, x] >= WATER else NEUTRAL
                 s.conq_tick[n, y, x] = -1
         s.stamp[n] = 0
         _flood_largest(s, n, not use_fixed)
@@ -375,12 +371,12 @@ def reset_envs(s, mask, fixed_terrain, use_fixed):
             # Generated maps: drowned islands leave only the main continent, so every tile is reachable.
             for y in range(h):
                 for x in range(w):
-                    if not passable(s.terrain[n, y, x], rules):
+                    if s.terrain[n, y, x] >= WATER:
                         s.owner[n, y, x] = IMPASSABLE
         land = 0
         for y in range(h):
             for x in range(w):
-                if passable(s.terrain[n, y, x], rules):
+                if s.terrain[n, y, x] < WATER:
                     land += 1
         s.land[n] = land
         if not use_fixed:
@@ -398,9 +394,6 @@ def reset_envs(s, mask, fixed_terrain, use_fixed):
                 s.att_troops[n, p, a] = 0
                 s.att_fy[n, p, a] = 0
                 s.att_fx[n, p, a] = 0
-                s.att_tick[n, p, a] = 0
-                s.att_budget[n, p, a] = 0.0
-                s.att_retreat[n, p, a] = -1
                 s.att_ncand[n, p, a] = STALE_CANDIDATES
         s.tick[n] = 0
         s.done[n] = 0
