@@ -32,11 +32,11 @@ SIZE = 128
 PLAYERS = 5
 
 
-def kernel_batch(num_envs: int, size: int, players: int, seed: int):
+def kernel_batch(num_envs: int, size: int, players: int, seed: int, rules: int = 1):
     from botarena.envs.common import rng
     from botarena.envs.territory import bots, core, mapgen
 
-    s = core.TerritoryState.allocate(num_envs, size, size, players)
+    s = core.TerritoryState.allocate(num_envs, size, size, players, rules)
     s.rng_state[:] = rng.seed_words(rng.batch_seeds(seed, num_envs))
     mapgen.reset_envs(s, np.ones(num_envs, np.uint8), np.zeros((1, 1), np.uint8), False)
     policies = np.tile(np.array([bots.MIXED_CYCLE[p % 4] for p in range(players)], np.int8), (num_envs, 1))
@@ -44,11 +44,12 @@ def kernel_batch(num_envs: int, size: int, players: int, seed: int):
     return s, policies, actions
 
 
-def run_rules(size: int, players: int, steps: int, warmup: int, num_envs: int, seed: int = 0) -> float:
-    """Env-steps/s of bots + rules (every seat a bot). Finished games are reset, as an env would."""
+def run_rules(size: int, players: int, steps: int, warmup: int, num_envs: int, seed: int = 0, rules: int = 1) -> float:
+    """Env-steps/s of bots + rules (every seat a bot) under rule set ``rules`` (1 = Territory-v1, 2 = v2).
+    Finished games are reset, as an env would."""
     from botarena.envs.territory import bots, core, mapgen
 
-    s, policies, actions = kernel_batch(num_envs, size, players, seed)
+    s, policies, actions = kernel_batch(num_envs, size, players, seed, rules)
     fixed = np.zeros((1, 1), np.uint8)
     for _ in range(warmup):
         bots.bot_actions(s, policies, actions)
@@ -161,7 +162,8 @@ def main() -> None:
     print(f"Territory benchmark: {NUM_ENVS} envs, {SIZE}x{SIZE}, {PLAYERS} players, 4 ticks/step; {where}; "
           f"python {sys.version.split()[0]}")
     t = time.perf_counter()
-    run_rules(16, 2, 2, 0, 1)  # load the numba cache (or compile) outside the timings
+    run_rules(16, 2, 2, 0, 1)
+    run_rules(16, 2, 2, 0, 1, rules=2)  # load the numba cache (or compile) outside the timings
     bench_kernels(1, 1)
     warm_env()
     print(f"  (numba load/compile {time.perf_counter() - t:.1f} s)")
@@ -178,6 +180,11 @@ def main() -> None:
           f"ratio {k['obs_ms'] / k['copy_ms']:.1f}x")
     step_ms = NUM_ENVS / env_rate * 1e3
     print(f"  one TerritoryVectorEnv.step of the batch: {step_ms:.2f} ms = {step_ms / k['copy_ms']:.1f}x the copy")
+
+    v1 = run_rules(SIZE, PLAYERS, steps, warmup, NUM_ENVS, rules=1)
+    v2 = run_rules(SIZE, PLAYERS, steps, warmup, NUM_ENVS, rules=2)
+    print(f"  rule sets, bots + rules, {SIZE}x{SIZE}: v1 {v1:,.0f} env-steps/s, v2 {v2:,.0f} env-steps/s "
+          f"(v2 takes {v1 / v2:.2f}x v1's time)")
 
     # Same games, same mid-game start (30 warm-up decisions), the same 64-env batch for both.
     small, players, py_steps, small_warmup = 32, 4, (2 if args.quick else 20), (2 if args.quick else 30)

@@ -35,6 +35,9 @@ sum_y, sum_x            int64 [N,P]      sums of owned tile coordinates (centroi
 att_target              int8  [N,P,A]    target owner of attack slot (``NEUTRAL`` or a player), ``NO_ATTACK`` free
 att_troops              int64 [N,P,A]    troops inside the attack
 att_fy, att_fx          int32 [N,P,A]    focus point: candidate tiles nearest it are conquered first
+att_tick                int32 [N,P,A]    v2: tick the attack was launched or last merged (priorities, the bias)
+att_budget              float64 [N,P,A]  v2: front budget the last tick overspent (<= 0), paid first this tick
+att_retreat             int32 [N,P,A]    v2: tick the attack was called back, -1 while it advances
 att_cand                int32 [N,P,A,C]  the attack's candidate tiles (C = ``cand_capacity(H, W)``), kept
                                          between the ticks of one decision
 att_ncand               int32 [N,P,A]    entries in ``att_cand``; ``STALE_CANDIDATES`` (-1): rebuild them from
@@ -55,6 +58,7 @@ tick                    int64 [N]        game ticks since reset
 done                    uint8 [N]        1 once the game has ended (one player left or the land share won)
 winner                  int8  [N]        winning player when ``done`` (-1 otherwise)
 rng_state               uint64 [N]       SplitMix64 word (``botarena.envs.common.rng``); all randomness
+rules                   uint8 [N]        rule set: ``RULES_V1`` (Territory-v1) or ``RULES_V2`` (below)
 ======================  ===============  ===========================================================
 
 Constants and where they come from
@@ -111,11 +115,60 @@ tile nearest the focus in Euclidean distance, then the lower index. The ``owned`
 (``AttackExecution.addNeighbors`` ranks tiles by ``numOwnedByMe`` first): pockets and corners fill before a
 front pushes on, so a small attack widens the border instead of drawing one-tile lines toward its focus.
 
+Rules v2 (``rules[n] == RULES_V2``)
+-----------------------------------
+Everything above holds except where this section says otherwise. Sources: OpenFront upstream main at commit
+1ebac8e8 (2026-04-16; its package.json carries no version): ``DefaultConfig.ts`` (``attackLogic``,
+``attackTilesPerTick``), ``AttackExecution.ts``, ``RetreatExecution.ts``, ``PlayerExecution.ts``
+(``removeClusters``). OpenFront's numbers are per OpenFront tile; ours are scaled as in v1 (an area, a troop
+cost, a tile count: times ``tile_scale``; a border length: times ``sqrt(tile_scale)``).
+
+* Mountains are land (OpenFront's are): passable, magnitude 120, the slowest terrain. Spawns avoid them.
+* Front speed: each tick an attack gets a budget, ``2 x border`` on neutral land or
+  ``clip(10 * attack / defender, 0.01, 0.5) * 3 x border`` against a player (``attackTilesPerTick``; the border is
+  the attack's candidate count in OpenFront tiles). Each tile taken uses ``clip(2000 * max(10, speed) / attack,
+  5, 100)`` (neutral) or ``clip(defender / (5 * attack), 0.2, 1.5) * speed`` (player) of it, speed 16.5 / 20 / 25
+  on plains / hills and cities / mountains (``tilesPerTickUsed``). Tiles are taken while budget is left, so the
+  last may overspend; the overspend is carried as debt (OpenFront drops it, but one of our tiles is
+  ``tile_scale`` of theirs, so dropping it would speed small fronts up). So neutral land goes at most at
+  0.4 x border per tick, and an enemy front needs about the defender's troops for full speed.
+* Tempo: with the border counted in OpenFront tiles, land per tick relative to troop growth is OpenFront's
+  (v1 conquered about 2.6x faster relative to growth). We keep OpenFront's: it is what the agent should learn.
+* Costs against a player: ``0.7 * clip(def / atk, 0.6, 2) * mag * 0.8 * D * L + 0.3 * 1.3 * density * mag / 100``
+  with the size terms ``D = 0.7 + 0.3 * (1 - sigmoid(def_tiles; ln 2 / 50,000, 150,000))`` (a large defender is
+  cheaper and faster to take) and, for attackers over 100,000 tiles, ``L = (100,000 / tiles)**0.35`` on the loss
+  and ``(100,000 / tiles)**0.6`` on the tile's budget use. Computed once per attack and tick.
+* Which tiles: the candidates are still the target's tiles beside our land, taken smallest key first, the key
+  OpenFront's priority ``(10 + r) * (1 - owned / 2 + m / 2) + enqueue tick``: ``r`` in 0..6 a hash of tile and
+  attack (OpenFront draws it from a per-attack PRNG), ``owned`` the candidate's 4-neighbours we hold, ``m`` 1 /
+  1.5 / 2 for plains / hills and cities / mountains, the enqueue tick when the tile joined the front (the
+  earliest conquest tick of those neighbours, or the attack's launch). Plus the click-direction bias of
+  OpenFront's directed-attack branch (PR #2262, unmerged): ``(1 - cos) * 2.5 * exp(-age / 20)``, ``cos``
+  between the direction (or the clicked cell) and the candidate, both seen from our centroid. The whole border
+  advances; the direction and the cell choose the target and tilt the first ~20 ticks.
+* An attack whose troops fall below one dies; nothing returns (OpenFront deletes it). One with no candidate
+  left ends and its troops return.
+* Spawn immunity: no attack on a player before tick ``SPAWN_IMMUNITY_TICKS`` = 50.
+* Retreat (``MODE_RETREAT``, ``code`` = attack slot): the attack stands still ``RETREAT_TICKS`` = 20 ticks, then
+  its troops come home, less 25 % when its target is a player. Merging a new launch into it calls it off.
+* The dead defender: when a player falls under 100 OpenFront tiles during an attack on it, up to 10 sweeps
+  give each of its tiles to the attacker if it touches the attacker's land, else to another player it touches.
+* Enclaves: every ``CLUSTER_TICKS`` = 20 ticks each player's 8-connected pieces of land are judged. A piece
+  none of whose tiles is on the map edge or the shore, whose foreign neighbours' bounding box contains its own,
+  is captured; the largest piece also needs no neutral neighbour and exactly one foreign neighbour. The taker
+  is the neighbour attacking that player with the most troops, else the one with the most contact. OpenFront
+  floods border tiles only; flooding whole pieces finds the same enclaves.
+* The launch test prices the target's cheapest front tile (lowest magnitude), for both action modes.
+* ``START_TROOPS`` = 25,000 is OpenFront's ``startManpower`` for a human player (the table above calls it
+  ours: it is theirs), and OpenFront's "up to twice its border per tick" is a budget, not a speed (above).
+
 Order of one env step
 ---------------------
 1. Launches, players in the rotated order ``(tick + k) % P`` so no seat always moves first.
 2. ``ticks_per_step`` ticks, each: every alive player's attacks advance (same rotated order), then every
-   alive player grows; the game-end test runs after each tick and stops the step once the game is over.
+   alive player grows (v2: then, every ``CLUSTER_TICKS``, enclaves are captured); the game-end test runs
+   after each tick and stops the step once the game is over.
+(v2: a ``MODE_RETREAT`` action calls its attack back in step 1.)
 
 An attack's candidates (the target's tiles 4-adjacent to the attacker's land) are rebuilt from the border
 lists at the first tick of every decision; on the later ticks of that decision the attack keeps its list,
@@ -176,7 +229,7 @@ DIR_DY = np.array([-1, -1, 0, 1, 1, 1, 0, -1], dtype=np.int64)
 DIR_DX = np.array([0, 1, 1, 1, 0, -1, -1, -1], dtype=np.int64)
 
 # OpenFront terrain magnitudes (plains, highland) and its mountain value for our fortified cities.
-TERRAIN_MAG = np.array([80.0, 100.0, 120.0], dtype=np.float64)
+TERRAIN_MAG = np.array([80.0, 100.0, 120.0, 0.0, 120.0], dtype=np.float64)  # by terrain code; water unused
 REFERENCE_LAND = 200_000.0
 CITY_MAX_TROOPS = 250_000
 CITY_GROWTH_BONUS = 0.05
@@ -189,6 +242,36 @@ ENEMY_FRONT_SHARE = 0.25
 # (ours, after OpenFront's numOwnedByMe term). At 2, small attacks still drew one-tile lines (a line longer
 # than 2 keeps its tip ahead of the corners at its base); at 8 borders grow as blobs, as in OpenFront.
 ENCLOSURE_PULL = 8
+
+# Rule sets: ``rules[n]`` of a game. v1 keeps Territory-v1 exactly (old recordings and scores replay);
+# v2 follows OpenFront (see *Rules v2* in the module docstring).
+RULES_V1 = 1
+RULES_V2 = 2
+LATEST_RULES = RULES_V2
+MODE_RETREAT = 2  # v2: ``code`` is the attack slot to call back
+
+# v2 constants: OpenFront upstream main 1ebac8e8 (2026-04-16), src/core/configuration/DefaultConfig.ts
+# (``attackLogic``, ``attackTilesPerTick``), src/core/execution/AttackExecution.ts (priorities, retreat, the
+# dead defender), PlayerExecution.ts (``removeClusters``). Indexed by terrain code; WATER's entries are unused.
+# (``TERRAIN_MAG`` above already holds OpenFront's mountain magnitude, 120, for v2's passable mountains.)
+TERRAIN_SPEED_V2 = np.array([16.5, 20.0, 20.0, 0.0, 25.0], dtype=np.float64)  # budget a tile uses (slower = more)
+# Twice OpenFront's ``addNeighbors`` terrain term (plains 1, highland 1.5, mountain 2), so the key is integer.
+TERRAIN_PRIORITY_V2 = np.array([2, 3, 3, 0, 4], dtype=np.int64)
+SPAWN_IMMUNITY_TICKS = 50  # ``spawnImmunityDuration`` 5 * 10 ticks: no attack on a player before this tick
+RETREAT_TICKS = 20  # RetreatExecution ``cancelDelay``: a recalled attack stands still this long, then goes home
+RETREAT_MALUS_PERCENT = 25  # ``malusForRetreat``: troops lost coming home from an attack on a player
+CLUSTER_TICKS = 20  # ``ticksPerClusterCalc``: enclaves are captured every 20 ticks
+ANNEX_TILES = 100.0  # ``handleDeadDefender``: a player under 100 OpenFront tiles is annexed
+ANNEX_SWEEPS = 10
+LARGE_ATTACKER_TILES = 100_000.0  # ``attackLogic``: attackers above this many tiles lose and slow less
+LARGE_DEFENDER_MID = 150_000.0  # ``attackLogic``: the defender discount's sigmoid midpoint ...
+LARGE_DEFENDER_SLOPE = np.log(2.0) / 50_000.0  # ... and slope
+# The click-direction bias of OpenFront's unmerged directed-attack branch (PR #2262): ``(1 - cos) * 2.5``,
+# fading as ``exp(-ticks / 20)``. Upstream main has no bias; ours keeps it small so the direction still steers.
+DIRECTION_BIAS = 2.5
+DIRECTION_BIAS_TICKS = 20.0
+# v2 conquest-order keys are fixed point: ``PRIORITY_ONE`` units per OpenFront priority point.
+PRIORITY_ONE = 64
 
 
 
@@ -214,6 +297,9 @@ class TerritoryState(NamedTuple):
     att_troops: np.ndarray
     att_fy: np.ndarray
     att_fx: np.ndarray
+    att_tick: np.ndarray
+    att_budget: np.ndarray
+    att_retreat: np.ndarray
     att_cand: np.ndarray
     att_ncand: np.ndarray
     b_end: np.ndarray
@@ -229,13 +315,17 @@ class TerritoryState(NamedTuple):
     done: np.ndarray
     winner: np.ndarray
     rng_state: np.ndarray
+    rules: np.ndarray
 
     @classmethod
-    def allocate(cls, num_envs: int, height: int, width: int, num_players: int) -> TerritoryState:
-        """Zeroed arrays for ``num_envs`` games; call ``mapgen.reset_envs`` before stepping.
+    def allocate(cls, num_envs: int, height: int, width: int, num_players: int,
+                 rules: int = LATEST_RULES) -> TerritoryState:
+        """Zeroed arrays for ``num_envs`` games under rule set ``rules`` (``RULES_V1`` or ``RULES_V2``); call
+        ``mapgen.reset_envs`` before stepping.
 
-        Raises ``ValueError`` naming the argument when a dimension is outside its range.
+        Raises ``ValueError`` naming the argument when a dimension or the rule set is outside its range.
         """
+        check_int("rules", rules, RULES_V1, LATEST_RULES)
         n = check_int("num_envs", num_envs, 1)
         h = check_int("height", height, MIN_MAP_SIDE, MAX_MAP_SIDE)
         w = check_int("width", width, MIN_MAP_SIDE, MAX_MAP_SIDE)
@@ -259,6 +349,9 @@ class TerritoryState(NamedTuple):
             att_troops=np.zeros((n, p, a), np.int64),
             att_fy=np.zeros((n, p, a), np.int32),
             att_fx=np.zeros((n, p, a), np.int32),
+            att_tick=np.zeros((n, p, a), np.int32),
+            att_budget=np.zeros((n, p, a), np.float64),
+            att_retreat=np.full((n, p, a), -1, np.int32),
             att_cand=np.zeros((n, p, a, cand_capacity(h, w)), np.int32),
             att_ncand=np.full((n, p, a), STALE_CANDIDATES, np.int32),
             b_end=np.zeros((n, p), np.int32),
@@ -274,6 +367,7 @@ class TerritoryState(NamedTuple):
             done=np.zeros(n, np.uint8),
             winner=np.full(n, -1, np.int8),
             rng_state=np.zeros(n, np.uint64),
+            rules=np.full(n, rules, np.uint8),
         )
 
     @property
@@ -311,6 +405,12 @@ class TerritoryState(NamedTuple):
 def cand_capacity(height: int, width: int) -> int:
     """Room for one attack's cached candidates; an attack whose front outgrows it walks its border each tick."""
     return max(64, 2 * (height + width))
+
+
+@njit(cache=True, nogil=True, inline="always")
+def passable(terrain_code, rules):
+    """Whether land of ``terrain_code`` can be owned: water never; mountains from v2 on (OpenFront's are land)."""
+    return terrain_code < WATER or (terrain_code == MOUNTAIN and rules >= RULES_V2)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -386,6 +486,55 @@ def front_size(num_candidates: int, target: int, attack_troops: int, def_troops:
             speed = 1.0
         k = 1 + int(num_candidates * ENEMY_FRONT_SHARE * speed)
     return min(k, num_candidates)
+
+
+@njit(**NO_NRT)
+def size_modifiers(att_tiles, def_tiles, tile_scale):
+    """v2 ``attackLogic`` size terms on OpenFront tiles (ours times ``tile_scale``): (large-defender discount on
+    both the attacker's loss and its speed cost, large-attacker loss bonus, large-attacker speed bonus)."""
+    defender = def_tiles * tile_scale
+    sig = 1.0 / (1.0 + np.exp(-LARGE_DEFENDER_SLOPE * (defender - LARGE_DEFENDER_MID)))
+    def_debuff = 0.7 + 0.3 * (1.0 - sig)
+    attacker = att_tiles * tile_scale
+    if attacker > LARGE_ATTACKER_TILES:
+        return def_debuff, (LARGE_ATTACKER_TILES / attacker) ** 0.35, (LARGE_ATTACKER_TILES / attacker) ** 0.6
+    return def_debuff, 1.0, 1.0
+
+
+@njit(**NO_NRT)
+def enemy_tile_cost_v2(terrain_code, tile_scale, attack_troops, def_troops, def_tiles, def_debuff, att_loss_bonus):
+    """Troops a v2 attack pays for one enemy tile: OpenFront ``attackLogic``'s 0.7 / 0.3 blend of the current and the
+    alternative attacker loss, with the size terms, scaled to ``tile_scale`` OpenFront tiles."""
+    mag = TERRAIN_MAG[terrain_code]
+    ratio = min(max(def_troops / max(attack_troops, 1), 0.6), 2.0)
+    density = def_troops / max(def_tiles, 1)
+    current = tile_scale * ratio * mag * 0.8 * def_debuff * att_loss_bonus
+    alternative = 1.3 * density * mag / 100.0  # density is per tile of ours, so this is already scaled
+    return max(1, int(0.7 * current + 0.3 * alternative))
+
+
+@njit(**NO_NRT)
+def tick_budget_v2(front, target, attack_troops, def_troops, tile_scale):
+    """v2 ``attackTilesPerTick`` for a front of ``front`` of our tiles: ``2 x border`` on neutral land,
+    ``clip(10 * attack / defender, 0.01, 0.5) * 3 x border`` against a player, the border counted in OpenFront
+    tiles (``front * sqrt(tile_scale)``: our tile is ``sqrt(tile_scale)`` OpenFront tiles wide)."""
+    border = front * np.sqrt(tile_scale)
+    if target == NEUTRAL:
+        return 2.0 * border
+    speed = min(max(10.0 * attack_troops / max(def_troops, 1), 0.01), 0.5)
+    return speed * 3.0 * border
+
+
+@njit(**NO_NRT)
+def tile_budget_v2(terrain_code, target, attack_troops, def_troops, def_debuff, att_speed_bonus, tile_scale):
+    """Budget one of our tiles uses (OpenFront ``tilesPerTickUsed`` times ``tile_scale``): on neutral land
+    ``clip(2000 * max(10, speed) / attack, 5, 100)``, against a player
+    ``clip(defender / (5 * attack), 0.2, 1.5) * speed`` with the size terms."""
+    speed = TERRAIN_SPEED_V2[terrain_code]
+    if target == NEUTRAL:
+        return min(max(2000.0 * max(10.0, speed) / max(attack_troops, 1), 5.0), 100.0) * tile_scale
+    ratio = min(max(def_troops / (5.0 * max(attack_troops, 1)), 0.2), 1.5)
+    return ratio * speed * def_debuff * att_speed_bonus * tile_scale
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -525,7 +674,7 @@ def rebuild_derived(s, n):
             s.in_border[n, tile] = NOT_ON_BORDER
             s.b_pos[n, tile] = NO_TILE
             t = s.terrain[n, y, x]
-            if t >= WATER:
+            if not passable(t, s.rules[n]):
                 s.owner[n, y, x] = IMPASSABLE
                 continue
             land += 1
@@ -626,6 +775,100 @@ def front_key(y, x, tile, owned, fy, fx, h, w):
     return (primary * spread + dy * dy + dx * dx) * (h * w) + tile
 
 
+@njit(cache=True, nogil=True, inline="always")
+def tile_noise(tile, seed):
+    """OpenFront's random priority term (``random.nextInt(0, 7)``, a per-attack PRNG) as a hash of the tile and the
+    attack: 0..6, the same in every replay, and no draw from the game's RNG. Every product stays below 2**60."""
+    x = (np.int64(tile) * 0x2545F491 + np.int64(seed) * 0x9E3779B) & 0xFFFFFFFF
+    x = (((x >> 16) ^ x) * 0x45D9F3B) & 0xFFFFFFFF
+    x = (((x >> 16) ^ x) * 0x45D9F3B) & 0xFFFFFFFF
+    return ((x >> 16) ^ x) % 7
+
+
+@njit(cache=True, nogil=True, inline="always")
+def owned_since(owner_n, conq_tick_n, y, x, p, t0):
+    """(how many of tile (y, x)'s 4-neighbours ``p`` owns, the tick the tile joined the front): the earliest tick
+    one of those neighbours became ``p``'s, or ``t0`` (the attack's start) if that is later."""
+    h = owner_n.shape[0]
+    w = owner_n.shape[1]
+    owned = 0
+    since = np.int64(1) << 40
+    for d in range(4):
+        ny = y + (-1 if d == 0 else (1 if d == 1 else 0))
+        nx = x + (-1 if d == 2 else (1 if d == 3 else 0))
+        if 0 <= ny < h and 0 <= nx < w and owner_n[ny, nx] == p:
+            owned += 1
+            since = min(since, np.int64(conq_tick_n[ny, nx]))
+    return owned, max(since, np.int64(t0))
+
+
+# v2 keys are non-negative: the priority is at least PRIORITY_ONE / 4 * 16 * -2 = -512 before the offset.
+PRIORITY_OFFSET = 1024
+
+
+@njit(cache=True, nogil=True, inline="always")
+def front_key_v2(y, x, tile, owned, since, terrain_code, kp, hw):
+    """v2 conquest priority of candidate (y, x) = ``tile`` (smaller first), unique per tile; see *Rules v2*.
+
+    OpenFront ``AttackExecution.addNeighbors``: ``(10 + rand(0..6)) * (1 - owned / 2 + mag / 2) + enqueue tick``,
+    plus the fading click-direction bias, in fixed point (``PRIORITY_ONE`` per point). ``kp``:
+    ``attack_key_params``.
+    """
+    t0 = kp[3]
+    r = 10 + tile_noise(tile, kp[4])
+    f = 4 - 2 * owned + TERRAIN_PRIORITY_V2[terrain_code]  # 4 x (1 - owned / 2 + mag / 2)
+    prio = r * f * (PRIORITY_ONE // 4) + (since - t0) * PRIORITY_ONE
+    bias_w = kp[9]
+    if bias_w > 0.0:
+        vy = y - kp[5]
+        vx = x - kp[6]
+        norm = np.sqrt(vy * vy + vx * vx)
+        cos = (vy * kp[7] + vx * kp[8]) / norm if norm > 0.0 else 1.0
+        prio += np.int64(bias_w * (1.0 - cos) * PRIORITY_ONE)
+    return (prio + PRIORITY_OFFSET) * hw + tile
+
+
+@njit(cache=True, nogil=True, inline="always")
+def candidate_key(owner_n, conq_tick_n, terrain_n, y, x, tile, p, kp, h, w):
+    """(owned 4-neighbours, conquest key) of candidate (y, x) under the attack's rules: ``front_key`` (v1) or
+    ``front_key_v2``. ``kp``: ``attack_key_params`` (or ``v1_key_params``)."""
+    if kp[0] >= RULES_V2:
+        owned, since = owned_since(owner_n, conq_tick_n, y, x, p, kp[3])
+        return owned, front_key_v2(y, x, tile, owned, since, terrain_n[y, x], kp, np.int64(h * w))
+    owned = owned_around(owner_n, y, x, p)
+    return owned, front_key(y, x, tile, owned, kp[1], kp[2], h, w)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def v1_key_params(rules, fy, fx):
+    """``kp`` for ``candidate_key`` when only v1's focus matters (v2 fields zero)."""
+    return (np.int64(rules), np.int64(fy), np.int64(fx), np.int64(0), np.int64(0), 0.0, 0.0, 0.0, 0.0, 0.0)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def attack_key_params(s, n, p, a):
+    """``kp`` of attack slot ``a``: (rules, focus y, focus x, start tick, noise seed, centroid y, centroid x, unit
+    click direction y, x, bias weight now)."""
+    rules = s.rules[n]
+    fy = s.att_fy[n, p, a]
+    fx = s.att_fx[n, p, a]
+    if rules < RULES_V2:
+        return v1_key_params(rules, fy, fx)
+    t0 = np.int64(s.att_tick[n, p, a])
+    tiles = max(s.tiles[n, p], 1)
+    cy = s.sum_y[n, p] / tiles
+    cx = s.sum_x[n, p] / tiles
+    dy = fy - cy
+    dx = fx - cx
+    norm = np.sqrt(dy * dy + dx * dx)
+    bias_w = DIRECTION_BIAS * np.exp(-(s.tick[n] - t0) / DIRECTION_BIAS_TICKS)
+    if norm == 0.0 or bias_w * PRIORITY_ONE < 1.0:
+        bias_w = 0.0
+        norm = 1.0
+    seed = t0 * 32 + p * MAX_ATTACKS + a
+    return (np.int64(rules), np.int64(fy), np.int64(fx), t0, np.int64(seed), cy, cx, dy / norm, dx / norm, bias_w)
+
+
 # Row of a tile index without a division: ``(tile * row_magic(w)) >> ROW_SHIFT == tile // w`` exactly for every
 # 0 <= tile < 2**20 and 1 <= w <= 1024 (the error tile * (m - 2**30 / w) / 2**30 stays below 2**-10 <= 1 / w),
 # which covers every map (at most 1024 x 1024). A 64-bit division by a run-time width cost ~2 ns in the walks.
@@ -639,8 +882,9 @@ def row_magic(w):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _collect_candidates(owner_n, b_end_n, b_list_n, mark_n, cand_n, visit, p, target, fy, fx):
-    """Write the ``front_key`` of every ``target`` tile 4-adjacent to ``p``'s land into ``cand_n[:count]``."""
+def _collect_candidates(owner_n, conq_tick_n, terrain_n, b_end_n, b_list_n, mark_n, cand_n, visit, p, target, kp):
+    """Write the conquest key (``candidate_key``) of every ``target`` tile 4-adjacent to ``p``'s land into
+    ``cand_n[:count]``."""
     h = owner_n.shape[0]
     w = owner_n.shape[1]
     m = row_magic(w)
@@ -662,7 +906,7 @@ def _collect_candidates(owner_n, b_end_n, b_list_n, mark_n, cand_n, visit, p, ta
             if mark_n[near] == visit:
                 continue
             mark_n[near] = visit
-            cand_n[count] = front_key(ny, nx, near, owned_around(owner_n, ny, nx, p), fy, fx, h, w)
+            cand_n[count] = candidate_key(owner_n, conq_tick_n, terrain_n, ny, nx, near, p, kp, h, w)[1]
             count += 1
     return count
 
@@ -793,9 +1037,15 @@ def ray_target(owner_n, cy, cx, p, direction):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def launch_ok(att_target_n, troops_n, tiles_n, terrain_n, tile_scale, p, target, first_tile, commit):
-    """The launch rule once the target and its first tile are known (see the module docstring)."""
+def launch_ok(att_target_n, troops_n, tiles_n, terrain_n, tile_scale, p, target, first_tile, commit, rules, tick):
+    """The launch rule once the target and its first tile are known (see the module docstring).
+
+    v2 adds spawn immunity (no attack on a player before ``SPAWN_IMMUNITY_TICKS``) and prices the first tile with
+    v2's costs; ``first_tile`` is then the target's cheapest front tile (``cheapest_candidate``).
+    """
     if commit < 1 or first_tile < 0:
+        return False
+    if rules >= RULES_V2 and target >= 0 and tick < SPAWN_IMMUNITY_TICKS:
         return False
     for a in range(MAX_ATTACKS):
         if att_target_n[p, a] == target:
@@ -816,9 +1066,40 @@ def launch_ok(att_target_n, troops_n, tiles_n, terrain_n, tile_scale, p, target,
     t = terrain_n[y, first_tile - y * w]
     if target == NEUTRAL:
         cost = neutral_tile_cost(t, tile_scale)
+    elif rules >= RULES_V2:
+        def_debuff, loss_bonus, _speed_bonus = size_modifiers(tiles_n[p], tiles_n[target], tile_scale)
+        cost = enemy_tile_cost_v2(t, tile_scale, commit, troops_n[target], tiles_n[target], def_debuff, loss_bonus)
     else:
         cost = enemy_tile_cost(t, tile_scale, commit, troops_n[target], tiles_n[target])
     return commit >= cost
+
+
+@njit(**NO_NRT)
+def cheapest_candidate(owner_n, terrain_n, b_end_n, b_list_n, p, target):
+    """v2's first tile for the launch test: a ``target`` tile beside ``p``'s land of the lowest terrain
+    magnitude (every tile of one magnitude costs the same), or -1 when there is none."""
+    h = owner_n.shape[0]
+    w = owner_n.shape[1]
+    m = row_magic(w)
+    best = -1
+    best_mag = 1e9
+    for j in range(b_end_n[p] - 1, -1, -1):
+        tile = b_list_n[p, j]
+        if tile == NO_TILE:
+            continue
+        y = (tile * m) >> ROW_SHIFT
+        x = tile - y * w
+        for d in range(4):
+            ny = y + (-1 if d == 0 else (1 if d == 1 else 0))
+            nx = x + (-1 if d == 2 else (1 if d == 3 else 0))
+            if 0 <= ny < h and 0 <= nx < w and owner_n[ny, nx] == target:
+                mag = TERRAIN_MAG[terrain_n[ny, nx]]
+                if mag < best_mag:
+                    best_mag = mag
+                    best = ny * w + nx
+                    if mag <= TERRAIN_MAG[PLAINS]:
+                        return best
+    return best
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -844,16 +1125,19 @@ def resolve_action(s, n, p, mode, code, intensity):
             return False, NO_ATTACK, 0, 0, 0
         fy = cy + DIR_DY[code] * (h + w)
         fx = cx + DIR_DX[code] * (h + w)
-        visit = next_stamp(s.mark[n], s.stamp, n)
-        count = _collect_candidates(owner_n, s.b_end[n], s.b_list[n], s.mark[n], s.cand[n], visit, p, target,
-                                    fy, fx)
-        if count == 0:
-            return False, NO_ATTACK, 0, 0, 0
-        best = s.cand[n, 0]
-        for i in range(1, count):
-            if s.cand[n, i] < best:
-                best = s.cand[n, i]
-        first = best % hw  # a key ends in its tile index (``front_key``)
+        if s.rules[n] >= RULES_V2:
+            first = cheapest_candidate(owner_n, s.terrain[n], s.b_end[n], s.b_list[n], p, target)
+        else:
+            visit = next_stamp(s.mark[n], s.stamp, n)
+            count = _collect_candidates(owner_n, s.conq_tick[n], s.terrain[n], s.b_end[n], s.b_list[n], s.mark[n],
+                                        s.cand[n], visit, p, target, v1_key_params(s.rules[n], fy, fx))
+            if count == 0:
+                return False, NO_ATTACK, 0, 0, 0
+            best = s.cand[n, 0]
+            for i in range(1, count):
+                if s.cand[n, i] < best:
+                    best = s.cand[n, i]
+            first = best % hw  # a key ends in its tile index (``front_key``)
     elif mode == MODE_CELL:
         if code < 0 or code >= hw:
             return False, NO_ATTACK, 0, 0, 0
@@ -867,13 +1151,42 @@ def resolve_action(s, n, p, mode, code, intensity):
             return False, NO_ATTACK, 0, 0, 0
         fy = y
         fx = x
-        first = code  # the focus cell itself is the nearest candidate
+        if s.rules[n] >= RULES_V2:
+            first = cheapest_candidate(owner_n, s.terrain[n], s.b_end[n], s.b_list[n], p, target)
+        else:
+            first = code  # the focus cell itself is the nearest candidate
     else:
         return False, NO_ATTACK, 0, 0, 0
     if not launch_ok(s.att_target[n], s.troops[n], s.tiles[n], s.terrain[n], s.tile_scale[n], p, target, first,
-                     commit):
+                     commit, s.rules[n], s.tick[n]):
         return False, NO_ATTACK, 0, 0, 0
     return True, target, fy, fx, commit
+
+
+@njit(cache=True, nogil=True, inline="always")
+def can_retreat(s, n, p, a):
+    """v2: attack slot ``a`` of player ``p`` is running and not already called back."""
+    return (s.rules[n] >= RULES_V2 and not s.done[n] and s.alive[n, p] and 0 <= a < MAX_ATTACKS
+            and s.att_target[n, p, a] != NO_ATTACK and s.att_retreat[n, p, a] < 0)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def order_retreat(s, n, p, a):
+    """Call attack slot ``a`` back (OpenFront ``orderRetreat``): it stands still for ``RETREAT_TICKS`` ticks (the
+    ``cancelDelay``) and its troops are home on the next, less ``RETREAT_MALUS_PERCENT`` if it attacked a
+    player. A no-op unless ``can_retreat``."""
+    if can_retreat(s, n, p, a):
+        s.att_retreat[n, p, a] = s.tick[n]
+
+
+@njit(cache=True, nogil=True, inline="always")
+def free_slot(s, n, p, a):
+    """Empty attack slot ``a`` of player ``p`` (its troops already accounted for)."""
+    s.att_target[n, p, a] = NO_ATTACK
+    s.att_troops[n, p, a] = 0
+    s.att_ncand[n, p, a] = STALE_CANDIDATES
+    s.att_budget[n, p, a] = 0.0
+    s.att_retreat[n, p, a] = -1
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -887,15 +1200,19 @@ def launch(s, n, p, target, fy, fx, commit):
                 commit -= c
                 s.att_troops[n, target, a] -= c
                 if s.att_troops[n, target, a] == 0:
-                    s.att_target[n, target, a] = NO_ATTACK
+                    free_slot(s, n, target, a)
                 break
     if commit <= 0:
         return
     for a in range(MAX_ATTACKS):
         if s.att_target[n, p, a] == target:
+            # Merging restarts the attack (OpenFront: the new attack absorbs the running one): a new focus, the
+            # front re-enqueued now, and a retreat in progress called off.
             s.att_troops[n, p, a] += commit
             s.att_fy[n, p, a] = fy
             s.att_fx[n, p, a] = fx
+            s.att_tick[n, p, a] = s.tick[n]
+            s.att_retreat[n, p, a] = -1
             return
     for a in range(MAX_ATTACKS):
         if s.att_target[n, p, a] == NO_ATTACK:
@@ -904,6 +1221,9 @@ def launch(s, n, p, target, fy, fx, commit):
             s.att_troops[n, p, a] = commit
             s.att_fy[n, p, a] = fy
             s.att_fx[n, p, a] = fx
+            s.att_tick[n, p, a] = s.tick[n]
+            s.att_budget[n, p, a] = 0.0
+            s.att_retreat[n, p, a] = -1
             return
     # Unreachable for a launch that passed ``launch_ok`` (cancellation only frees slots); refund defensively.
     s.troops[n, p] += commit
@@ -919,9 +1239,7 @@ def eliminate(s, n, p):
     s.elim_tick[n, p] = s.tick[n]
     s.troops[n, p] = 0
     for a in range(MAX_ATTACKS):
-        s.att_target[n, p, a] = NO_ATTACK
-        s.att_troops[n, p, a] = 0
-        s.att_ncand[n, p, a] = STALE_CANDIDATES
+        free_slot(s, n, p, a)
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -948,9 +1266,9 @@ def _take_tile(owner_n, terrain_n, conq_tick_n, tiles_n, sum_y_n, sum_x_n, citie
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _gather_candidates(owner_n, b_end_n, b_list_n, mark_n, cand_n, cached, num_cached, visit, p, target, fy, fx,
-                       rebuild):
-    """Phase 1 of ``advance_attack``: the ``front_key`` of every candidate into ``cand_n[:count]``.
+def _gather_candidates(owner_n, conq_tick_n, terrain_n, b_end_n, b_list_n, mark_n, cand_n, cached, num_cached, visit, p,
+                       target, kp, rebuild):
+    """Phase 1 of ``advance_attack``: the key (``candidate_key``) of every candidate into ``cand_n[:count]``.
 
     ``cached`` is the attack's ``att_cand`` row holding ``num_cached`` tiles (its ``att_ncand``). Returns
     (count, the new ``att_ncand``).
@@ -959,7 +1277,8 @@ def _gather_candidates(owner_n, b_end_n, b_list_n, mark_n, cand_n, cached, num_c
     w = owner_n.shape[1]
     hw = h * w
     if rebuild or num_cached == STALE_CANDIDATES:
-        count = _collect_candidates(owner_n, b_end_n, b_list_n, mark_n, cand_n, visit, p, target, fy, fx)
+        count = _collect_candidates(owner_n, conq_tick_n, terrain_n, b_end_n, b_list_n, mark_n, cand_n, visit, p,
+                                    target, kp)
         if count <= cached.shape[0]:
             for i in range(count):
                 cached[i] = cand_n[i] % hw  # a key ends in its tile index (``front_key``)
@@ -974,12 +1293,12 @@ def _gather_candidates(owner_n, b_end_n, b_list_n, mark_n, cand_n, cached, num_c
         x = tile - y * w
         if owner_n[y, x] != target or mark_n[tile] == visit:
             continue
-        owned = owned_around(owner_n, y, x, p)
+        owned, key = candidate_key(owner_n, conq_tick_n, terrain_n, y, x, tile, p, kp, h, w)
         if owned == 0:
             continue
         mark_n[tile] = visit
         cached[count] = tile
-        cand_n[count] = front_key(y, x, tile, owned, fy, fx, h, w)
+        cand_n[count] = key
         count += 1
     return count, count
 
@@ -1017,20 +1336,121 @@ def _conquer_front(views, cached, num_cached, count, tile_scale, tick, p, target
         if target >= 0:
             loss = defender_tile_loss(troops_n[target], tiles_n[target])
             troops_n[target] -= min(loss, troops_n[target])
-        _take_tile(owner_n, terrain_n, conq_tick_n, tiles_n, sum_y_n, sum_x_n, cities_n, in_border_n, b_list_n,
-                   b_pos_n, b_end_n, b_count_n, tick, y, x, p)
-        # The target's tiles beside the new tile join the cached candidates (repeats are dropped later).
-        for d in range(4):
-            ny = y + (-1 if d == 0 else (1 if d == 1 else 0))
-            nx = x + (-1 if d == 2 else (1 if d == 3 else 0))
-            if ny < 0 or ny >= h or nx < 0 or nx >= w or owner_n[ny, nx] != target:
-                continue
-            if num_cached == STALE_CANDIDATES or num_cached >= cached.shape[0]:
-                num_cached = STALE_CANDIDATES  # overflow: walk the border next tick
-            else:
-                cached[num_cached] = ny * w + nx
-                num_cached += 1
+        num_cached = _take_and_extend(views, cached, num_cached, tick, y, x, p, target)
     return count, troops, num_cached
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _take_and_extend(views, cached, num_cached, tick, y, x, p, target):
+    """Give tile (y, x) to ``p`` and add the target's tiles beside it to the attack's cached candidates (repeats
+    are dropped when the cache is next filtered); returns the new ``att_ncand``."""
+    (owner_n, terrain_n, conq_tick_n, troops_n, tiles_n, sum_y_n, sum_x_n, cities_n, in_border_n, b_list_n, b_pos_n,
+     b_end_n, b_count_n, cand_n, mark_n) = views
+    h = owner_n.shape[0]
+    w = owner_n.shape[1]
+    _take_tile(owner_n, terrain_n, conq_tick_n, tiles_n, sum_y_n, sum_x_n, cities_n, in_border_n, b_list_n,
+               b_pos_n, b_end_n, b_count_n, tick, y, x, p)
+    for d in range(4):
+        ny = y + (-1 if d == 0 else (1 if d == 1 else 0))
+        nx = x + (-1 if d == 2 else (1 if d == 3 else 0))
+        if ny < 0 or ny >= h or nx < 0 or nx >= w or owner_n[ny, nx] != target:
+            continue
+        if num_cached == STALE_CANDIDATES or num_cached >= cached.shape[0]:
+            num_cached = STALE_CANDIDATES  # overflow: walk the border next tick
+        else:
+            cached[num_cached] = ny * w + nx
+            num_cached += 1
+    return num_cached
+
+
+@njit(**NO_NRT)
+def _conquer_front_v2(s, n, p, a, views, cached, num_cached, count, target, troops):
+    """v2's phase 2 of ``advance_attack`` (OpenFront ``AttackExecution.tick``): this tick's budget
+    (``tick_budget_v2``, plus the debt the last tick overspent) is spent on the best candidates, each using
+    ``tile_budget_v2`` of it and costing troops; while budget is left a tile is taken, so the last one may
+    overspend (carried as debt). An attack whose troops fall below one dies (nothing returns home).
+
+    Returns (count, troops, num_cached) like ``_conquer_front``.
+    """
+    (owner_n, terrain_n, conq_tick_n, troops_n, tiles_n, sum_y_n, sum_x_n, cities_n, in_border_n, b_list_n, b_pos_n,
+     b_end_n, b_count_n, cand_n, mark_n) = views
+    w = owner_n.shape[1]
+    hw = owner_n.shape[0] * w
+    m = row_magic(w)
+    scale = s.tile_scale[n]
+    tick = s.tick[n]
+    def_troops = troops_n[target] if target >= 0 else 0
+    acc = s.att_budget[n, p, a] + tick_budget_v2(count, target, troops, def_troops, scale)
+    if target >= 0:
+        def_debuff, loss_bonus, speed_bonus = size_modifiers(tiles_n[p], tiles_n[target], scale)
+        min_use = 0.2 * TERRAIN_SPEED_V2[PLAINS] * 0.7 * speed_bonus * scale  # no tile uses less
+    else:
+        def_debuff, loss_bonus, speed_bonus = 1.0, 1.0, 1.0
+        min_use = 5.0 * scale
+    k = 0
+    if acc > 0.0:
+        k = min(count, 1 + int(acc / min_use))
+        _select_smallest(cand_n, count, k)
+    for j in range(k):
+        if acc <= 0.0:
+            break
+        tile = cand_n[j] % hw
+        y = (tile * m) >> ROW_SHIFT
+        x = tile - y * w
+        if owner_n[y, x] != target:
+            continue  # taken earlier in this loop (an annexed remnant)
+        if troops < 1:
+            break
+        terr = terrain_n[y, x]
+        if target == NEUTRAL:
+            cost = neutral_tile_cost(terr, scale)
+            acc -= tile_budget_v2(terr, target, troops, 0, 1.0, 1.0, scale)
+        else:
+            cost = enemy_tile_cost_v2(terr, scale, troops, troops_n[target], tiles_n[target], def_debuff, loss_bonus)
+            acc -= tile_budget_v2(terr, target, troops, troops_n[target], def_debuff, speed_bonus, scale)
+            troops_n[target] -= min(defender_tile_loss(troops_n[target], tiles_n[target]), troops_n[target])
+        troops -= cost
+        num_cached = _take_and_extend(views, cached, num_cached, tick, y, x, p, target)
+        if target >= 0 and 0 < tiles_n[target] and tiles_n[target] * scale < ANNEX_TILES:
+            annex_remnant(s, n, p, target, views)
+    s.att_budget[n, p, a] = min(acc, 0.0)
+    if troops < 1:
+        return 0, 0, num_cached  # spent: the attack ends and nothing returns (OpenFront deletes it)
+    return count, troops, num_cached
+
+
+@njit(**NO_NRT)
+def annex_remnant(s, n, p, target, views):
+    """OpenFront ``handleDeadDefender``: ``target`` fell under ``ANNEX_TILES`` OpenFront tiles, so ``ANNEX_SWEEPS``
+    sweeps give each of its tiles to ``p`` if it touches ``p``'s land, else to another player it touches; a
+    tile touching neither survives. ``_settle_attack`` eliminates a target left with no tiles."""
+    (owner_n, terrain_n, conq_tick_n, troops_n, tiles_n, sum_y_n, sum_x_n, cities_n, in_border_n, b_list_n, b_pos_n,
+     b_end_n, b_count_n, cand_n, mark_n) = views
+    h = owner_n.shape[0]
+    w = owner_n.shape[1]
+    tick = s.tick[n]
+    for _sweep in range(ANNEX_SWEEPS):
+        before = tiles_n[target]
+        for y in range(h):
+            for x in range(w):
+                if owner_n[y, x] != target:
+                    continue
+                taker = -1
+                for d in range(4):
+                    ny = y + (-1 if d == 0 else (1 if d == 1 else 0))
+                    nx = x + (-1 if d == 2 else (1 if d == 3 else 0))
+                    if 0 <= ny < h and 0 <= nx < w:
+                        o = owner_n[ny, nx]
+                        if o == p:
+                            taker = p
+                            break
+                        if o >= 0 and o != target and taker < 0:
+                            taker = o
+                if taker >= 0:
+                    _take_tile(owner_n, terrain_n, conq_tick_n, tiles_n, sum_y_n, sum_x_n, cities_n, in_border_n,
+                               b_list_n, b_pos_n, b_end_n, b_count_n, tick, y, x, taker)
+        if tiles_n[target] == 0 or tiles_n[target] == before:
+            return  # gone, or what is left touches nobody (a later sweep would take nothing more)
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -1039,10 +1459,8 @@ def _settle_attack(s, n, p, a, target, count, troops, num_cached, troops_n, tile
     s.att_ncand[n, p, a] = num_cached
     if count == 0 or troops <= 0:
         # Ends: no reachable tile, unaffordable next tile, or spent. Unspent troops return home.
-        troops_n[p] += troops
-        s.att_troops[n, p, a] = 0
-        s.att_target[n, p, a] = NO_ATTACK
-        s.att_ncand[n, p, a] = STALE_CANDIDATES
+        troops_n[p] += max(troops, 0)
+        free_slot(s, n, p, a)
     else:
         s.att_troops[n, p, a] = troops
     if target >= 0 and tiles_n[target] == 0 and s.alive[n, target]:
@@ -1062,14 +1480,27 @@ def advance_attack(s, n, p, a, rebuild, views):
     (owner_n, terrain_n, conq_tick_n, troops_n, tiles_n, sum_y_n, sum_x_n, cities_n, in_border_n, b_list_n, b_pos_n,
      b_end_n, b_count_n, cand_n, mark_n) = views
     target = s.att_target[n, p, a]
+    if s.att_retreat[n, p, a] >= 0:  # v2: called back, standing still until its troops are home
+        if s.tick[n] - s.att_retreat[n, p, a] >= RETREAT_TICKS:
+            troops = s.att_troops[n, p, a]
+            if target >= 0:
+                troops = troops * (100 - RETREAT_MALUS_PERCENT) // 100
+            troops_n[p] += troops
+            free_slot(s, n, p, a)
+        return
     cached = s.att_cand[n, p, a]
     visit = next_stamp(mark_n, s.stamp, n)
-    count, num_cached = _gather_candidates(owner_n, b_end_n, b_list_n, mark_n, cand_n, cached, s.att_ncand[n, p, a],
-                                           visit, p, target, s.att_fy[n, p, a], s.att_fx[n, p, a], rebuild)
+    kp = attack_key_params(s, n, p, a)
+    count, num_cached = _gather_candidates(owner_n, conq_tick_n, terrain_n, b_end_n, b_list_n, mark_n, cand_n, cached,
+                                           s.att_ncand[n, p, a], visit, p, target, kp, rebuild)
     troops = s.att_troops[n, p, a]
     if count > 0:
-        count, troops, num_cached = _conquer_front(views, cached, num_cached, count, s.tile_scale[n], s.tick[n], p,
-                                                   target, troops)
+        if s.rules[n] >= RULES_V2:
+            count, troops, num_cached = _conquer_front_v2(s, n, p, a, views, cached, num_cached, count, target,
+                                                          troops)
+        else:
+            count, troops, num_cached = _conquer_front(views, cached, num_cached, count, s.tile_scale[n], s.tick[n],
+                                                       p, target, troops)
     _settle_attack(s, n, p, a, target, count, troops, num_cached, troops_n, tiles_n)
 
 
@@ -1078,6 +1509,178 @@ def _env_views(s, n):
     """The per-env array views ``advance_attack`` works on, as one tuple."""
     return (s.owner[n], s.terrain[n], s.conq_tick[n], s.troops[n], s.tiles[n], s.sum_y[n], s.sum_x[n],
             s.cities[n], s.in_border[n], s.b_list[n], s.b_pos[n], s.b_end[n], s.b_count[n], s.cand[n], s.mark[n])
+
+
+@njit(**NO_NRT)
+def _flood_component(owner_n, mark_n, queue, visit, p, seed):
+    """Flood ``p``'s 8-connected land from tile ``seed`` into ``queue[:size]`` (marking it ``visit``); returns size."""
+    h = owner_n.shape[0]
+    w = owner_n.shape[1]
+    m = row_magic(w)
+    mark_n[seed] = visit
+    queue[0] = seed
+    head = 0
+    tail = 1
+    while head < tail:
+        tile = queue[head]
+        head += 1
+        y = (tile * m) >> ROW_SHIFT
+        x = tile - y * w
+        for dy in range(-1, 2):
+            for dx in range(-1, 2):
+                ny = y + dy
+                nx = x + dx
+                if 0 <= ny < h and 0 <= nx < w and owner_n[ny, nx] == p:
+                    near = ny * w + nx
+                    if mark_n[near] != visit:
+                        mark_n[near] = visit
+                        queue[tail] = near
+                        tail += 1
+    return tail
+
+
+@njit(**NO_NRT)
+def _enclave_taker(s, n, p, queue, size, largest):
+    """The player that captures the component ``queue[:size]`` of ``p``'s land, or -1 to leave it.
+
+    OpenFront ``removeClusters``: a component is surrounded when none of its tiles is on the map edge or the
+    shore and the bounding box of the foreign players' tiles beside it contains its own; the largest component
+    must moreover touch no neutral land and exactly one other player. The taker is the neighbour attacking ``p``
+    with the most troops, else the one with the most tiles of contact.
+    """
+    owner_n = s.owner[n]
+    h = owner_n.shape[0]
+    w = owner_n.shape[1]
+    m = row_magic(w)
+    num_p = s.troops.shape[1]
+    miny = h
+    maxy = -1
+    minx = w
+    maxx = -1
+    fminy = h
+    fmaxy = -1
+    fminx = w
+    fmaxx = -1
+    foreign = 0
+    neutral = False
+    for i in range(size):
+        tile = queue[i]
+        y = (tile * m) >> ROW_SHIFT
+        x = tile - y * w
+        if y == 0 or y == h - 1 or x == 0 or x == w - 1:
+            return -1  # on the map edge
+        miny = min(miny, y)
+        maxy = max(maxy, y)
+        minx = min(minx, x)
+        maxx = max(maxx, x)
+        for d in range(4):
+            ny = y + (-1 if d == 0 else (1 if d == 1 else 0))
+            nx = x + (-1 if d == 2 else (1 if d == 3 else 0))
+            o = owner_n[ny, nx]
+            if o == IMPASSABLE:
+                return -1  # on the shore
+            if o == NEUTRAL:
+                neutral = True
+            elif o != p:
+                foreign |= 1 << o
+                fminy = min(fminy, ny)
+                fmaxy = max(fmaxy, ny)
+                fminx = min(fminx, nx)
+                fmaxx = max(fmaxx, nx)
+    if foreign == 0 or not (fminy <= miny and fmaxy >= maxy and fminx <= minx and fmaxx >= maxx):
+        return -1
+    if largest and (neutral or (foreign & (foreign - 1)) != 0):
+        return -1
+    taker = -1
+    most = 0
+    for q in range(num_p):
+        if (foreign >> q) & 1:
+            for a in range(MAX_ATTACKS):
+                if s.att_target[n, q, a] == p and s.att_troops[n, q, a] > most:
+                    most = s.att_troops[n, q, a]
+                    taker = q
+    if taker >= 0:
+        return taker
+    for q in range(num_p):
+        if (foreign >> q) & 1:
+            contact = 0
+            for i in range(size):
+                tile = queue[i]
+                y = (tile * m) >> ROW_SHIFT
+                x = tile - y * w
+                for d in range(4):
+                    ny = y + (-1 if d == 0 else (1 if d == 1 else 0))
+                    nx = x + (-1 if d == 2 else (1 if d == 3 else 0))
+                    if owner_n[ny, nx] == q:
+                        contact += 1
+            if contact > most:
+                most = contact
+                taker = q
+    return taker
+
+
+@njit(**NO_NRT)
+def _hand_over(s, n, views, tiles, size, taker):
+    """Give the tiles ``tiles[:size]`` to ``taker``."""
+    (owner_n, terrain_n, conq_tick_n, troops_n, tiles_n, sum_y_n, sum_x_n, cities_n, in_border_n, b_list_n, b_pos_n,
+     b_end_n, b_count_n, cand_n, mark_n) = views
+    w = owner_n.shape[1]
+    m = row_magic(w)
+    for i in range(size):
+        tile = tiles[i]
+        y = (tile * m) >> ROW_SHIFT
+        _take_tile(owner_n, terrain_n, conq_tick_n, tiles_n, sum_y_n, sum_x_n, cities_n, in_border_n, b_list_n,
+                   b_pos_n, b_end_n, b_count_n, s.tick[n], y, tile - y * w, taker)
+
+
+@njit(**NO_NRT)
+def capture_enclaves(s, n, views):
+    """v2, every ``CLUSTER_TICKS``: each player's surrounded pieces of land go to a neighbour (``_enclave_taker``).
+
+    Components are 8-connected (OpenFront floods its border tiles with diagonals); each is seeded from the
+    owner's border list, so a piece with no foreign neighbour (an island) is never looked at. Capturing edits
+    the list being walked; a seed skipped that way waits for the next check.
+    """
+    (owner_n, terrain_n, conq_tick_n, troops_n, tiles_n, sum_y_n, sum_x_n, cities_n, in_border_n, b_list_n, b_pos_n,
+     b_end_n, b_count_n, cand_n, mark_n) = views
+    w = owner_n.shape[1]
+    m = row_magic(w)
+    num_p = s.troops.shape[1]
+    for p in range(num_p):
+        if not s.alive[n, p]:
+            continue
+        # Pass 1: the largest component (by tiles), named by its first seed.
+        visit = next_stamp(mark_n, s.stamp, n)
+        largest_seed = -1
+        largest = 0
+        for j in range(b_end_n[p] - 1, -1, -1):
+            seed = b_list_n[p, j]
+            if seed != NO_TILE and mark_n[seed] != visit:
+                size = _flood_component(owner_n, mark_n, cand_n, visit, p, seed)
+                if size > largest:
+                    largest = size
+                    largest_seed = seed
+        if largest == tiles_n[p]:
+            # One piece (the only flood of pass 1, still in ``cand_n``): the strict rule alone.
+            taker = _enclave_taker(s, n, p, cand_n, largest, True)
+            if taker >= 0:
+                _hand_over(s, n, views, cand_n, largest, taker)
+                eliminate(s, n, p)
+            continue
+        # Pass 2: judge every component and hand the surrounded ones over.
+        visit = next_stamp(mark_n, s.stamp, n)
+        j = b_end_n[p] - 1
+        while j >= 0:
+            if j < b_end_n[p]:
+                seed = b_list_n[p, j]
+                if seed != NO_TILE and mark_n[seed] != visit and owner_n[(seed * m) >> ROW_SHIFT, seed % w] == p:
+                    size = _flood_component(owner_n, mark_n, cand_n, visit, p, seed)
+                    taker = _enclave_taker(s, n, p, cand_n, size, seed == largest_seed)
+                    if taker >= 0:
+                        _hand_over(s, n, views, cand_n, size, taker)
+            j -= 1
+        if tiles_n[p] == 0:
+            eliminate(s, n, p)
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -1100,6 +1703,8 @@ def run_tick(s, n, rebuild, views):
             cap = max_troops(s.tiles[n, p], s.cities[n, p], scale)
             s.troops[n, p] = troop_growth(s.troops[n, p], cap, s.cities[n, p])
     s.tick[n] += 1
+    if s.rules[n] >= RULES_V2 and s.tick[n] % CLUSTER_TICKS == 0:
+        capture_enclaves(s, n, views)
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -1148,6 +1753,9 @@ def step_kernel(s, actions, ticks_per_step, active):
             mode = actions[n, p, 0]
             code = actions[n, p, 1]
             if (mode == MODE_DIRECTION and code == WAIT) or not s.alive[n, p]:
+                continue
+            if mode == MODE_RETREAT:
+                order_retreat(s, n, p, code)
                 continue
             ok, target, fy, fx, commit = resolve_action(s, n, p, mode, code, actions[n, p, 2])
             if ok:

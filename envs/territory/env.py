@@ -190,6 +190,9 @@ NUM_DIRECTION_ACTIONS = (core.NUM_DIRECTIONS + 1) * core.NUM_INTENSITIES
 WAIT_ACTION = core.WAIT * core.NUM_INTENSITIES
 
 RewardFn = Callable[[core.TerritoryState, int, int, float, bool], float]
+# The rule set the registered envs play: Territory-v1. Territory-v2's rules (``core``'s *Rules v2*) are in the
+# kernels and tested; its id is registered once its observation, reward and bots land (issue #13).
+ENV_RULES = core.RULES_V1
 
 
 def resolve_dims(preset: str | None, num_players: int | None, map_size: int | tuple[int, int] | None,
@@ -348,7 +351,7 @@ class TerritoryVectorEnv(BatchedVectorEnv):
         self.learner_seat = int(learner_seat)
         self.opponents = opponents
         # The kernels draw from the same RNG words the base seeds.
-        self.state = core.TerritoryState.allocate(n, h, w, num_p)._replace(rng_state=self.rng_state)
+        self.state = core.TerritoryState.allocate(n, h, w, num_p, ENV_RULES)._replace(rng_state=self.rng_state)
         self.fixed_terrain = terrain if terrain is not None else np.zeros((1, 1), np.uint8)
         self.policies = np.tile(bots.policy_ids(opponents, num_p, self.learner_seat), (n, 1))
         self.seats = np.full(n, self.learner_seat, np.int64)

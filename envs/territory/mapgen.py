@@ -29,6 +29,7 @@ from .core import (
     STALE_CANDIDATES,
     START_TROOPS,
     WATER,
+    passable,
     rebuild_derived,
 )
 
@@ -128,6 +129,7 @@ def _flood_largest(s, n, write_water):
     h = s.owner.shape[1]
     w = s.owner.shape[2]
     hw = h * w
+    rules = s.rules[n]
     lab = s.elev[n].reshape(hw)
     for i in range(hw):
         lab[i] = 0
@@ -138,7 +140,7 @@ def _flood_largest(s, n, write_water):
     for start in range(hw):
         sy = start // w
         sx = start - sy * w
-        if lab[start] != 0 or s.terrain[n, sy, sx] >= WATER:
+        if lab[start] != 0 or not passable(s.terrain[n, sy, sx], rules):
             continue
         label += 1
         head = 0
@@ -157,7 +159,7 @@ def _flood_largest(s, n, write_water):
                 if ny < 0 or ny >= h or nx < 0 or nx >= w:
                     continue
                 ni = ny * w + nx
-                if lab[ni] == 0 and s.terrain[n, ny, nx] < WATER:
+                if lab[ni] == 0 and passable(s.terrain[n, ny, nx], rules):
                     lab[ni] = label
                     queue[tail] = ni
                     tail += 1
@@ -237,7 +239,8 @@ def _claim_spawn(s, n, p, cy, cx, commit):
             if ny < 0 or ny >= h or nx < 0 or nx >= w:
                 continue
             ni = ny * w + nx
-            if s.mark[n, ni] != SPAWN_VISITED and s.owner[n, ny, nx] == NEUTRAL and s.terrain[n, ny, nx] != CITY:
+            if (s.mark[n, ni] != SPAWN_VISITED and s.owner[n, ny, nx] == NEUTRAL and s.terrain[n, ny, nx] != CITY
+                    and s.terrain[n, ny, nx] != MOUNTAIN):
                 s.mark[n, ni] = SPAWN_VISITED
                 queue[tail] = ni
                 tail += 1
@@ -361,9 +364,10 @@ def reset_envs(s, mask, fixed_terrain, use_fixed):
                     s.terrain[n, y, x] = fixed_terrain[y, x]
         else:
             generate_terrain(s, n)
+        rules = s.rules[n]
         for y in range(h):
             for x in range(w):
-                s.owner[n, y, x] = IMPASSABLE if s.terrain[n, y, x] >= WATER else NEUTRAL
+                s.owner[n, y, x] = NEUTRAL if passable(s.terrain[n, y, x], rules) else IMPASSABLE
                 s.conq_tick[n, y, x] = -1
         s.stamp[n] = 0
         _flood_largest(s, n, not use_fixed)
@@ -371,12 +375,12 @@ def reset_envs(s, mask, fixed_terrain, use_fixed):
             # Generated maps: drowned islands leave only the main continent, so every tile is reachable.
             for y in range(h):
                 for x in range(w):
-                    if s.terrain[n, y, x] >= WATER:
+                    if not passable(s.terrain[n, y, x], rules):
                         s.owner[n, y, x] = IMPASSABLE
         land = 0
         for y in range(h):
             for x in range(w):
-                if s.terrain[n, y, x] < WATER:
+                if passable(s.terrain[n, y, x], rules):
                     land += 1
         s.land[n] = land
         if not use_fixed:
@@ -394,6 +398,9 @@ def reset_envs(s, mask, fixed_terrain, use_fixed):
                 s.att_troops[n, p, a] = 0
                 s.att_fy[n, p, a] = 0
                 s.att_fx[n, p, a] = 0
+                s.att_tick[n, p, a] = 0
+                s.att_budget[n, p, a] = 0.0
+                s.att_retreat[n, p, a] = -1
                 s.att_ncand[n, p, a] = STALE_CANDIDATES
         s.tick[n] = 0
         s.done[n] = 0

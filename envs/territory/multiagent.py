@@ -36,6 +36,7 @@ from . import bots as scripted
 from . import core, mapgen, observe, render
 from .env import (
     DEFAULT_MAX_EPISODE_STEPS,
+    ENV_RULES,
     WAIT_ACTION,
     check_args,
     encode_actions,
@@ -79,7 +80,7 @@ class TerritoryParallelEnv(GameParallelEnv):
         self.reward_mode = reward
         self.gamma = float(gamma)
         self.ticks_per_step = int(ticks_per_step)
-        self.state = core.TerritoryState.allocate(1, h, w, num_p)._replace(rng_state=self.rng_state)
+        self.state = core.TerritoryState.allocate(1, h, w, num_p, ENV_RULES)._replace(rng_state=self.rng_state)
         self.fixed_terrain = terrain if terrain is not None else np.zeros((1, 1), np.uint8)
         self.core_actions = np.zeros((1, num_p, 3), np.int64)
         self.map_buf, self.global_buf, self.mask_buf = observation_buffers(1, h, w, obs_space["action_mask"].shape[0])

@@ -31,8 +31,11 @@ from .core import (
     OWNER_BITS,
     OWNER_MASK,
     ROW_SHIFT,
+    RULES_V2,
+    TERRAIN_MAG,
     WAIT,
     WATER,
+    can_retreat,
     collect_frontier,
     direction_primary,
     front_key,
@@ -297,8 +300,29 @@ def _write_global(s, n, me, out, max_ticks, touching):
 # Action masks: exactly the launch rule (``core.launch_ok``) on the state they are computed from
 # ---------------------------------------------------------------------------------------------------------
 @njit(**NO_NRT)
+def _cheapest_packed(cand_n, count, terrain_n, tag):
+    """v2's first tile (``core.cheapest_candidate``) from packed frontier tiles: the lowest-magnitude tile whose
+    owner tag is ``tag``, or -1."""
+    w = terrain_n.shape[1]
+    m = row_magic(w)
+    best = -1
+    best_mag = 1e9
+    for i in range(count):
+        packed = cand_n[i]
+        if packed & OWNER_MASK != tag:
+            continue
+        tile = packed >> OWNER_BITS
+        y = (tile * m) >> ROW_SHIFT
+        mag = TERRAIN_MAG[terrain_n[y, tile - y * w]]
+        if mag < best_mag:
+            best_mag = mag
+            best = tile
+    return best
+
+
+@njit(**NO_NRT)
 def _direction_mask(owner_n, terrain_n, b_end_n, b_list_n, mark_n, cand_n, visit, att_target_n, troops_n, tiles_n,
-                    sum_y_n, sum_x_n, tile_scale, p, out_row):
+                    sum_y_n, sum_x_n, tile_scale, p, out_row, rules, tick):
     h = owner_n.shape[0]
     w = owner_n.shape[1]
     hw = h * w
@@ -309,6 +333,18 @@ def _direction_mask(owner_n, terrain_n, b_end_n, b_list_n, mark_n, cand_n, visit
     tiles = max(tiles_n[p], 1)
     cy = sum_y_n[p] // tiles
     cx = sum_x_n[p] // tiles
+    if rules >= RULES_V2:
+        for d in range(NUM_DIRECTIONS):
+            target = ray_target(owner_n, cy, cx, p, d)
+            if target == NO_ATTACK:
+                continue
+            first = _cheapest_packed(cand_n, count, terrain_n, target + OWNER_BIAS)
+            for k in range(NUM_INTENSITIES):
+                commit = troops_n[p] * INTENSITY_PERCENT[k] // 100
+                if launch_ok(att_target_n, troops_n, tiles_n, terrain_n, tile_scale, p, target, first, commit, rules,
+                             tick):
+                    out_row[d * NUM_INTENSITIES + k] = 1
+        return
     reach = h + w
     # Append each frontier tile's owned-neighbour count to its packing once, so that the per-direction passes
     # below read one array and never the map.
@@ -350,7 +386,8 @@ def _direction_mask(owner_n, terrain_n, b_end_n, b_list_n, mark_n, cand_n, visit
         first = best_key % hw  # a key ends in its tile index (``front_key``)
         for k in range(NUM_INTENSITIES):
             commit = troops_n[p] * INTENSITY_PERCENT[k] // 100
-            if launch_ok(att_target_n, troops_n, tiles_n, terrain_n, tile_scale, p, target, first, commit):
+            if launch_ok(att_target_n, troops_n, tiles_n, terrain_n, tile_scale, p, target, first, commit, rules,
+                         tick):
                 out_row[d * NUM_INTENSITIES + k] = 1
 
 
@@ -358,16 +395,21 @@ def _direction_mask(owner_n, terrain_n, b_end_n, b_list_n, mark_n, cand_n, visit
 def direction_mask_one(s, n, p, out_row):
     """Exact mask of the 45 direction actions (``direction * 5 + intensity``) for player ``p`` of env ``n``.
 
-    WAIT (index 40) is always valid; the other WAIT indices (41-44) are masked as duplicates.
+    WAIT (index 40) is always valid. Indices 41-44 call back attack slots 0-3 (v2; valid iff
+    ``core.can_retreat``); under v1 they are masked duplicates of WAIT.
     """
     for i in range(out_row.shape[0]):
         out_row[i] = 0
     out_row[WAIT * NUM_INTENSITIES] = 1
     if s.done[n] or not s.alive[n, p]:
         return
+    for a in range(MAX_ATTACKS):
+        if can_retreat(s, n, p, a):
+            out_row[WAIT * NUM_INTENSITIES + 1 + a] = 1
     visit = next_stamp(s.mark[n], s.stamp, n)
     _direction_mask(s.owner[n], s.terrain[n], s.b_end[n], s.b_list[n], s.mark[n], s.cand[n], visit,
-                    s.att_target[n], s.troops[n], s.tiles[n], s.sum_y[n], s.sum_x[n], s.tile_scale[n], p, out_row)
+                    s.att_target[n], s.troops[n], s.tiles[n], s.sum_y[n], s.sum_x[n], s.tile_scale[n], p, out_row,
+                    s.rules[n], s.tick[n])
 
 
 @njit(**NO_NRT)
@@ -391,7 +433,9 @@ def cell_mask_one(s, n, p, out_row):
 
     Cell ``c`` is valid iff some intensity makes the launch at ``c`` valid; intensity ``k`` is valid iff some
     cell is valid with it. The no-op cell ``H*W`` and intensity 0 are always valid so that a legal pair exists.
-    A pair whose parts are valid alone but not together is a no-op (the launch rule decides).
+    A pair whose parts are valid alone but not together is a no-op (the launch rule decides). Under v2 the pair
+    (no-op cell, ``k`` >= 1) calls back attack slot ``k - 1``, so intensity ``k`` is also valid when
+    ``core.can_retreat`` holds for that slot.
     """
     w = s.owner.shape[2]
     hw = s.owner.shape[1] * w
@@ -408,7 +452,32 @@ def cell_mask_one(s, n, p, out_row):
     tiles_n = s.tiles[n]
     cand_n = s.cand[n]
     tile_scale = s.tile_scale[n]
+    rules = s.rules[n]
+    tick = s.tick[n]
+    for a in range(MAX_ATTACKS):
+        if can_retreat(s, n, p, a):
+            out_row[hw + 2 + a] = 1
     visit = next_stamp(s.mark[n], s.stamp, n)
+    if rules >= RULES_V2:
+        # The launch test reads the target's cheapest front tile, the same for every cell of one target: decide
+        # each target once (a bit per target and intensity), then mark its cells.
+        count = collect_frontier(owner_n, s.b_end[n], s.b_list[n], s.mark[n], cand_n, visit, p, True)
+        valid = np.int64(0)
+        for target in range(NEUTRAL, s.troops.shape[1]):
+            if target == p:
+                continue
+            first = _cheapest_packed(cand_n, count, terrain_n, target + OWNER_BIAS)
+            for k in range(NUM_INTENSITIES):
+                commit = troops_n[p] * INTENSITY_PERCENT[k] // 100
+                if launch_ok(att_target_n, troops_n, tiles_n, terrain_n, tile_scale, p, target, first, commit, rules,
+                             tick):
+                    valid |= np.int64(1) << ((target + OWNER_BIAS) * NUM_INTENSITIES + k)
+                    out_row[hw + 1 + k] = 1
+        for i in range(count):
+            packed = cand_n[i]
+            if (valid >> ((packed & OWNER_MASK) * NUM_INTENSITIES)) & ((1 << NUM_INTENSITIES) - 1):
+                out_row[packed >> OWNER_BITS] = 1
+        return
     count = collect_frontier(owner_n, s.b_end[n], s.b_list[n], s.mark[n], cand_n, visit, p)
     for i in range(count):
         tile = cand_n[i]
@@ -416,7 +485,8 @@ def cell_mask_one(s, n, p, out_row):
         target = owner_n[y, tile - y * w]
         for k in range(NUM_INTENSITIES):
             commit = troops_n[p] * INTENSITY_PERCENT[k] // 100
-            if launch_ok(att_target_n, troops_n, tiles_n, terrain_n, tile_scale, p, target, tile, commit):
+            if launch_ok(att_target_n, troops_n, tiles_n, terrain_n, tile_scale, p, target, tile, commit, rules,
+                         tick):
                 out_row[tile] = 1
                 out_row[hw + 1 + k] = 1
 

@@ -19,15 +19,15 @@ CHARS = {".": (core.PLAINS, core.NEUTRAL), "h": (core.HILLS, core.NEUTRAL), "c":
 
 
 def build_state(rows: list[str], num_players: int = 2, troops: int | list[int] = 10_000,
-                tile_scale: float = 1.0) -> core.TerritoryState:
+                tile_scale: float = 1.0, rules: int = core.RULES_V1) -> core.TerritoryState:
     """One env from a picture: '.' plains, 'h' hills, 'c' city, '~' water, '^' mountain, '0'-'7' owned plains.
 
     Upper-case 'A'-'H' are cities owned by players 0-7. ``tile_scale`` is forced (1.0 makes a neutral plains
-    tile cost exactly 80 / 5 = 16 troops).
+    tile cost exactly 80 / 5 = 16 troops). Mountains are impassable under ``rules`` v1, neutral land under v2.
     """
     h = len(rows)
     w = len(rows[0])
-    s = core.TerritoryState.allocate(1, max(h, 12), max(w, 12), num_players)
+    s = core.TerritoryState.allocate(1, max(h, 12), max(w, 12), num_players, rules)
     s.terrain[0] = core.WATER
     s.owner[0] = core.IMPASSABLE
     for y, row in enumerate(rows):
@@ -57,16 +57,18 @@ def copy_state(s: core.TerritoryState) -> core.TerritoryState:
     return core.TerritoryState(*[a.copy() for a in s])
 
 
-def seeded_batch(num_envs: int, size: int, num_players: int, seed: int) -> core.TerritoryState:
-    s = core.TerritoryState.allocate(num_envs, size, size, num_players)
+def seeded_batch(num_envs: int, size: int, num_players: int, seed: int,
+                 rules: int = core.LATEST_RULES) -> core.TerritoryState:
+    s = core.TerritoryState.allocate(num_envs, size, size, num_players, rules)
     s.rng_state[:] = rng.seed_words(rng.batch_seeds(seed, num_envs))
     mapgen.reset_envs(s, np.ones(num_envs, np.uint8), np.zeros((1, 1), np.uint8), False)
     return s
 
 
-def play_bot_game(size: int, num_players: int, steps: int, seed: int, every: int = 50) -> list[str]:
+def play_bot_game(size: int, num_players: int, steps: int, seed: int, every: int = 50,
+                  rules: int = core.LATEST_RULES) -> list[str]:
     """A bot-only game (all four policies); returns the state hash (plus observation bytes) every ``every`` steps."""
-    s = seeded_batch(2, size, num_players, seed)
+    s = seeded_batch(2, size, num_players, seed, rules)
     policies = np.array([[p % 4 for p in range(num_players)]] * 2, np.int8)
     actions = waits(2, num_players)
     seats = np.zeros(2, np.int64)
@@ -90,5 +92,5 @@ def play_bot_game(size: int, num_players: int, steps: int, seed: int, every: int
 
 
 if __name__ == "__main__":
-    size, players, steps, seed = (int(a) for a in sys.argv[1:5])
-    print(" ".join(play_bot_game(size, players, steps, seed)))
+    size, players, steps, seed, rules = (int(a) for a in sys.argv[1:6])
+    print(" ".join(play_bot_game(size, players, steps, seed, rules=rules)))
