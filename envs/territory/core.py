@@ -881,7 +881,7 @@ def row_magic(w):
     return np.int64(((1 << ROW_SHIFT) + w - 1) // w)
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(**NO_NRT)
 def _collect_candidates(owner_n, conq_tick_n, terrain_n, b_end_n, b_list_n, mark_n, cand_n, visit, p, target, kp):
     """Write the conquest key (``candidate_key``) of every ``target`` tile 4-adjacent to ``p``'s land into
     ``cand_n[:count]``."""
@@ -1102,7 +1102,7 @@ def cheapest_candidate(owner_n, terrain_n, b_end_n, b_list_n, p, target):
     return best
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(**NO_NRT)
 def resolve_action(s, n, p, mode, code, intensity):
     """Decode one player's action. Returns (valid, target, focus_y, focus_x, commit)."""
     h = s.owner.shape[1]
@@ -1265,7 +1265,7 @@ def _take_tile(owner_n, terrain_n, conq_tick_n, tiles_n, sum_y_n, sum_x_n, citie
     return old
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(**NO_NRT)
 def _gather_candidates(owner_n, conq_tick_n, terrain_n, b_end_n, b_list_n, mark_n, cand_n, cached, num_cached, visit, p,
                        target, kp, rebuild):
     """Phase 1 of ``advance_attack``: the key (``candidate_key``) of every candidate into ``cand_n[:count]``.
@@ -1303,7 +1303,7 @@ def _gather_candidates(owner_n, conq_tick_n, terrain_n, b_end_n, b_list_n, mark_
     return count, count
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(**NO_NRT)
 def _conquer_front(views, cached, num_cached, count, tile_scale, tick, p, target, troops):
     """Phase 2 of ``advance_attack``: take the ``front_size`` best of the ``count`` candidates in ``cand_n`` while
     the attack's ``troops`` pay for them, and cache the target's tiles beside each tile taken.
