@@ -153,11 +153,12 @@ cost, a tile count: times ``tile_scale``; a border length: times ``sqrt(tile_sca
   its troops come home, less 25 % when its target is a player. Merging a new launch into it calls it off.
 * The dead defender: when a player falls under 100 OpenFront tiles during an attack on it, up to 10 sweeps
   give each of its tiles to the attacker if it touches the attacker's land, else to another player it touches.
-* Enclaves: every ``CLUSTER_TICKS`` = 20 ticks each player's 8-connected pieces of land are judged. A piece
-  none of whose tiles is on the map edge or the shore, whose foreign neighbours' bounding box contains its own,
-  is captured; the largest piece also needs no neutral neighbour and exactly one foreign neighbour. The taker
-  is the neighbour attacking that player with the most troops, else the one with the most contact. OpenFront
-  floods border tiles only; flooding whole pieces finds the same enclaves.
+* Enclaves: every ``CLUSTER_TICKS`` = 20 ticks each player's border tiles (those with a 4-neighbour not its own,
+  water included) are split into 8-connected clusters, as OpenFront does. A cluster none of whose tiles is on the
+  map edge or the shore, whose foreign neighbours' bounding box contains its own, is surrounded, and the land it
+  sits on (4-connected) is captured; the largest cluster also needs no neutral neighbour and exactly one foreign
+  neighbour. The taker is the neighbour attacking that player with the most troops, else the one with the most
+  contact.
 * The launch test prices the target's cheapest front tile (lowest magnitude), for both action modes.
 * ``START_TROOPS`` = 25,000 is OpenFront's ``startManpower`` for a human player (the table above calls it
   ours: it is theirs), and OpenFront's "up to twice its border per tick" is a budget, not a speed (above).
@@ -1511,9 +1512,48 @@ def _env_views(s, n):
             s.cities[n], s.in_border[n], s.b_list[n], s.b_pos[n], s.b_end[n], s.b_count[n], s.cand[n], s.mark[n])
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _touches_water(owner_n, y, x):
+    h = owner_n.shape[0]
+    w = owner_n.shape[1]
+    return ((y > 0 and owner_n[y - 1, x] == IMPASSABLE) or (y < h - 1 and owner_n[y + 1, x] == IMPASSABLE)
+            or (x > 0 and owner_n[y, x - 1] == IMPASSABLE) or (x < w - 1 and owner_n[y, x + 1] == IMPASSABLE))
+
+
 @njit(**NO_NRT)
-def _flood_component(owner_n, mark_n, queue, visit, p, seed):
-    """Flood ``p``'s 8-connected land from tile ``seed`` into ``queue[:size]`` (marking it ``visit``); returns size."""
+def _flood_border_cluster(owner_n, in_border_n, mark_n, queue, visit, p, seed):
+    """Flood the 8-connected cluster of ``p``'s border tiles from ``seed`` into ``queue[:size]`` (marking it
+    ``visit``); returns size. OpenFront ``calculateClusters``: a border tile has a 4-neighbour that is not ``p``'s,
+    water included (our border lists leave out tiles beside water alone, so those are tested here)."""
+    h = owner_n.shape[0]
+    w = owner_n.shape[1]
+    m = row_magic(w)
+    mark_n[seed] = visit
+    queue[0] = seed
+    head = 0
+    tail = 1
+    member = p + 1  # ``in_border`` holds the list owner + 1
+    while head < tail:
+        tile = queue[head]
+        head += 1
+        y = (tile * m) >> ROW_SHIFT
+        x = tile - y * w
+        for dy in range(-1, 2):
+            for dx in range(-1, 2):
+                ny = y + dy
+                nx = x + dx
+                if 0 <= ny < h and 0 <= nx < w and owner_n[ny, nx] == p:
+                    near = ny * w + nx
+                    if mark_n[near] != visit and (in_border_n[near] == member or _touches_water(owner_n, ny, nx)):
+                        mark_n[near] = visit
+                        queue[tail] = near
+                        tail += 1
+    return tail
+
+
+@njit(**NO_NRT)
+def _flood_land(owner_n, mark_n, queue, visit, p, seed):
+    """Flood ``p``'s 4-connected land from tile ``seed`` into ``queue[:size]`` (marking it ``visit``); returns size."""
     h = owner_n.shape[0]
     w = owner_n.shape[1]
     m = row_magic(w)
@@ -1526,25 +1566,24 @@ def _flood_component(owner_n, mark_n, queue, visit, p, seed):
         head += 1
         y = (tile * m) >> ROW_SHIFT
         x = tile - y * w
-        for dy in range(-1, 2):
-            for dx in range(-1, 2):
-                ny = y + dy
-                nx = x + dx
-                if 0 <= ny < h and 0 <= nx < w and owner_n[ny, nx] == p:
-                    near = ny * w + nx
-                    if mark_n[near] != visit:
-                        mark_n[near] = visit
-                        queue[tail] = near
-                        tail += 1
+        for d in range(4):
+            ny = y + (-1 if d == 0 else (1 if d == 1 else 0))
+            nx = x + (-1 if d == 2 else (1 if d == 3 else 0))
+            if 0 <= ny < h and 0 <= nx < w and owner_n[ny, nx] == p:
+                near = ny * w + nx
+                if mark_n[near] != visit:
+                    mark_n[near] = visit
+                    queue[tail] = near
+                    tail += 1
     return tail
 
 
 @njit(**NO_NRT)
 def _enclave_taker(s, n, p, queue, size, largest):
-    """The player that captures the component ``queue[:size]`` of ``p``'s land, or -1 to leave it.
+    """The player that captures the land under the cluster ``queue[:size]`` of ``p``'s border tiles, or -1.
 
-    OpenFront ``removeClusters``: a component is surrounded when none of its tiles is on the map edge or the
-    shore and the bounding box of the foreign players' tiles beside it contains its own; the largest component
+    OpenFront ``removeClusters``: a cluster is surrounded when none of its tiles is on the map edge or the
+    shore and the bounding box of the foreign players' tiles beside it contains its own; the largest cluster
     must moreover touch no neutral land and exactly one other player. The taker is the neighbour attacking ``p``
     with the most troops, else the one with the most tiles of contact.
     """
@@ -1620,14 +1659,16 @@ def _enclave_taker(s, n, p, queue, size, largest):
 
 
 @njit(**NO_NRT)
-def _hand_over(s, n, views, tiles, size, taker):
-    """Give the tiles ``tiles[:size]`` to ``taker``."""
+def _capture_land(s, n, views, p, seed, taker):
+    """Give ``p``'s land 4-connected to tile ``seed`` to ``taker`` (OpenFront ``removeCluster`` floods the land the
+    cluster sits on)."""
     (owner_n, terrain_n, conq_tick_n, troops_n, tiles_n, sum_y_n, sum_x_n, cities_n, in_border_n, b_list_n, b_pos_n,
      b_end_n, b_count_n, cand_n, mark_n) = views
     w = owner_n.shape[1]
     m = row_magic(w)
+    size = _flood_land(owner_n, mark_n, cand_n, next_stamp(mark_n, s.stamp, n), p, seed)
     for i in range(size):
-        tile = tiles[i]
+        tile = cand_n[i]
         y = (tile * m) >> ROW_SHIFT
         _take_tile(owner_n, terrain_n, conq_tick_n, tiles_n, sum_y_n, sum_x_n, cities_n, in_border_n, b_list_n,
                    b_pos_n, b_end_n, b_count_n, s.tick[n], y, tile - y * w, taker)
@@ -1635,11 +1676,12 @@ def _hand_over(s, n, views, tiles, size, taker):
 
 @njit(**NO_NRT)
 def capture_enclaves(s, n, views):
-    """v2, every ``CLUSTER_TICKS``: each player's surrounded pieces of land go to a neighbour (``_enclave_taker``).
+    """v2, every ``CLUSTER_TICKS``: each player's surrounded land goes to a neighbour (OpenFront ``removeClusters``).
 
-    Components are 8-connected (OpenFront floods its border tiles with diagonals); each is seeded from the
-    owner's border list, so a piece with no foreign neighbour (an island) is never looked at. Capturing edits
-    the list being walked; a seed skipped that way waits for the next check.
+    A player's border tiles are split into 8-connected clusters (``_flood_border_cluster``); each cluster is judged
+    (``_enclave_taker``, the largest by the strict rule) and a surrounded one hands over the land it sits on
+    (``_capture_land``). Clusters are seeded from the border list; capturing edits the list being walked, and a
+    seed skipped that way waits for the next check.
     """
     (owner_n, terrain_n, conq_tick_n, troops_n, tiles_n, sum_y_n, sum_x_n, cities_n, in_border_n, b_list_n, b_pos_n,
      b_end_n, b_count_n, cand_n, mark_n) = views
@@ -1649,36 +1691,39 @@ def capture_enclaves(s, n, views):
     for p in range(num_p):
         if not s.alive[n, p]:
             continue
-        # Pass 1: the largest component (by tiles), named by its first seed.
+        # Pass 1: the largest cluster (by border tiles), named by its first seed.
         visit = next_stamp(mark_n, s.stamp, n)
         largest_seed = -1
         largest = 0
+        clusters = 0
         for j in range(b_end_n[p] - 1, -1, -1):
             seed = b_list_n[p, j]
             if seed != NO_TILE and mark_n[seed] != visit:
-                size = _flood_component(owner_n, mark_n, cand_n, visit, p, seed)
+                size = _flood_border_cluster(owner_n, in_border_n, mark_n, cand_n, visit, p, seed)
+                clusters += 1
                 if size > largest:
                     largest = size
                     largest_seed = seed
-        if largest == tiles_n[p]:
-            # One piece (the only flood of pass 1, still in ``cand_n``): the strict rule alone.
+        if clusters == 1:
+            # One cluster (the only flood of pass 1, still in ``cand_n``): the strict rule alone.
             taker = _enclave_taker(s, n, p, cand_n, largest, True)
             if taker >= 0:
-                _hand_over(s, n, views, cand_n, largest, taker)
-                eliminate(s, n, p)
-            continue
-        # Pass 2: judge every component and hand the surrounded ones over.
-        visit = next_stamp(mark_n, s.stamp, n)
-        j = b_end_n[p] - 1
-        while j >= 0:
-            if j < b_end_n[p]:
-                seed = b_list_n[p, j]
-                if seed != NO_TILE and mark_n[seed] != visit and owner_n[(seed * m) >> ROW_SHIFT, seed % w] == p:
-                    size = _flood_component(owner_n, mark_n, cand_n, visit, p, seed)
-                    taker = _enclave_taker(s, n, p, cand_n, size, seed == largest_seed)
-                    if taker >= 0:
-                        _hand_over(s, n, views, cand_n, size, taker)
-            j -= 1
+                _capture_land(s, n, views, p, largest_seed, taker)
+        elif clusters > 1:
+            # Pass 2: judge every cluster.
+            visit = next_stamp(mark_n, s.stamp, n)
+            j = b_end_n[p] - 1
+            while j >= 0:
+                if j < b_end_n[p]:
+                    seed = b_list_n[p, j]
+                    if (seed != NO_TILE and mark_n[seed] != visit
+                            and owner_n[(seed * m) >> ROW_SHIFT, seed % w] == p):
+                        size = _flood_border_cluster(owner_n, in_border_n, mark_n, cand_n, visit, p, seed)
+                        taker = _enclave_taker(s, n, p, cand_n, size, seed == largest_seed)
+                        if taker >= 0:
+                            _capture_land(s, n, views, p, seed, taker)
+                            visit = next_stamp(mark_n, s.stamp, n)  # the capture's flood used the marks
+                j -= 1
         if tiles_n[p] == 0:
             eliminate(s, n, p)
 

@@ -161,6 +161,16 @@ def test_an_enclave_cut_off_inside_another_player_is_captured():
     assert s.tiles[0, 1] == 10  # the main land is kept
 
 
+def test_land_on_the_shore_is_never_captured():
+    # Player 1's small piece at (2..3, 2..3) has player 0 on three sides and water below: its bottom tiles touch
+    # only water and their own land (no border-list entry), yet they are border tiles to OpenFront, on the shore.
+    rows = ["0000011", "0000011", "0011011", "0011011", "00~~011", "00~~011"]
+    s = build_state(rows, troops=[1_000, 1_000], rules=V2)
+    s.tick[0] = core.CLUSTER_TICKS - 1
+    core.step_envs(s, waits(1, 2), 1)
+    assert s.tiles[0, 1] == 16 and s.owner[0, 2, 2] == 1
+
+
 def test_a_player_wholly_surrounded_by_one_neighbour_is_captured_but_not_one_touching_neutral_land():
     surrounded = ["00000", "01100", "01100", "00000", "....."]
     s = build_state(surrounded, troops=[1_000, 1_000], rules=V2)
