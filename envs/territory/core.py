@@ -38,8 +38,8 @@ att_fy, att_fx          int32 [N,P,A]    focus point: candidate tiles nearest it
 att_tick                int32 [N,P,A]    v2: tick the attack was launched or last merged (priorities, the bias)
 att_budget              float64 [N,P,A]  v2: front budget the last tick overspent (<= 0), paid first this tick
 att_retreat             int32 [N,P,A]    v2: tick the attack was called back, -1 while it advances
-att_cand                int32 [N,P,A,C]  the attack's candidate tiles (C = ``cand_capacity(H, W)``), kept
-                                         between the ticks of one decision
+att_cand                int64 [N,P,A,C]  the attack's candidates (C = ``cand_capacity(H, W)``): v1 their tiles, kept
+                                         between the ticks of one decision; v2 their keys, fixed when queued
 att_ncand               int32 [N,P,A]    entries in ``att_cand``; ``STALE_CANDIDATES`` (-1): rebuild them from
                                          the border list
 b_end, b_count          int32 [N,P]      per-player ordered list of border tiles (own tiles touching foreign
@@ -138,14 +138,17 @@ cost, a tile count: times ``tile_scale``; a border length: times ``sqrt(tile_sca
   with the size terms ``D = 0.7 + 0.3 * (1 - sigmoid(def_tiles; ln 2 / 50,000, 150,000))`` (a large defender is
   cheaper and faster to take) and, for attackers over 100,000 tiles, ``L = (100,000 / tiles)**0.35`` on the loss
   and ``(100,000 / tiles)**0.6`` on the tile's budget use. Computed once per attack and tick.
-* Which tiles: the candidates are still the target's tiles beside our land, taken smallest key first, the key
-  OpenFront's priority ``(10 + r) * (1 - owned / 2 + m / 2) + enqueue tick``: ``r`` in 0..6 a hash of tile and
-  attack (OpenFront draws it from a per-attack PRNG), ``owned`` the candidate's 4-neighbours we hold, ``m`` 1 /
-  1.5 / 2 for plains / hills and cities / mountains, the enqueue tick when the tile joined the front (the
-  earliest conquest tick of those neighbours, or the attack's launch). Plus the click-direction bias of
-  OpenFront's directed-attack branch (PR #2262, unmerged): ``(1 - cos) * 2.5 * exp(-age / 20)``, ``cos``
-  between the direction (or the clicked cell) and the candidate, both seen from our centroid. The whole border
-  advances; the direction and the cell choose the target and tilt the first ~20 ticks.
+* Which tiles: as in OpenFront, each attack keeps a queue of the target's tiles beside our land, and takes the
+  smallest key first; a tile's key is fixed when it is queued (at the launch, a merge, or beside a tile the attack
+  takes), as OpenFront's priority ``(10 + r) * (1 - owned / 2 + m / 2) + enqueue tick``: ``r`` in 0..6 a hash of
+  tile and attack (OpenFront draws it from a per-attack PRNG), ``owned`` the tile's 4-neighbours we hold then,
+  ``m`` 1 / 1.5 / 2 for plains / hills and cities / mountains. Plus the click-direction bias of OpenFront's
+  directed-attack branch (PR #2262, unmerged): ``(1 - cos) * 2.5 * exp(-age / 20)``, ``cos`` between the
+  direction (or the clicked cell) and the candidate, both seen from our centroid. The whole border advances; the
+  direction and the cell choose the target and tilt the first ~20 ticks. Each tick the queue drops tiles no
+  longer the target's or no longer beside our land (a tile queued twice keeps its newest key), and what is left
+  is the border the budget counts; tiles queued this tick wait for the next. Land that joins the front another
+  way (another attack's conquest) is queued at the next launch or merge, as in OpenFront.
 * An attack whose troops fall below one dies; nothing returns (OpenFront deletes it). One with no candidate
   left ends and its troops return.
 * Spawn immunity: no attack on a player before tick ``SPAWN_IMMUNITY_TICKS`` = 50.
@@ -353,7 +356,7 @@ class TerritoryState(NamedTuple):
             att_tick=np.zeros((n, p, a), np.int32),
             att_budget=np.zeros((n, p, a), np.float64),
             att_retreat=np.full((n, p, a), -1, np.int32),
-            att_cand=np.zeros((n, p, a, cand_capacity(h, w)), np.int32),
+            att_cand=np.zeros((n, p, a, cand_capacity(h, w)), np.int64),
             att_ncand=np.full((n, p, a), STALE_CANDIDATES, np.int32),
             b_end=np.zeros((n, p), np.int32),
             b_count=np.zeros((n, p), np.int32),
@@ -786,39 +789,22 @@ def tile_noise(tile, seed):
     return ((x >> 16) ^ x) % 7
 
 
-@njit(cache=True, nogil=True, inline="always")
-def owned_since(owner_n, conq_tick_n, y, x, p, t0):
-    """(how many of tile (y, x)'s 4-neighbours ``p`` owns, the tick the tile joined the front): the earliest tick
-    one of those neighbours became ``p``'s, or ``t0`` (the attack's start) if that is later."""
-    h = owner_n.shape[0]
-    w = owner_n.shape[1]
-    owned = 0
-    since = np.int64(1) << 40
-    for d in range(4):
-        ny = y + (-1 if d == 0 else (1 if d == 1 else 0))
-        nx = x + (-1 if d == 2 else (1 if d == 3 else 0))
-        if 0 <= ny < h and 0 <= nx < w and owner_n[ny, nx] == p:
-            owned += 1
-            since = min(since, np.int64(conq_tick_n[ny, nx]))
-    return owned, max(since, np.int64(t0))
-
-
 # v2 keys are non-negative: the priority is at least PRIORITY_ONE / 4 * 16 * -2 = -512 before the offset.
 PRIORITY_OFFSET = 1024
 
 
 @njit(cache=True, nogil=True, inline="always")
-def front_key_v2(y, x, tile, owned, since, terrain_code, kp, hw):
+def front_key_v2(y, x, tile, owned, terrain_code, kp, hw):
     """v2 conquest priority of candidate (y, x) = ``tile`` (smaller first), unique per tile; see *Rules v2*.
 
     OpenFront ``AttackExecution.addNeighbors``: ``(10 + rand(0..6)) * (1 - owned / 2 + mag / 2) + enqueue tick``,
-    plus the fading click-direction bias, in fixed point (``PRIORITY_ONE`` per point). ``kp``:
-    ``attack_key_params``.
+    plus the fading click-direction bias, in fixed point (``PRIORITY_ONE`` per point), computed once when the
+    tile is queued (now: ``kp[10]``). ``kp``: ``attack_key_params``.
     """
     t0 = kp[3]
     r = 10 + tile_noise(tile, kp[4])
     f = 4 - 2 * owned + TERRAIN_PRIORITY_V2[terrain_code]  # 4 x (1 - owned / 2 + mag / 2)
-    prio = r * f * (PRIORITY_ONE // 4) + (since - t0) * PRIORITY_ONE
+    prio = r * f * (PRIORITY_ONE // 4) + (kp[10] - t0) * PRIORITY_ONE
     bias_w = kp[9]
     if bias_w > 0.0:
         vy = y - kp[5]
@@ -830,26 +816,26 @@ def front_key_v2(y, x, tile, owned, since, terrain_code, kp, hw):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def candidate_key(owner_n, conq_tick_n, terrain_n, y, x, tile, p, kp, h, w):
+def candidate_key(owner_n, terrain_n, y, x, tile, p, kp, h, w):
     """(owned 4-neighbours, conquest key) of candidate (y, x) under the attack's rules: ``front_key`` (v1) or
     ``front_key_v2``. ``kp``: ``attack_key_params`` (or ``v1_key_params``)."""
-    if kp[0] >= RULES_V2:
-        owned, since = owned_since(owner_n, conq_tick_n, y, x, p, kp[3])
-        return owned, front_key_v2(y, x, tile, owned, since, terrain_n[y, x], kp, np.int64(h * w))
     owned = owned_around(owner_n, y, x, p)
+    if kp[0] >= RULES_V2:
+        return owned, front_key_v2(y, x, tile, owned, terrain_n[y, x], kp, np.int64(h * w))
     return owned, front_key(y, x, tile, owned, kp[1], kp[2], h, w)
 
 
 @njit(cache=True, nogil=True, inline="always")
 def v1_key_params(rules, fy, fx):
     """``kp`` for ``candidate_key`` when only v1's focus matters (v2 fields zero)."""
-    return (np.int64(rules), np.int64(fy), np.int64(fx), np.int64(0), np.int64(0), 0.0, 0.0, 0.0, 0.0, 0.0)
+    return (np.int64(rules), np.int64(fy), np.int64(fx), np.int64(0), np.int64(0), 0.0, 0.0, 0.0, 0.0, 0.0,
+            np.int64(0))
 
 
 @njit(cache=True, nogil=True, inline="always")
 def attack_key_params(s, n, p, a):
     """``kp`` of attack slot ``a``: (rules, focus y, focus x, start tick, noise seed, centroid y, centroid x, unit
-    click direction y, x, bias weight now)."""
+    click direction y, x, bias weight now, tick now)."""
     rules = s.rules[n]
     fy = s.att_fy[n, p, a]
     fx = s.att_fx[n, p, a]
@@ -867,7 +853,8 @@ def attack_key_params(s, n, p, a):
         bias_w = 0.0
         norm = 1.0
     seed = t0 * 32 + p * MAX_ATTACKS + a
-    return (np.int64(rules), np.int64(fy), np.int64(fx), t0, np.int64(seed), cy, cx, dy / norm, dx / norm, bias_w)
+    return (np.int64(rules), np.int64(fy), np.int64(fx), t0, np.int64(seed), cy, cx, dy / norm, dx / norm, bias_w,
+            np.int64(s.tick[n]))
 
 
 # Row of a tile index without a division: ``(tile * row_magic(w)) >> ROW_SHIFT == tile // w`` exactly for every
@@ -883,7 +870,7 @@ def row_magic(w):
 
 
 @njit(**NO_NRT)
-def _collect_candidates(owner_n, conq_tick_n, terrain_n, b_end_n, b_list_n, mark_n, cand_n, visit, p, target, kp):
+def _collect_candidates(owner_n, terrain_n, b_end_n, b_list_n, mark_n, cand_n, visit, p, target, kp):
     """Write the conquest key (``candidate_key``) of every ``target`` tile 4-adjacent to ``p``'s land into
     ``cand_n[:count]``."""
     h = owner_n.shape[0]
@@ -907,7 +894,7 @@ def _collect_candidates(owner_n, conq_tick_n, terrain_n, b_end_n, b_list_n, mark
             if mark_n[near] == visit:
                 continue
             mark_n[near] = visit
-            cand_n[count] = candidate_key(owner_n, conq_tick_n, terrain_n, ny, nx, near, p, kp, h, w)[1]
+            cand_n[count] = candidate_key(owner_n, terrain_n, ny, nx, near, p, kp, h, w)[1]
             count += 1
     return count
 
@@ -1130,8 +1117,8 @@ def resolve_action(s, n, p, mode, code, intensity):
             first = cheapest_candidate(owner_n, s.terrain[n], s.b_end[n], s.b_list[n], p, target)
         else:
             visit = next_stamp(s.mark[n], s.stamp, n)
-            count = _collect_candidates(owner_n, s.conq_tick[n], s.terrain[n], s.b_end[n], s.b_list[n], s.mark[n],
-                                        s.cand[n], visit, p, target, v1_key_params(s.rules[n], fy, fx))
+            count = _collect_candidates(owner_n, s.terrain[n], s.b_end[n], s.b_list[n], s.mark[n], s.cand[n], visit,
+                                        p, target, v1_key_params(s.rules[n], fy, fx))
             if count == 0:
                 return False, NO_ATTACK, 0, 0, 0
             best = s.cand[n, 0]
@@ -1214,6 +1201,7 @@ def launch(s, n, p, target, fy, fx, commit):
             s.att_fx[n, p, a] = fx
             s.att_tick[n, p, a] = s.tick[n]
             s.att_retreat[n, p, a] = -1
+            s.att_ncand[n, p, a] = STALE_CANDIDATES
             return
     for a in range(MAX_ATTACKS):
         if s.att_target[n, p, a] == NO_ATTACK:
@@ -1267,40 +1255,53 @@ def _take_tile(owner_n, terrain_n, conq_tick_n, tiles_n, sum_y_n, sum_x_n, citie
 
 
 @njit(**NO_NRT)
-def _gather_candidates(owner_n, conq_tick_n, terrain_n, b_end_n, b_list_n, mark_n, cand_n, cached, num_cached, visit, p,
-                       target, kp, rebuild):
+def _gather_candidates(owner_n, terrain_n, b_end_n, b_list_n, mark_n, cand_n, cached, num_cached, visit, p, target, kp,
+                       rebuild):
     """Phase 1 of ``advance_attack``: the key (``candidate_key``) of every candidate into ``cand_n[:count]``.
 
-    ``cached`` is the attack's ``att_cand`` row holding ``num_cached`` tiles (its ``att_ncand``). Returns
-    (count, the new ``att_ncand``).
+    ``cached`` is the attack's ``att_cand`` row holding ``num_cached`` entries (its ``att_ncand``): tiles under v1,
+    whose keys are recomputed every tick, and under v2 the keys themselves, fixed when the tile was queued (as in
+    OpenFront's priority queue). v1 rebuilds the list every decision (``rebuild``); v2 only when it is stale (a
+    launch, a merge, an overflow), as OpenFront refills its queue only when the attack starts. Returns (count,
+    the new ``att_ncand``).
     """
     h = owner_n.shape[0]
     w = owner_n.shape[1]
     hw = h * w
-    if rebuild or num_cached == STALE_CANDIDATES:
-        count = _collect_candidates(owner_n, conq_tick_n, terrain_n, b_end_n, b_list_n, mark_n, cand_n, visit, p,
-                                    target, kp)
+    v2 = kp[0] >= RULES_V2
+    if (rebuild and not v2) or num_cached == STALE_CANDIDATES:
+        count = _collect_candidates(owner_n, terrain_n, b_end_n, b_list_n, mark_n, cand_n, visit, p, target, kp)
         if count <= cached.shape[0]:
             for i in range(count):
-                cached[i] = cand_n[i] % hw  # a key ends in its tile index (``front_key``)
+                cached[i] = cand_n[i] if v2 else cand_n[i] % hw  # a key ends in its tile index
             return count, count
         return count, STALE_CANDIDATES
-    # Filter the cached list: drop tiles no longer the target's or no longer beside our land, and repeats.
+    # Filter the cached list: drop tiles no longer the target's or no longer beside our land, and repeats (v2
+    # walks newest first, so a tile queued twice keeps its newest key).
     m = row_magic(w)
     count = 0
-    for i in range(num_cached):
-        tile = cached[i]
+    for k in range(num_cached):
+        entry = cached[num_cached - 1 - k] if v2 else cached[k]
+        tile = entry % hw
         y = (tile * m) >> ROW_SHIFT
         x = tile - y * w
         if owner_n[y, x] != target or mark_n[tile] == visit:
             continue
-        owned, key = candidate_key(owner_n, conq_tick_n, terrain_n, y, x, tile, p, kp, h, w)
+        if v2:
+            owned = owned_around(owner_n, y, x, p)
+            key = entry
+        else:
+            owned, key = candidate_key(owner_n, terrain_n, y, x, tile, p, kp, h, w)
         if owned == 0:
             continue
         mark_n[tile] = visit
-        cached[count] = tile
         cand_n[count] = key
+        if not v2:
+            cached[count] = tile
         count += 1
+    if v2:
+        for i in range(count):
+            cached[count - 1 - i] = cand_n[i]  # oldest first again
     return count, count
 
 
@@ -1365,7 +1366,31 @@ def _take_and_extend(views, cached, num_cached, tick, y, x, p, target):
 
 
 @njit(**NO_NRT)
-def _conquer_front_v2(s, n, p, a, views, cached, num_cached, count, target, troops):
+def _take_and_queue_v2(views, cached, num_cached, y, x, p, target, kp):
+    """v2's ``_take_and_extend``: queue the target's tiles beside (y, x) with their keys (``front_key_v2``, the
+    owned neighbours counted before (y, x) is taken, as OpenFront's ``addNeighbors`` runs before ``conquer``), then
+    give (y, x) to ``p``; returns the new ``att_ncand``."""
+    (owner_n, terrain_n, conq_tick_n, troops_n, tiles_n, sum_y_n, sum_x_n, cities_n, in_border_n, b_list_n, b_pos_n,
+     b_end_n, b_count_n, cand_n, mark_n) = views
+    h = owner_n.shape[0]
+    w = owner_n.shape[1]
+    for d in range(4):
+        ny = y + (-1 if d == 0 else (1 if d == 1 else 0))
+        nx = x + (-1 if d == 2 else (1 if d == 3 else 0))
+        if ny < 0 or ny >= h or nx < 0 or nx >= w or owner_n[ny, nx] != target:
+            continue
+        if num_cached == STALE_CANDIDATES or num_cached >= cached.shape[0]:
+            num_cached = STALE_CANDIDATES  # overflow: walk the border next tick
+        else:
+            cached[num_cached] = candidate_key(owner_n, terrain_n, ny, nx, ny * w + nx, p, kp, h, w)[1]
+            num_cached += 1
+    _take_tile(owner_n, terrain_n, conq_tick_n, tiles_n, sum_y_n, sum_x_n, cities_n, in_border_n, b_list_n,
+               b_pos_n, b_end_n, b_count_n, kp[10], y, x, p)
+    return num_cached
+
+
+@njit(**NO_NRT)
+def _conquer_front_v2(s, n, p, a, views, cached, num_cached, count, target, troops, kp):
     """v2's phase 2 of ``advance_attack`` (OpenFront ``AttackExecution.tick``): this tick's budget
     (``tick_budget_v2``, plus the debt the last tick overspent) is spent on the best candidates, each using
     ``tile_budget_v2`` of it and costing troops; while budget is left a tile is taken, so the last one may
@@ -1379,7 +1404,6 @@ def _conquer_front_v2(s, n, p, a, views, cached, num_cached, count, target, troo
     hw = owner_n.shape[0] * w
     m = row_magic(w)
     scale = s.tile_scale[n]
-    tick = s.tick[n]
     def_troops = troops_n[target] if target >= 0 else 0
     acc = s.att_budget[n, p, a] + tick_budget_v2(count, target, troops, def_troops, scale)
     if target >= 0:
@@ -1411,7 +1435,7 @@ def _conquer_front_v2(s, n, p, a, views, cached, num_cached, count, target, troo
             acc -= tile_budget_v2(terr, target, troops, troops_n[target], def_debuff, speed_bonus, scale)
             troops_n[target] -= min(defender_tile_loss(troops_n[target], tiles_n[target]), troops_n[target])
         troops -= cost
-        num_cached = _take_and_extend(views, cached, num_cached, tick, y, x, p, target)
+        num_cached = _take_and_queue_v2(views, cached, num_cached, y, x, p, target, kp)
         if target >= 0 and 0 < tiles_n[target] and tiles_n[target] * scale < ANNEX_TILES:
             annex_remnant(s, n, p, target, views)
     s.att_budget[n, p, a] = min(acc, 0.0)
@@ -1492,13 +1516,13 @@ def advance_attack(s, n, p, a, rebuild, views):
     cached = s.att_cand[n, p, a]
     visit = next_stamp(mark_n, s.stamp, n)
     kp = attack_key_params(s, n, p, a)
-    count, num_cached = _gather_candidates(owner_n, conq_tick_n, terrain_n, b_end_n, b_list_n, mark_n, cand_n, cached,
+    count, num_cached = _gather_candidates(owner_n, terrain_n, b_end_n, b_list_n, mark_n, cand_n, cached,
                                            s.att_ncand[n, p, a], visit, p, target, kp, rebuild)
     troops = s.att_troops[n, p, a]
     if count > 0:
         if s.rules[n] >= RULES_V2:
             count, troops, num_cached = _conquer_front_v2(s, n, p, a, views, cached, num_cached, count, target,
-                                                          troops)
+                                                          troops, kp)
         else:
             count, troops, num_cached = _conquer_front(views, cached, num_cached, count, s.tile_scale[n], s.tick[n],
                                                        p, target, troops)
