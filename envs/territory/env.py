@@ -102,6 +102,27 @@ that is invalid together is a no-op. ``action_masks()`` returns the same array a
 | 14 | troops in enemy attacks aimed at us / own troops, clipped to 4, / 4 |
 | 15 | largest land share among the other players |
 
+### Under ``rules=2`` (Territory-v2's rules; a preview until its id is registered)
+
+The game follows ``core``'s *Rules v2* (OpenFront's fronts, costs, enclaves, the dead defender, spawn immunity
+and retreat). Direction actions 41-44 and the cell action (no-op, k >= 1) recall attack slot k - 1 (the troops
+come home after 20 ticks, less 25 % from a player), masked when that slot has nothing to recall. ``map`` has
+four more channels and ``global`` four features per attack slot (shape [9, H, W] and [32]):
+
+| channel | meaning | values |
+|---------|---------|--------|
+| 5 | whose land | ``32 * (1 + (owner - learner) mod P)`` on a player's land (us 32, next seat 64, ...) |
+| 6 | enemy density at our border | enemy tiles beside our land: ``1 + 254 * d // (d + d_us)``, d = troops/tile |
+| 7 | our fronts | on the target's tiles beside our land, per attack of ours ``1 + 254 * a // (a + defender troops)`` |
+| 8 | fronts on us | on our tiles beside an attacker's land ``1 + 254 * a // (a + own troops)``, the largest attack |
+
+| index | feature of our attack slot k (index 16 + 4k + i) |
+|-------|----------------------------------------|
+| i = 0 | target: 0 empty, neutral land 1 / P, player q ``(1 + (q - learner) mod P) / P`` |
+| i = 1 | the attack's troops / (home troops + its troops) |
+| i = 2 | its troops / the defender's home troops, clipped to 4, / 4 (0 on neutral land) |
+| i = 3 | 1 while it is being recalled |
+
 ## Rewards
 
 ``reward="shaped"`` (default): ``gamma * Phi(s') - Phi(s)`` with ``Phi`` = own land share (``Phi = 0`` once
@@ -136,6 +157,7 @@ learner, ``players_alive``, ``placement`` (1 = best, set when the episode termin
 
 ``preset`` (``"duel"`` 64x64 / 2 players, ``"standard"`` 128x128 / 5, ``"large"`` 256x256 / 8; default
 standard), ``num_players`` and ``map_size`` (override the preset; ``map_size`` an int or ``(H, W)``),
+``rules`` (1 = Territory-v1, the default; 2 = Territory-v2's rules, above),
 ``map_png`` (path; a PNG map by colour: blue water, green plains, olive/brown hills, grey mountains,
 red/yellow cities), ``opponents`` (``"mixed"``, ``"random"``, ``"expander"``, ``"aggressor"``, ``"turtle"``
 or a list per opponent), ``action_mode``, ``reward``, ``gamma`` (0.99), ``ticks_per_step`` (4),
@@ -190,9 +212,16 @@ NUM_DIRECTION_ACTIONS = (core.NUM_DIRECTIONS + 1) * core.NUM_INTENSITIES
 WAIT_ACTION = core.WAIT * core.NUM_INTENSITIES
 
 RewardFn = Callable[[core.TerritoryState, int, int, float, bool], float]
-# The rule set the registered envs play: Territory-v1. Territory-v2's rules (``core``'s *Rules v2*) are in the
-# kernels and tested; its id is registered once its observation, reward and bots land (issue #13).
-ENV_RULES = core.RULES_V1
+# ``rules``: 1 plays Territory-v1 (the registered id's default), 2 Territory-v2's rules (``core``'s *Rules v2*) with
+# its wider observation (``observe``'s v2 channels and attack slots) and attack recalls. v2's id is registered once
+# its scripted nation bot and benchmark land (issue #13); until then ``rules=2`` is a preview.
+RULE_SETS = (core.RULES_V1, core.RULES_V2)
+
+
+def check_rules(rules: int) -> int:
+    if isinstance(rules, bool) or not isinstance(rules, (int, np.integer)) or int(rules) not in RULE_SETS:
+        raise ValueError(f"rules must be one of {list(RULE_SETS)} (Territory-v1, Territory-v2), got {rules!r}")
+    return int(rules)
 
 
 def resolve_dims(preset: str | None, num_players: int | None, map_size: int | tuple[int, int] | None,
@@ -238,10 +267,11 @@ def check_args(action_mode: str, reward: str | RewardFn, gamma: float, ticks_per
     check_int("ticks_per_step", ticks_per_step, 1, 64)
 
 
-def observation_buffers(num_envs: int, h: int, w: int, mask_len: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def observation_buffers(num_envs: int, h: int, w: int, mask_len: int,
+                        rules: int = core.RULES_V1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The ``map``, ``global`` and ``action_mask`` buffers the kernels write ``num_envs`` observations into."""
-    return (np.zeros((num_envs, observe.OBS_CHANNELS, h, w), np.uint8),
-            np.zeros((num_envs, observe.GLOBAL_FEATURES), np.float32),
+    return (np.zeros((num_envs, observe.obs_channels(rules), h, w), np.uint8),
+            np.zeros((num_envs, observe.global_features(rules)), np.float32),
             np.zeros((num_envs, mask_len), np.int8))
 
 
@@ -275,13 +305,13 @@ def tile_size(h: int, w: int) -> int:
     return max(2, min(6, 768 // max(h, w)))
 
 
-def territory_spaces(h: int, w: int, action_mode: str) -> tuple[spaces.Dict, spaces.Space]:
+def territory_spaces(h: int, w: int, action_mode: str, rules: int = core.RULES_V1) -> tuple[spaces.Dict, spaces.Space]:
     """One seat's observation and action spaces (shared by the Gymnasium and PettingZoo envs)."""
     hw = h * w
     mask_len = NUM_DIRECTION_ACTIONS if action_mode == "direction" else hw + 1 + core.NUM_INTENSITIES
     obs_space = spaces.Dict({
-        "map": spaces.Box(0, 255, (observe.OBS_CHANNELS, h, w), np.uint8),
-        "global": spaces.Box(0.0, 2.0, (observe.GLOBAL_FEATURES,), np.float32),
+        "map": spaces.Box(0, 255, (observe.obs_channels(rules), h, w), np.uint8),
+        "global": spaces.Box(0.0, 2.0, (observe.global_features(rules),), np.float32),
         "action_mask": spaces.Box(0, 1, (mask_len,), np.int8),
     })
     if action_mode == "direction":
@@ -289,10 +319,12 @@ def territory_spaces(h: int, w: int, action_mode: str) -> tuple[spaces.Dict, spa
     return obs_space, spaces.MultiDiscrete([hw + 1, core.NUM_INTENSITIES])
 
 
-def encode_actions(actions: np.ndarray, action_mode: str, hw: int, rows: np.ndarray) -> np.ndarray:
+def encode_actions(actions: np.ndarray, action_mode: str, hw: int, rows: np.ndarray,
+                   rules: int = core.RULES_V1) -> np.ndarray:
     """Write action-space actions ``[K]`` (direction) or ``[K, 2]`` (cell) as core rows ``[K, 3]`` in place.
 
-    Core rows are ``(mode, direction or cell, intensity)``; cell mode's no-op index ``hw`` becomes WAIT.
+    Core rows are ``(mode, direction or cell, intensity)``; cell mode's no-op index ``hw`` becomes WAIT. Under
+    v2 the WAIT actions with intensity k >= 1 (direction 41-44; cell (no-op, k)) recall attack slot k - 1.
     """
     if action_mode == "direction":
         rows[:, 0] = core.MODE_DIRECTION
@@ -303,6 +335,10 @@ def encode_actions(actions: np.ndarray, action_mode: str, hw: int, rows: np.ndar
         rows[:, 0] = np.where(noop, core.MODE_DIRECTION, core.MODE_CELL)
         rows[:, 1] = np.where(noop, core.WAIT, actions[:, 0])
         rows[:, 2] = actions[:, 1]
+    if rules >= core.RULES_V2:
+        recall = (rows[:, 0] == core.MODE_DIRECTION) & (rows[:, 1] == core.WAIT) & (rows[:, 2] >= 1)
+        rows[:, 0] = np.where(recall, core.MODE_RETREAT, rows[:, 0])
+        rows[:, 1] = np.where(recall, rows[:, 2] - 1, rows[:, 1])
     return rows
 
 
@@ -333,12 +369,14 @@ class TerritoryVectorEnv(BatchedVectorEnv):
         autoreset_mode: AutoresetMode | str = AutoresetMode.SAME_STEP,
         render_mode: str | None = None,
         num_threads: int = 1,
+        rules: int = core.RULES_V1,
     ) -> None:
         h, w, num_p, terrain = resolve_dims(preset, num_players, map_size, map_png)
         check_int("num_threads", num_threads, 1, MAX_THREADS)
         check_args(action_mode, reward, gamma, ticks_per_step)
         check_int("learner_seat", learner_seat, 0, num_p - 1)
-        obs_space, act_space = territory_spaces(h, w, action_mode)
+        self.rules = check_rules(rules)
+        obs_space, act_space = territory_spaces(h, w, action_mode, self.rules)
         mask_len = obs_space["action_mask"].shape[0]
         super().__init__(num_envs, obs_space, act_space, max_episode_steps=max_episode_steps,
                          autoreset_mode=autoreset_mode, render_mode=render_mode)
@@ -351,12 +389,12 @@ class TerritoryVectorEnv(BatchedVectorEnv):
         self.learner_seat = int(learner_seat)
         self.opponents = opponents
         # The kernels draw from the same RNG words the base seeds.
-        self.state = core.TerritoryState.allocate(n, h, w, num_p, ENV_RULES)._replace(rng_state=self.rng_state)
+        self.state = core.TerritoryState.allocate(n, h, w, num_p, self.rules)._replace(rng_state=self.rng_state)
         self.fixed_terrain = terrain if terrain is not None else np.zeros((1, 1), np.uint8)
         self.policies = np.tile(bots.policy_ids(opponents, num_p, self.learner_seat), (n, 1))
         self.seats = np.full(n, self.learner_seat, np.int64)
         self.core_actions = np.zeros((n, num_p, 3), np.int64)
-        self.map_buf, self.global_buf, self.mask_buf = observation_buffers(n, h, w, mask_len)
+        self.map_buf, self.global_buf, self.mask_buf = observation_buffers(n, h, w, mask_len, self.rules)
         self.prev_share = np.zeros(n, np.float64)
         self.placement = np.zeros(n, np.int64)
         self._places = np.zeros(num_p, np.int64)
@@ -387,7 +425,7 @@ class TerritoryVectorEnv(BatchedVectorEnv):
     def _step_envs(self, actions: np.ndarray, active: np.ndarray) -> None:
         s = self.state
         seat = self.learner_seat
-        encode_actions(actions, self.action_mode, self.height * self.width, self.core_actions[:, seat])
+        encode_actions(actions, self.action_mode, self.height * self.width, self.core_actions[:, seat], self.rules)
 
         def advance(part: np.ndarray, scratch: np.ndarray) -> None:
             bots.bot_actions(s, self.policies, self.core_actions, part, scratch)

@@ -36,9 +36,9 @@ from . import bots as scripted
 from . import core, mapgen, observe, render
 from .env import (
     DEFAULT_MAX_EPISODE_STEPS,
-    ENV_RULES,
     WAIT_ACTION,
     check_args,
+    check_rules,
     encode_actions,
     observation_buffers,
     placement_reward,
@@ -63,12 +63,14 @@ class TerritoryParallelEnv(GameParallelEnv):
                  map_size: int | tuple[int, int] | None = None, map_png: str | None = None,
                  action_mode: str = "direction", reward: str = "shaped", gamma: float = 0.99,
                  ticks_per_step: int = 4, max_cycles: int | None = DEFAULT_MAX_EPISODE_STEPS,
-                 render_mode: str | None = None, bots: dict[int, str] | None = None) -> None:
+                 render_mode: str | None = None, bots: dict[int, str] | None = None,
+                 rules: int = core.RULES_V1) -> None:
         h, w, num_p, terrain = resolve_dims(preset, num_players, map_size, map_png)
         check_args(action_mode, reward, gamma, ticks_per_step)
         if callable(reward):
             raise ValueError("reward must be 'shaped', 'sparse' or 'share' in the PettingZoo env, got a callable")
-        obs_space, act_space = territory_spaces(h, w, action_mode)
+        self.rules = check_rules(rules)
+        obs_space, act_space = territory_spaces(h, w, action_mode, self.rules)
         noop: Any = WAIT_ACTION if action_mode == "direction" else np.array([h * w, 0], np.int64)
         super().__init__(num_p, obs_space, act_space, noop, bots=bots, max_cycles=max_cycles,
                          render_mode=render_mode)
@@ -80,10 +82,11 @@ class TerritoryParallelEnv(GameParallelEnv):
         self.reward_mode = reward
         self.gamma = float(gamma)
         self.ticks_per_step = int(ticks_per_step)
-        self.state = core.TerritoryState.allocate(1, h, w, num_p, ENV_RULES)._replace(rng_state=self.rng_state)
+        self.state = core.TerritoryState.allocate(1, h, w, num_p, self.rules)._replace(rng_state=self.rng_state)
         self.fixed_terrain = terrain if terrain is not None else np.zeros((1, 1), np.uint8)
         self.core_actions = np.zeros((1, num_p, 3), np.int64)
-        self.map_buf, self.global_buf, self.mask_buf = observation_buffers(1, h, w, obs_space["action_mask"].shape[0])
+        mask_len = obs_space["action_mask"].shape[0]
+        self.map_buf, self.global_buf, self.mask_buf = observation_buffers(1, h, w, mask_len, self.rules)
         self.prev_share = np.zeros(num_p, np.float64)
         self.placement = np.zeros(num_p, np.int64)
         self._places = np.zeros(num_p, np.int64)
@@ -96,7 +99,7 @@ class TerritoryParallelEnv(GameParallelEnv):
 
     def _step_game(self, actions: Any, acting: np.ndarray) -> None:
         s = self.state
-        row = encode_actions(actions, self.action_mode, self.height * self.width, self.core_actions[0])
+        row = encode_actions(actions, self.action_mode, self.height * self.width, self.core_actions[0], self.rules)
         row[~acting] = (core.MODE_DIRECTION, core.WAIT, 0)
         scripted.bot_actions(s, self.policies, self.core_actions)
         core.step_envs(s, self.core_actions, self.ticks_per_step)

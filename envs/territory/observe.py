@@ -57,6 +57,13 @@ CHANNEL_NEUTRAL = 2  # PLANE_ON on neutral passable land
 CHANNEL_TERRAIN = 3  # TERRAIN_OBS of the terrain code
 CHANNEL_BORDER = 4  # PLANE_ON on own tiles beside foreign passable land, FRONTIER_VALUE on the tiles we may attack
 OBS_CHANNELS = 5
+# Territory-v2 adds four channels (rules v2 only; v1's observation is unchanged):
+CHANNEL_SEAT = 5  # on every player's land SEAT_STEP * (1 + (owner - learner) mod P): us 32, the next seat 64, ...
+CHANNEL_DENSITY = 6  # on enemy tiles beside our land: 1 + 254 * d_enemy // (d_enemy + d_us), d = troops per tile
+CHANNEL_OUR_FRONT = 7  # on the target's tiles beside our land, per attack of ours: 1 + 254 * a // (a + defender)
+CHANNEL_THEIR_FRONT = 8  # on our tiles beside an attacker's land: 1 + 254 * a // (a + our troops), a its attack
+OBS_CHANNELS_V2 = 9
+SEAT_STEP = 32
 PLANE_ON = 255
 FRONTIER_VALUE = 128
 EVEN_STRENGTH = 128  # CHANNEL_ENEMY when neither side has troops
@@ -80,6 +87,14 @@ GLOBAL_NEIGHBOURS = 13  # bordering enemies / (P - 1)
 GLOBAL_INCOMING = 14  # troops in enemy attacks aimed at us / own troops, clipped to RATIO_CLIP, / RATIO_CLIP
 GLOBAL_LARGEST_OTHER = 15  # largest land share among the other players
 GLOBAL_FEATURES = 16
+# Territory-v2 adds, per attack slot a of ours (slot-major, SLOT_FEATURES each from GLOBAL_SLOTS + a * SLOT_FEATURES):
+GLOBAL_SLOTS = 16
+SLOT_TARGET = 0  # 0 empty; neutral land 1 / P; player q (1 + (q - learner) mod P) / P
+SLOT_TROOPS = 1  # the attack's troops / (home troops + the attack's troops)
+SLOT_AGAINST = 2  # the attack's troops / the defender's home troops, clipped to RATIO_CLIP, / RATIO_CLIP (0 neutral)
+SLOT_RETREATING = 3  # 1 while the attack is being called back
+SLOT_FEATURES = 4
+GLOBAL_FEATURES_V2 = GLOBAL_SLOTS + MAX_ATTACKS * SLOT_FEATURES
 LOG_TROOP_NORM = 16.0
 TROOP_FILL_CLIP = 2.0
 RATIO_CLIP = 4.0
@@ -87,6 +102,16 @@ RATIO_CLIP = 4.0
 # The direction mask appends a frontier tile's owned-neighbour count (0..4) to ``collect_frontier``'s packing.
 OWNED_BITS = 3
 OWNED_MASK = (1 << OWNED_BITS) - 1
+
+
+def obs_channels(rules: int) -> int:
+    """Map channels of the observation under rule set ``rules``."""
+    return OBS_CHANNELS_V2 if rules >= RULES_V2 else OBS_CHANNELS
+
+
+def global_features(rules: int) -> int:
+    """Global features of the observation under rule set ``rules``."""
+    return GLOBAL_FEATURES_V2 if rules >= RULES_V2 else GLOBAL_FEATURES
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -191,6 +216,105 @@ def _write_border_plane(owner_n, b_end_n, b_list_n, border_plane, me):
 
 
 @njit(**NO_NRT)
+def _strength(a, b):
+    """``1 + 254 * a // (a + b)`` as uint8 (how strong ``a`` is against ``b``; ``EVEN_STRENGTH`` when both are 0)."""
+    tot = a + b
+    return np.uint8(1 + (254 * a) // tot if tot > 0 else EVEN_STRENGTH)
+
+
+@njit(**NO_NRT)
+def _write_v2_planes(s, n, me, map_n):
+    """Territory-v2's ``CHANNEL_SEAT``, ``CHANNEL_DENSITY``, ``CHANNEL_OUR_FRONT`` and ``CHANNEL_THEIR_FRONT``.
+
+    The seat plane is a select chain over the owner map (it vectorises, as ``_write_owner_planes``); the other
+    three are written on a walk of our border list, the only tiles they mark.
+    """
+    owner_n = s.owner[n]
+    h = owner_n.shape[0]
+    w = owner_n.shape[1]
+    num_p = s.troops.shape[1]
+    seat_plane = map_n[CHANNEL_SEAT]
+    s0 = _seat_value(num_p, me, 0)
+    s1 = _seat_value(num_p, me, 1)
+    s2 = _seat_value(num_p, me, 2)
+    s3 = _seat_value(num_p, me, 3)
+    s4 = _seat_value(num_p, me, 4)
+    s5 = _seat_value(num_p, me, 5)
+    s6 = _seat_value(num_p, me, 6)
+    s7 = _seat_value(num_p, me, 7)
+    zero = np.uint8(0)
+    for y in range(h):
+        for x in range(w):
+            o = owner_n[y, x]
+            seat_plane[y, x] = s0 if o == 0 else (s1 if o == 1 else (s2 if o == 2 else (s3 if o == 3 else (
+                s4 if o == 4 else (s5 if o == 5 else (s6 if o == 6 else (s7 if o == 7 else zero)))))))
+    density = map_n[CHANNEL_DENSITY]
+    ours = map_n[CHANNEL_OUR_FRONT]
+    theirs = map_n[CHANNEL_THEIR_FRONT]
+    density[:, :] = 0
+    ours[:, :] = 0
+    theirs[:, :] = 0
+    if not s.alive[n, me]:
+        return
+    # Densities in troops per tile, compared as integers (x 1000) like the other strength values.
+    my_density = np.int64(1000.0 * s.troops[n, me] / max(s.tiles[n, me], 1))
+    m = row_magic(w)
+    for j in range(s.b_end[n, me] - 1, -1, -1):
+        tile = s.b_list[n, me, j]
+        if tile == NO_TILE:
+            continue
+        y = (tile * m) >> ROW_SHIFT
+        x = tile - y * w
+        for d in range(4):
+            ny = y + (-1 if d == 0 else (1 if d == 1 else 0))
+            nx = x + (-1 if d == 2 else (1 if d == 3 else 0))
+            if ny < 0 or ny >= h or nx < 0 or nx >= w:
+                continue
+            o = owner_n[ny, nx]
+            if o == me or o == IMPASSABLE:
+                continue
+            defender = 0
+            if o >= 0:
+                defender = s.troops[n, o]
+                density[ny, nx] = _strength(np.int64(1000.0 * defender / max(s.tiles[n, o], 1)), my_density)
+            for a in range(MAX_ATTACKS):
+                if s.att_target[n, me, a] == o:
+                    ours[ny, nx] = _strength(s.att_troops[n, me, a], defender)
+                if o >= 0 and s.att_target[n, o, a] == me:
+                    theirs[y, x] = max(theirs[y, x], _strength(s.att_troops[n, o, a], s.troops[n, me]))
+
+
+@njit(**NO_NRT, inline="always")
+def _seat_value(num_p, me, q):
+    """``CHANNEL_SEAT``'s value on player ``q``'s land (0 for seats the game does not have); 255 caps seat 8."""
+    if q >= num_p:
+        return np.uint8(0)
+    return np.uint8(min(SEAT_STEP * (1 + (q - me + num_p) % num_p), 255))
+
+
+@njit(**NO_NRT)
+def _write_slots(s, n, me, out):
+    """Territory-v2's per-slot global features (``SLOT_*``) of seat ``me``'s attacks."""
+    num_p = s.troops.shape[1]
+    home = s.troops[n, me]
+    for a in range(MAX_ATTACKS):
+        base = GLOBAL_SLOTS + a * SLOT_FEATURES
+        for k in range(SLOT_FEATURES):
+            out[n, base + k] = 0.0
+        target = s.att_target[n, me, a]
+        if target == NO_ATTACK:
+            continue
+        troops = s.att_troops[n, me, a]
+        if target == NEUTRAL:
+            out[n, base + SLOT_TARGET] = 1.0 / num_p
+        else:
+            out[n, base + SLOT_TARGET] = (1 + (target - me + num_p) % num_p) / num_p
+            out[n, base + SLOT_AGAINST] = min(troops / max(s.troops[n, target], 1), RATIO_CLIP) / RATIO_CLIP
+        out[n, base + SLOT_TROOPS] = troops / (home + troops) if home + troops > 0 else 0.0
+        out[n, base + SLOT_RETREATING] = 1.0 if s.att_retreat[n, me, a] >= 0 else 0.0
+
+
+@njit(**NO_NRT)
 def write_observations_for(s, seats, map_out, global_out, max_ticks, envs, static):
     """``write_observations`` for the envs with ``envs[n]`` only (uint8/bool [N]); ``CHANNEL_TERRAIN`` only
     where ``static[n]`` too (it changes only at a reset: the envs keep their buffers between steps).
@@ -209,6 +333,11 @@ def write_observations_for(s, seats, map_out, global_out, max_ticks, envs, stati
             _write_terrain_plane(s.terrain[n], map_out[n, CHANNEL_TERRAIN])
         touching = _write_border_plane(owner_n, s.b_end[n], s.b_list[n], map_out[n, CHANNEL_BORDER], me)
         _write_global(s, n, me, global_out, max_ticks, touching)
+        # Territory-v2's extra channels and slots, when the caller's buffers have room for them.
+        if map_out.shape[1] >= OBS_CHANNELS_V2:
+            _write_v2_planes(s, n, me, map_out[n])
+        if global_out.shape[1] >= GLOBAL_FEATURES_V2:
+            _write_slots(s, n, me, global_out)
 
 
 @njit(cache=True, nogil=True)
