@@ -14,6 +14,9 @@ aggressor      2     hits the weakest bordering enemy with 60 % once it has 1.2x
                      30 % full pool; otherwise expands at 15 %
 turtle         3     banks troops until 90 % of its cap, then strikes with 75 %: the weakest neighbour it
                      outnumbers, else neutral land
+nation         4     after OpenFront's nations: answers the largest attack on it first (striking back cancels
+                     it), keeping 15 % of its cap; otherwise waits for 55 % of its cap, then grabs neutral land
+                     keeping 15 %, or hits the neighbour with the fewest troops per tile keeping a 35 % reserve
 =============  ====  ========================================================================================
 
 ``MIXED`` assigns the opponents expander, aggressor, turtle, random, expander, ... in seat order.
@@ -34,7 +37,8 @@ BOT_RANDOM = 0
 BOT_EXPANDER = 1
 BOT_AGGRESSOR = 2
 BOT_TURTLE = 3
-BOT_NAMES = ("random", "expander", "aggressor", "turtle")
+BOT_NATION = 4
+BOT_NAMES = ("random", "expander", "aggressor", "turtle", "nation")
 MIXED_CYCLE = (BOT_EXPANDER, BOT_AGGRESSOR, BOT_TURTLE, BOT_RANDOM)
 
 # Thresholds (ours), as fractions of the troop cap or of troop ratios; see the table above.
@@ -42,6 +46,9 @@ EXPANDER_MIN_FILL = 0.10
 AGGRESSOR_MIN_FILL = 0.30
 AGGRESSOR_EDGE = 1.2
 TURTLE_STRIKE_FILL = 0.90
+NATION_TRIGGER_FILL = 0.55  # acts once its troops reach this share of the cap
+NATION_RESERVE_FILL = 0.35  # keeps this share of the cap home when it attacks a player
+NATION_KEEP_FILL = 0.15  # keeps this share home when it expands or strikes back
 
 
 def policy_ids(opponents: str | list[str] | tuple[str, ...], num_players: int, learner_seat: int = 0) -> np.ndarray:
@@ -223,6 +230,60 @@ def turtle_policy(s, n, p, actions):
     _wait(actions, n, p)
 
 
+@njit(**NO_NRT)
+def _intensity_keeping(troops, cap, keep):
+    """The largest intensity that leaves at least ``keep`` of the cap at home (-1 when none does)."""
+    best = -1
+    for k in range(core.NUM_INTENSITIES):
+        if troops - troops * core.INTENSITY_PERCENT[k] // 100 >= keep * cap:
+            best = k
+    return best
+
+
+@njit(**NO_NRT)
+def _largest_attacker(s, n, p):
+    """The player whose attack on ``p`` holds the most troops (-1 when nobody attacks ``p``)."""
+    attacker = -1
+    most = 0
+    for q in range(s.troops.shape[1]):
+        for a in range(core.MAX_ATTACKS):
+            if s.att_target[n, q, a] == p and s.att_troops[n, q, a] > most:
+                most = s.att_troops[n, q, a]
+                attacker = q
+    return attacker
+
+
+@njit(**NO_NRT)
+def nation_policy(s, n, p, actions):
+    troops = s.troops[n, p]
+    cap = core.max_troops(s.tiles[n, p], s.cities[n, p], s.tile_scale[n])
+    attacker = _largest_attacker(s, n, p)
+    if attacker < 0 and troops < NATION_TRIGGER_FILL * cap:
+        _wait(actions, n, p)
+        return
+    count, neutral, bits = _scan_frontier(s, n, p)
+    if attacker >= 0 and (bits >> attacker) & 1:
+        k = _intensity_keeping(troops, cap, NATION_KEEP_FILL)
+        if k >= 0 and _try_cell(s, actions, n, p, count, attacker, k):
+            return
+    if troops < NATION_TRIGGER_FILL * cap:
+        _wait(actions, n, p)
+        return
+    if neutral > 0:
+        _try_cell(s, actions, n, p, count, core.NEUTRAL, max(_intensity_keeping(troops, cap, NATION_KEEP_FILL), 0))
+        return
+    weakest = -1
+    for q in range(s.troops.shape[1]):
+        if (bits >> q) & 1 and (weakest < 0 or s.troops[n, q] * max(s.tiles[n, weakest], 1)
+                                < s.troops[n, weakest] * max(s.tiles[n, q], 1)):
+            weakest = q  # fewest troops per tile
+    k = _intensity_keeping(troops, cap, NATION_RESERVE_FILL)
+    if weakest >= 0 and k >= 0:
+        _try_cell(s, actions, n, p, count, weakest, k)
+        return
+    _wait(actions, n, p)
+
+
 def bot_actions(s: core.TerritoryState, policies: np.ndarray, actions: np.ndarray,
                 active: np.ndarray | None = None, scratch: np.ndarray | None = None) -> None:
     """Write an action for every seat whose ``policies[n, p]`` is a bot id; ``BOT_NONE`` seats are untouched.
@@ -263,5 +324,7 @@ def bot_kernel_scratch(s, policies, actions, active, scratch):
                 expander_policy(s, n, p, actions)
             elif pid == BOT_AGGRESSOR:
                 aggressor_policy(s, n, p, actions)
-            else:
+            elif pid == BOT_TURTLE:
                 turtle_policy(s, n, p, actions)
+            else:
+                nation_policy(s, n, p, actions)

@@ -67,13 +67,16 @@ def seeded_batch(num_envs: int, size: int, num_players: int, seed: int,
 
 def play_bot_game(size: int, num_players: int, steps: int, seed: int, every: int = 50,
                   rules: int = core.LATEST_RULES) -> list[str]:
-    """A bot-only game (all four policies); returns the state hash (plus observation bytes) every ``every`` steps."""
+    """A bot-only game (one policy per seat); returns the state hash (plus observation bytes) every ``every``
+    steps."""
     s = seeded_batch(2, size, num_players, seed, rules)
-    policies = np.array([[p % 4 for p in range(num_players)]] * 2, np.int8)
+    # Seats take the policies from the last (nation) backwards, so even 3 players run the newest bots.
+    kinds = len(bots.BOT_NAMES)
+    policies = np.array([[(kinds - 1 - p) % kinds for p in range(num_players)]] * 2, np.int8)
     actions = waits(2, num_players)
     seats = np.zeros(2, np.int64)
-    map_out = np.zeros((2, observe.OBS_CHANNELS, size, size), np.uint8)
-    glob = np.zeros((2, observe.GLOBAL_FEATURES), np.float32)
+    map_out = np.zeros((2, observe.obs_channels(rules), size, size), np.uint8)
+    glob = np.zeros((2, observe.global_features(rules)), np.float32)
     masks = np.zeros((2, 45), np.int8)
     cmask = np.zeros((2, size * size + 6), np.int8)
     hashes = []

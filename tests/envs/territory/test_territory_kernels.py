@@ -18,7 +18,7 @@ HERE = Path(__file__).parent
 
 @pytest.mark.parametrize("rules", [core.RULES_V1, core.RULES_V2])
 def test_jitted_kernels_equal_pure_python_for_hundreds_of_steps(rules):
-    # A 16x16, 3-player bot game (random, expander, aggressor) for 300 decisions = 1,200 ticks.
+    # A 16x16, 3-player bot game (nation, turtle, aggressor) for 300 decisions = 1,200 ticks.
     jitted = play_bot_game(16, 3, 300, seed=7, rules=rules)
     env = dict(os.environ, NUMBA_DISABLE_JIT="1", PYTHONWARNINGS="ignore")
     out = subprocess.run([sys.executable, str(HERE / "territory_helpers.py"), "16", "3", "300", "7", str(rules)],

@@ -70,3 +70,31 @@ def test_a_v2_env_recalls_its_attack_and_passes_the_checkers():
 def test_rules_must_be_a_known_rule_set(rules):
     with pytest.raises(ValueError, match="rules must be one of"):
         gym.make("botarena/Territory-v1", preset="duel", rules=rules)
+
+
+def test_the_nation_bot_strikes_back_first_and_keeps_its_reserve():
+    from botarena.envs.territory import bots
+
+    rows = ["0000111", "0000111", "0000111", "......."]
+    s = build_state(rows, num_players=2, troops=[30_000, 50_000], rules=V2)
+    s.tick[0] = core.SPAWN_IMMUNITY_TICKS
+    cap = core.max_troops(s.tiles[0, 0], s.cities[0, 0], s.tile_scale[0])
+    assert 30_000 < bots.NATION_TRIGGER_FILL * cap  # below its trigger: it would wait...
+    actions = np.zeros((1, 2, 3), np.int64)
+    policies = np.array([[bots.BOT_NATION, bots.BOT_NONE]], np.int8)
+    bots.bot_actions(s, policies, actions)
+    assert actions[0, 0, 1] == core.WAIT
+    s.att_target[0, 1, 0], s.att_troops[0, 1, 0] = 0, 5_000  # ...until player 1 attacks it
+    bots.bot_actions(s, policies, actions)
+    mode, cell, k = actions[0, 0]
+    assert mode == core.MODE_CELL and s.owner[0].flat[cell] == 1
+    assert 30_000 * (100 - core.INTENSITY_PERCENT[k]) // 100 >= bots.NATION_KEEP_FILL * cap
+    s.att_target[0, 1, 0] = core.NO_ATTACK
+    s.owner[0, 3, :7] = 0  # no neutral land left beside it
+    core.rebuild_derived(s, 0)
+    cap = core.max_troops(s.tiles[0, 0], s.cities[0, 0], s.tile_scale[0])
+    s.troops[0, 0] = int(0.9 * cap)  # full enough to attack player 1
+    bots.bot_actions(s, policies, actions)
+    mode, cell, k = actions[0, 0]
+    home = s.troops[0, 0] * (100 - core.INTENSITY_PERCENT[k]) // 100
+    assert mode == core.MODE_CELL and s.owner[0].flat[cell] == 1 and home >= bots.NATION_RESERVE_FILL * cap
