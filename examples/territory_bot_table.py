@@ -45,6 +45,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rules", type=int, default=2, choices=[1, 2])
     parser.add_argument("--seeds", type=int, default=24)
+    parser.add_argument("--decisions", type=int, default=1000, help="truncation (the registered envs: 1,000)")
     args = parser.parse_args()
     print(f"Territory rules v{args.rules}, seat 0, {args.seeds} seeds: win rate (mean placement)\n")
     print("| bot | " + " | ".join(SETTINGS) + " |")
@@ -52,7 +53,7 @@ def main() -> None:
     for bot, name in enumerate(bots.BOT_NAMES):
         cells = []
         for size, players, opponent in SETTINGS.values():
-            place = play(bot, size, players, opponent, args.seeds, args.rules)
+            place = play(bot, size, players, opponent, args.seeds, args.rules, args.decisions)
             cells.append(f"{(place == 1).mean():.0%} ({place.mean():.2f})")
         print(f"| {name} | " + " | ".join(cells) + " |", flush=True)
 

@@ -18,10 +18,16 @@ def run_example(name: str, *args: str, monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_every_example_has_a_smoke_test_and_a_line_in_the_readme():
     tested = {"gym_loop.py", "pettingzoo_bots.py", "train_sb3.py", "record_replay.py", "leaderboard.py",
-              "render_episodes.py"}
+              "render_episodes.py", "territory_bot_table.py"}
     assert {p.name for p in EXAMPLES.glob("*.py")} == tested
     readme = (EXAMPLES / "README.md").read_text()
     assert all(name in readme for name in tested)
+
+
+def test_territory_bot_table(monkeypatch, capsys):
+    run_example("territory_bot_table.py", "--rules", "2", "--seeds", "2", "--decisions", "5", monkeypatch=monkeypatch)
+    out = capsys.readouterr().out
+    assert "| nation |" in out and out.count("%") == 10  # every bot in both settings
 
 
 def test_gym_loop(monkeypatch, capsys):

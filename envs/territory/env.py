@@ -159,8 +159,8 @@ learner, ``players_alive``, ``placement`` (1 = best, set when the episode termin
 standard), ``num_players`` and ``map_size`` (override the preset; ``map_size`` an int or ``(H, W)``),
 ``rules`` (1 = Territory-v1, the default; 2 = Territory-v2's rules, above),
 ``map_png`` (path; a PNG map by colour: blue water, green plains, olive/brown hills, grey mountains,
-red/yellow cities), ``opponents`` (``"mixed"``, ``"random"``, ``"expander"``, ``"aggressor"``, ``"turtle"``
-or a list per opponent), ``action_mode``, ``reward``, ``gamma`` (0.99), ``ticks_per_step`` (4),
+red/yellow cities), ``opponents`` (``"mixed"``, ``"random"``, ``"expander"``, ``"aggressor"``, ``"turtle"``,
+``"nation"`` or a list per opponent), ``action_mode``, ``reward``, ``gamma`` (0.99), ``ticks_per_step`` (4),
 ``learner_seat`` (0), ``render_mode`` (``"rgb_array"`` or ``"human"``), ``max_episode_steps``.
 ``TerritoryVectorEnv`` also takes ``num_threads`` (1): the batch is split into that many contiguous slices
 whose bots, rules, observations and masks run on their own threads (the kernels release the GIL). Results
