@@ -19,6 +19,8 @@ for _bot, _description in (
     ("expander", "built-in bot: grabs neutral land, then the weakest border"),
     ("aggressor", "built-in bot: hits the weakest neighbour"),
     ("turtle", "built-in bot: banks troops and strikes near the cap"),
+    ("nation", "built-in bot after OpenFront's nations: keeps a reserve, answers the largest attack first, "
+               "then hits the neighbour with the fewest troops per tile"),
 ):
     register_agent(f"territory/{_bot}", "botarena.agents.scripted.common:NativeBotAgent", kind="scripted",
                    description=_description, native_bot=_bot)

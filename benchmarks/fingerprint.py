@@ -4,7 +4,8 @@ PettingZoo runs of every game (about a minute with warm kernels; not a benchmark
     python benchmarks/fingerprint.py | diff - benchmarks/fingerprint_bd664a8.json
 
 The JSON was made at bd664a8, before the games were split into observe/mapgen/phase helpers and shared
-common/ modules; an empty diff means no game changed.
+common/ modules; an empty diff means no game changed. Territory is checked as v1 (its id and, for the PettingZoo
+run, ``rules=1, reward="shaped"``), the game the JSON recorded; v2 came later and has no reference here.
 """
 import hashlib
 import json
@@ -104,7 +105,7 @@ res = {}
 res["territory_dir"] = vec_run("botarena/Territory-v1", 400, action_mode="direction")
 res["territory_cell"] = vec_run("botarena/Territory-v1", 200, action_mode="cell", preset="duel")
 res["territory_frames"] = single_frames("botarena/Territory-v1", 60)
-res["territory_pz"] = pz_run("botarena.envs.territory.multiagent", 200)
+res["territory_pz"] = pz_run("botarena.envs.territory.multiagent", 200, rules=1, reward="shaped")
 res["click"] = vec_run("botarena/ClickArena-v0", 3000)
 res["click_pixels"] = vec_run("botarena/ClickArena-v0", 300, obs_mode="pixels")
 res["click_frames"] = single_frames("botarena/ClickArena-v0", 300)

@@ -5,7 +5,8 @@ cheap: a game's module, and its numba kernels, load only when ``gym.make`` asks 
 
 >>> import gymnasium as gym
 >>> import botarena.envs
->>> sorted(spec_id for spec_id in gym.registry if spec_id.startswith("botarena/")) == sorted(ENV_IDS)
+>>> ids = sorted(spec_id for spec_id in gym.registry if spec_id.startswith("botarena/"))
+>>> ids == sorted(ENV_IDS + LEGACY_ENV_IDS)
 True
 """
 
@@ -18,7 +19,7 @@ from typing import Any
 
 from gymnasium.envs.registration import register, registry
 
-__all__ = ["GAMES", "ENV_IDS", "GameSpec"]
+__all__ = ["GAMES", "ENV_IDS", "LEGACY_ENV_IDS", "GameSpec"]
 
 
 @dataclass(frozen=True)
@@ -42,9 +43,10 @@ class GameSpec:
         return f"{self.module}.env:{self.vector_class}"
 
 
-# The games, in the order the CLI and the leaderboard list them. A new game adds its line.
+# The games, in the order the CLI and the leaderboard list them. A new game adds its line. Each game's classes
+# default to its newest version; an id's kwargs pin anything an older version still registered plays differently.
 _GAME_SPECS: tuple[GameSpec, ...] = (
-    GameSpec("territory", "botarena/Territory-v1", "botarena.envs.territory", "TerritoryEnv", "TerritoryVectorEnv",
+    GameSpec("territory", "botarena/Territory-v2", "botarena.envs.territory", "TerritoryEnv", "TerritoryVectorEnv",
              max_episode_steps=1000),
     GameSpec("click_arena", "botarena/ClickArena-v0", "botarena.envs.click_arena", "ClickArenaEnv",
              "ClickArenaVectorEnv", max_episode_steps=10800),
@@ -52,13 +54,22 @@ _GAME_SPECS: tuple[GameSpec, ...] = (
              max_episode_steps=500),
 )
 
+# Older versions stay registered so old recordings and scores replay; the leaderboard, the CLI and the
+# conformance suite use the games' current ids above.
+_LEGACY_SPECS: tuple[GameSpec, ...] = (
+    # Territory-v1: v1's rules, observation and opponents, and the potential-shaped reward it defaulted to.
+    GameSpec("territory", "botarena/Territory-v1", "botarena.envs.territory", "TerritoryEnv", "TerritoryVectorEnv",
+             max_episode_steps=1000, kwargs={"rules": 1, "reward": "shaped"}),
+)
+
 GAMES: dict[str, GameSpec] = {spec.name: spec for spec in _GAME_SPECS}
 
 ENV_IDS: tuple[str, ...] = tuple(spec.env_id for spec in GAMES.values())
+LEGACY_ENV_IDS: tuple[str, ...] = tuple(spec.env_id for spec in _LEGACY_SPECS)
 
 
 def _register_all() -> None:
-    for spec in GAMES.values():
+    for spec in (*GAMES.values(), *_LEGACY_SPECS):
         if spec.env_id in registry:
             continue
         register(

@@ -25,7 +25,7 @@ def play(bot: int, size: int, players: int, opponent: int | None, seeds: int, ru
     s = core.TerritoryState.allocate(seeds, size, size, players, rules)
     s.rng_state[:] = rng.seed_words(rng.batch_seeds(0, seeds))
     mapgen.reset_envs(s, np.ones(seeds, np.uint8), np.zeros((1, 1), np.uint8), False)
-    others = [opponent if opponent is not None else bots.MIXED_CYCLE[i % 4] for i in range(players - 1)]
+    others = [opponent if opponent is not None else bots.mixed_cycle(rules)[i % 4] for i in range(players - 1)]
     policies = np.tile(np.array([bot, *others], np.int8), (seeds, 1))
     actions = np.zeros((seeds, players, 3), np.int64)
     for _ in range(decisions):

@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> None:
 
     # A 2-player 64x64 map; episodes are cut at 200 decisions so that they finish early in training.
     env_kwargs = {"preset": "duel", "opponents": args.opponent}
-    envs = gym.make_vec("botarena/Territory-v1", num_envs=args.num_envs, vectorization_mode="vector_entry_point",
+    envs = gym.make_vec("botarena/Territory-v2", num_envs=args.num_envs, vectorization_mode="vector_entry_point",
                         max_episode_steps=200, **env_kwargs)
     venv = VecMonitor(SB3VecEnv(envs))
     venv.seed(args.seed)

@@ -32,7 +32,7 @@ Hooks:
     ``[H, W, 3]`` uint8.
 
 A subclass names its game in ``game`` (a key of ``botarena.envs.GAMES``): ``metadata["name"]`` is derived
-from the game's Gymnasium id (``botarena/Territory-v1`` -> ``territory_v1``) and :meth:`play_out` stops at
+from the game's Gymnasium id (``botarena/Territory-v2`` -> ``territory_v2``) and :meth:`play_out` stops at
 the game's registered ``max_episode_steps`` when ``max_cycles`` is ``None``. ``bot_names`` lists the names
 its ``bots=`` argument accepts.
 """
@@ -63,7 +63,7 @@ def id_version(env_id: str) -> int:
 
 
 def pettingzoo_name(spec: Any) -> str:
-    """PettingZoo's ``<name>_v<N>`` for a ``botarena.envs.GameSpec``: ``territory_v1`` for ``botarena/Territory-v1``."""
+    """PettingZoo's ``<name>_v<N>`` for a ``botarena.envs.GameSpec``: ``territory_v2`` for ``botarena/Territory-v2``."""
     return f"{spec.name}_v{id_version(spec.env_id)}"
 
 

@@ -7,7 +7,7 @@ one kernel call, and SB3 sees the usual ``(obs, rewards, dones, infos)`` with sa
 
 Usage::
 
-    venv = SB3VecEnv(gym.make_vec("botarena/Territory-v1", num_envs=16))
+    venv = SB3VecEnv(gym.make_vec("botarena/Territory-v2", num_envs=16))
     model = MaskablePPO("MultiInputPolicy", VecMonitor(venv)).learn(10_000)
 
 SB3 imports lazily: importing botarena.envs never pulls in torch.

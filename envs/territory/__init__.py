@@ -1,4 +1,4 @@
-"""Territory: an OpenFront.io / territorial.io style free-for-all (``botarena/Territory-v1``).
+"""Territory: an OpenFront.io / territorial.io style free-for-all (``botarena/Territory-v2``; v1 stays registered).
 
 ``TerritoryEnv`` (Gymnasium, one learner seat against scripted bots), ``TerritoryVectorEnv`` (the native
 batch behind ``gym.make_vec``), ``parallel_env(...)`` / ``env(...)`` (PettingZoo parallel / AEC, every

@@ -1,4 +1,8 @@
-"""Territory-v1: an OpenFront.io / territorial.io style free-for-all, as Gymnasium envs.
+"""Territory-v2: an OpenFront.io / territorial.io style free-for-all, as Gymnasium envs.
+
+``botarena/Territory-v2`` plays OpenFront's rules (``rules=2``, the classes' default) with the ``"share"`` reward;
+``botarena/Territory-v1`` (``rules=1``, ``reward="shaped"``) stays registered for old recordings and scores. What
+differs is listed under *Territory-v2* below and in the Version History.
 
 ## Description
 
@@ -7,9 +11,9 @@ land and a troop pool that grows every tick by OpenFront's rule
 ``rate = (10 + troops**0.73 / 4) * (1 - troops / max)``, ``max = 2 * (tiles**0.6 * 1000 + 50000)`` (tiles
 scaled to the map, cities add to ``max`` and to the rate). A player attacks by committing a share of its
 troops toward neutral land or one enemy; every tick the attack takes the target's tiles that touch the
-attacker's land, the ones it already surrounds and those nearest the chosen direction first, paying a troop
-cost per tile (terrain for neutral land; for enemy land a cost that grows with the defender's troop density,
-and the defender loses troops).
+attacker's land, the ones it already surrounds and cheaper terrain first (v1: those nearest the chosen direction),
+paying a troop cost per tile (terrain for neutral land; for enemy land a cost that grows with the defender's troop
+density, and the defender loses troops).
 Opposing attacks cancel troops first. A player with no tiles is eliminated; the game ends when one player
 is left or one holds 80 % of the passable land. Every rule and constant, with its source, is documented in
 ``botarena.envs.territory.core``.
@@ -20,6 +24,9 @@ is ``ticks_per_step`` game ticks (default 4), so a game lasts a few hundred to a
 batch of one (``gym.make``).
 
 ## Constants (all in ``core``; sources in brackets)
+
+The table is v1's; ``core``'s *Rules v2* lists what v2 changes (front speed and terrain, size modifiers,
+enclaves, the dead defender, spawn immunity, retreat), each with the OpenFront file and commit it follows.
 
 | constant | value | meaning [source] |
 |----------|-------|------------------|
@@ -102,7 +109,7 @@ that is invalid together is a no-op. ``action_masks()`` returns the same array a
 | 14 | troops in enemy attacks aimed at us / own troops, clipped to 4, / 4 |
 | 15 | largest land share among the other players |
 
-### Under ``rules=2`` (Territory-v2's rules; a preview until its id is registered)
+### Territory-v2 (``rules=2``; v1 has none of this)
 
 The game follows ``core``'s *Rules v2* (OpenFront's fronts, costs, enclaves, the dead defender, spawn immunity
 and retreat). Direction actions 41-44 and the cell action (no-op, k >= 1) recall attack slot k - 1 (the troops
@@ -125,15 +132,16 @@ four more channels and ``global`` four features per attack slot (shape [9, H, W]
 
 ## Rewards
 
-``reward="shaped"`` (default): ``gamma * Phi(s') - Phi(s)`` with ``Phi`` = own land share (``Phi = 0`` once
-the episode terminates, so the shaping is potential-based and leaves optimal policies unchanged), plus the
-placement reward at termination. ``reward="sparse"``: only the placement reward, ``1 - 2 * (place - 1) /
-(P - 1)`` (+1 for first, -1 for last), at termination. ``reward="share"``: the land share gained each step
-(undiscounted: ``share' - share``) plus the placement reward at every end, truncation included (ranked by
-``core.placements``); shaping with ``gamma < 1`` charges ``(1 - gamma) x share`` every step for holding land and
-its discounted sum telescopes to almost nothing, while this one's return grows with the land held at the end
-and the placement. Or a callable ``reward(state, index, seat, prev_share, terminated) -> float``. Nothing is
-paid for surviving or for acting.
+``reward="share"`` (default; Territory-v2's): the land share gained each step (undiscounted: ``share' - share``)
+plus the placement reward ``1 - 2 * (place - 1) / (P - 1)`` (+1 for first, -1 for last) at every end, truncation
+included (ranked by ``core.placements``). Its undiscounted return is the final share minus the spawn's plus the
+placement reward, so better play earns more (tests/envs/territory/test_territory_v2_reward.py checks it with
+every scripted bot in the learner's seat). ``reward="shaped"`` (Territory-v1's): ``gamma * Phi(s') - Phi(s)`` with
+``Phi`` = own land share (``Phi = 0`` once the episode terminates, so the shaping is potential-based), plus the
+placement reward at termination only; with ``gamma < 1`` it charges ``(1 - gamma) x share`` every step for holding
+land and its discounted sum telescopes to almost nothing. ``reward="sparse"``: only the placement reward, at
+termination. Or a callable ``reward(state, index, seat, prev_share, terminated) -> float``. Nothing is paid for
+surviving or for acting.
 
 ## Starting State
 
@@ -157,7 +165,7 @@ learner, ``players_alive``, ``placement`` (1 = best, set when the episode termin
 
 ``preset`` (``"duel"`` 64x64 / 2 players, ``"standard"`` 128x128 / 5, ``"large"`` 256x256 / 8; default
 standard), ``num_players`` and ``map_size`` (override the preset; ``map_size`` an int or ``(H, W)``),
-``rules`` (1 = Territory-v1, the default; 2 = Territory-v2's rules, above),
+``rules`` (2 = Territory-v2, the default; 1 = Territory-v1),
 ``map_png`` (path; a PNG map by colour: blue water, green plains, olive/brown hills, grey mountains,
 red/yellow cities), ``opponents`` (``"mixed"``, ``"random"``, ``"expander"``, ``"aggressor"``, ``"turtle"``,
 ``"nation"`` or a list per opponent), ``action_mode``, ``reward``, ``gamma`` (0.99), ``ticks_per_step`` (4),
@@ -167,6 +175,15 @@ whose bots, rules, observations and masks run on their own threads (the kernels 
 do not depend on it: every game draws from its own RNG and touches only its own rows.
 
 ## Version History
+
+* v2: OpenFront's rules (``core``'s *Rules v2*, after OpenFront main 1ebac8e8): the whole shared border advances
+  in OpenFront's priority order with a fading click-direction bias (v1: a wedge toward the focus); front speed
+  from the troops committed and the terrain (v1 conquered about 2.6x faster relative to troop growth);
+  mountains passable and slow; the large-attacker and large-defender modifiers; enclaves captured every 20
+  ticks; a player under 100 OpenFront tiles annexed; spawn immunity for 50 ticks; attacks recalled (actions
+  41-44, cell (no-op, k)). The observation gains four channels and sixteen attack-slot features (above). The
+  default reward is ``"share"`` (v1: ``"shaped"``). ``opponents="mixed"`` seats nation, aggressor, expander,
+  turtle (v1: expander, aggressor, turtle, random). Scores and recordings from v1 do not carry over.
 
 * v1: an attack takes first the tiles it already surrounds (OpenFront's ``numOwnedByMe`` term, see
   ``core``'s *Conquest order*), then the ones nearest its focus: fronts widen instead of drawing one-tile
@@ -179,7 +196,7 @@ Example:
 >>> env = TerritoryEnv(preset="duel")
 >>> obs, info = env.reset(seed=0)
 >>> obs["map"].shape, obs["global"].shape, obs["action_mask"].shape
-((5, 64, 64), (16,), (45,))
+((9, 64, 64), (32,), (45,))
 >>> obs, reward, terminated, truncated, info = env.step(40)
 >>> bool(terminated)
 False
@@ -212,10 +229,12 @@ NUM_DIRECTION_ACTIONS = (core.NUM_DIRECTIONS + 1) * core.NUM_INTENSITIES
 WAIT_ACTION = core.WAIT * core.NUM_INTENSITIES
 
 RewardFn = Callable[[core.TerritoryState, int, int, float, bool], float]
-# ``rules``: 1 plays Territory-v1 (the registered id's default), 2 Territory-v2's rules (``core``'s *Rules v2*) with
-# its wider observation (``observe``'s v2 channels and attack slots) and attack recalls. v2's id is registered once
-# its scripted nation bot and benchmark land (issue #13); until then ``rules=2`` is a preview.
+# ``rules``: 2 plays Territory-v2 (the classes' default), OpenFront's rules (``core``'s *Rules v2*) with its wider
+# observation (``observe``'s v2 channels and attack slots) and attack recalls; 1 plays Territory-v1, which
+# ``botarena/Territory-v1`` pins for old recordings and scores.
 RULE_SETS = (core.RULES_V1, core.RULES_V2)
+DEFAULT_RULES = core.LATEST_RULES
+DEFAULT_REWARD = "share"
 
 
 def check_rules(rules: int) -> int:
@@ -361,7 +380,7 @@ class TerritoryVectorEnv(BatchedVectorEnv):
         map_png: str | None = None,
         opponents: str | list[str] | tuple[str, ...] = "mixed",
         action_mode: str = "direction",
-        reward: str | RewardFn = "shaped",
+        reward: str | RewardFn = DEFAULT_REWARD,
         gamma: float = 0.99,
         ticks_per_step: int = 4,
         learner_seat: int = 0,
@@ -369,7 +388,7 @@ class TerritoryVectorEnv(BatchedVectorEnv):
         autoreset_mode: AutoresetMode | str = AutoresetMode.SAME_STEP,
         render_mode: str | None = None,
         num_threads: int = 1,
-        rules: int = core.RULES_V1,
+        rules: int = DEFAULT_RULES,
     ) -> None:
         h, w, num_p, terrain = resolve_dims(preset, num_players, map_size, map_png)
         check_int("num_threads", num_threads, 1, MAX_THREADS)
@@ -391,7 +410,7 @@ class TerritoryVectorEnv(BatchedVectorEnv):
         # The kernels draw from the same RNG words the base seeds.
         self.state = core.TerritoryState.allocate(n, h, w, num_p, self.rules)._replace(rng_state=self.rng_state)
         self.fixed_terrain = terrain if terrain is not None else np.zeros((1, 1), np.uint8)
-        self.policies = np.tile(bots.policy_ids(opponents, num_p, self.learner_seat), (n, 1))
+        self.policies = np.tile(bots.policy_ids(opponents, num_p, self.learner_seat, self.rules), (n, 1))
         self.seats = np.full(n, self.learner_seat, np.int64)
         self.core_actions = np.zeros((n, num_p, 3), np.int64)
         self.map_buf, self.global_buf, self.mask_buf = observation_buffers(n, h, w, mask_len, self.rules)

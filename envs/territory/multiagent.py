@@ -4,7 +4,8 @@
 are the same batched kernels as the Gymnasium env (a batch of one), with the same arguments, checks,
 observation buffers and reward rule (``env.py``). Each agent sees exactly the single-agent observation from
 its own seat (``map``, ``global``, ``action_mask``) and takes the same action space. Rewards are the
-single-agent ones per player (``"shaped"`` or ``"sparse"``, see ``env.py``). An eliminated agent terminates
+single-agent ones per player (``"share"``, the default, ``"shaped"`` or ``"sparse"``, see ``env.py``); ``rules``
+is 2 (Territory-v2, the default) or 1 (Territory-v1). An eliminated agent terminates
 with its placement reward and leaves ``agents``; when the game ends every remaining agent terminates.
 ``max_cycles`` truncates.
 
@@ -20,7 +21,7 @@ every seat's placement (1 = best; see ``core.placements``).
 >>> sorted(obs)
 ['player_0', 'player_1']
 >>> penv.metadata["name"]
-'territory_v1'
+'territory_v2'
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ from . import bots as scripted
 from . import core, mapgen, observe, render
 from .env import (
     DEFAULT_MAX_EPISODE_STEPS,
+    DEFAULT_REWARD,
+    DEFAULT_RULES,
     WAIT_ACTION,
     check_args,
     check_rules,
@@ -61,10 +64,10 @@ class TerritoryParallelEnv(GameParallelEnv):
 
     def __init__(self, *, preset: str | None = None, num_players: int | None = None,
                  map_size: int | tuple[int, int] | None = None, map_png: str | None = None,
-                 action_mode: str = "direction", reward: str = "shaped", gamma: float = 0.99,
+                 action_mode: str = "direction", reward: str = DEFAULT_REWARD, gamma: float = 0.99,
                  ticks_per_step: int = 4, max_cycles: int | None = DEFAULT_MAX_EPISODE_STEPS,
                  render_mode: str | None = None, bots: dict[int, str] | None = None,
-                 rules: int = core.RULES_V1) -> None:
+                 rules: int = DEFAULT_RULES) -> None:
         h, w, num_p, terrain = resolve_dims(preset, num_players, map_size, map_png)
         check_args(action_mode, reward, gamma, ticks_per_step)
         if callable(reward):

@@ -192,7 +192,7 @@ def test_pettingzoo_names_are_derived_from_the_gymnasium_ids():
     assert id_version("botarena/Territory-v1") == 1 and id_version("x/Some-Name-v12") == 12
     with pytest.raises(ValueError, match="not a versioned Gymnasium id"):
         id_version("botarena/Territory")
-    assert pettingzoo_name(GAMES["territory"]) == "territory_v1"
+    assert pettingzoo_name(GAMES["territory"]) == "territory_v2"
 
 
 # ---------------------------------------------------------------------- every game keeps the contract
@@ -205,7 +205,7 @@ def game_parallel_env(name, **kwargs):
 
 @pytest.mark.parametrize("name", GAMES_PZ)
 def test_every_game_is_named_after_its_id_and_plays_a_bots_only_game_out(name):
-    expected = {"territory": "territory_v1", "click_arena": "click_arena_v0", "tick_duel": "tick_duel_v0"}
+    expected = {"territory": "territory_v2", "click_arena": "click_arena_v0", "tick_duel": "tick_duel_v0"}
     env = game_parallel_env(name)
     assert env.metadata["name"] == pettingzoo_name(GAMES[name]) == expected.get(name, env.metadata["name"])
     bots = dict.fromkeys(range(env.num_players), env.bot_names[0])

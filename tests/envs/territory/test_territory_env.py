@@ -1,4 +1,5 @@
-"""Territory-v1's arguments, masks, rewards, frames and threads (shared contracts: tests/envs/test_conformance.py)."""
+"""Territory's arguments, masks, rewards, frames and threads, under the default rules (Territory-v2) unless a test
+pins v1 (shared contracts: tests/envs/test_conformance.py; v2's own additions: test_territory_v2_env.py)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,20 @@ from territory_helpers import build_state
 from botarena.envs.territory import TerritoryEnv, TerritoryVectorEnv, core, mapgen, parallel_env, render
 
 
-def test_observation_mask_equals_action_masks_and_wait_is_always_valid():
-    e = TerritoryEnv(preset="duel")
+@pytest.mark.parametrize("rules", [1, 2])
+def test_observation_mask_equals_action_masks_and_wait_is_always_valid(rules):
+    e = TerritoryEnv(preset="duel", rules=rules)
     obs, _ = e.reset(seed=1)
+    recalls_seen = 0
     for _ in range(10):
         np.testing.assert_array_equal(obs["action_mask"].astype(bool), e.action_masks())
-        assert obs["action_mask"][40] == 1 and obs["action_mask"][41:].sum() == 0
+        assert obs["action_mask"][40] == 1
+        # 41-44 recall attack slots 0-3 under v2 (valid while that slot has an attack to call back); v1 masks them.
+        recallable = [rules == 2 and core.can_retreat(e.batch.state, 0, 0, k) for k in range(core.MAX_ATTACKS)]
+        np.testing.assert_array_equal(obs["action_mask"][41:], recallable)
+        recalls_seen += sum(recallable)
         obs, *_ = e.step(int(np.flatnonzero(obs["action_mask"])[0]))
+    assert (recalls_seen > 0) == (rules == 2)
 
 
 def test_shaped_reward_telescopes_to_the_land_share_gained():
@@ -72,8 +80,9 @@ def test_sparse_reward_pays_nothing_for_surviving_or_acting():
         assert r == 0.0 and not terminated
 
 
-def test_eliminated_learner_terminates_with_last_place_reward():
-    vec = TerritoryVectorEnv(num_envs=1, preset="duel", reward="sparse", autoreset_mode="Disabled")
+@pytest.mark.parametrize("rules", [1, 2])
+def test_eliminated_learner_terminates_with_last_place_reward(rules):
+    vec = TerritoryVectorEnv(num_envs=1, preset="duel", reward="sparse", autoreset_mode="Disabled", rules=rules)
     vec.reset(seed=0)
     s = vec.state
     # Hand the learner's land to the opponent but one tile, then let the opponent's attack take it.
@@ -82,6 +91,7 @@ def test_eliminated_learner_terminates_with_last_place_reward():
     s.owner[0, keep[0], keep[1]] = 0
     core.rebuild_derived(s, 0)
     s.troops[0] = (10, 5_000_000)
+    s.tick[0] = core.SPAWN_IMMUNITY_TICKS  # past v2's spawn immunity
     cell = keep[0] * s.width + keep[1]
     vec.policies[:] = -1
     actions = np.zeros((1, 2, 3), np.int64)
@@ -147,7 +157,7 @@ def test_png_maps_load_by_colour(tmp_path):
     e = TerritoryEnv(map_png=str(path), num_players=2)
     obs, _ = e.reset(seed=0)
     np.testing.assert_array_equal(e.batch.state.terrain[0], terrain)
-    assert obs["map"].shape == (5, 20, 24)
+    assert obs["map"].shape == (9, 20, 24)
 
 
 def test_rgb_frames_show_player_colours_borders_cities_and_water():
@@ -195,6 +205,7 @@ def test_pettingzoo_eliminated_agents_leave():
             s.owner[0, yy, xx] = 1
             break
     core.rebuild_derived(s, 0)
+    s.tick[0] = core.SPAWN_IMMUNITY_TICKS  # past v2's spawn immunity
     cell = int(np.flatnonzero(s.owner[0].ravel() == 1)[0])
     assert s.tiles[0, 1] == 1
     # Aim at the lone tile with a direction-free cell launch through the core, then step the env.

@@ -49,7 +49,7 @@ def test_a_v2_env_recalls_its_attack_and_passes_the_checkers():
     from gymnasium.utils.env_checker import check_env
     from pettingzoo.test import parallel_api_test
 
-    env = gym.make("botarena/Territory-v1", preset="duel", rules=2, opponents="turtle")
+    env = gym.make("botarena/Territory-v2", preset="duel", opponents="turtle")
     assert env.observation_space["map"].shape == (observe.OBS_CHANNELS_V2, 64, 64)
     assert env.observation_space["global"].shape == (observe.GLOBAL_FEATURES_V2,)
     check_env(env.unwrapped, skip_render_check=True)
@@ -69,7 +69,26 @@ def test_a_v2_env_recalls_its_attack_and_passes_the_checkers():
 @pytest.mark.parametrize("rules", [0, 3, "2", True])
 def test_rules_must_be_a_known_rule_set(rules):
     with pytest.raises(ValueError, match="rules must be one of"):
-        gym.make("botarena/Territory-v1", preset="duel", rules=rules)
+        gym.make("botarena/Territory-v2", preset="duel", rules=rules)
+
+
+def test_territory_v2_is_the_default_and_v1_stays_registered_as_it_was():
+    from botarena.envs import GAMES, LEGACY_ENV_IDS
+    from botarena.envs.territory import TerritoryVectorEnv, bots
+
+    assert GAMES["territory"].env_id == "botarena/Territory-v2" and "botarena/Territory-v1" in LEGACY_ENV_IDS
+    v2, v1 = gym.make("botarena/Territory-v2").unwrapped, gym.make("botarena/Territory-v1").unwrapped
+    for env, rules, reward, channels, features in ((v2, V2, "share", 9, 32), (v1, 1, "shaped", 5, 16)):
+        batch = env.batch
+        assert (batch.rules, batch.reward_mode) == (rules, reward)
+        assert env.observation_space["map"].shape == (channels, 128, 128)
+        assert env.observation_space["global"].shape == (features,)
+        assert batch.policies[0].tolist() == [bots.BOT_NONE, *bots.mixed_cycle(rules)]
+        env.reset(seed=0)
+        assert (batch.state.rules == rules).all()
+    assert TerritoryVectorEnv().rules == V2 and parallel_env().rules == V2  # the classes play the newest version
+    assert v1.batch.policies[0, 1:].tolist() == [bots.BOT_EXPANDER, bots.BOT_AGGRESSOR, bots.BOT_TURTLE,
+                                                 bots.BOT_RANDOM]
 
 
 def test_the_nation_bot_strikes_back_first_and_keeps_its_reserve():
