@@ -1,0 +1,215 @@
+"""Territory's learned policies: SB3 feature extractors for MaskablePPO, and the agent that plays a checkpoint.
+
+Two extractors read the observation ``Dict`` (``map`` uint8 [C, H, W], which SB3 scales to [0, 1] as an image;
+``global`` float32 [G]; the ``action_mask`` is MaskablePPO's, not an input):
+
+* ``attention`` (:class:`AttentionCNN`, the reference design): a gated CNN over the map, a small MLP over the
+  global features, and cross-attention both ways between the map's cells and the global tokens (the player's
+  summary and one token per attack slot), fused into 256 features. It pools globally, so the same weights play
+  any map size: the map is zero-padded up to a multiple of 32 first, which also gives the third convolution room
+  on the 64x64 duel map (unpadded it has none below about 96x96).
+* ``flatten`` (:class:`FlattenCNN`, the baseline the attention net replaced): Nature-CNN-style convolutions,
+  flattened into one large Linear layer; tied to the map size it was built for.
+
+MaskablePPO's heads sit on the 256 features (``net_arch``: actor 256 -> 128 -> actions, critic 256 -> 128 -> 1).
+Every activation is ReLU.
+
+>>> from botarena.agents import make_agent                       # doctest: +SKIP
+>>> agent = make_agent("territory/ppo-attention")                 # the shipped checkpoint
+>>> agent.reset(seed=0); action = agent.act(obs)                  # obs from botarena/Territory-v2
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+import torch
+from stable_baselines3.common.torch_layers import BaseFeaturesExtractor
+from torch import Tensor, nn
+
+from botarena.agents.common.checkpoint import CheckpointError, load_checkpoint, load_weights_into
+from botarena.agents.common.protocol import BaseAgent
+from botarena.envs.territory import observe
+
+FEATURES_DIM = 256
+HEAD_ARCH = {"pi": [128], "vf": [128]}
+PAD_MULTIPLE = 32  # the three convolutions' total stride
+
+
+class SpatialGate(nn.Module):
+    """``x * sigmoid(Conv1x1(x))``: one learned weight per cell, shared by every channel."""
+
+    def __init__(self, channels: int) -> None:
+        super().__init__()
+        self.gate = nn.Conv2d(channels, 1, kernel_size=1)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x * torch.sigmoid(self.gate(x))
+
+
+def pad_to_multiple(x: Tensor, multiple: int = PAD_MULTIPLE) -> Tensor:
+    """Zero-pad the bottom and right of ``[B, C, H, W]`` up to multiples of ``multiple`` (at least one)."""
+    h, w = x.shape[-2:]
+    ph = max(multiple, math.ceil(h / multiple) * multiple) - h
+    pw = max(multiple, math.ceil(w / multiple) * multiple) - w
+    return nn.functional.pad(x, (0, pw, 0, ph)) if ph or pw else x
+
+
+def cell_positions(h: int, w: int, dim: int, device: torch.device) -> Tensor:
+    """Sine-cosine encodings of each cell's (y, x) in [0, 1], ``[h * w, dim]``: the same on every map size."""
+    ys, xs = torch.meshgrid(torch.linspace(0, 1, h, device=device), torch.linspace(0, 1, w, device=device),
+                            indexing="ij")
+    freqs = torch.pi * 2.0 ** torch.arange(dim // 4, device=device, dtype=torch.float32)
+    parts = [f(c.reshape(-1, 1) * freqs) for c in (ys, xs) for f in (torch.sin, torch.cos)]
+    return torch.cat(parts, dim=1)
+
+
+class AttentionCNN(BaseFeaturesExtractor):
+    """The reference extractor (see the module docstring); ``global`` is read as ``observe.GLOBAL_SLOTS`` summary
+    features then ``observe.SLOT_FEATURES`` per attack slot (Territory-v2; v1's 16 features give no slot tokens).
+    """
+
+    def __init__(self, observation_space: gym.spaces.Dict, width: int = 128, heads: int = 4) -> None:
+        super().__init__(observation_space, FEATURES_DIM)
+        channels = observation_space["map"].shape[0]
+        global_dim = observation_space["global"].shape[0]
+        self.summary_dim = min(global_dim, observe.GLOBAL_SLOTS)
+        self.num_slots = (global_dim - self.summary_dim) // observe.SLOT_FEATURES
+        self.width = width
+
+        def block(c_in: int, c_out: int, kernel: int, stride: int, pad: int) -> nn.Sequential:
+            return nn.Sequential(nn.Conv2d(c_in, c_out, kernel, stride, pad), nn.BatchNorm2d(c_out), nn.ReLU(),
+                                 SpatialGate(c_out))
+
+        self.convs = nn.Sequential(block(channels, 32, 8, 4, 2), block(32, 64, 4, 4, 0), block(64, width, 4, 2, 1))
+        self.map_out = nn.Sequential(nn.Linear(width, 256), nn.ReLU())
+        self.summary = nn.Sequential(nn.Linear(self.summary_dim, width), nn.ReLU(), nn.Linear(width, width))
+        self.slot = nn.Linear(observe.SLOT_FEATURES, width)
+        self.slot_index = nn.Parameter(torch.zeros(max(self.num_slots, 1), width))
+        self.map_reads_global = nn.MultiheadAttention(width, heads, batch_first=True)
+        self.global_reads_map = nn.MultiheadAttention(width, heads, batch_first=True)
+        self.fuse = nn.Sequential(nn.Linear(256 + 2 * width, FEATURES_DIM), nn.ReLU())
+
+    def forward(self, obs: dict[str, Tensor]) -> Tensor:
+        x = self.convs(pad_to_multiple(obs["map"].float()))
+        b, c, h, w = x.shape
+        cells = x.flatten(2).transpose(1, 2)  # [B, h*w, width]
+        cells = cells + cell_positions(h, w, c, x.device)
+        glob = obs["global"].float()
+        tokens = [self.summary(glob[:, :self.summary_dim]).unsqueeze(1)]
+        if self.num_slots:
+            slots = glob[:, self.summary_dim:].reshape(b, self.num_slots, observe.SLOT_FEATURES)
+            tokens.append(self.slot(slots) + self.slot_index)
+        tokens = torch.cat(tokens, dim=1)  # [B, 1 + slots, width]
+        map_vec = self.map_out(x.mean(dim=(2, 3)))
+        cells_read, _ = self.map_reads_global(cells, tokens, tokens, need_weights=False)
+        tokens_read, _ = self.global_reads_map(tokens, cells, cells, need_weights=False)
+        return self.fuse(torch.cat([map_vec, cells_read.mean(dim=1), (tokens + tokens_read).mean(dim=1)], dim=1))
+
+
+class FlattenCNN(BaseFeaturesExtractor):
+    """The baseline: Conv 8x8/4 -> 32, 4x4/2 -> 64, 3x3/1 -> 64, flattened (12,544 at 128x128) -> 512; the
+    global features -> 128; concatenated -> 256. Its Linear layer fixes the map size."""
+
+    def __init__(self, observation_space: gym.spaces.Dict) -> None:
+        super().__init__(observation_space, FEATURES_DIM)
+        channels, h, w = observation_space["map"].shape
+        self.convs = nn.Sequential(nn.Conv2d(channels, 32, 8, 4, 2), nn.ReLU(), nn.Conv2d(32, 64, 4, 2, 1), nn.ReLU(),
+                                   nn.Conv2d(64, 64, 3, 1, 0), nn.ReLU(), nn.Flatten())
+        with torch.no_grad():
+            flat = self.convs(torch.zeros(1, channels, h, w)).shape[1]
+        self.map_out = nn.Sequential(nn.Linear(flat, 512), nn.ReLU())
+        self.glob = nn.Sequential(nn.Linear(observation_space["global"].shape[0], 128), nn.ReLU())
+        self.fuse = nn.Sequential(nn.Linear(512 + 128, FEATURES_DIM), nn.ReLU())
+
+    def forward(self, obs: dict[str, Tensor]) -> Tensor:
+        return self.fuse(torch.cat([self.map_out(self.convs(obs["map"].float())),
+                                    self.glob(obs["global"].float())], dim=1))
+
+
+EXTRACTORS: dict[str, type[BaseFeaturesExtractor]] = {"attention": AttentionCNN, "flatten": FlattenCNN}
+
+
+def policy_kwargs(arch: str) -> dict[str, Any]:
+    """MaskablePPO's ``policy_kwargs`` for an architecture name."""
+    if arch not in EXTRACTORS:
+        raise ValueError(f"arch must be one of {list(EXTRACTORS)}, got {arch!r}")
+    return {"features_extractor_class": EXTRACTORS[arch], "net_arch": dict(HEAD_ARCH),
+            "activation_fn": nn.ReLU, "share_features_extractor": True}
+
+
+def build_policy(arch: str, observation_space: gym.spaces.Dict, action_space: gym.spaces.Space) -> Any:
+    """A fresh MaskablePPO policy (what ``MaskablePPO("MultiInputPolicy", ..., policy_kwargs=...)`` builds)."""
+    from sb3_contrib.common.maskable.policies import MaskableMultiInputActorCriticPolicy
+
+    return MaskableMultiInputActorCriticPolicy(observation_space, action_space, lambda _: 0.0, **policy_kwargs(arch))
+
+
+class TerritoryPolicyAgent(BaseAgent):
+    """A trained Territory policy as an agent: the greedy (or sampled) valid action for each observation.
+
+    Args:
+        checkpoint: a file written by ``botarena train territory`` (``load_checkpoint`` format).
+        name: the registry name the checkpoint must hold.
+        deterministic: greedy actions (the leaderboard's setting) or samples from the agent's generator.
+    """
+
+    def __init__(self, checkpoint: str | Path, *, name: str = "territory/ppo-attention",
+                 deterministic: bool = True) -> None:
+        super().__init__(deterministic=deterministic)
+        self.name = name
+        state_dict, card, _ = load_checkpoint(checkpoint, expected_name=name)
+        self.card = card
+        try:
+            env = card.config["env"]
+            arch = card.config["arch"]
+        except (KeyError, TypeError) as err:
+            raise CheckpointError(f"checkpoint {checkpoint}: its card has no config['env'] / config['arch']") from err
+        self.env_kwargs = dict(env)
+        obs_space, act_space = observation_and_action_spaces(self.env_kwargs)
+        self.policy = build_policy(arch, obs_space, act_space)
+        load_weights_into(self.policy, state_dict, source=str(checkpoint))
+        self.policy.set_training_mode(False)
+        self.observation_space = obs_space
+
+    def act(self, obs: dict[str, np.ndarray]) -> Any:
+        batch = {k: np.asarray(v)[None] for k, v in obs.items()}
+        return self.act_batch(batch)[0]
+
+    def act_batch(self, obs: dict[str, np.ndarray]) -> np.ndarray:
+        if self.deterministic:
+            return greedy_actions(self.policy, obs)
+        probs = action_probabilities(self.policy, obs)
+        return np.array([self.rng.choice(len(p), p=p) for p in probs], np.int64)
+
+
+def _distribution(policy: Any, obs: dict[str, np.ndarray]) -> Any:
+    # Not ``policy.obs_to_tensor``: it insists on the training map's size, and the attention net plays any.
+    tensors = {k: torch.as_tensor(np.asarray(v)) for k, v in obs.items() if k != "action_mask"}
+    return policy.get_distribution(tensors, action_masks=np.asarray(obs["action_mask"]).astype(bool))
+
+
+def greedy_actions(policy: Any, obs: dict[str, np.ndarray]) -> np.ndarray:
+    """The most probable valid action of each observation in a batch (direction mode), as int64 ``[B]``."""
+    with torch.no_grad():
+        return _distribution(policy, obs).get_actions(deterministic=True).cpu().numpy().astype(np.int64)
+
+
+def action_probabilities(policy: Any, obs: dict[str, np.ndarray]) -> np.ndarray:
+    """The masked action distribution of each observation in a batch, float64 ``[B, A]`` summing to 1."""
+    with torch.no_grad():
+        probs = _distribution(policy, obs).distribution.probs.cpu().numpy().astype(np.float64)
+    return probs / probs.sum(axis=1, keepdims=True)
+
+
+def observation_and_action_spaces(env_kwargs: dict[str, Any]) -> tuple[gym.spaces.Dict, gym.spaces.Space]:
+    """The single-seat spaces of a Territory env built with ``env_kwargs`` (no game is played)."""
+    from botarena.envs.territory.env import resolve_dims, territory_spaces
+
+    h, w, _, _ = resolve_dims(env_kwargs.get("preset"), env_kwargs.get("num_players"), env_kwargs.get("map_size"),
+                              env_kwargs.get("map_png"))
+    return territory_spaces(h, w, env_kwargs.get("action_mode", "direction"), env_kwargs.get("rules", 2))

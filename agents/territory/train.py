@@ -1,0 +1,489 @@
+"""``botarena train territory``: MaskablePPO on the native batch of Territory-v2, through a curriculum of stages.
+
+Read top to bottom:
+
+1. **Stages.** Each stage is a Territory setting and a number of environment steps: by default the 2-player
+   64x64 duel against expander (learn to take land and to fight one neighbour), then 5 players on a 64x64 map
+   against the mixed bots (the free-for-all at a quarter of the pixels), then the standard 128x128 preset
+   against mixed, the leaderboard's setting. The attention net pools globally, so its weights carry from map
+   to map; the policy and its optimizer move on to each stage's env.
+2. **Rollouts and updates.** sb3-contrib's MaskablePPO over ``SB3VecEnv`` (the whole batch in one numba call),
+   masks from ``action_masks()``, reward ``"share"`` (Territory-v2's: the land share gained, plus the placement
+   at every end). ``--envs`` games per rollout of ``n_steps`` decisions each.
+3. **Monitoring.** Every rollout logs the episode return, win rate, mean placement, final land share, the idle
+   share (WAIT chosen while some attack was valid; a WAIT with every attack masked is not idling) and samples/s
+   end to end, to TensorBoard (``<out>/tb``) and ``<out>/metrics.jsonl``, with a progress bar.
+4. **Evaluation.** Every ``eval_every`` steps, and at the end, the greedy policy plays ``eval_games`` games of
+   the last stage's setting on held-out seeds (``2**32 + 10**6 + i``: never a training seed, which stay below
+   2**32, nor the leaderboard's, at 2**40 and up); the best by win rate, then mean placement, is kept as
+   ``<out>/best.pt`` (the shipped format, with its model card).
+5. **Checkpoints.** Every ``checkpoint_every`` steps the whole run (model, optimizer, step count, best score) is
+   written atomically to ``<out>/run.ckpt``; ``--resume`` continues it to the same total step count.
+
+    botarena train territory --out runs/territory-attention              # the shipped agent's command
+    botarena train territory --out runs/territory-quick --quick          # a smoke run, under a minute
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import math
+import shlex
+import sys
+import time
+import zipfile
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from stable_baselines3.common.callbacks import BaseCallback
+
+from botarena.agents.common.checkpoint import CheckpointError, ModelCard, save_checkpoint
+from botarena.agents.leaderboard.seeds import TRAINING_SEED_LIMIT
+from botarena.envs.common.io import atomic_write_bytes
+
+from .policy import EXTRACTORS, greedy_actions, policy_kwargs
+
+AGENT_NAMES = {"attention": "territory/ppo-attention", "flatten": "territory/ppo-flatten"}
+HELD_OUT_SEED_BASE = TRAINING_SEED_LIMIT + 1_000_000  # evaluation games: 2**32 + 10**6 + i
+RUN_FILE = "run.ckpt"
+BEST_FILE = "best.pt"
+WAIT = 40  # direction mode's WAIT with intensity 0; 41-44 recall attacks (not idling)
+NUM_ATTACKS = 40  # direction actions 0-39 launch attacks
+
+
+@dataclass
+class Stage:
+    """One step of the curriculum: a Territory setting (``gym.make`` arguments) and how long to train on it."""
+
+    steps: int
+    preset: str = "standard"
+    map_size: int | None = None
+    num_players: int | None = None
+    opponents: str = "mixed"
+
+    def env_kwargs(self) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {"preset": self.preset, "opponents": self.opponents}
+        if self.map_size is not None:
+            kwargs["map_size"] = self.map_size
+        if self.num_players is not None:
+            kwargs["num_players"] = self.num_players
+        return kwargs
+
+    @classmethod
+    def parse(cls, text: str) -> Stage:
+        """``"steps=200000,preset=duel,opponents=expander"`` (any of the fields, ``steps`` required)."""
+        values: dict[str, Any] = {}
+        names = {f.name for f in fields(cls)}
+        for part in filter(None, text.split(",")):
+            key, _, value = part.partition("=")
+            if key not in names or not value:
+                raise ValueError(f"stage {text!r}: {part!r} is not one of {sorted(names)} as key=value")
+            values[key] = int(value) if key in ("steps", "map_size", "num_players") else value
+        if "steps" not in values:
+            raise ValueError(f"stage {text!r} needs steps=N")
+        return cls(**values)
+
+
+def default_stages() -> list[Stage]:
+    # Sized to train in about 1.5 hours on this project's 2-core machine (~240 samples/s on 64x64 maps, fewer on
+    # 128x128, where the first convolution's cost quadruples).
+    return [Stage(150_000, preset="duel", opponents="expander"),
+            Stage(900_000, map_size=64, num_players=5),
+            Stage(150_000)]
+
+
+@dataclass
+class TrainConfig:
+    """Everything a run depends on (written into the run checkpoint and the model card)."""
+
+    out: str = "runs/territory-attention"
+    arch: str = "attention"
+    seed: int = 0
+    num_envs: int = 16
+    stages: list[Stage] = field(default_factory=default_stages)
+    action_mode: str = "direction"
+    max_episode_steps: int = 1000
+    n_steps: int = 128
+    batch_size: int = 256
+    n_epochs: int = 4
+    learning_rate: float = 3e-4
+    ent_coef: float = 0.01
+    gamma: float = 0.995
+    gae_lambda: float = 0.95
+    clip_range: float = 0.2
+    eval_every: int = 200_000
+    eval_games: int = 32
+    checkpoint_every: int = 20_000
+    threads: int = 2
+
+    @classmethod
+    def quick(cls, **overrides: Any) -> TrainConfig:
+        """A smoke run: two tiny stages, every part exercised (an evaluation, a checkpoint, a stage change)."""
+        small = dict(num_envs=4, n_steps=32, batch_size=64, n_epochs=1, eval_every=256, eval_games=2,
+                     checkpoint_every=128, max_episode_steps=100,
+                     stages=[Stage(256, preset="duel", opponents="expander"),
+                             Stage(256, map_size=32, num_players=3, opponents="expander")])
+        return cls(**{**small, **overrides})
+
+    @property
+    def total_steps(self) -> int:
+        return sum(stage.steps for stage in self.stages)
+
+    def stage_at(self, step: int) -> int:
+        """The index of the stage that trains step ``step`` (the last one once every stage is done)."""
+        end = 0
+        for i, stage in enumerate(self.stages):
+            end += stage.steps
+            if step < end:
+                return i
+        return len(self.stages) - 1
+
+    def stage_end(self, index: int) -> int:
+        return sum(stage.steps for stage in self.stages[:index + 1])
+
+    def training_seed(self, stage_index: int) -> int:
+        seed = (self.seed * 1_000_003 + stage_index * 10_007) % (TRAINING_SEED_LIMIT // 2)
+        if seed + self.num_envs >= TRAINING_SEED_LIMIT:
+            raise ValueError("training seeds must stay below 2**32")
+        return seed
+
+    def env_kwargs(self, stage: Stage) -> dict[str, Any]:
+        """The Territory-v2 arguments a stage trains with (the registered defaults otherwise)."""
+        return {**stage.env_kwargs(), "action_mode": self.action_mode, "max_episode_steps": self.max_episode_steps}
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
+        data = dict(data)
+        data["stages"] = [Stage(**s) for s in data.get("stages", [])]
+        return cls(**data)
+
+
+# ====================================================================== envs and evaluation
+def make_vec_env(env_kwargs: dict[str, Any], num_envs: int) -> Any:
+    import gymnasium as gym
+    from stable_baselines3.common.vec_env import VecMonitor
+
+    import botarena.envs  # noqa: F401  (registers the ids)
+    from botarena.envs.common.sb3 import SB3VecEnv
+
+    envs = gym.make_vec("botarena/Territory-v2", num_envs=num_envs, vectorization_mode="vector_entry_point",
+                        **env_kwargs)
+    return VecMonitor(SB3VecEnv(envs))
+
+
+def evaluate(policy: Any, env_kwargs: dict[str, Any], games: int, seed_base: int = HELD_OUT_SEED_BASE) -> dict:
+    """The greedy policy's first game in each of ``games`` envs seeded ``seed_base + i``: win rate, placement,
+    final land share and idle share, with 95% intervals (Wilson for the win rate, normal for the means)."""
+    from botarena.envs.territory import TerritoryVectorEnv
+
+    env = TerritoryVectorEnv(num_envs=games, **env_kwargs)
+    obs, _ = env.reset(seed=seed_base)
+    placement = np.zeros(games, np.int64)
+    share = np.zeros(games)
+    finished = np.zeros(games, np.bool_)
+    idle = valid = 0
+    while not finished.all():
+        actions = greedy_actions(policy, obs)
+        can_attack = obs["action_mask"][:, :NUM_ATTACKS].any(axis=1) & ~finished
+        idle += int(((actions == WAIT) & can_attack).sum())
+        valid += int(can_attack.sum())
+        obs, _, terminated, truncated, infos = env.step(actions)
+        ended = (terminated | truncated) & ~finished
+        final = infos.get("final_info", infos)
+        placement[ended] = final["placement"][ended]
+        share[ended] = final["land_share"][ended]
+        finished |= ended
+    env.close()
+    wins = placement == 1
+    return {"games": games, "seed_base": seed_base, "win_rate": float(wins.mean()),
+            "win_rate_ci": list(wilson(int(wins.sum()), games)), "placement": float(placement.mean()),
+            "placement_ci": list(mean_ci(placement)), "land_share": float(share.mean()),
+            "idle_share": idle / max(valid, 1)}
+
+
+def wilson(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """The Wilson score interval of a proportion."""
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def mean_ci(values: np.ndarray, z: float = 1.96) -> tuple[float, float]:
+    half = z * float(values.std(ddof=1)) / math.sqrt(len(values)) if len(values) > 1 else 0.0
+    return float(values.mean()) - half, float(values.mean()) + half
+
+
+# ====================================================================== the run
+class Run:
+    """One training run: its config, its model, the stage it is in, the best evaluation so far."""
+
+    def __init__(self, config: TrainConfig, command: str) -> None:
+        self.config = config
+        self.command = command
+        self.out = Path(config.out)
+        self.model: Any = None
+        self.stage_index = -1
+        self.best: dict[str, Any] | None = None
+        self.history: list[dict[str, Any]] = []
+
+    # ------------------------------------------------------------------ checkpoints
+    def save(self) -> None:
+        """The whole run, atomically: SB3's model zip (policy, optimizer, step count) and the progress."""
+        model_bytes = io.BytesIO()
+        self.model.save(model_bytes)
+        progress = {"config": self.config.to_dict(), "stage_index": self.stage_index, "best": self.best,
+                    "history": self.history, "num_timesteps": int(self.model.num_timesteps)}
+        archive = io.BytesIO()
+        with zipfile.ZipFile(archive, "w") as zf:
+            zf.writestr("model.zip", model_bytes.getvalue())
+            zf.writestr("progress.json", json.dumps(progress))
+        atomic_write_bytes(self.out / RUN_FILE, archive.getvalue())
+
+    def load(self) -> None:
+        """Resume from ``<out>/run.ckpt`` (a :class:`CheckpointError` if it is missing or unreadable)."""
+        from sb3_contrib import MaskablePPO
+
+        path = self.out / RUN_FILE
+        if not path.is_file():
+            raise CheckpointError(f"--resume: no run checkpoint at {path}")
+        try:
+            with zipfile.ZipFile(path) as zf:
+                progress = json.loads(zf.read("progress.json"))
+                model_bytes = zf.read("model.zip")
+        except (zipfile.BadZipFile, KeyError, json.JSONDecodeError) as err:
+            raise CheckpointError(f"run checkpoint {path} is corrupt: {err}") from err
+        saved = TrainConfig.from_dict(progress["config"])
+        if saved.to_dict() != {**self.config.to_dict(), "out": saved.out}:
+            raise CheckpointError(f"run checkpoint {path} was made with another config; resume with the same "
+                                  f"options (saved: {json.dumps(saved.to_dict())})")
+        self.stage_index = progress["stage_index"]
+        self.best, self.history = progress["best"], progress["history"]
+        venv = self.stage_env(self.stage_index)
+        self.model = MaskablePPO.load(io.BytesIO(model_bytes), env=venv, device="cpu")
+        self._attach_logger()
+
+    def save_best(self, metrics: dict[str, Any]) -> None:
+        c = self.config
+        card = ModelCard(
+            name=AGENT_NAMES[c.arch], config={"arch": c.arch, "env": c.env_kwargs(c.stages[-1]), "train": c.to_dict()},
+            command=self.command, seed=c.seed,
+            data=f"botarena/Territory-v2 self-generated games, curriculum {[s.env_kwargs() for s in c.stages]}, "
+                 f"training seeds from {c.training_seed(0)} (below 2**32)",
+            metrics={"held_out_eval": metrics, "how": f"greedy policy, {c.eval_games} games of the last stage's "
+                     f"setting on seeds {HELD_OUT_SEED_BASE} + i, at step {metrics['step']}"})
+        save_checkpoint(self.out / BEST_FILE, self.model.policy.state_dict(), card)
+
+    # ------------------------------------------------------------------ stages
+    def stage_env(self, index: int) -> Any:
+        c = self.config
+        venv = make_vec_env(c.env_kwargs(c.stages[index]), c.num_envs)
+        venv.seed(c.training_seed(index))
+        return venv
+
+    def enter_stage(self, index: int) -> None:
+        """Build stage ``index``'s env and a model on it that carries the policy and optimizer over."""
+        from sb3_contrib import MaskablePPO
+
+        c = self.config
+        venv = self.stage_env(index)
+        model = MaskablePPO("MultiInputPolicy", venv, learning_rate=c.learning_rate, n_steps=c.n_steps,
+                            batch_size=c.batch_size, n_epochs=c.n_epochs, gamma=c.gamma, gae_lambda=c.gae_lambda,
+                            clip_range=c.clip_range, ent_coef=c.ent_coef, policy_kwargs=policy_kwargs(c.arch),
+                            seed=c.seed + index, device="cpu", verbose=0)
+        if self.model is not None:
+            model.policy.load_state_dict(self.model.policy.state_dict())
+            model.policy.optimizer.load_state_dict(self.model.policy.optimizer.state_dict())
+            model.num_timesteps = self.model.num_timesteps
+            model._n_updates = self.model._n_updates
+            self.model.get_env().close()
+        self.model = model
+        self.stage_index = index
+        self._attach_logger()
+
+    def _attach_logger(self) -> None:
+        from stable_baselines3.common.logger import configure
+
+        formats = ["csv"]
+        try:
+            import tensorboard  # noqa: F401
+
+            formats.append("tensorboard")
+        except ImportError:
+            pass
+        self.model.set_logger(configure(str(self.out / "tb"), formats))
+
+    # ------------------------------------------------------------------ training
+    def train(self) -> dict[str, Any]:
+        import torch
+        from tqdm import tqdm
+
+        c = self.config
+        torch.set_num_threads(c.threads)
+        self.out.mkdir(parents=True, exist_ok=True)
+        (self.out / "config.json").write_text(json.dumps(c.to_dict(), indent=2) + "\n")
+        done = 0 if self.model is None else int(self.model.num_timesteps)
+        bar = tqdm(total=c.total_steps, initial=done, unit="step", desc="train territory", dynamic_ncols=True)
+        monitor = Monitor(self, bar)
+        while done < c.total_steps:
+            index = c.stage_at(done)
+            if index != self.stage_index or self.model is None:
+                self.enter_stage(index)
+            remaining = c.stage_end(index) - done
+            self.model.learn(total_timesteps=remaining, callback=monitor, reset_num_timesteps=False,
+                             progress_bar=False)
+            done = int(self.model.num_timesteps)
+        final = self.history[-1] if self.history and self.history[-1]["step"] == done else monitor.evaluate()
+        self.save()
+        bar.close()
+        return final
+
+
+class Monitor(BaseCallback):
+    """Logs each rollout's episodes and idle share, evaluates and checkpoints on schedule."""
+
+    def __init__(self, run: Run, bar: Any) -> None:
+        super().__init__()
+        self.run = run
+        self.bar = bar
+        self.last_eval = self.last_ckpt = 0
+        self._reset_window()
+
+    def _reset_window(self) -> None:
+        self.idle = self.valid = 0
+        self.places: list[int] = []
+        self.shares: list[float] = []
+        self.returns: list[float] = []
+        self.window_start = time.perf_counter()
+        self.window_steps = 0
+
+    def _init_callback(self) -> None:
+        # On the evaluation schedule's grid, so a resumed run evaluates where the uninterrupted one would.
+        self.last_eval = self.num_timesteps - self.num_timesteps % self.run.config.eval_every
+        self.last_ckpt = self.num_timesteps
+
+    def _on_step(self) -> bool:
+        actions = np.asarray(self.locals["actions"]).reshape(-1)
+        masks = np.asarray(self.locals["action_masks"]).reshape(len(actions), -1)
+        can_attack = masks[:, :NUM_ATTACKS].any(axis=1)
+        self.idle += int(((actions == WAIT) & can_attack).sum())
+        self.valid += int(can_attack.sum())
+        for done, info in zip(self.locals["dones"], self.locals["infos"], strict=True):
+            if done:
+                self.places.append(int(info["placement"]))
+                self.shares.append(float(info["land_share"]))
+                self.returns.append(float(info["episode"]["r"]))
+        self.window_steps += len(actions)
+        self.bar.update(len(actions))
+        c = self.run.config
+        if self.num_timesteps - self.last_ckpt >= c.checkpoint_every:
+            self.last_ckpt = self.num_timesteps
+            self.run.save()
+        return True
+
+    def _on_rollout_end(self) -> None:
+        logger = self.model.logger
+        seconds = time.perf_counter() - self.window_start
+        row: dict[str, Any] = {"step": int(self.num_timesteps), "stage": self.run.stage_index,
+                               "samples_per_s": self.window_steps / max(seconds, 1e-9),
+                               "idle_share": self.idle / max(self.valid, 1)}
+        if self.places:
+            places = np.array(self.places)
+            row.update(episodes=len(places), win_rate=float((places == 1).mean()), placement=float(places.mean()),
+                       land_share=float(np.mean(self.shares)), episode_return=float(np.mean(self.returns)))
+        for key, value in row.items():
+            if key != "step":
+                logger.record(f"territory/{key}", value)
+        self._write_metrics(row)
+        self.bar.set_postfix(stage=row["stage"], win=f"{row.get('win_rate', float('nan')):.2f}",
+                             idle=f"{row['idle_share']:.2f}", sps=f"{row['samples_per_s']:.0f}")
+        self._reset_window()
+        if self.num_timesteps - self.last_eval >= self.run.config.eval_every:
+            self.last_eval = self.num_timesteps
+            self.evaluate()
+
+    def evaluate(self) -> dict[str, Any]:
+        run, c = self.run, self.run.config
+        model = run.model
+        model.policy.set_training_mode(False)
+        metrics = evaluate(model.policy, c.env_kwargs(c.stages[-1]), c.eval_games)
+        metrics["step"] = int(model.num_timesteps)
+        run.history.append(metrics)
+        for key in ("win_rate", "placement", "land_share", "idle_share"):
+            model.logger.record(f"eval/{key}", metrics[key])
+        model.logger.dump(metrics["step"])
+        self._write_metrics({"eval": metrics, "step": metrics["step"]})
+        better = run.best is None or (metrics["win_rate"], -metrics["placement"]) > (run.best["win_rate"],
+                                                                                     -run.best["placement"])
+        if better:
+            run.best = metrics
+            run.save_best(metrics)
+        run.save()
+        return metrics
+
+    def _write_metrics(self, row: dict[str, Any]) -> None:
+        with open(self.run.out / "metrics.jsonl", "a") as handle:
+            handle.write(json.dumps(row) + "\n")
+
+
+# ====================================================================== command line
+def parse_args(argv: list[str] | None) -> tuple[TrainConfig, bool]:
+    defaults = TrainConfig()
+    p = argparse.ArgumentParser(prog="botarena train territory", description=__doc__.splitlines()[0])
+    p.add_argument("--out", default=defaults.out, help="run folder (checkpoints, logs, best.pt)")
+    p.add_argument("--arch", default=defaults.arch, choices=list(EXTRACTORS))
+    p.add_argument("--seed", type=int, default=defaults.seed)
+    p.add_argument("--envs", type=int, default=defaults.num_envs, help="games per rollout batch")
+    p.add_argument("--stage", action="append", metavar="steps=N,preset=P,map_size=S,num_players=K,opponents=O",
+                   help="a curriculum stage (repeat, in order); default: "
+                        + "; ".join(f"{s.steps:,} steps of {s.env_kwargs()}" for s in default_stages()))
+    p.add_argument("--preset", help="one stage in this preset (with --steps and --opponents) instead")
+    p.add_argument("--opponents", default="mixed", help="with --preset")
+    p.add_argument("--steps", type=int, help="with --preset: the stage's environment steps")
+    p.add_argument("--action-mode", default=defaults.action_mode, choices=["direction"])
+    p.add_argument("--eval-every", type=int, default=defaults.eval_every)
+    p.add_argument("--eval-games", type=int, default=defaults.eval_games)
+    p.add_argument("--threads", type=int, default=defaults.threads, help="torch threads")
+    p.add_argument("--resume", action="store_true", help=f"continue <out>/{RUN_FILE} to the same total")
+    p.add_argument("--quick", action="store_true", help="a smoke run (tiny stages)")
+    a = p.parse_args(argv)
+    overrides: dict[str, Any] = dict(out=a.out, arch=a.arch, seed=a.seed, num_envs=a.envs, action_mode=a.action_mode,
+                                     eval_every=a.eval_every, eval_games=a.eval_games, threads=a.threads)
+    if a.stage and a.preset:
+        p.error("give --stage (repeated) or --preset, not both")
+    if a.stage:
+        try:
+            overrides["stages"] = [Stage.parse(text) for text in a.stage]
+        except ValueError as err:
+            p.error(str(err))
+    elif a.preset:
+        if a.steps is None:
+            p.error("--preset needs --steps")
+        overrides["stages"] = [Stage(a.steps, preset=a.preset, opponents=a.opponents)]
+    if a.quick:
+        keep = {k: v for k, v in overrides.items() if getattr(defaults, k) != v or k == "out"}
+        return TrainConfig.quick(**keep), a.resume
+    return TrainConfig(**overrides), a.resume
+
+
+def main(argv: list[str] | None = None) -> int:
+    config, resume = parse_args(argv)
+    command = "botarena train territory " + shlex.join(sys.argv[1:] if argv is None else argv)
+    run = Run(config, command)
+    if resume:
+        run.load()
+    final = run.train()
+    print(json.dumps({"final_eval": final, "best": run.best, "best_checkpoint": str(run.out / BEST_FILE)},
+                     indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
