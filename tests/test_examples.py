@@ -18,7 +18,7 @@ def run_example(name: str, *args: str, monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_every_example_has_a_smoke_test_and_a_line_in_the_readme():
     tested = {"gym_loop.py", "pettingzoo_bots.py", "train_sb3.py", "record_replay.py", "leaderboard.py",
-              "render_episodes.py", "territory_bot_table.py"}
+              "render_episodes.py", "territory_bot_table.py", "train_territory.py"}
     assert {p.name for p in EXAMPLES.glob("*.py")} == tested
     readme = (EXAMPLES / "README.md").read_text()
     assert all(name in readme for name in tested)
@@ -48,6 +48,13 @@ def test_train_sb3(monkeypatch, capsys, tmp_path):
     run_example("train_sb3.py", "--timesteps", "256", "--num-envs", "2", "--eval-episodes", "1",
                 "--save", str(tmp_path / "model"), monkeypatch=monkeypatch)
     assert "trained 256 steps" in capsys.readouterr().out and (tmp_path / "model.zip").is_file()
+
+
+def test_train_territory(monkeypatch, capsys):
+    run_example("train_territory.py", "--timesteps", "256", "--num-envs", "2", "--eval-games", "2",
+                "--max-episode-steps", "40", monkeypatch=monkeypatch)
+    out = capsys.readouterr().out
+    assert "trained 256 steps" in out and "held-out duel vs expander, 2 games: won" in out
 
 
 def test_record_replay(monkeypatch, capsys, tmp_path):

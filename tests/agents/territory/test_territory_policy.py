@@ -1,0 +1,167 @@
+"""The Territory policies and their trainer: shapes and sizes, masks, checkpoints, a tiny run, resume after a kill."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from botarena.agents.common.checkpoint import CheckpointError, ModelCard, save_checkpoint
+from botarena.agents.territory.policy import (
+    AttentionCNN,
+    FlattenCNN,
+    TerritoryPolicyAgent,
+    action_probabilities,
+    build_policy,
+    greedy_actions,
+    observation_and_action_spaces,
+)
+from botarena.agents.territory.train import BEST_FILE, RUN_FILE, Stage, TrainConfig, main
+
+SIZES = {"duel": 64, "standard": 128}
+
+
+def spaces(preset: str):
+    return observation_and_action_spaces({"preset": preset})
+
+
+def sample_obs(obs_space, batch: int, seed: int = 0) -> dict[str, np.ndarray]:
+    obs_space.seed(seed)
+    rows = [obs_space.sample() for _ in range(batch)]
+    return {k: np.stack([r[k] for r in rows]) for k in obs_space.spaces}
+
+
+@pytest.mark.parametrize("preset", ["duel", "standard"])
+def test_extractors_give_256_features_on_both_map_sizes_with_the_documented_sizes(preset):
+    obs_space, act_space = spaces(preset)
+    assert obs_space["map"].shape == (9, SIZES[preset], SIZES[preset]) and act_space.n == 45
+    obs = {k: torch.as_tensor(v) for k, v in sample_obs(obs_space, 3).items()}
+    attention, flatten = AttentionCNN(obs_space).eval(), FlattenCNN(obs_space).eval()
+    assert attention(obs).shape == flatten(obs).shape == (3, 256)
+    # The attention net's size does not depend on the map; the baseline's Linear layer does (12,544 inputs at 128).
+    assert sum(p.numel() for p in attention.parameters()) == 499_459
+    flat_inputs = flatten.map_out[0].in_features
+    assert flat_inputs == {64: 64 * 6 * 6, 128: 64 * 14 * 14}[SIZES[preset]]
+    policy = build_policy("attention", obs_space, act_space)
+    assert sum(p.numel() for p in policy.parameters()) == 571_185
+    logits = policy.action_net(policy.mlp_extractor.forward_actor(policy.extract_features(
+        {k: v for k, v in obs.items() if k != "action_mask"}, policy.pi_features_extractor)))
+    assert logits.shape == (3, 45)
+
+
+def test_the_attention_weights_play_any_map_size():
+    obs_space, act_space = spaces("duel")
+    policy = build_policy("attention", obs_space, act_space)
+    policy.set_training_mode(False)
+    big, _ = spaces("standard")
+    for space in (obs_space, big):
+        assert greedy_actions(policy, sample_obs(space, 2)).shape == (2,)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.booleans(), min_size=45, max_size=45), st.integers(0, 2**16))
+def test_a_masked_action_is_never_chosen(mask_bits, seed):
+    obs_space, act_space = spaces("duel")
+    policy = _shared_policy(obs_space, act_space)
+    mask = np.array(mask_bits, np.int8)
+    mask[40] = 1  # WAIT is always valid
+    obs = sample_obs(obs_space, 4, seed)
+    obs["action_mask"][:] = mask
+    actions = greedy_actions(policy, obs)
+    assert mask[actions].all()
+    probs = action_probabilities(policy, obs)
+    assert (probs[:, mask == 0] == 0).all() and np.allclose(probs.sum(axis=1), 1.0)
+
+
+_POLICY_CACHE: dict[str, object] = {}
+
+
+def _shared_policy(obs_space, act_space):
+    if "duel" not in _POLICY_CACHE:
+        policy = build_policy("attention", obs_space, act_space)
+        policy.set_training_mode(False)
+        _POLICY_CACHE["duel"] = policy
+    return _POLICY_CACHE["duel"]
+
+
+def _write_checkpoint(path, policy, name="territory/ppo-attention", env=None, arch="attention"):
+    card = ModelCard(name=name, config={"arch": arch, "env": env or {"preset": "duel"}})
+    return save_checkpoint(path, policy.state_dict(), card)
+
+
+def test_checkpoint_round_trip_and_bad_checkpoints_are_refused(tmp_path):
+    obs_space, act_space = spaces("duel")
+    policy = build_policy("attention", obs_space, act_space)
+    policy.set_training_mode(False)
+    path = _write_checkpoint(tmp_path / "a.pt", policy)
+    agent = TerritoryPolicyAgent(path)
+    obs = sample_obs(obs_space, 5)
+    np.testing.assert_array_equal(agent.act_batch(obs), greedy_actions(policy, obs))
+    assert agent.act({k: v[0] for k, v in obs.items()}) == greedy_actions(policy, obs)[0]
+
+    corrupt = tmp_path / "corrupt.pt"
+    corrupt.write_bytes(path.read_bytes()[: len(path.read_bytes()) // 2])
+    with pytest.raises(CheckpointError, match="corrupt"):
+        TerritoryPolicyAgent(corrupt)
+    with pytest.raises(CheckpointError, match="holds 'territory/other'"):
+        TerritoryPolicyAgent(_write_checkpoint(tmp_path / "b.pt", policy, name="territory/other"))
+    with pytest.raises(CheckpointError, match="does not fit"):  # flatten's weights for the attention net
+        flat = build_policy("flatten", obs_space, act_space)
+        TerritoryPolicyAgent(_write_checkpoint(tmp_path / "c.pt", flat))
+    with pytest.raises(CheckpointError, match="config"):
+        save_checkpoint(tmp_path / "d.pt", policy.state_dict(), ModelCard(name="territory/ppo-attention"))
+        TerritoryPolicyAgent(tmp_path / "d.pt")
+
+
+def test_stage_and_argument_errors_say_what_is_allowed():
+    assert Stage.parse("steps=10,preset=duel,opponents=expander").env_kwargs() == {
+        "preset": "duel", "opponents": "expander"}
+    with pytest.raises(ValueError, match="needs steps"):
+        Stage.parse("preset=duel")
+    with pytest.raises(ValueError, match="is not one of"):
+        Stage.parse("steps=10,speed=3")
+    with pytest.raises(SystemExit):
+        main(["--preset", "duel"])  # --preset needs --steps
+
+
+def test_a_tiny_run_writes_logs_metrics_and_a_loadable_best_checkpoint(tmp_path):
+    out = tmp_path / "run"
+    assert main(["--quick", "--out", str(out)]) == 0
+    config = TrainConfig.quick()
+    rows = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    assert rows[-1]["step"] == config.total_steps == 512
+    assert any("eval" in row for row in rows) and any("idle_share" in row for row in rows)
+    assert any(name.startswith("events.out.tfevents") for name in os.listdir(out / "tb"))
+    agent = TerritoryPolicyAgent(out / BEST_FILE)
+    assert agent.card.metrics["held_out_eval"]["games"] == config.eval_games
+    assert agent.card.command.startswith("botarena train territory --quick")
+
+
+def test_a_run_killed_mid_training_resumes_to_the_same_total(tmp_path):
+    out = tmp_path / "run"
+    args = [sys.executable, "-m", "botarena.agents.territory.train", "--quick", "--out", str(out)]
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not (out / RUN_FILE).exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert proc.poll() is None, "the run ended before its first checkpoint; nothing to kill"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    with zipfile.ZipFile(out / RUN_FILE) as zf:
+        killed_at = json.loads(zf.read("progress.json"))["num_timesteps"]
+    assert 0 < killed_at < 512
+    assert main(["--quick", "--out", str(out), "--resume"]) == 0
+    with zipfile.ZipFile(out / RUN_FILE) as zf:
+        assert json.loads(zf.read("progress.json"))["num_timesteps"] == 512
+    with pytest.raises(CheckpointError, match="another config"):
+        main(["--quick", "--out", str(out), "--resume", "--seed", "3"])
