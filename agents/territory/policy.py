@@ -208,8 +208,9 @@ def action_probabilities(policy: Any, obs: dict[str, np.ndarray]) -> np.ndarray:
 
 def observation_and_action_spaces(env_kwargs: dict[str, Any]) -> tuple[gym.spaces.Dict, gym.spaces.Space]:
     """The single-seat spaces of a Territory env built with ``env_kwargs`` (no game is played)."""
-    from botarena.envs.territory.env import resolve_dims, territory_spaces
+    from botarena.envs.territory.env import DEFAULT_RULES, resolve_dims, territory_spaces
 
     h, w, _, _ = resolve_dims(env_kwargs.get("preset"), env_kwargs.get("num_players"), env_kwargs.get("map_size"),
                               env_kwargs.get("map_png"))
-    return territory_spaces(h, w, env_kwargs.get("action_mode", "direction"), env_kwargs.get("rules", 2))
+    return territory_spaces(h, w, env_kwargs.get("action_mode", "direction"),
+                            env_kwargs.get("rules", DEFAULT_RULES))

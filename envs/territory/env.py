@@ -287,7 +287,7 @@ def check_args(action_mode: str, reward: str | RewardFn, gamma: float, ticks_per
 
 
 def observation_buffers(num_envs: int, h: int, w: int, mask_len: int,
-                        rules: int = core.RULES_V1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                        rules: int = DEFAULT_RULES) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The ``map``, ``global`` and ``action_mask`` buffers the kernels write ``num_envs`` observations into."""
     return (np.zeros((num_envs, observe.obs_channels(rules), h, w), np.uint8),
             np.zeros((num_envs, observe.global_features(rules)), np.float32),
@@ -324,7 +324,7 @@ def tile_size(h: int, w: int) -> int:
     return max(2, min(6, 768 // max(h, w)))
 
 
-def territory_spaces(h: int, w: int, action_mode: str, rules: int = core.RULES_V1) -> tuple[spaces.Dict, spaces.Space]:
+def territory_spaces(h: int, w: int, action_mode: str, rules: int = DEFAULT_RULES) -> tuple[spaces.Dict, spaces.Space]:
     """One seat's observation and action spaces (shared by the Gymnasium and PettingZoo envs)."""
     hw = h * w
     mask_len = NUM_DIRECTION_ACTIONS if action_mode == "direction" else hw + 1 + core.NUM_INTENSITIES
@@ -339,7 +339,7 @@ def territory_spaces(h: int, w: int, action_mode: str, rules: int = core.RULES_V
 
 
 def encode_actions(actions: np.ndarray, action_mode: str, hw: int, rows: np.ndarray,
-                   rules: int = core.RULES_V1) -> np.ndarray:
+                   rules: int = DEFAULT_RULES) -> np.ndarray:
     """Write action-space actions ``[K]`` (direction) or ``[K, 2]`` (cell) as core rows ``[K, 3]`` in place.
 
     Core rows are ``(mode, direction or cell, intensity)``; cell mode's no-op index ``hw`` becomes WAIT. Under

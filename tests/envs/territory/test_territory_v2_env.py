@@ -41,7 +41,7 @@ def test_recall_actions_decode_under_v2_only():
     assert rows.tolist() == [[core.MODE_RETREAT, 0, 1], [core.MODE_RETREAT, 3, 4]]
     encode_actions(np.array([[64, 2], [7, 2]]), "cell", 64, rows, V2)
     assert rows.tolist() == [[core.MODE_RETREAT, 1, 2], [core.MODE_CELL, 7, 2]]
-    encode_actions(np.array([41, 44]), "direction", 64, rows)
+    encode_actions(np.array([41, 44]), "direction", 64, rows, 1)
     assert rows.tolist() == [[core.MODE_DIRECTION, core.WAIT, 1], [core.MODE_DIRECTION, core.WAIT, 4]]
 
 
