@@ -165,3 +165,29 @@ def test_a_run_killed_mid_training_resumes_to_the_same_total(tmp_path):
         assert json.loads(zf.read("progress.json"))["num_timesteps"] == 512
     with pytest.raises(CheckpointError, match="another config"):
         main(["--quick", "--out", str(out), "--resume", "--seed", "3"])
+
+
+def test_the_land_weight_adds_its_share_of_the_land_gained_and_nothing_else():
+    from botarena.agents.territory.train import make_vec_env
+
+    kwargs = {"preset": "duel", "opponents": "expander", "max_episode_steps": 25}
+    plain, weighted = make_vec_env(kwargs, 2), make_vec_env(kwargs, 2, land_weight=4.0)
+    for venv in (plain, weighted):
+        venv.seed(7)
+    plain.reset(), weighted.reset()
+    start = weighted.batch.prev_share.copy()
+    gained = np.zeros(2)
+    episodes = 0
+    rng = np.random.default_rng(0)
+    for _ in range(60):
+        masks = plain.venv.action_masks()
+        actions = np.array([rng.choice(np.flatnonzero(m)) for m in masks])
+        _, r_plain, dones, infos = plain.step(actions)
+        _, r_weighted, dones_w, _ = weighted.step(actions)
+        np.testing.assert_array_equal(dones, dones_w)
+        now = np.array([info["land_share"] for info in infos])
+        np.testing.assert_allclose(r_weighted - r_plain, 3.0 * (now - start), atol=1e-6)
+        gained += now - start
+        start = weighted.batch.prev_share.copy()
+        episodes += int(dones.sum())
+    assert episodes >= 2 and (gained != 0).all()
