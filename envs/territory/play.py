@@ -30,8 +30,9 @@ cursor.) While the mouse is over the map the tile a click would attack is outlin
 
 Spectating and recording
 ------------------------
-``--spectate`` watches a game of bots only: the env's learner seat is played by the scripted bot
-``--seat-bot`` (default expander), which decides on a *copy* of the game state so that the env's own RNG
+``--spectate`` watches a game of bots only: the env's learner seat is played by ``--seat-bot``, a registered
+Territory agent acting on its observations (``--seat-bot territory/ppo-attention``, the learned one) or the
+scripted bot of that name (default expander), which decides on a *copy* of the game state so that the env's own RNG
 and scratch arrays are untouched; its decision is then fed to the env as an ordinary action. That keeps
 spectated games recordable and replayable like human ones (the random bot speaks in compass directions,
 so with ``--seat-bot random`` the env runs in ``direction`` mode).
@@ -195,7 +196,7 @@ class SeatBot:
         self.policies[0, seat] = bots.BOT_NAMES.index(name)
         self.actions = np.zeros((1, num_players, 3), np.int64)
 
-    def act(self, state: core.TerritoryState) -> Any:
+    def act(self, state: core.TerritoryState, obs: dict[str, np.ndarray]) -> Any:
         shadow = type(state)(*(np.array(a, copy=True) for a in state))
         bots.bot_actions(shadow, self.policies, self.actions)
         mode, code, intensity = (int(v) for v in self.actions[0, self.seat])
@@ -208,6 +209,30 @@ class SeatBot:
         if code != core.WAIT:
             raise RuntimeError(f"bot {self.name!r} sent a compass direction; expected cells")
         return np.array([self.hw, 0], np.int64)
+
+
+class AgentSeat:
+    """A registered agent that acts on observations in the learner seat (``--spectate --seat-bot territory/<agent>``,
+    e.g. the learned ``territory/ppo-attention``); it plays the direction actions it was trained on."""
+
+    action_mode = "direction"
+
+    def __init__(self, name: str, seed: int) -> None:
+        from botarena.agents import make_agent  # envs never import agents at module level
+
+        self.name = name
+        self.agent = make_agent(name)
+        self.agent.reset(seed)
+
+    def act(self, state: core.TerritoryState, obs: dict[str, np.ndarray]) -> Any:
+        return int(self.agent.act(obs))
+
+
+def seat_player(name: str, num_players: int, seat: int, height: int, width: int, seed: int) -> SeatBot | AgentSeat:
+    """``--seat-bot``: a built-in bot by name, or a registered Territory agent (``territory/<agent>``)."""
+    if name.startswith(f"{SPEC.name}/"):
+        return AgentSeat(name, seed)
+    return SeatBot(name, num_players, seat, height, width)
 
 
 class Autoplayer:
@@ -238,7 +263,8 @@ class TerritoryPlay(PlayLoop):
     unit = "decisions"
 
     def __init__(self, env: Any, window: PlayWindow, recorder: EpisodeRecorder, args: argparse.Namespace, *,
-                 seed: int, seat_bot: SeatBot | None, obs: dict[str, np.ndarray], frame: np.ndarray, who: str) -> None:
+                 seed: int, seat_bot: SeatBot | AgentSeat | None, obs: dict[str, np.ndarray], frame: np.ndarray,
+                 who: str) -> None:
         player = f"bot:{args.seat_bot}" if seat_bot else ("autoplay" if args.autoplay else "human")
         super().__init__(env, window, recorder, game=SPEC.name, player=player, max_steps=args.max_steps,
                          ends_with_game=args.autoplay or args.max_steps is not None)
@@ -287,7 +313,7 @@ class TerritoryPlay(PlayLoop):
 
     def next_action(self) -> Any:
         if self.seat_bot is not None:
-            return self.seat_bot.act(self.state)
+            return self.seat_bot.act(self.state, self.obs)
         if self.input.clicks:
             tile = self.view.pixel_to_tile(*self.input.clicks.popleft())
             action, self.message = click_to_action(tile, self.state.owner[0], self.obs["action_mask"], self.seat,
@@ -393,7 +419,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="map size and players: duel 64x64/2, standard 128x128/5, large 256x256/8")
     add_session_args(p, SPEC.name, unit="decisions", fps=8.0)
     p.add_argument("--spectate", action="store_true", help="watch bots only (the seat is played by --seat-bot)")
-    p.add_argument("--seat-bot", default="expander", help="the bot in your seat with --spectate (default expander)")
+    p.add_argument("--seat-bot", default="expander",
+                   help="who plays your seat with --spectate: a built-in bot (default expander) or a registered "
+                        "Territory agent, e.g. territory/ppo-attention")
     p.add_argument("--autoplay", action="store_true",
                    help="synthetic clicks and keys instead of a human (tests, screenshots); ends with the game")
     p.add_argument("--scale", type=float, default=None, help="window scale (default: fit the screen)")
@@ -407,7 +435,7 @@ def main(argv: list[str] | None = None) -> int:
     seed = session_seed(args)
     height, width, num_players, _ = _dims(args.preset)
     check_int(f"--seat (preset {args.preset!r})", args.seat, 0, num_players - 1)
-    seat_bot = SeatBot(args.seat_bot, num_players, args.seat, height, width) if args.spectate else None
+    seat_bot = seat_player(args.seat_bot, num_players, args.seat, height, width, seed) if args.spectate else None
     env_kwargs = {
         "preset": args.preset, "opponents": args.opponents, "learner_seat": args.seat,
         "action_mode": seat_bot.action_mode if seat_bot else "cell",
