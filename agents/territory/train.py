@@ -2,6 +2,9 @@
 
 Read top to bottom:
 
+0. **Behaviour cloning** (``agents/territory/imitation.py``): the scripted ``nation`` bot plays the learner's seat
+   through the learner's own direction actions in each of ``bc_stages``' settings; the policy is fitted to its
+   decisions and the value head to the returns, then evaluated, before any PPO step.
 1. **Stages.** Each stage is a Territory setting and a number of environment steps: by default the 2-player
    64x64 duel against expander (learn to take land and to fight one neighbour), then 5 players on a 64x64 map
    against the mixed bots (the free-for-all at a quarter of the pixels), then the standard 128x128 preset
@@ -94,11 +97,18 @@ class Stage:
         return cls(**values)
 
 
+def default_bc_stages() -> list[Stage]:
+    # Decisions of the expert to clone, per setting (the observations of 48k decisions take ~2.7 GB).
+    return [Stage(8_000, preset="duel", opponents="expander"),
+            Stage(32_000, map_size=64, num_players=5),
+            Stage(8_000)]
+
+
 def default_stages() -> list[Stage]:
-    # Sized to train in about 1.5 hours on this project's 2-core machine (~240 samples/s on 64x64 maps, fewer on
-    # 128x128, where the first convolution's cost quadruples).
-    return [Stage(150_000, preset="duel", opponents="expander"),
-            Stage(900_000, map_size=64, num_players=5),
+    # Sized to train in under an hour after cloning on this project's 2-core machine (~240 samples/s on 64x64
+    # maps, fewer on 128x128, where the first convolution's cost quadruples).
+    return [Stage(50_000, preset="duel", opponents="expander"),
+            Stage(500_000, map_size=64, num_players=5),
             Stage(150_000)]
 
 
@@ -116,12 +126,16 @@ class TrainConfig:
     n_steps: int = 128
     batch_size: int = 256
     n_epochs: int = 4
-    learning_rate: float = 3e-4
-    ent_coef: float = 0.02
+    learning_rate: float = 1e-4  # fine-tuning the cloned policy: slower than from scratch
+    ent_coef: float = 0.005
     gamma: float = 0.995
     land_weight: float = 10.0
     gae_lambda: float = 0.95
     clip_range: float = 0.2
+    bc_expert: str = "nation"  # "" skips behaviour cloning
+    bc_stages: list[Stage] = field(default_factory=default_bc_stages)
+    bc_epochs: int = 4
+    bc_lr: float = 3e-4
     eval_every: int = 200_000
     eval_games: int = 32
     checkpoint_every: int = 20_000
@@ -131,7 +145,8 @@ class TrainConfig:
     def quick(cls, **overrides: Any) -> TrainConfig:
         """A smoke run: two tiny stages, every part exercised (an evaluation, a checkpoint, a stage change)."""
         small = dict(num_envs=4, n_steps=32, batch_size=64, n_epochs=1, eval_every=256, eval_games=2,
-                     checkpoint_every=128, max_episode_steps=100,
+                     checkpoint_every=128, max_episode_steps=100, bc_epochs=1,
+                     bc_stages=[Stage(64, preset="duel", opponents="expander")],
                      stages=[Stage(256, preset="duel", opponents="expander"),
                              Stage(256, map_size=32, num_players=3, opponents="expander")])
         return cls(**{**small, **overrides})
@@ -169,6 +184,7 @@ class TrainConfig:
     def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
         data = dict(data)
         data["stages"] = [Stage(**s) for s in data.get("stages", [])]
+        data["bc_stages"] = [Stage(**s) for s in data.get("bc_stages", [])]
         return cls(**data)
 
 
@@ -265,6 +281,7 @@ class Run:
         self.stage_index = -1
         self.best: dict[str, Any] | None = None
         self.history: list[dict[str, Any]] = []
+        self.cloned: dict[str, Any] | None = None  # the behaviour-cloning phase's figures, once it is done
 
     # ------------------------------------------------------------------ checkpoints
     def save(self) -> None:
@@ -272,7 +289,7 @@ class Run:
         model_bytes = io.BytesIO()
         self.model.save(model_bytes)
         progress = {"config": self.config.to_dict(), "stage_index": self.stage_index, "best": self.best,
-                    "history": self.history, "num_timesteps": int(self.model.num_timesteps)}
+                    "history": self.history, "num_timesteps": int(self.model.num_timesteps), "cloned": self.cloned}
         archive = io.BytesIO()
         with zipfile.ZipFile(archive, "w") as zf:
             zf.writestr("model.zip", model_bytes.getvalue())
@@ -297,7 +314,7 @@ class Run:
             raise CheckpointError(f"run checkpoint {path} was made with another config; resume with the same "
                                   f"options (saved: {json.dumps(saved.to_dict())})")
         self.stage_index = progress["stage_index"]
-        self.best, self.history = progress["best"], progress["history"]
+        self.best, self.history, self.cloned = progress["best"], progress["history"], progress.get("cloned")
         venv = self.stage_env(self.stage_index)
         self.model = MaskablePPO.load(io.BytesIO(model_bytes), env=venv, device="cpu")
         self._attach_logger()
@@ -340,6 +357,26 @@ class Run:
         self.stage_index = index
         self._attach_logger()
 
+    def behaviour_cloning(self, monitor: Monitor) -> None:
+        """Phase 0: clone ``bc_expert`` into the policy (and its returns into the value), evaluate, checkpoint."""
+        from . import imitation
+
+        c = self.config
+        demos = []
+        for i, stage in enumerate(c.bc_stages):
+            demos.append(imitation.collect(c.env_kwargs(stage), c.num_envs, max(1, stage.steps // c.num_envs),
+                                           seed=c.training_seed(100 + i), expert=c.bc_expert, gamma=c.gamma,
+                                           land_weight=c.land_weight))
+        figures: dict[str, Any] = {
+            "decisions": sum(len(d) for d in demos), "unreachable": sum(d.unreachable for d in demos),
+            "expert_games": int(sum(len(d.placements) for d in demos)),
+            "expert_wins": int(sum(int((d.placements == 1).sum()) for d in demos))}
+        stats = imitation.clone(self.model.policy, demos, epochs=c.bc_epochs, lr=c.bc_lr, seed=c.seed,
+                                log=lambda row: monitor.write_metrics({"bc": row, "step": 0}))
+        self.cloned = {**figures, **stats}
+        monitor.write_metrics({"bc_done": figures, "step": 0})
+        monitor.evaluate()
+
     def _attach_logger(self) -> None:
         from stable_baselines3.common.logger import configure
 
@@ -364,6 +401,9 @@ class Run:
         done = 0 if self.model is None else int(self.model.num_timesteps)
         bar = tqdm(total=c.total_steps, initial=done, unit="step", desc="train territory", dynamic_ncols=True)
         monitor = Monitor(self, bar)
+        if c.bc_expert and self.cloned is None:
+            self.enter_stage(0)
+            self.behaviour_cloning(monitor)
         while done < c.total_steps:
             index = c.stage_at(done)
             if index != self.stage_index or self.model is None:
@@ -433,7 +473,7 @@ class Monitor(BaseCallback):
         for key, value in row.items():
             if key != "step":
                 logger.record(f"territory/{key}", value)
-        self._write_metrics(row)
+        self.write_metrics(row)
         self.bar.set_postfix(stage=row["stage"], win=f"{row.get('win_rate', float('nan')):.2f}",
                              idle=f"{row['idle_share']:.2f}", sps=f"{row['samples_per_s']:.0f}")
         self._reset_window()
@@ -451,7 +491,7 @@ class Monitor(BaseCallback):
         for key in ("win_rate", "placement", "land_share", "idle_share"):
             model.logger.record(f"eval/{key}", metrics[key])
         model.logger.dump(metrics["step"])
-        self._write_metrics({"eval": metrics, "step": metrics["step"]})
+        self.write_metrics({"eval": metrics, "step": metrics["step"]})
         better = run.best is None or (metrics["win_rate"], -metrics["placement"]) > (run.best["win_rate"],
                                                                                      -run.best["placement"])
         if better:
@@ -460,7 +500,7 @@ class Monitor(BaseCallback):
         run.save()
         return metrics
 
-    def _write_metrics(self, row: dict[str, Any]) -> None:
+    def write_metrics(self, row: dict[str, Any]) -> None:
         with open(self.run.out / "metrics.jsonl", "a") as handle:
             handle.write(json.dumps(row) + "\n")
 
