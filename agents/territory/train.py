@@ -136,6 +136,7 @@ class TrainConfig:
     bc_stages: list[Stage] = field(default_factory=default_bc_stages)
     bc_epochs: int = 4
     bc_lr: float = 3e-4
+    bc_launch_weight: float = 8.0
     eval_every: int = 200_000
     eval_games: int = 32
     checkpoint_every: int = 20_000
@@ -371,7 +372,8 @@ class Run:
             "decisions": sum(len(d) for d in demos), "unreachable": sum(d.unreachable for d in demos),
             "expert_games": int(sum(len(d.placements) for d in demos)),
             "expert_wins": int(sum(int((d.placements == 1).sum()) for d in demos))}
-        stats = imitation.clone(self.model.policy, demos, epochs=c.bc_epochs, lr=c.bc_lr, seed=c.seed,
+        stats = imitation.clone(self.model.policy, demos, epochs=c.bc_epochs, lr=c.bc_lr,
+                                launch_weight=c.bc_launch_weight, seed=c.seed,
                                 log=lambda row: monitor.write_metrics({"bc": row, "step": 0}))
         self.cloned = {**figures, **stats}
         monitor.write_metrics({"bc_done": figures, "step": 0})

@@ -191,3 +191,29 @@ def test_the_land_weight_adds_its_share_of_the_land_gained_and_nothing_else():
         start = weighted.batch.prev_share.copy()
         episodes += int(dones.sum())
     assert episodes >= 2 and (gained != 0).all()
+
+
+def test_the_experts_launches_are_labelled_with_a_valid_direction_at_the_same_target():
+    from botarena.agents.territory.imitation import WAIT_ACTION, direction_label, expert_core_actions
+    from botarena.envs.territory import TerritoryVectorEnv, bots, core
+
+    env = TerritoryVectorEnv(num_envs=4, preset="duel", opponents="expander")
+    obs, _ = env.reset(seed=3)
+    state, expert = env.state, bots.BOT_NAMES.index("nation")
+    labelled = 0
+    for _ in range(150):
+        before = state.rng_state.copy()
+        rows = expert_core_actions(state, 0, expert)
+        np.testing.assert_array_equal(state.rng_state, before)  # the expert decided on a copy
+        actions = []
+        for n in range(4):
+            label = direction_label(state, n, 0, rows[n], obs["action_mask"][n])
+            if rows[n, 0] == core.MODE_CELL and label >= 0:
+                direction = label // core.NUM_INTENSITIES
+                cy, cx = state.sum_y[n, 0] // state.tiles[n, 0], state.sum_x[n, 0] // state.tiles[n, 0]
+                aimed = state.owner[n].flat[rows[n, 1]]
+                assert obs["action_mask"][n, label] and core.ray_target(state.owner[n], cy, cx, 0, direction) == aimed
+                labelled += 1
+            actions.append(label if label >= 0 else WAIT_ACTION)
+        obs, *_ = env.step(np.array(actions))
+    assert labelled >= 10
