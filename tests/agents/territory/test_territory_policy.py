@@ -201,7 +201,7 @@ def test_the_experts_launches_are_labelled_with_a_valid_direction_at_the_same_ta
     obs, _ = env.reset(seed=3)
     state, expert = env.state, bots.BOT_NAMES.index("nation")
     labelled = 0
-    for _ in range(150):
+    for _ in range(400):
         before = state.rng_state.copy()
         rows = expert_core_actions(state, 0, expert)
         np.testing.assert_array_equal(state.rng_state, before)  # the expert decided on a copy
