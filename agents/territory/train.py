@@ -58,6 +58,8 @@ from .policy import EXTRACTORS, greedy_actions, policy_kwargs
 
 AGENT_NAMES = {"attention": "territory/ppo-attention", "flatten": "territory/ppo-flatten"}
 HELD_OUT_SEED_BASE = TRAINING_SEED_LIMIT + 1_000_000  # evaluation games: 2**32 + 10**6 + i
+# The final figures of the card: seeds no evaluation during training saw (those chose the best checkpoint).
+FINAL_SEED_BASE = TRAINING_SEED_LIMIT + 2_000_000
 RUN_FILE = "run.ckpt"
 BEST_FILE = "best.pt"
 WAIT = 40  # direction mode's WAIT with intensity 0; 41-44 recall attacks (not idling)
@@ -141,13 +143,14 @@ class TrainConfig:
     bc_keep_wait: float = 0.15
     eval_every: int = 200_000
     eval_games: int = 32
+    final_games: int = 200
     checkpoint_every: int = 20_000
     threads: int = 2
 
     @classmethod
     def quick(cls, **overrides: Any) -> TrainConfig:
         """A smoke run: two tiny stages, every part exercised (an evaluation, a checkpoint, a stage change)."""
-        small = dict(num_envs=4, n_steps=32, batch_size=64, n_epochs=1, eval_every=256, eval_games=2,
+        small = dict(num_envs=4, n_steps=32, batch_size=64, n_epochs=1, eval_every=256, eval_games=2, final_games=2,
                      checkpoint_every=128, max_episode_steps=100, bc_epochs=1,
                      bc_stages=[Stage(64, preset="duel", opponents="expander")],
                      stages=[Stage(256, preset="duel", opponents="expander"),
@@ -416,10 +419,37 @@ class Run:
             self.model.learn(total_timesteps=remaining, callback=monitor, reset_num_timesteps=False,
                              progress_bar=False)
             done = int(self.model.num_timesteps)
-        final = self.history[-1] if self.history and self.history[-1]["step"] == done else monitor.evaluate()
+        if not self.history or self.history[-1]["step"] != done:
+            monitor.evaluate()
         self.save()
         bar.close()
-        return final
+        return self.finalize()
+
+    def finalize(self) -> dict[str, Any]:
+        """The best checkpoint's figures on ``final_games`` fresh held-out games, written into its model card."""
+        import torch
+
+        from botarena.agents.common.checkpoint import load_checkpoint, load_weights_into
+
+        from .policy import build_policy, observation_and_action_spaces
+
+        c = self.config
+        path = self.out / BEST_FILE
+        state_dict, card, _ = load_checkpoint(path, expected_name=AGENT_NAMES[c.arch])
+        if "final_held_out" in card.metrics and card.metrics["final_held_out"]["step"] == card.metrics[
+                "held_out_eval"]["step"]:
+            return card.metrics["final_held_out"]
+        policy = build_policy(c.arch, *observation_and_action_spaces(card.config["env"]))
+        load_weights_into(policy, state_dict, source=str(path))
+        policy.set_training_mode(False)
+        torch.set_num_threads(c.threads)
+        metrics = evaluate(policy, c.env_kwargs(c.stages[-1]), c.final_games, seed_base=FINAL_SEED_BASE)
+        metrics.update(step=card.metrics["held_out_eval"]["step"],
+                       how=f"greedy policy, {c.final_games} games of {c.env_kwargs(c.stages[-1])} on seeds "
+                           f"{FINAL_SEED_BASE} + i (none seen in training or in choosing the checkpoint)")
+        card.metrics["final_held_out"] = metrics
+        save_checkpoint(path, state_dict, card)
+        return metrics
 
 
 class Monitor(BaseCallback):
@@ -526,12 +556,15 @@ def parse_args(argv: list[str] | None) -> tuple[TrainConfig, bool]:
     p.add_argument("--action-mode", default=defaults.action_mode, choices=["direction"])
     p.add_argument("--eval-every", type=int, default=defaults.eval_every)
     p.add_argument("--eval-games", type=int, default=defaults.eval_games)
+    p.add_argument("--final-games", type=int, default=defaults.final_games,
+                   help="fresh held-out games for the best checkpoint's card at the end")
     p.add_argument("--threads", type=int, default=defaults.threads, help="torch threads")
     p.add_argument("--resume", action="store_true", help=f"continue <out>/{RUN_FILE} to the same total")
     p.add_argument("--quick", action="store_true", help="a smoke run (tiny stages)")
     a = p.parse_args(argv)
     overrides: dict[str, Any] = dict(out=a.out, arch=a.arch, seed=a.seed, num_envs=a.envs, action_mode=a.action_mode,
-                                     eval_every=a.eval_every, eval_games=a.eval_games, threads=a.threads)
+                                     eval_every=a.eval_every, eval_games=a.eval_games, final_games=a.final_games,
+                                     threads=a.threads)
     if a.stage and a.preset:
         p.error("give --stage (repeated) or --preset, not both")
     if a.stage:
@@ -555,7 +588,7 @@ def main(argv: list[str] | None = None) -> int:
     run = Run(config, command)
     if resume:
         run.load()
-    final = run.train()
+    final = run.train()  # a finished run given --resume only (re)writes its final figures
     print(json.dumps({"final_eval": final, "best": run.best, "best_checkpoint": str(run.out / BEST_FILE)},
                      indent=2))
     return 0
