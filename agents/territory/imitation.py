@@ -157,9 +157,12 @@ def clone(policy, demos: list[Demonstrations], epochs: int, batch_size: int = 12
     and weighting launches 8x alone brought the launch accuracy only to 1.3%. ``collect(keep_wait=...)`` drops
     most WAITs instead, and a launch's cross-entropy counts ``launch_weight`` times.
     """
+    from .policy import set_norm_frozen
+
     generator = torch.Generator().manual_seed(seed)
     optimizer = torch.optim.Adam(policy.parameters(), lr=lr)
     stats: dict[str, float] = {}
+    set_norm_frozen(policy, False)
     policy.set_training_mode(True)
     for epoch in range(epochs):
         batches = [(d, order[start:start + batch_size]) for d in demos
@@ -213,4 +216,5 @@ def clone(policy, demos: list[Demonstrations], epochs: int, batch_size: int = 12
         if log is not None:
             log(stats)
     policy.set_training_mode(False)
+    set_norm_frozen(policy, True)
     return stats

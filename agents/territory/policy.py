@@ -93,6 +93,16 @@ class AttentionCNN(BaseFeaturesExtractor):
         self.map_reads_global = nn.MultiheadAttention(width, heads, batch_first=True)
         self.global_reads_map = nn.MultiheadAttention(width, heads, batch_first=True)
         self.fuse = nn.Sequential(nn.Linear(256 + 2 * width, FEATURES_DIM), nn.ReLU())
+        # BatchNorm's statistics stay fixed in PPO's updates (see ``set_norm_frozen``).
+        self.norm_frozen = True
+
+    def train(self, mode: bool = True) -> AttentionCNN:
+        super().train(mode)
+        if self.norm_frozen:
+            for module in self.modules():
+                if isinstance(module, nn.BatchNorm2d):
+                    module.eval()
+        return self
 
     def forward(self, obs: dict[str, Tensor]) -> Tensor:
         x = self.convs(pad_to_multiple(obs["map"].float()))
@@ -129,6 +139,19 @@ class FlattenCNN(BaseFeaturesExtractor):
     def forward(self, obs: dict[str, Tensor]) -> Tensor:
         return self.fuse(torch.cat([self.map_out(self.convs(obs["map"].float())),
                                     self.glob(obs["global"].float())], dim=1))
+
+
+def set_norm_frozen(policy: Any, frozen: bool) -> None:
+    """Fix (or free) the BatchNorm statistics of a policy's attention extractor in training mode.
+
+    PPO collects its rollouts in eval mode and updates in training mode; with BatchNorm learning from each
+    minibatch the two are different networks, and fine-tuning the cloned policy lost every duel it had won
+    within 45k steps. Cloning (supervised, one mode) frees them; PPO keeps them fixed.
+    """
+    for module in policy.modules():
+        if isinstance(module, AttentionCNN):
+            module.norm_frozen = frozen
+    policy.set_training_mode(policy.training)
 
 
 EXTRACTORS: dict[str, type[BaseFeaturesExtractor]] = {"attention": AttentionCNN, "flatten": FlattenCNN}
