@@ -448,8 +448,20 @@ class Run:
                        how=f"greedy policy, {c.final_games} games of {c.env_kwargs(c.stages[-1])} on seeds "
                            f"{FINAL_SEED_BASE} + i (none seen in training or in choosing the checkpoint)")
         card.metrics["final_held_out"] = metrics
+        done = int(self.model.num_timesteps) if self.model is not None else self.progress_steps()
+        if done < c.total_steps:
+            card.notes = (f"the run was stopped at step {done:,} of its {c.total_steps:,} (--resume continues it); "
+                          f"this is its best checkpoint, from step {metrics['step']:,}")
         save_checkpoint(path, state_dict, card)
         return metrics
+
+    def progress_steps(self) -> int:
+        """The step count in ``<out>/run.ckpt`` (0 without one)."""
+        path = self.out / RUN_FILE
+        if not path.is_file():
+            return 0
+        with zipfile.ZipFile(path) as zf:
+            return int(json.loads(zf.read("progress.json"))["num_timesteps"])
 
 
 class Monitor(BaseCallback):
@@ -540,7 +552,7 @@ class Monitor(BaseCallback):
 
 
 # ====================================================================== command line
-def parse_args(argv: list[str] | None) -> tuple[TrainConfig, bool]:
+def parse_args(argv: list[str] | None) -> tuple[TrainConfig, bool, bool]:
     defaults = TrainConfig()
     p = argparse.ArgumentParser(prog="botarena train territory", description=__doc__.splitlines()[0])
     p.add_argument("--out", default=defaults.out, help="run folder (checkpoints, logs, best.pt)")
@@ -561,6 +573,9 @@ def parse_args(argv: list[str] | None) -> tuple[TrainConfig, bool]:
     p.add_argument("--threads", type=int, default=defaults.threads, help="torch threads")
     p.add_argument("--resume", action="store_true", help=f"continue <out>/{RUN_FILE} to the same total")
     p.add_argument("--quick", action="store_true", help="a smoke run (tiny stages)")
+    p.add_argument("--finalize", action="store_true",
+                   help="only evaluate <out>/best.pt on --final-games fresh held-out games into its card (a run "
+                        "stopped early; a finished run does this itself)")
     a = p.parse_args(argv)
     overrides: dict[str, Any] = dict(out=a.out, arch=a.arch, seed=a.seed, num_envs=a.envs, action_mode=a.action_mode,
                                      eval_every=a.eval_every, eval_games=a.eval_games, final_games=a.final_games,
@@ -578,14 +593,17 @@ def parse_args(argv: list[str] | None) -> tuple[TrainConfig, bool]:
         overrides["stages"] = [Stage(a.steps, preset=a.preset, opponents=a.opponents)]
     if a.quick:
         keep = {k: v for k, v in overrides.items() if getattr(defaults, k) != v or k == "out"}
-        return TrainConfig.quick(**keep), a.resume
-    return TrainConfig(**overrides), a.resume
+        return TrainConfig.quick(**keep), a.resume, a.finalize
+    return TrainConfig(**overrides), a.resume, a.finalize
 
 
 def main(argv: list[str] | None = None) -> int:
-    config, resume = parse_args(argv)
+    config, resume, finalize = parse_args(argv)
     command = "botarena train territory " + shlex.join(sys.argv[1:] if argv is None else argv)
     run = Run(config, command)
+    if finalize:
+        print(json.dumps({"final_held_out": run.finalize(), "best_checkpoint": str(run.out / BEST_FILE)}, indent=2))
+        return 0
     if resume:
         run.load()
     final = run.train()  # a finished run given --resume only (re)writes its final figures

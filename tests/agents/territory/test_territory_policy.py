@@ -147,19 +147,31 @@ def test_a_tiny_run_writes_logs_metrics_and_a_loadable_best_checkpoint(tmp_path)
     assert agent.card.command.startswith("botarena train territory --quick")
 
 
+def _saved_steps(out) -> int:
+    try:
+        with zipfile.ZipFile(out / RUN_FILE) as zf:
+            return json.loads(zf.read("progress.json"))["num_timesteps"]
+    except (FileNotFoundError, zipfile.BadZipFile, KeyError):
+        return 0
+
+
 def test_a_run_killed_mid_training_resumes_to_the_same_total(tmp_path):
     out = tmp_path / "run"
     args = [sys.executable, "-m", "botarena.agents.territory.train", "--quick", "--out", str(out)]
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
-    while not (out / RUN_FILE).exists() and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert proc.poll() is None, "the run ended before its first checkpoint; nothing to kill"
+    while proc.poll() is None and time.monotonic() < deadline and _saved_steps(out) == 0:
+        time.sleep(0.05)  # the first save (step 0) follows behaviour cloning; wait for one PPO made
+    assert proc.poll() is None, "the run ended before a checkpoint after step 0; nothing to kill"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     with zipfile.ZipFile(out / RUN_FILE) as zf:
         killed_at = json.loads(zf.read("progress.json"))["num_timesteps"]
     assert 0 < killed_at < 512
+    # A stopped run's best checkpoint can get its final figures, and its card says the run was cut short.
+    assert main(["--quick", "--out", str(out), "--finalize"]) == 0
+    card = TerritoryPolicyAgent(out / BEST_FILE).card
+    assert card.metrics["final_held_out"]["games"] == 2 and "was stopped at step" in card.notes
     assert main(["--quick", "--out", str(out), "--resume"]) == 0
     with zipfile.ZipFile(out / RUN_FILE) as zf:
         assert json.loads(zf.read("progress.json"))["num_timesteps"] == 512
