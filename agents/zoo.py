@@ -25,6 +25,10 @@ for _bot, _description in (
     register_agent(f"territory/{_bot}", "botarena.agents.scripted.common:NativeBotAgent", kind="scripted",
                    description=_description, native_bot=_bot)
 
+register_agent("territory/ppo-attention", "botarena.agents.territory.policy:TerritoryPolicyAgent", kind="learned",
+               checkpoint="territory-attention.pt",
+               description="learned attention-CNN actor-critic: the nation bot cloned, then MaskablePPO")
+
 # ---------------------------------------------------------------------- ClickArena
 register_agent("click_arena/random", "botarena.agents.scripted.random_input:ClickArenaRandomAgent", kind="random",
                description="built-in bot: random cursor targets, clicks and attack key (also acts on observations)")

@@ -221,7 +221,10 @@ GAME_ADAPTERS: dict[str, GameAdapter] = {
         PettingZooTable(
             "territory", "ffa", 5, "standard preset: 5-player free-for-all on a 128x128 map, "
             f"{GAMES['territory'].max_episode_steps} decisions at most.",
-            env_kwargs={"preset": "standard"}, episodes=8, quick_episodes=3),
+            # quick: 1 map seed (x 6 groups of 5 agents x 5 seat rotations = 30 games), because the learned
+            # territory/ppo-attention takes ~2.5 ms a decision (torch at batch 1 on a 128x128 map) in games of up to
+            # 1,000 decisions; 3 seeds put `make demo` past its 3 minutes
+            env_kwargs={"preset": "standard"}, episodes=8, quick_episodes=1),
         PettingZooTable(
             "click_arena", "single", 1, "standard difficulty, human cursor: one ship alone in the arena for the "
             "whole 3-minute episode.",

@@ -50,7 +50,7 @@ import numpy as np
 from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.vec_env import VecEnvWrapper, VecMonitor
 
-from botarena.agents.common.checkpoint import CheckpointError, ModelCard, save_checkpoint
+from botarena.agents.common.checkpoint import CheckpointError, ModelCard, git_sha, save_checkpoint
 from botarena.agents.leaderboard.seeds import TRAINING_SEED_LIMIT
 from botarena.envs.common.io import atomic_write_bytes
 
@@ -288,6 +288,7 @@ class Run:
         self.best: dict[str, Any] | None = None
         self.history: list[dict[str, Any]] = []
         self.cloned: dict[str, Any] | None = None  # the behaviour-cloning phase's figures, once it is done
+        self.git_sha = git_sha()  # the code the run starts from (a card written later must not take a newer HEAD)
 
     # ------------------------------------------------------------------ checkpoints
     def save(self) -> None:
@@ -329,7 +330,7 @@ class Run:
         c = self.config
         card = ModelCard(
             name=AGENT_NAMES[c.arch], config={"arch": c.arch, "env": c.env_kwargs(c.stages[-1]), "train": c.to_dict()},
-            command=self.command, seed=c.seed,
+            command=self.command, seed=c.seed, git_sha=self.git_sha,
             data=f"botarena/Territory-v2 self-generated games, curriculum {[s.env_kwargs() for s in c.stages]}, "
                  f"training seeds from {c.training_seed(0)} (below 2**32)",
             metrics={"held_out_eval": metrics, "how": f"greedy policy, {c.eval_games} games of the last stage's "

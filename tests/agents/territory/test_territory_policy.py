@@ -229,3 +229,16 @@ def test_the_experts_launches_are_labelled_with_a_valid_direction_at_the_same_ta
             actions.append(label if label >= 0 else WAIT_ACTION)
         obs, *_ = env.step(np.array(actions))
     assert labelled >= 10
+
+
+def test_the_registered_agent_loads_the_shipped_checkpoint_and_plays_a_full_game():
+    from botarena.agents import make_agent, play_episode
+    from botarena.agents.common.registry import agent_spec
+
+    spec = agent_spec("territory/ppo-attention")
+    assert spec.checkpoint_path.stat().st_size < 8 * 2**20  # small enough to ship
+    agent = make_agent("territory/ppo-attention")
+    assert agent.card.command.startswith("botarena train territory")
+    assert agent.card.metrics["final_held_out"]["games"] == 200
+    result = play_episode("territory", {0: agent, 1: "territory/expander"}, seed=0, preset="duel")
+    assert result.length > 0 and sorted(result.placements) == [1, 2]
