@@ -437,18 +437,18 @@ class Run:
         c = self.config
         path = self.out / BEST_FILE
         state_dict, card, _ = load_checkpoint(path, expected_name=AGENT_NAMES[c.arch])
-        if "final_held_out" in card.metrics and card.metrics["final_held_out"]["step"] == card.metrics[
-                "held_out_eval"]["step"]:
-            return card.metrics["final_held_out"]
+        if "final" in card.metrics and card.metrics["final"]["step"] == card.metrics["held_out_eval"]["step"]:
+            return card.metrics["final"]
         policy = build_policy(c.arch, *observation_and_action_spaces(card.config["env"]))
         load_weights_into(policy, state_dict, source=str(path))
         policy.set_training_mode(False)
         torch.set_num_threads(c.threads)
         metrics = evaluate(policy, c.env_kwargs(c.stages[-1]), c.final_games, seed_base=FINAL_SEED_BASE)
-        metrics.update(step=card.metrics["held_out_eval"]["step"],
+        metrics.update(step=card.metrics["held_out_eval"]["step"], episodes=c.final_games,
+                       held_out_seeds=f"{FINAL_SEED_BASE}..{FINAL_SEED_BASE + c.final_games - 1}",
                        how=f"greedy policy, {c.final_games} games of {c.env_kwargs(c.stages[-1])} on seeds "
                            f"{FINAL_SEED_BASE} + i (none seen in training or in choosing the checkpoint)")
-        card.metrics["final_held_out"] = metrics
+        card.metrics["final"] = metrics
         done = int(self.model.num_timesteps) if self.model is not None else self.progress_steps()
         if done < c.total_steps:
             card.notes = (f"the run was stopped at step {done:,} of its {c.total_steps:,} (--resume continues it); "
@@ -603,7 +603,7 @@ def main(argv: list[str] | None = None) -> int:
     command = "botarena train territory " + shlex.join(sys.argv[1:] if argv is None else argv)
     run = Run(config, command)
     if finalize:
-        print(json.dumps({"final_held_out": run.finalize(), "best_checkpoint": str(run.out / BEST_FILE)}, indent=2))
+        print(json.dumps({"final": run.finalize(), "best_checkpoint": str(run.out / BEST_FILE)}, indent=2))
         return 0
     if resume:
         run.load()

@@ -84,5 +84,7 @@ def test_every_shipped_checkpoint_is_small_and_carries_its_model_card(name):
     final = card.metrics["final"]
     first_held_out = int(final["held_out_seeds"].split("..")[0])
     assert first_held_out >= TRAINING_SEED_LIMIT
-    assert {"normalised_score", "normalised_ci95", "episodes"} <= set(final)
+    assert "episodes" in final
+    # Single-player tables score against references; free-for-alls (Territory) by wins and placements.
+    assert {"normalised_score", "normalised_ci95"} <= set(final) or {"win_rate", "placement"} <= set(final)
     assert registry.make_agent(name).name == name

@@ -171,7 +171,7 @@ def test_a_run_killed_mid_training_resumes_to_the_same_total(tmp_path):
     # A stopped run's best checkpoint can get its final figures, and its card says the run was cut short.
     assert main(["--quick", "--out", str(out), "--finalize"]) == 0
     card = TerritoryPolicyAgent(out / BEST_FILE).card
-    assert card.metrics["final_held_out"]["games"] == 2 and "was stopped at step" in card.notes
+    assert card.metrics["final"]["episodes"] == 2 and "was stopped at step" in card.notes
     assert main(["--quick", "--out", str(out), "--resume"]) == 0
     with zipfile.ZipFile(out / RUN_FILE) as zf:
         assert json.loads(zf.read("progress.json"))["num_timesteps"] == 512
@@ -239,6 +239,6 @@ def test_the_registered_agent_loads_the_shipped_checkpoint_and_plays_a_full_game
     assert spec.checkpoint_path.stat().st_size < 8 * 2**20  # small enough to ship
     agent = make_agent("territory/ppo-attention")
     assert agent.card.command.startswith("botarena train territory")
-    assert agent.card.metrics["final_held_out"]["games"] == 200
+    assert agent.card.metrics["final"]["episodes"] == 200
     result = play_episode("territory", {0: agent, 1: "territory/expander"}, seed=0, preset="duel")
     assert result.length > 0 and sorted(result.placements) == [1, 2]
