@@ -228,9 +228,9 @@ GAME_ADAPTERS: dict[str, GameAdapter] = {
         PettingZooTable(
             "click_arena", "single", 1, "standard difficulty, human cursor: one ship alone in the arena for the "
             "whole 3-minute episode.",
-            # quick: 4 seeds, because the learned agent plays a 3-minute episode in ~16 s of one core (torch at
-            # batch 1); 8 seeds put `make demo` over its 3 minutes on a fresh 2-core clone (3 min 19 s measured)
-            env_kwargs={"num_players": 1}, references=CLICK_ARENA_REFERENCES, episodes=16, quick_episodes=4),
+            # quick: 2 seeds, because the learned agent plays a 3-minute episode in 16 to 27 s of one core (torch
+            # at batch 1); 4 seeds put `make demo` past its 3 minutes once the Territory agent joined (220 s cold)
+            env_kwargs={"num_players": 1}, references=CLICK_ARENA_REFERENCES, episodes=16, quick_episodes=2),
         PettingZooTable(
             "tick_duel", "single", 1, f"against the fixed scripted opponent {TICK_DUEL_OPPONENT}, every seed "
             "played in every build.",

@@ -54,6 +54,17 @@ NATION_TRIGGER_FILL = 0.55  # acts once its troops reach this share of the cap
 NATION_RESERVE_FILL = 0.35  # keeps this share of the cap home when it attacks a player
 NATION_KEEP_FILL = 0.15  # keeps this share home when it expands or strikes back
 
+# The fixed intensities (``core.INTENSITY_PERCENT`` indices) and codes the bots pass to other kernels. They are
+# np.int64, not Python ints, on purpose: numba compiles one copy of a kernel per literal int argument, and literal
+# intensities once made ten copies of ``_try_cell`` (about half a minute of a cold compile).
+EXPANDER_NEUTRAL_INTENSITY = np.int64(1)
+EXPANDER_ENEMY_INTENSITY = np.int64(2)
+AGGRESSOR_NEUTRAL_INTENSITY = np.int64(0)
+AGGRESSOR_ENEMY_INTENSITY = np.int64(3)
+TURTLE_INTENSITY = np.int64(4)
+NEUTRAL_TARGET = np.int64(core.NEUTRAL)
+CELL_MODE = np.int64(core.MODE_CELL)
+
 
 def mixed_cycle(rules: int) -> tuple[int, ...]:
     """The bots ``opponents="mixed"`` seats in turn under rule set ``rules``."""
@@ -129,7 +140,7 @@ def _scan_frontier(s, n, p):
 def _pick_cell(cand_n, rng_state, n, count, target):
     """A uniformly drawn cell of the packed frontier ``cand_n[:count]`` owned by ``target`` (-1 when none)."""
     tag = target + core.OWNER_BIAS
-    matches = 0
+    matches = np.int64(0)
     for i in range(count):
         if cand_n[i] & core.OWNER_MASK == tag:
             matches += 1
@@ -149,7 +160,7 @@ def _try_cell(s, actions, n, p, count, target, intensity):
     """Aim at a random frontier cell of ``target``; WAIT when that launch would be invalid."""
     cell = _pick_cell(s.cand[n], s.rng_state, n, count, target)
     if cell >= 0:
-        ok, _, _, _, _ = core.resolve_action(s, n, p, core.MODE_CELL, cell, intensity)
+        ok, _, _, _, _ = core.resolve_action(s, n, p, CELL_MODE, cell, intensity)
         if ok:
             actions[n, p, 0] = core.MODE_CELL
             actions[n, p, 1] = cell
@@ -161,7 +172,7 @@ def _try_cell(s, actions, n, p, count, target, intensity):
 
 @njit(cache=True, nogil=True, inline="always")
 def _weakest(s, n, bits):
-    best = -1
+    best = np.int64(-1)
     for q in range(s.troops.shape[1]):
         if (bits >> q) & 1 and (best < 0 or s.troops[n, q] < s.troops[n, best]):
             best = q
@@ -171,7 +182,7 @@ def _weakest(s, n, bits):
 @njit(**NO_NRT)
 def random_policy(s, n, p, actions, scratch):
     observe.direction_mask_one(s, n, p, scratch)
-    valid = 0
+    valid = np.int64(0)
     for i in range(scratch.shape[0]):
         valid += scratch[i]
     pick = rng.randint(s.rng_state, n, valid)
@@ -194,11 +205,11 @@ def expander_policy(s, n, p, actions):
         return
     count, neutral, bits = _scan_frontier(s, n, p)
     if neutral > 0:
-        _try_cell(s, actions, n, p, count, core.NEUTRAL, 1)
+        _try_cell(s, actions, n, p, count, NEUTRAL_TARGET, EXPANDER_NEUTRAL_INTENSITY)
         return
     q = _weakest(s, n, bits)
     if q >= 0 and troops > AGGRESSOR_EDGE * s.troops[n, q]:
-        _try_cell(s, actions, n, p, count, q, 2)
+        _try_cell(s, actions, n, p, count, q, EXPANDER_ENEMY_INTENSITY)
         return
     _wait(actions, n, p)
 
@@ -213,10 +224,10 @@ def aggressor_policy(s, n, p, actions):
     count, neutral, bits = _scan_frontier(s, n, p)
     q = _weakest(s, n, bits)
     if q >= 0 and troops >= AGGRESSOR_MIN_FILL * cap and troops > AGGRESSOR_EDGE * s.troops[n, q]:
-        _try_cell(s, actions, n, p, count, q, 3)
+        _try_cell(s, actions, n, p, count, q, AGGRESSOR_ENEMY_INTENSITY)
         return
     if neutral > 0:
-        _try_cell(s, actions, n, p, count, core.NEUTRAL, 0)
+        _try_cell(s, actions, n, p, count, NEUTRAL_TARGET, AGGRESSOR_NEUTRAL_INTENSITY)
         return
     _wait(actions, n, p)
 
@@ -231,13 +242,13 @@ def turtle_policy(s, n, p, actions):
     count, neutral, bits = _scan_frontier(s, n, p)
     q = _weakest(s, n, bits)
     if q >= 0 and 0.75 * troops > s.troops[n, q]:
-        if _try_cell(s, actions, n, p, count, q, 4):
+        if _try_cell(s, actions, n, p, count, q, TURTLE_INTENSITY):
             return
     if neutral > 0:
-        _try_cell(s, actions, n, p, count, core.NEUTRAL, 4)
+        _try_cell(s, actions, n, p, count, NEUTRAL_TARGET, TURTLE_INTENSITY)
         return
     if q >= 0:
-        _try_cell(s, actions, n, p, count, q, 4)
+        _try_cell(s, actions, n, p, count, q, TURTLE_INTENSITY)
         return
     _wait(actions, n, p)
 
@@ -282,9 +293,9 @@ def nation_policy(s, n, p, actions):
         _wait(actions, n, p)
         return
     if neutral > 0:
-        _try_cell(s, actions, n, p, count, core.NEUTRAL, max(_intensity_keeping(troops, cap, NATION_KEEP_FILL), 0))
+        _try_cell(s, actions, n, p, count, NEUTRAL_TARGET, max(_intensity_keeping(troops, cap, NATION_KEEP_FILL), 0))
         return
-    weakest = -1
+    weakest = np.int64(-1)
     for q in range(s.troops.shape[1]):
         if (bits >> q) & 1 and (weakest < 0 or s.troops[n, q] * max(s.tiles[n, weakest], 1)
                                 < s.troops[n, weakest] * max(s.tiles[n, q], 1)):

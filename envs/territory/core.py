@@ -267,6 +267,10 @@ RETREAT_MALUS_PERCENT = 25  # ``malusForRetreat``: troops lost coming home from 
 CLUSTER_TICKS = 20  # ``ticksPerClusterCalc``: enclaves are captured every 20 ticks
 ANNEX_TILES = 100.0  # ``handleDeadDefender``: a player under 100 OpenFront tiles is annexed
 ANNEX_SWEEPS = 10
+# Passed to ``_enclave_taker`` as np.bool_, not the literal True: numba compiles one copy of a kernel per literal
+# argument, and even a variable first set to a literal can make it compile a literal copy before the variable's
+# final type is known. Kernel-to-kernel arguments are therefore given plain numpy types (np.int64(0), not 0).
+STRICT_RULE = np.bool_(True)
 LARGE_ATTACKER_TILES = 100_000.0  # ``attackLogic``: attackers above this many tiles lose and slow less
 LARGE_DEFENDER_MID = 150_000.0  # ``attackLogic``: the defender discount's sigmoid midpoint ...
 LARGE_DEFENDER_SLOPE = np.log(2.0) / 50_000.0  # ... and slope
@@ -574,7 +578,7 @@ def _compact_border_list(b_list_n, b_pos_n, b_end_n, p):
 def _border_insert(in_border_n, b_list_n, b_pos_n, b_end_n, b_count_n, p, tile):
     """Append ``tile`` to ``p``'s border list (compacting the list first when it is full)."""
     if b_end_n[p] >= b_list_n.shape[1]:
-        _compact_border_list(b_list_n, b_pos_n, b_end_n, p)
+        _compact_border_list(b_list_n, b_pos_n, b_end_n, np.int64(p))
     j = b_end_n[p]
     b_list_n[p, j] = tile
     b_pos_n[tile] = j
@@ -597,7 +601,7 @@ def _border_remove(in_border_n, b_list_n, b_pos_n, b_end_n, b_count_n, list_owne
             end -= 1
         b_end_n[list_owner] = end
     elif end - b_count_n[list_owner] > b_count_n[list_owner] + COMPACT_SLACK:
-        _compact_border_list(b_list_n, b_pos_n, b_end_n, list_owner)
+        _compact_border_list(b_list_n, b_pos_n, b_end_n, np.int64(list_owner))
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -1131,7 +1135,7 @@ def resolve_action(s, n, p, mode, code, intensity):
             return False, NO_ATTACK, 0, 0, 0
         y = code // w
         x = code - y * w
-        target = owner_n[y, x]
+        target = np.int64(owner_n[y, x])
         if target == p or target == IMPASSABLE:
             return False, NO_ATTACK, 0, 0, 0
         if not ((y > 0 and owner_n[y - 1, x] == p) or (y < h - 1 and owner_n[y + 1, x] == p)
@@ -1429,7 +1433,7 @@ def _conquer_front_v2(s, n, p, a, views, cached, num_cached, count, target, troo
         terr = terrain_n[y, x]
         if target == NEUTRAL:
             cost = neutral_tile_cost(terr, scale)
-            acc -= tile_budget_v2(terr, target, troops, 0, 1.0, 1.0, scale)
+            acc -= tile_budget_v2(terr, target, troops, np.int64(0), 1.0, 1.0, scale)
         else:
             cost = enemy_tile_cost_v2(terr, scale, troops, troops_n[target], tiles_n[target], def_debuff, loss_bonus)
             acc -= tile_budget_v2(terr, target, troops, troops_n[target], def_debuff, speed_bonus, scale)
@@ -1504,7 +1508,7 @@ def advance_attack(s, n, p, a, rebuild, views):
     """
     (owner_n, terrain_n, conq_tick_n, troops_n, tiles_n, sum_y_n, sum_x_n, cities_n, in_border_n, b_list_n, b_pos_n,
      b_end_n, b_count_n, cand_n, mark_n) = views
-    target = s.att_target[n, p, a]
+    target = np.int64(s.att_target[n, p, a])  # int64 as in ``resolve_action``: one compiled copy of the callees
     if s.att_retreat[n, p, a] >= 0:  # v2: called back, standing still until its troops are home
         if s.tick[n] - s.att_retreat[n, p, a] >= RETREAT_TICKS:
             troops = s.att_troops[n, p, a]
@@ -1717,11 +1721,11 @@ def capture_enclaves(s, n, views):
             continue
         # Pass 1: the largest cluster (by border tiles), named by its first seed.
         visit = next_stamp(mark_n, s.stamp, n)
-        largest_seed = -1
-        largest = 0
+        largest_seed = np.int64(NO_TILE)  # np.int64 and not literals here: see ``STRICT_RULE``
+        largest = np.int64(0)
         clusters = 0
         for j in range(b_end_n[p] - 1, -1, -1):
-            seed = b_list_n[p, j]
+            seed = np.int64(b_list_n[p, j])
             if seed != NO_TILE and mark_n[seed] != visit:
                 size = _flood_border_cluster(owner_n, in_border_n, mark_n, cand_n, visit, p, seed)
                 clusters += 1
@@ -1730,7 +1734,7 @@ def capture_enclaves(s, n, views):
                     largest_seed = seed
         if clusters == 1:
             # One cluster (the only flood of pass 1, still in ``cand_n``): the strict rule alone.
-            taker = _enclave_taker(s, n, p, cand_n, largest, True)
+            taker = _enclave_taker(s, n, p, cand_n, largest, STRICT_RULE)
             if taker >= 0:
                 _capture_land(s, n, views, p, largest_seed, taker)
         elif clusters > 1:
@@ -1739,7 +1743,7 @@ def capture_enclaves(s, n, views):
             j = b_end_n[p] - 1
             while j >= 0:
                 if j < b_end_n[p]:
-                    seed = b_list_n[p, j]
+                    seed = np.int64(b_list_n[p, j])
                     if (seed != NO_TILE and mark_n[seed] != visit
                             and owner_n[(seed * m) >> ROW_SHIFT, seed % w] == p):
                         size = _flood_border_cluster(owner_n, in_border_n, mark_n, cand_n, visit, p, seed)

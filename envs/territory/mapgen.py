@@ -272,7 +272,7 @@ def _place_spawns(s, n):
     box = (2 * r + 1) * (2 * r + 1)
     sy = np.zeros(MAX_PLAYERS, np.int64)
     sx = np.zeros(MAX_PLAYERS, np.int64)
-    placed = 0
+    placed = np.int64(0)
     attempts = 0
     while placed < num_p:
         attempts += 1
@@ -319,7 +319,7 @@ def _place_cities(s, n):
     min_dist = 0.6 * np.sqrt(land / count)
     cy_list = np.zeros(count, np.int64)
     cx_list = np.zeros(count, np.int64)
-    placed = 0
+    placed = np.int64(0)
     attempts = 0
     while placed < count and attempts < 20000:
         attempts += 1

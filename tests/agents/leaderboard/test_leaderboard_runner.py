@@ -292,3 +292,13 @@ def test_each_single_player_table_says_which_references_it_uses_their_returns_an
     assert norm["status"].startswith("not normalised: fakesolo/bad not ranked")
     assert all("normalized_iqm" not in e for e in board["tables"]["fakesolo"]["agents"])
     assert "This run is not normalised: fakesolo/bad" in (tmp_path / "alone" / "LEADERBOARD.md").read_text()
+
+
+def test_the_pool_takes_learned_agents_and_longer_games_first_and_keeps_every_job():
+    jobs = (runner.plan_jobs("tick_duel", ["tick_duel/random", "tick_duel/nh_expert"], 1)
+            + runner.plan_jobs("click_arena", ["click_arena/random", "click_arena/hierarchical"], 1))
+    ordered = runner.longest_first(jobs)
+    assert sorted(j.key for j in ordered) == sorted(j.key for j in jobs)
+    assert ordered[0].seats == ("click_arena/hierarchical",)  # the learned agent's 3-minute episode
+    assert ordered[1].seats == ("click_arena/random",)  # then the longer game
+    assert all(j.table == "tick_duel" for j in ordered[2:])
