@@ -30,7 +30,9 @@ from torch import nn
 
 from botarena.envs.territory import bots, core
 
-WAIT_ACTION = core.WAIT * core.NUM_INTENSITIES
+from . import actions
+
+WAIT_ACTION = actions.DIRECTION_WAIT
 DIRECTION_ANGLES = np.arctan2(core.DIR_DY, core.DIR_DX).astype(np.float64)
 
 
@@ -76,6 +78,31 @@ def direction_label(state: core.TerritoryState, n: int, seat: int, row: np.ndarr
     return best
 
 
+def cell_label(n_cells: int, row: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """The learner's cell action ``(cell or no-op, intensity)`` for the bot's core action ``row``: its own target
+    cell at the nearest valid intensity (cell mode loses nothing of a bot's choice); ``(-1, -1)`` for a
+    direction launch (only the random bot makes them) or a cell the mask rejects."""
+    mode, code, intensity = (int(v) for v in row)
+    intensities = mask[n_cells + 1:]
+    if mode == core.MODE_RETREAT:
+        return np.array([n_cells, code + 1] if intensities[code + 1] else [n_cells, 0], np.int64)
+    if mode == core.MODE_DIRECTION and code == core.WAIT:
+        return np.array([n_cells, 0], np.int64)
+    if mode != core.MODE_CELL or not mask[code] or not intensities.any():
+        return np.array([-1, -1], np.int64)
+    valid = np.flatnonzero(intensities)
+    return np.array([code, valid[np.argmin(np.abs(valid - intensity))]], np.int64)
+
+
+def expert_label(state: core.TerritoryState, n: int, seat: int, row: np.ndarray, mask: np.ndarray,
+                 action_mode: str) -> np.ndarray:
+    """The expert's decision ``row`` in env ``n`` in the learner's action space: int64 ``[]`` (direction) or
+    ``[2]`` (cell); negative where the learner's space cannot express it."""
+    if action_mode == "direction":
+        return np.int64(direction_label(state, n, seat, row, mask))
+    return cell_label(actions.cells_of(len(mask)), row, mask)
+
+
 @dataclass
 class Demonstrations:
     """Decisions of the expert in the learner's action space: observations, labels, masks, returns."""
@@ -83,7 +110,9 @@ class Demonstrations:
     maps: np.ndarray  # uint8 [N, C, H, W]
     globals_: np.ndarray  # float32 [N, G]
     masks: np.ndarray  # int8 [N, A]
-    labels: np.ndarray  # int64 [N]: the action played; -1 where the bot's target was out of reach (WAIT played)
+    labels: np.ndarray  # int64 [N] (direction) or [N, 2] (cell): the action played; negative where the
+    #                     bot's choice had no equivalent (WAIT played)
+    action_mode: str
     returns: np.ndarray  # float32 [N]: discounted return of the trainer's reward from that decision
     unreachable: int  # bot launches no ray could express (labelled WAIT)
     placements: np.ndarray  # the expert-driven learner seat's placement in each finished game
@@ -94,7 +123,12 @@ class Demonstrations:
     @property
     def informative(self) -> np.ndarray:
         """Labelled decisions where more than WAIT was valid (the ones the policy loss reads)."""
-        return (self.masks.sum(axis=1) > 1) & (self.labels >= 0)
+        labelled = self.labels >= 0 if self.labels.ndim == 1 else (self.labels >= 0).all(axis=1)
+        return actions.can_attack(self.masks, self.action_mode) & labelled
+
+    @property
+    def cells(self) -> int:
+        return actions.cells_of(self.masks.shape[1])
 
 
 def collect(env_kwargs: dict, num_envs: int, decisions: int, seed: int, expert: str = "nation",
@@ -105,6 +139,8 @@ def collect(env_kwargs: dict, num_envs: int, decisions: int, seed: int, expert: 
     from botarena.envs.territory import TerritoryVectorEnv
 
     env = TerritoryVectorEnv(num_envs=num_envs, **env_kwargs)
+    action_mode = env.action_mode
+    wait = actions.DIRECTION_WAIT if action_mode == "direction" else np.array([env.height * env.width, 0])
     expert_id = bots.BOT_NAMES.index(expert)
     seat = env.learner_seat
     obs, _ = env.reset(seed=seed)
@@ -116,18 +152,21 @@ def collect(env_kwargs: dict, num_envs: int, decisions: int, seed: int, expert: 
     placements: list[int] = []
     for t in range(decisions):
         rows = expert_core_actions(env.state, seat, expert_id)
-        label = np.array([direction_label(env.state, n, seat, rows[n], obs["action_mask"][n])
+        label = np.array([expert_label(env.state, n, seat, rows[n], obs["action_mask"][n], action_mode)
                           for n in range(num_envs)], np.int64)
-        unreachable += int((label < 0).sum())
-        actions = np.where(label < 0, WAIT_ACTION, label)
-        keep = np.flatnonzero((actions != WAIT_ACTION) | (draw.random(num_envs) < keep_wait))
+        missing = label < 0 if label.ndim == 1 else (label < 0).any(axis=1)
+        unreachable += int(missing.sum())
+        played = label.copy()
+        played[missing] = wait
+        waits = actions.is_wait(played, action_mode, env.height * env.width)
+        keep = np.flatnonzero(~waits | (draw.random(num_envs) < keep_wait))
         maps.append(obs["map"][keep])
         globals_.append(obs["global"][keep])
         masks.append(obs["action_mask"][keep])
         labels.append(label[keep])
         kept.append(t * num_envs + keep)
         before = env.prev_share.copy()
-        obs, reward, terminated, truncated, infos = env.step(actions)
+        obs, reward, terminated, truncated, infos = env.step(played)
         done = terminated | truncated
         final = infos.get("final_info", infos)
         share_now = np.where(done, final["land_share"], infos["land_share"])
@@ -142,7 +181,8 @@ def collect(env_kwargs: dict, num_envs: int, decisions: int, seed: int, expert: 
         returns[t] = running
     returns = returns.reshape(-1)[np.concatenate(kept)].astype(np.float32)
     return Demonstrations(np.concatenate(maps), np.concatenate(globals_), np.concatenate(masks),
-                          np.concatenate(labels), returns, unreachable, np.array(placements, np.int64))
+                          np.concatenate(labels), action_mode, returns, unreachable,
+                          np.array(placements, np.int64))
 
 
 def clone(policy, demos: list[Demonstrations], epochs: int, batch_size: int = 128, lr: float = 3e-4,
@@ -157,8 +197,11 @@ def clone(policy, demos: list[Demonstrations], epochs: int, batch_size: int = 12
     and weighting launches 8x alone brought the launch accuracy only to 1.3%. ``collect(keep_wait=...)`` drops
     most WAITs instead, and a launch's cross-entropy counts ``launch_weight`` times.
     """
-    from .policy import set_norm_frozen
+    from .policy import factor_sizes, set_norm_frozen
 
+    factors = factor_sizes(policy.action_space)
+    # A launch's target: its direction (direction mode, action // intensities) or its cell (cell mode).
+    target_divisor = core.NUM_INTENSITIES if len(factors) == 1 else 1
     generator = torch.Generator().manual_seed(seed)
     optimizer = torch.optim.Adam(policy.parameters(), lr=lr)
     stats: dict[str, float] = {}
@@ -178,11 +221,14 @@ def clone(policy, demos: list[Demonstrations], epochs: int, batch_size: int = 12
             latent_pi, latent_vf = policy.mlp_extractor(features)
             logits = policy.action_net(latent_pi).masked_fill(~mask, -1e8)
             values = policy.value_net(latent_vf).squeeze(1)
-            labels = torch.as_tensor(d.labels[idx]).clamp(min=0)
+            labels = torch.as_tensor(d.labels[idx]).clamp(min=0).reshape(len(idx), -1)  # [B, factors]
+            factor_logits = logits.split(factors, dim=1)
             keep = torch.as_tensor(d.informative[idx])
+            launches = torch.as_tensor(actions.is_launch(d.labels[idx], d.action_mode, d.cells))[keep]
             if keep.any():
-                weights = torch.where(labels[keep] != WAIT_ACTION, launch_weight, 1.0)
-                per_decision = nn.functional.cross_entropy(logits[keep], labels[keep], reduction="none")
+                weights = torch.where(launches, launch_weight, 1.0)
+                per_decision = sum(nn.functional.cross_entropy(f[keep], labels[keep, i], reduction="none")
+                                   for i, f in enumerate(factor_logits))
                 ce = (weights * per_decision).sum() / weights.sum()
             else:
                 ce = logits.sum() * 0
@@ -193,12 +239,13 @@ def clone(policy, demos: list[Demonstrations], epochs: int, batch_size: int = 12
             nn.utils.clip_grad_norm_(policy.parameters(), 0.5)
             optimizer.step()
             n_keep = int(keep.sum())
-            predicted = logits[keep].argmax(1).detach()
-            hits = predicted == labels[keep]
-            launches = labels[keep] != WAIT_ACTION  # the expert mostly waits: its launches are what matters
-            same_direction = predicted // core.NUM_INTENSITIES == labels[keep] // core.NUM_INTENSITIES
-            totals["direction_hits"] += float((same_direction & launches).sum())
-            totals["predicted_launches"] += float((predicted < WAIT_ACTION).sum())
+            predicted = torch.stack([f[keep].argmax(1) for f in factor_logits], dim=1).detach()
+            hits = (predicted == labels[keep]).all(dim=1)
+            # The expert mostly waits: its launches are what matters, and first whom they hit.
+            same_target = (predicted[:, 0] // target_divisor) == (labels[keep, 0] // target_divisor)
+            totals["direction_hits"] += float((same_target & launches).sum())
+            as_actions = predicted[:, 0] if len(factors) == 1 else predicted
+            totals["predicted_launches"] += float(actions.is_launch(as_actions.numpy(), d.action_mode, d.cells).sum())
             totals["policy_loss"] += ce.item() * n_keep
             totals["value_loss"] += value_loss.item() * len(idx)
             totals["accuracy"] += float(hits.sum())

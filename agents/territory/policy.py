@@ -10,8 +10,12 @@ Two extractors read the observation ``Dict`` (``map`` uint8 [C, H, W], which SB3
   on the 64x64 duel map (unpadded it has none below about 96x96).
 * ``flatten`` (:class:`FlattenCNN`, the baseline the attention net replaced): Nature-CNN-style convolutions,
   flattened into one large Linear layer; tied to the map size it was built for.
+* ``gridnet`` (:class:`GridNet` with :class:`GridNetPolicy`, the fully convolutional baseline): a small U-Net
+  that plays ``action_mode="cell"``, one logit per map cell, so it can aim at any tile a bot can; its weights
+  do not depend on the map size, but cell mode's action space (and so a checkpoint) does.
 
-MaskablePPO's heads sit on the 256 features (``net_arch``: actor 256 -> 128 -> actions, critic 256 -> 128 -> 1).
+MaskablePPO's heads sit on the 256 features (``net_arch``: actor 256 -> 128 -> actions, critic 256 -> 128 -> 1;
+the gridnet's cell logits bypass them, see :class:`GridNetHeads`).
 Every activation is ReLU.
 
 >>> from botarena.agents import make_agent                       # doctest: +SKIP
@@ -29,6 +33,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 import torch
+from sb3_contrib.common.maskable.policies import MaskableMultiInputActorCriticPolicy
 from stable_baselines3.common.torch_layers import BaseFeaturesExtractor
 from torch import Tensor, nn
 
@@ -39,6 +44,7 @@ from botarena.envs.territory import observe
 FEATURES_DIM = 256
 HEAD_ARCH = {"pi": [128], "vf": [128]}
 PAD_MULTIPLE = 32  # the three convolutions' total stride
+GRIDNET_GLOBAL_PLANES = 8
 
 
 class SpatialGate(nn.Module):
@@ -144,6 +150,105 @@ class FlattenCNN(BaseFeaturesExtractor):
                                     self.glob(obs["global"].float())], dim=1))
 
 
+def conv_block(c_in: int, c_out: int, stride: int = 1) -> nn.Sequential:
+    return nn.Sequential(nn.Conv2d(c_in, c_out, 3, stride, 1), nn.ReLU())
+
+
+class ResidualBlock(nn.Module):
+    def __init__(self, channels: int) -> None:
+        super().__init__()
+        self.body = nn.Sequential(nn.Conv2d(channels, channels, 3, 1, 1), nn.ReLU(),
+                                  nn.Conv2d(channels, channels, 3, 1, 1))
+
+    def forward(self, x: Tensor) -> Tensor:
+        return torch.relu(x + self.body(x))
+
+
+class GridNet(BaseFeaturesExtractor):
+    """The fully convolutional baseline (Gym-muRTS GridNet, the Lux AI winners' U-Nets), for ``action_mode="cell"``.
+
+    The global features are broadcast as ``GRIDNET_GLOBAL_PLANES`` extra planes; a U-Net (full resolution ->
+    1/2 -> 1/4, one residual block, back up with skip connections) ends in a 1x1 convolution: one logit per cell.
+    Its output is those ``H*W`` logits followed by a 256-feature trunk (the bottleneck pooled, with the global
+    features), which :class:`GridNetHeads` turns into the no-op and intensity logits and the value. Widths are
+    ``width``, 2x, 4x: every full-resolution layer costs H*W times its kernel, so it is kept narrow.
+    """
+
+    def __init__(self, observation_space: gym.spaces.Dict, width: int = 8) -> None:
+        channels, h, w = observation_space["map"].shape
+        super().__init__(observation_space, h * w + FEATURES_DIM)
+        global_dim = observation_space["global"].shape[0]
+        self.glob = nn.Sequential(nn.Linear(global_dim, 64), nn.ReLU())
+        self.planes = nn.Linear(64, GRIDNET_GLOBAL_PLANES)
+        self.stem = conv_block(channels + GRIDNET_GLOBAL_PLANES, width)
+        self.down1 = conv_block(width, 2 * width, stride=2)
+        self.down2 = conv_block(2 * width, 4 * width, stride=2)
+        self.middle = ResidualBlock(4 * width)
+        self.up2 = nn.ConvTranspose2d(4 * width, 2 * width, 2, 2)
+        self.merge2 = conv_block(4 * width, 2 * width)
+        self.up1 = nn.ConvTranspose2d(2 * width, width, 2, 2)
+        self.merge1 = conv_block(2 * width, width)
+        self.cell_logit = nn.Conv2d(width, 1, 1)
+        self.trunk = nn.Sequential(nn.Linear(4 * width + 64, FEATURES_DIM), nn.ReLU())
+        # Near-uniform cell choice at the start, as SB3 initialises its action layers (gain 0.01).
+        nn.init.orthogonal_(self.cell_logit.weight, gain=0.01)
+        nn.init.zeros_(self.cell_logit.bias)
+
+    def forward(self, obs: dict[str, Tensor]) -> Tensor:
+        grid = obs["map"].float()
+        b, _, h, w = grid.shape
+        glob = self.glob(obs["global"].float())
+        planes = self.planes(glob)[:, :, None, None].expand(-1, -1, h, w)
+        x0 = self.stem(pad_to_multiple(torch.cat([grid, planes], dim=1), 4))
+        x1 = self.down1(x0)
+        x2 = self.middle(self.down2(x1))
+        y1 = self.merge2(torch.cat([self.up2(x2), x1], dim=1))
+        y0 = self.merge1(torch.cat([self.up1(y1), x0], dim=1))
+        logits = self.cell_logit(y0)[:, 0, :h, :w].reshape(b, h * w)
+        trunk = self.trunk(torch.cat([x2.mean(dim=(2, 3)), glob], dim=1))
+        return torch.cat([logits, trunk], dim=1)
+
+
+class GridNetHeads(nn.Module):
+    """SB3's ``mlp_extractor`` slot for :class:`GridNet`: the actor's latent *is* the logits of cell mode's
+    ``MultiDiscrete([H*W + 1, 5])`` (the cells', then the no-op's from the trunk, then the intensities'), and the
+    critic's is a 128-unit layer on the trunk."""
+
+    def __init__(self, cells: int, intensities: int) -> None:
+        super().__init__()
+        self.cells = cells
+        self.latent_dim_pi = cells + 1 + intensities
+        self.latent_dim_vf = HEAD_ARCH["vf"][0]
+        self.other_logits = nn.Linear(FEATURES_DIM, 1 + intensities)  # the no-op, then each intensity
+        nn.init.orthogonal_(self.other_logits.weight, gain=0.01)
+        nn.init.zeros_(self.other_logits.bias)
+        self.critic = nn.Sequential(nn.Linear(FEATURES_DIM, self.latent_dim_vf), nn.ReLU())
+
+    def forward(self, features: Tensor) -> tuple[Tensor, Tensor]:
+        return self.forward_actor(features), self.forward_critic(features)
+
+    def forward_actor(self, features: Tensor) -> Tensor:
+        return torch.cat([features[:, :self.cells], self.other_logits(features[:, self.cells:])], dim=1)
+
+    def forward_critic(self, features: Tensor) -> Tensor:
+        return self.critic(features[:, self.cells:])
+
+
+class GridNetPolicy(MaskableMultiInputActorCriticPolicy):
+    """MaskablePPO's policy for :class:`GridNet`: the cell factor's logits come from the convolutions, so the
+    usual Linear action layer (``latent -> logits``, H*W + 6 squared weights) is replaced by the identity."""
+
+    def _build_mlp_extractor(self) -> None:
+        cells, intensities = (int(n) for n in self.action_space.nvec)
+        self.mlp_extractor = GridNetHeads(cells - 1, intensities)
+
+    def _build(self, lr_schedule: Any) -> None:
+        self._build_mlp_extractor()
+        self.action_net = nn.Identity()
+        self.value_net = nn.Linear(self.mlp_extractor.latent_dim_vf, 1)
+        self.optimizer = self.optimizer_class(self.parameters(), lr=lr_schedule(1), **self.optimizer_kwargs)
+
+
 def set_norm_frozen(policy: Any, frozen: bool) -> None:
     """Fix (or free) the BatchNorm statistics of a policy's attention extractor in training mode.
 
@@ -157,7 +262,14 @@ def set_norm_frozen(policy: Any, frozen: bool) -> None:
     policy.set_training_mode(policy.training)
 
 
-EXTRACTORS: dict[str, type[BaseFeaturesExtractor]] = {"attention": AttentionCNN, "flatten": FlattenCNN}
+EXTRACTORS: dict[str, type[BaseFeaturesExtractor]] = {"attention": AttentionCNN, "flatten": FlattenCNN,
+                                                      "gridnet": GridNet}
+ACTION_MODES = {"attention": "direction", "flatten": "direction", "gridnet": "cell"}
+
+
+def policy_class(arch: str) -> type:
+    """The MaskablePPO policy class an architecture trains with."""
+    return GridNetPolicy if arch == "gridnet" else MaskableMultiInputActorCriticPolicy
 
 
 def policy_kwargs(arch: str) -> dict[str, Any]:
@@ -170,9 +282,7 @@ def policy_kwargs(arch: str) -> dict[str, Any]:
 
 def build_policy(arch: str, observation_space: gym.spaces.Dict, action_space: gym.spaces.Space) -> Any:
     """A fresh MaskablePPO policy (what ``MaskablePPO("MultiInputPolicy", ..., policy_kwargs=...)`` builds)."""
-    from sb3_contrib.common.maskable.policies import MaskableMultiInputActorCriticPolicy
-
-    return MaskableMultiInputActorCriticPolicy(observation_space, action_space, lambda _: 0.0, **policy_kwargs(arch))
+    return policy_class(arch)(observation_space, action_space, lambda _: 0.0, **policy_kwargs(arch))
 
 
 class TerritoryPolicyAgent(BaseAgent):
@@ -210,7 +320,9 @@ class TerritoryPolicyAgent(BaseAgent):
         if self.deterministic:
             return greedy_actions(self.policy, obs)
         probs = action_probabilities(self.policy, obs)
-        return np.array([self.rng.choice(len(p), p=p) for p in probs], np.int64)
+        factors = np.split(probs, np.cumsum(factor_sizes(self.policy.action_space))[:-1], axis=1)
+        sampled = np.array([[self.rng.choice(len(p), p=p) for p in factor] for factor in factors], np.int64).T
+        return sampled[:, 0] if len(factors) == 1 else sampled
 
 
 def _distribution(policy: Any, obs: dict[str, np.ndarray]) -> Any:
@@ -219,17 +331,26 @@ def _distribution(policy: Any, obs: dict[str, np.ndarray]) -> Any:
     return policy.get_distribution(tensors, action_masks=np.asarray(obs["action_mask"]).astype(bool))
 
 
+def factor_sizes(action_space: gym.spaces.Space) -> list[int]:
+    """The sizes of an action space's independent factors: ``[45]`` (direction), ``[H*W + 1, 5]`` (cell)."""
+    return [int(n) for n in action_space.nvec] if hasattr(action_space, "nvec") else [int(action_space.n)]
+
+
 def greedy_actions(policy: Any, obs: dict[str, np.ndarray]) -> np.ndarray:
-    """The most probable valid action of each observation in a batch (direction mode), as int64 ``[B]``."""
+    """The most probable valid action of each observation in a batch, as int64 ``[B]`` (direction mode) or
+    ``[B, 2]`` (cell mode: each factor's most probable valid value)."""
     with torch.no_grad():
         return _distribution(policy, obs).get_actions(deterministic=True).cpu().numpy().astype(np.int64)
 
 
 def action_probabilities(policy: Any, obs: dict[str, np.ndarray]) -> np.ndarray:
-    """The masked action distribution of each observation in a batch, float64 ``[B, A]`` summing to 1."""
+    """The masked action distribution of each observation in a batch, float64 ``[B, A]``: each factor's
+    probabilities side by side (``factor_sizes``), each factor summing to 1."""
     with torch.no_grad():
-        probs = _distribution(policy, obs).distribution.probs.cpu().numpy().astype(np.float64)
-    return probs / probs.sum(axis=1, keepdims=True)
+        dist = _distribution(policy, obs)
+        factors = dist.distributions if hasattr(dist, "distributions") else [dist.distribution]  # Multi/Categorical
+        parts = [d.probs.cpu().numpy().astype(np.float64) for d in factors]
+    return np.concatenate([p / p.sum(axis=1, keepdims=True) for p in parts], axis=1)
 
 
 def observation_and_action_spaces(env_kwargs: dict[str, Any]) -> tuple[gym.spaces.Dict, gym.spaces.Space]:

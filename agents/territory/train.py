@@ -9,7 +9,8 @@ Read top to bottom:
    64x64 duel against expander (learn to take land and to fight one neighbour), then 5 players on a 64x64 map
    against the mixed bots (the free-for-all at a quarter of the pixels), then the standard 128x128 preset
    against mixed, the leaderboard's setting. The attention net pools globally, so its weights carry from map
-   to map; the policy and its optimizer move on to each stage's env.
+   to map; the policy and its optimizer move on to each stage's env. ``--arch gridnet`` plays cell mode, whose
+   action space fixes the map size: every stage must share one (its defaults stay on 64x64 maps).
 2. **Rollouts and updates.** sb3-contrib's MaskablePPO over ``SB3VecEnv`` (the whole batch in one numba call),
    masks from ``action_masks()``, ``--envs`` games per rollout of ``n_steps`` decisions each. The reward is
    Territory-v2's ``"share"`` (the land share gained, plus the placement, +1 to -1, at every end) with its land
@@ -54,16 +55,16 @@ from botarena.agents.common.checkpoint import CheckpointError, ModelCard, git_sh
 from botarena.agents.leaderboard.seeds import TRAINING_SEED_LIMIT
 from botarena.envs.common.io import atomic_write_bytes
 
-from .policy import EXTRACTORS, greedy_actions, policy_kwargs
+from .actions import idle_count
+from .policy import ACTION_MODES, EXTRACTORS, greedy_actions, policy_class, policy_kwargs
 
-AGENT_NAMES = {"attention": "territory/ppo-attention", "flatten": "territory/ppo-flatten"}
+AGENT_NAMES = {"attention": "territory/ppo-attention", "flatten": "territory/ppo-flatten",
+               "gridnet": "territory/ppo-gridnet"}
 HELD_OUT_SEED_BASE = TRAINING_SEED_LIMIT + 1_000_000  # evaluation games: 2**32 + 10**6 + i
 # The final figures of the card: seeds no evaluation during training saw (those chose the best checkpoint).
 FINAL_SEED_BASE = TRAINING_SEED_LIMIT + 2_000_000
 RUN_FILE = "run.ckpt"
 BEST_FILE = "best.pt"
-WAIT = 40  # direction mode's WAIT with intensity 0; 41-44 recall attacks (not idling)
-NUM_ATTACKS = 40  # direction actions 0-39 launch attacks
 
 
 @dataclass
@@ -83,6 +84,12 @@ class Stage:
         if self.num_players is not None:
             kwargs["num_players"] = self.num_players
         return kwargs
+
+    @property
+    def map_side(self) -> int:
+        from botarena.envs.territory.env import PRESETS
+
+        return self.map_size if self.map_size is not None else PRESETS[self.preset][0]
 
     @classmethod
     def parse(cls, text: str) -> Stage:
@@ -115,6 +122,13 @@ def default_stages() -> list[Stage]:
             Stage(150_000)]
 
 
+def default_cell_stages() -> tuple[list[Stage], list[Stage]]:
+    # Cell mode's action space is tied to one map size, and every full-resolution layer of the gridnet costs
+    # 4x at 128x128: its defaults keep the same steps and decisions on 64x64 maps (the duel, then 5 players).
+    return ([Stage(50_000, preset="duel", opponents="expander"), Stage(650_000, map_size=64, num_players=5)],
+            [Stage(40_000, preset="duel", opponents="expander"), Stage(200_000, map_size=64, num_players=5)])
+
+
 @dataclass
 class TrainConfig:
     """Everything a run depends on (written into the run checkpoint and the model card)."""
@@ -124,7 +138,7 @@ class TrainConfig:
     seed: int = 0
     num_envs: int = 16
     stages: list[Stage] = field(default_factory=default_stages)
-    action_mode: str = "direction"
+    action_mode: str = ""  # "" is the arch's: direction for attention and flatten, cell for gridnet
     max_episode_steps: int = 1000
     n_steps: int = 128
     batch_size: int = 256
@@ -147,13 +161,30 @@ class TrainConfig:
     checkpoint_every: int = 20_000
     threads: int = 2
 
+    def __post_init__(self) -> None:
+        if self.arch not in EXTRACTORS:
+            raise ValueError(f"arch must be one of {list(EXTRACTORS)}, got {self.arch!r}")
+        self.action_mode = self.action_mode or ACTION_MODES[self.arch]
+        if self.action_mode != ACTION_MODES[self.arch]:
+            raise ValueError(f"arch {self.arch!r} plays action_mode={ACTION_MODES[self.arch]!r}, "
+                             f"not {self.action_mode!r}")
+        if self.action_mode == "cell":
+            cell_stages, cell_bc_stages = default_cell_stages()
+            self.stages = cell_stages if self.stages == default_stages() else self.stages
+            self.bc_stages = cell_bc_stages if self.bc_stages == default_bc_stages() else self.bc_stages
+            # Cell mode's action space is MultiDiscrete([H*W + 1, 5]): the policy's heads are tied to one size.
+            sides = sorted({stage.map_side for stage in [*self.stages, *self.bc_stages]})
+            if len(sides) > 1:
+                raise ValueError(f"action_mode='cell' (arch {self.arch!r}) needs every stage and bc stage on one "
+                                 f"map size, got sides {sides}")
+
     @classmethod
     def quick(cls, **overrides: Any) -> TrainConfig:
         """A smoke run: two tiny stages, every part exercised (an evaluation, a checkpoint, a stage change)."""
         small = dict(num_envs=4, n_steps=32, batch_size=64, n_epochs=1, eval_every=256, eval_games=2, final_games=2,
                      checkpoint_every=128, max_episode_steps=100, bc_epochs=1,
-                     bc_stages=[Stage(64, preset="duel", opponents="expander")],
-                     stages=[Stage(256, preset="duel", opponents="expander"),
+                     bc_stages=[Stage(64, preset="duel", map_size=32, opponents="expander")],
+                     stages=[Stage(256, preset="duel", map_size=32, opponents="expander"),
                              Stage(256, map_size=32, num_players=3, opponents="expander")])
         return cls(**{**small, **overrides})
 
@@ -238,6 +269,7 @@ def evaluate(policy: Any, env_kwargs: dict[str, Any], games: int, seed_base: int
     from botarena.envs.territory import TerritoryVectorEnv
 
     env = TerritoryVectorEnv(num_envs=games, **env_kwargs)
+    action_mode = env_kwargs.get("action_mode", "direction")
     obs, _ = env.reset(seed=seed_base)
     placement = np.zeros(games, np.int64)
     share = np.zeros(games)
@@ -245,9 +277,8 @@ def evaluate(policy: Any, env_kwargs: dict[str, Any], games: int, seed_base: int
     idle = valid = 0
     while not finished.all():
         actions = greedy_actions(policy, obs)
-        can_attack = obs["action_mask"][:, :NUM_ATTACKS].any(axis=1) & ~finished
-        idle += int(((actions == WAIT) & can_attack).sum())
-        valid += int(can_attack.sum())
+        idled, could = idle_count(actions[~finished], obs["action_mask"][~finished], action_mode)
+        idle, valid = idle + idled, valid + could
         obs, _, terminated, truncated, infos = env.step(actions)
         ended = (terminated | truncated) & ~finished
         final = infos.get("final_info", infos)
@@ -350,7 +381,7 @@ class Run:
 
         c = self.config
         venv = self.stage_env(index)
-        model = MaskablePPO("MultiInputPolicy", venv, learning_rate=c.learning_rate, n_steps=c.n_steps,
+        model = MaskablePPO(policy_class(c.arch), venv, learning_rate=c.learning_rate, n_steps=c.n_steps,
                             batch_size=c.batch_size, n_epochs=c.n_epochs, gamma=c.gamma, gae_lambda=c.gae_lambda,
                             clip_range=c.clip_range, ent_coef=c.ent_coef, policy_kwargs=policy_kwargs(c.arch),
                             seed=c.seed + index, device="cpu", verbose=0)
@@ -489,18 +520,20 @@ class Monitor(BaseCallback):
         self.last_ckpt = self.num_timesteps
 
     def _on_step(self) -> bool:
-        actions = np.asarray(self.locals["actions"]).reshape(-1)
-        masks = np.asarray(self.locals["action_masks"]).reshape(len(actions), -1)
-        can_attack = masks[:, :NUM_ATTACKS].any(axis=1)
-        self.idle += int(((actions == WAIT) & can_attack).sum())
-        self.valid += int(can_attack.sum())
+        num_envs = len(self.locals["dones"])
+        actions = np.asarray(self.locals["actions"]).reshape(num_envs, -1)  # [N, 1] direction, [N, 2] cell
+        if actions.shape[1] == 1:
+            actions = actions[:, 0]
+        masks = np.asarray(self.locals["action_masks"]).reshape(num_envs, -1)
+        idled, could = idle_count(actions, masks, self.run.config.action_mode)
+        self.idle, self.valid = self.idle + idled, self.valid + could
         for done, info in zip(self.locals["dones"], self.locals["infos"], strict=True):
             if done:
                 self.places.append(int(info["placement"]))
                 self.shares.append(float(info["land_share"]))
                 self.returns.append(float(info["episode"]["r"]))
-        self.window_steps += len(actions)
-        self.bar.update(len(actions))
+        self.window_steps += num_envs
+        self.bar.update(num_envs)
         c = self.run.config
         if self.num_timesteps - self.last_ckpt >= c.checkpoint_every:
             self.last_ckpt = self.num_timesteps
@@ -563,10 +596,16 @@ def parse_args(argv: list[str] | None) -> tuple[TrainConfig, bool, bool]:
     p.add_argument("--stage", action="append", metavar="steps=N,preset=P,map_size=S,num_players=K,opponents=O",
                    help="a curriculum stage (repeat, in order); default: "
                         + "; ".join(f"{s.steps:,} steps of {s.env_kwargs()}" for s in default_stages()))
+    p.add_argument("--bc-stage", action="append", metavar="steps=N,preset=P,...",
+                   help="a behaviour-cloning setting, its steps the expert's decisions (repeat); default: "
+                        + "; ".join(f"{s.steps:,} decisions of {s.env_kwargs()}" for s in default_bc_stages()))
+    p.add_argument("--bc-expert", default=defaults.bc_expert,
+                   help="the scripted bot cloned before PPO ('' starts PPO from scratch)")
     p.add_argument("--preset", help="one stage in this preset (with --steps and --opponents) instead")
     p.add_argument("--opponents", default="mixed", help="with --preset")
     p.add_argument("--steps", type=int, help="with --preset: the stage's environment steps")
-    p.add_argument("--action-mode", default=defaults.action_mode, choices=["direction"])
+    p.add_argument("--action-mode", choices=sorted(set(ACTION_MODES.values())),
+                   help="default: the arch's (" + ", ".join(f"{k}: {v}" for k, v in ACTION_MODES.items()) + ")")
     p.add_argument("--eval-every", type=int, default=defaults.eval_every)
     p.add_argument("--eval-games", type=int, default=defaults.eval_games)
     p.add_argument("--final-games", type=int, default=defaults.final_games,
@@ -578,24 +617,31 @@ def parse_args(argv: list[str] | None) -> tuple[TrainConfig, bool, bool]:
                    help="only evaluate <out>/best.pt on --final-games fresh held-out games into its card (a run "
                         "stopped early; a finished run does this itself)")
     a = p.parse_args(argv)
-    overrides: dict[str, Any] = dict(out=a.out, arch=a.arch, seed=a.seed, num_envs=a.envs, action_mode=a.action_mode,
+    if a.action_mode not in (None, ACTION_MODES[a.arch]):
+        p.error(f"--arch {a.arch} plays --action-mode {ACTION_MODES[a.arch]}")
+    overrides: dict[str, Any] = dict(out=a.out, arch=a.arch, seed=a.seed, num_envs=a.envs,
                                      eval_every=a.eval_every, eval_games=a.eval_games, final_games=a.final_games,
-                                     threads=a.threads)
+                                     threads=a.threads, bc_expert=a.bc_expert)
     if a.stage and a.preset:
         p.error("give --stage (repeated) or --preset, not both")
-    if a.stage:
-        try:
+    try:
+        if a.stage:
             overrides["stages"] = [Stage.parse(text) for text in a.stage]
-        except ValueError as err:
-            p.error(str(err))
-    elif a.preset:
+        if a.bc_stage:
+            overrides["bc_stages"] = [Stage.parse(text) for text in a.bc_stage]
+    except ValueError as err:
+        p.error(str(err))
+    if a.preset:
         if a.steps is None:
             p.error("--preset needs --steps")
         overrides["stages"] = [Stage(a.steps, preset=a.preset, opponents=a.opponents)]
-    if a.quick:
-        keep = {k: v for k, v in overrides.items() if getattr(defaults, k) != v or k == "out"}
-        return TrainConfig.quick(**keep), a.resume, a.finalize
-    return TrainConfig(**overrides), a.resume, a.finalize
+    try:
+        if a.quick:
+            keep = {k: v for k, v in overrides.items() if getattr(defaults, k) != v or k == "out"}
+            return TrainConfig.quick(**keep), a.resume, a.finalize
+        return TrainConfig(**overrides), a.resume, a.finalize
+    except ValueError as err:  # a setting the config refuses (cell mode over several map sizes)
+        p.error(str(err))
 
 
 def main(argv: list[str] | None = None) -> int:

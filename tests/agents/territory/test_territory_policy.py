@@ -242,3 +242,103 @@ def test_the_registered_agent_loads_the_shipped_checkpoint_and_plays_a_full_game
     assert agent.card.metrics["final"]["episodes"] == 200
     result = play_episode("territory", {0: agent, 1: "territory/expander"}, seed=0, preset="duel")
     assert result.length > 0 and sorted(result.placements) == [1, 2]
+
+
+# ---------------------------------------------------------------------- the gridnet (cell mode)
+def cell_spaces(preset: str):
+    return observation_and_action_spaces({"preset": preset, "action_mode": "cell"})
+
+
+@pytest.mark.parametrize("preset", ["duel", "standard"])
+def test_gridnet_gives_one_logit_per_cell_then_the_noop_and_intensities_with_map_independent_weights(preset):
+    from botarena.agents.territory.policy import GridNet
+
+    obs_space, act_space = cell_spaces(preset)
+    side = SIZES[preset]
+    assert list(act_space.nvec) == [side * side + 1, 5]
+    policy = build_policy("gridnet", obs_space, act_space)
+    policy.set_training_mode(False)
+    assert sum(p.numel() for p in policy.parameters()) == 95_944  # the same at 64x64 and 128x128
+    assert sum(p.numel() for p in GridNet(obs_space).parameters()) == 61_377
+    obs = {k: torch.as_tensor(v) for k, v in sample_obs(obs_space, 2).items() if k != "action_mask"}
+    features = policy.extract_features(obs, policy.pi_features_extractor)
+    assert features.shape == (2, side * side + 256)
+    latent_pi, latent_vf = policy.mlp_extractor(features)
+    assert policy.action_net(latent_pi).shape == (2, side * side + 1 + 5)
+    assert policy.value_net(latent_vf).shape == (2, 1)
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.integers(0, 2**16))
+def test_gridnet_never_chooses_a_masked_cell_or_intensity(seed):
+    obs_space, act_space = cell_spaces("duel")
+    if "gridnet" not in _POLICY_CACHE:
+        _POLICY_CACHE["gridnet"] = build_policy("gridnet", obs_space, act_space)
+    policy = _POLICY_CACHE["gridnet"]
+    policy.set_training_mode(False)
+    rng = np.random.default_rng(seed)
+    cells = 64 * 64
+    obs = sample_obs(obs_space, 3, seed)
+    mask = np.zeros((3, cells + 6), np.int8)
+    mask[:, rng.choice(cells, 5, replace=False)] = 1  # five frontier cells
+    mask[:, cells] = 1  # the no-op
+    mask[:, cells + 1 + rng.choice(5, 2, replace=False)] = 1
+    obs["action_mask"] = mask
+    actions = greedy_actions(policy, obs)
+    assert actions.shape == (3, 2)
+    assert mask[np.arange(3), actions[:, 0]].all() and mask[np.arange(3), cells + 1 + actions[:, 1]].all()
+    probs = action_probabilities(policy, obs)
+    assert (probs[mask == 0] == 0).all()
+    np.testing.assert_allclose(probs[:, :cells + 1].sum(axis=1), 1.0)
+    np.testing.assert_allclose(probs[:, cells + 1:].sum(axis=1), 1.0)
+
+
+def test_cell_labels_keep_the_bots_target_and_idle_counts_only_avoidable_waits():
+    from botarena.agents.territory.actions import idle_count
+    from botarena.agents.territory.imitation import cell_label
+    from botarena.envs.territory import core
+
+    cells = 16
+    mask = np.zeros(cells + 6, np.int8)
+    mask[[3, 7, cells]] = 1
+    mask[cells + 1 + np.array([1, 3])] = 1  # intensities 1 and 3
+    launch = np.array([core.MODE_CELL, 7, 4])
+    np.testing.assert_array_equal(cell_label(cells, launch, mask), [7, 3])  # the nearest valid intensity
+    np.testing.assert_array_equal(cell_label(cells, np.array([core.MODE_CELL, 5, 1]), mask), [-1, -1])  # masked
+    np.testing.assert_array_equal(cell_label(cells, np.array([core.MODE_DIRECTION, core.WAIT, 0]), mask), [cells, 0])
+    np.testing.assert_array_equal(cell_label(cells, np.array([core.MODE_RETREAT, 0, 0]), mask), [cells, 1])
+
+    masks = np.stack([mask, mask, np.where(np.arange(cells + 6) < cells, 0, mask)])  # the third: no cell valid
+    chosen = np.array([[cells, 0], [3, 1], [cells, 0]])
+    assert idle_count(chosen, masks, "cell") == (1, 2)  # the third WAIT was forced
+    direction_masks = np.zeros((3, 45), np.int8)
+    direction_masks[:, 40] = 1
+    direction_masks[:2, 5] = 1
+    assert idle_count(np.array([40, 40, 40]), direction_masks, "direction") == (2, 2)
+
+
+def test_cell_mode_needs_one_map_size_and_the_arch_decides_the_action_mode():
+    assert TrainConfig(arch="gridnet").action_mode == "cell" and TrainConfig().action_mode == "direction"
+    assert {stage.map_side for stage in TrainConfig(arch="gridnet").stages} == {64}  # its defaults: 64x64 only
+    with pytest.raises(ValueError, match="one map size"):
+        TrainConfig(arch="gridnet", stages=[Stage(10, preset="duel"), Stage(10)])
+    with pytest.raises(ValueError, match="plays action_mode='direction'"):
+        TrainConfig(arch="attention", action_mode="cell")
+    with pytest.raises(SystemExit):
+        main(["--arch", "gridnet", "--action-mode", "direction"])
+
+
+def test_a_tiny_gridnet_run_clones_trains_and_its_checkpoint_plays_cell_actions(tmp_path):
+    from botarena.envs.territory import TerritoryVectorEnv
+
+    out = tmp_path / "grid"
+    assert main(["--quick", "--arch", "gridnet", "--out", str(out)]) == 0
+    rows = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    assert any("bc" in row for row in rows) and rows[-1]["step"] == 512
+    agent = TerritoryPolicyAgent(out / BEST_FILE, name="territory/ppo-gridnet")
+    env = TerritoryVectorEnv(num_envs=2, **agent.env_kwargs)
+    obs, _ = env.reset(seed=1)
+    for _ in range(20):
+        actions = agent.act_batch(obs)
+        assert actions.shape == (2, 2)
+        obs, *_ = env.step(actions)
