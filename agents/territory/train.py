@@ -611,6 +611,9 @@ def parse_args(argv: list[str] | None) -> tuple[TrainConfig, bool, bool]:
     p.add_argument("--final-games", type=int, default=defaults.final_games,
                    help="fresh held-out games for the best checkpoint's card at the end")
     p.add_argument("--threads", type=int, default=defaults.threads, help="torch threads")
+    p.add_argument("--seeds", metavar="S,S,...",
+                   help="train these seeds as independent runs in parallel processes, into <out>/seed-S (each logs "
+                        "to <out>/seed-S.log; --threads defaults to the cores shared out)")
     p.add_argument("--resume", action="store_true", help=f"continue <out>/{RUN_FILE} to the same total")
     p.add_argument("--quick", action="store_true", help="a smoke run (tiny stages)")
     p.add_argument("--finalize", action="store_true",
@@ -644,9 +647,56 @@ def parse_args(argv: list[str] | None) -> tuple[TrainConfig, bool, bool]:
         p.error(str(err))
 
 
+def train_seeds(argv: list[str], seeds_text: str, out: str, threads: int | None) -> int:
+    """``--seeds 0,1,2``: one child process per seed, the same arguments plus its ``--seed``, ``--out`` and
+    ``--threads`` (argparse keeps the last); returns the first failing exit code, 0 if every seed finished."""
+    import os
+    import subprocess
+
+    try:
+        seeds = [int(text) for text in seeds_text.split(",") if text.strip()]
+    except ValueError:
+        raise SystemExit(f"--seeds takes comma-separated integers, got {seeds_text!r}") from None
+    if not seeds or len(set(seeds)) != len(seeds):
+        raise SystemExit(f"--seeds needs distinct seeds, got {seeds_text!r}")
+    threads = threads or max(1, (os.cpu_count() or 1) // len(seeds))
+    rest, skip = [], False
+    for arg in argv:  # drop --seeds and its value, in either spelling
+        if skip or arg.startswith("--seeds="):
+            skip = False
+            continue
+        skip = arg == "--seeds"
+        if not skip:
+            rest.append(arg)
+    Path(out).mkdir(parents=True, exist_ok=True)
+    children = []
+    for seed in seeds:
+        child = [*rest, "--seed", str(seed), "--out", str(Path(out) / f"seed-{seed}"), "--threads", str(threads)]
+        log = open(Path(out) / f"seed-{seed}.log", "w")  # noqa: SIM115 (open while the child runs)
+        process = subprocess.Popen([sys.executable, "-m", "botarena.agents.territory.train", *child], stdout=log,
+                                   stderr=subprocess.STDOUT)
+        children.append((seed, log, process))
+        print(f"seed {seed}: {Path(out) / f'seed-{seed}'} (log {log.name})")
+    codes = []
+    for seed, log, process in children:
+        codes.append(process.wait())
+        log.close()
+        print(f"seed {seed}: exit {codes[-1]}")
+    return next((code for code in codes if code), 0)
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    pre = argparse.ArgumentParser(add_help=False, allow_abbrev=False)  # a child's --seed is not --seeds
+    pre.add_argument("--seeds")
+    pre.add_argument("--out", default=TrainConfig.out)
+    pre.add_argument("--threads", type=int)
+    seeds, _ = pre.parse_known_args(argv)
+    if seeds.seeds is not None:
+        parse_args(argv)  # every other argument checked before any process starts
+        return train_seeds(argv, seeds.seeds, seeds.out, seeds.threads)
     config, resume, finalize = parse_args(argv)
-    command = "botarena train territory " + shlex.join(sys.argv[1:] if argv is None else argv)
+    command = "botarena train territory " + shlex.join(argv)
     run = Run(config, command)
     if finalize:
         print(json.dumps({"final": run.finalize(), "best_checkpoint": str(run.out / BEST_FILE)}, indent=2))

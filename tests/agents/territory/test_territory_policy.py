@@ -342,3 +342,14 @@ def test_a_tiny_gridnet_run_clones_trains_and_its_checkpoint_plays_cell_actions(
         actions = agent.act_batch(obs)
         assert actions.shape == (2, 2)
         obs, *_ = env.step(actions)
+
+
+def test_seeds_train_as_parallel_processes_each_with_its_own_folder_and_card(tmp_path, capsys):
+    out = tmp_path / "seeds"
+    assert main(["--quick", "--out", str(out), "--seeds", "5,6", "--threads", "1"]) == 0
+    for seed in (5, 6):
+        card = TerritoryPolicyAgent(out / f"seed-{seed}" / BEST_FILE).card
+        assert card.seed == seed and f"--seed {seed}" in card.command and "--seeds" not in card.command
+        assert (out / f"seed-{seed}.log").exists()
+    with pytest.raises(SystemExit, match="distinct"):
+        main(["--quick", "--out", str(out), "--seeds", "1,1"])
