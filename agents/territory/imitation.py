@@ -13,14 +13,21 @@ expander and 54% of the mixed free-for-alls from seat 0, so we start from it:
    direction chooses the target and only tilts the front, so nothing of the bot's choice is lost but the tilt.
    A bot aiming at a target no ray reaches is played as WAIT and left out of the policy loss
    (``Demonstrations.unreachable`` counts them; about 9% of the nation's duel decisions, 14% in a free-for-all).
+   In cell mode (the gridnet) the label is the bot's own cell at the nearest valid intensity: nothing is lost.
 2. **Play.** The env executes the label, so the states are the ones the learner will meet when it imitates well.
 3. **Train.** Cross-entropy on the masked logits of every labelled decision where more than WAIT was valid
    (forced WAITs teach nothing), and the value head regressed on the discounted return of the trainer's reward,
    so that PPO starts with a critic that knows the policy it fine-tunes.
+
+How often the scripted bots idle by the trainer's definition (a WAIT while some attack was valid), the figure the
+learned agent's idle share is read beside:
+
+    python -m botarena.agents.territory.imitation --experts nation,aggressor,expander,turtle
 """
 
 from __future__ import annotations
 
+import argparse
 import math
 from dataclasses import dataclass
 
@@ -265,3 +272,46 @@ def clone(policy, demos: list[Demonstrations], epochs: int, batch_size: int = 12
     policy.set_training_mode(False)
     set_norm_frozen(policy, True)
     return stats
+
+
+def expert_idle_share(env_kwargs: dict, num_envs: int, decisions: int, seed: int, expert: str) -> dict[str, float]:
+    """The scripted ``expert`` in the learner's seat for ``decisions`` steps of ``num_envs`` games, played in cell
+    mode (which keeps its every choice): the share of decisions with some attack valid in which it waited, and
+    the share of its choices the learner's mask refused (played as WAIT, counted apart)."""
+    from botarena.envs.territory import TerritoryVectorEnv
+
+    env = TerritoryVectorEnv(num_envs=num_envs, **{**env_kwargs, "action_mode": "cell"})
+    expert_id, seat, cells = bots.BOT_NAMES.index(expert), env.learner_seat, env.height * env.width
+    obs, _ = env.reset(seed=seed)
+    idle = could = refused = 0
+    for _ in range(decisions):
+        rows = expert_core_actions(env.state, seat, expert_id)
+        played = np.stack([cell_label(cells, rows[n], obs["action_mask"][n]) for n in range(num_envs)])
+        missing = (played < 0).any(axis=1)
+        played[missing] = (cells, 0)
+        waited, valid = actions.idle_count(played[~missing], obs["action_mask"][~missing], "cell")
+        idle, could, refused = idle + waited, could + valid, refused + int(missing.sum())
+        obs, *_ = env.step(played)
+    return {"idle_share": idle / max(could, 1), "attack_valid_share": could / (decisions * num_envs),
+            "refused_share": refused / (decisions * num_envs)}
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description="the scripted bots' idle share, by the trainer's definition")
+    p.add_argument("--experts", default="nation,aggressor,expander,turtle")
+    p.add_argument("--map-size", type=int, default=64)
+    p.add_argument("--players", type=int, default=5)
+    p.add_argument("--opponents", default="mixed")
+    p.add_argument("--envs", type=int, default=16)
+    p.add_argument("--decisions", type=int, default=1000, help="steps of the batch (an episode's length)")
+    p.add_argument("--seed", type=int, default=2**32 + 3_000_000, help="held out: above every training seed")
+    a = p.parse_args(argv)
+    env_kwargs = {"map_size": a.map_size, "num_players": a.players, "opponents": a.opponents}
+    print(f"{a.envs} games x {a.decisions} decisions of {env_kwargs}, seeds {a.seed}..{a.seed + a.envs - 1}")
+    for expert in a.experts.split(","):
+        figures = expert_idle_share(env_kwargs, a.envs, a.decisions, a.seed, expert)
+        print(f"  {expert:<10} " + "  ".join(f"{k} {v:.3f}" for k, v in figures.items()))
+
+
+if __name__ == "__main__":
+    main()

@@ -134,7 +134,7 @@ def test_stage_and_argument_errors_say_what_is_allowed():
         main(["--preset", "duel"])  # --preset needs --steps
 
 
-def test_a_tiny_run_writes_logs_metrics_and_a_loadable_best_checkpoint(tmp_path):
+def test_a_tiny_run_writes_logs_metrics_and_a_loadable_best_checkpoint_and_compares(tmp_path, capsys):
     out = tmp_path / "run"
     assert main(["--quick", "--out", str(out)]) == 0
     config = TrainConfig.quick()
@@ -145,6 +145,13 @@ def test_a_tiny_run_writes_logs_metrics_and_a_loadable_best_checkpoint(tmp_path)
     agent = TerritoryPolicyAgent(out / BEST_FILE)
     assert agent.card.metrics["held_out_eval"]["games"] == config.eval_games
     assert agent.card.command.startswith("botarena train territory --quick")
+
+    from botarena.agents.territory.compare import main as compare
+
+    capsys.readouterr()
+    compare([str(out), "--png", str(tmp_path / "curves.png")])
+    assert capsys.readouterr().out.splitlines()[2].startswith("| run | attention | 571,185 |")
+    assert (tmp_path / "curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def _saved_steps(out) -> int:
@@ -353,3 +360,11 @@ def test_seeds_train_as_parallel_processes_each_with_its_own_folder_and_card(tmp
         assert (out / f"seed-{seed}.log").exists()
     with pytest.raises(SystemExit, match="distinct"):
         main(["--quick", "--out", str(out), "--seeds", "1,1"])
+
+
+def test_the_scripted_bots_idle_share_keeps_their_every_choice_in_cell_mode():
+    from botarena.agents.territory.imitation import expert_idle_share
+
+    figures = expert_idle_share({"preset": "duel", "map_size": 32, "opponents": "expander"}, 2, 40, 7, "aggressor")
+    assert figures["refused_share"] == 0.0  # cell mode expresses every bot choice
+    assert 0.0 <= figures["idle_share"] <= 1.0 and 0.0 < figures["attack_valid_share"] <= 1.0
