@@ -103,11 +103,13 @@ def _validate(space: spaces.Space, value: Any, batch_shape: tuple[int, ...], nam
                              f"got {_brief(value)}")
         return tuple(_validate(sub, v, batch_shape, f"{name}[{i}]")
                      for i, (sub, v) in enumerate(zip(space.spaces, value, strict=True)))
+    # Integer actions are range-checked in the caller's dtype, then cast: a float or uint64 beyond int64 would
+    # otherwise wrap (or warn) in the cast and the error would name a value the caller never sent.
     if isinstance(space, spaces.Discrete):
         arr = _as_integer_array(space, value, batch_shape, name)
         low, high = int(space.start), int(space.start + space.n - 1)
         _check_integer_range(space, arr, low, high, name)
-        return arr
+        return _kernel_ints(arr)
     if isinstance(space, spaces.MultiDiscrete):
         arr = _as_integer_array(space, value, batch_shape + space.shape, name)
         low = np.asarray(space.start, dtype=np.int64)
@@ -117,11 +119,11 @@ def _validate(space: spaces.Space, value: Any, batch_shape: tuple[int, ...], nam
             where = tuple(int(i) for i in np.argwhere(bad)[0])
             raise ValueError(f"{name} is outside {describe_space(space)}: element {where} is {arr[where]}, allowed "
                              f"[{np.broadcast_to(low, arr.shape)[where]}, {np.broadcast_to(high, arr.shape)[where]}]")
-        return arr
+        return _kernel_ints(arr)
     if isinstance(space, spaces.MultiBinary):
         arr = _as_integer_array(space, value, batch_shape + tuple(np.atleast_1d(space.n)), name)
         _check_integer_range(space, arr, 0, 1, name)
-        return arr
+        return _kernel_ints(arr)
     if isinstance(space, spaces.Box):
         return _validate_box(space, value, batch_shape, name)
     raise TypeError(f"cannot validate {name} for unsupported space {describe_space(space)}")
@@ -141,13 +143,19 @@ def _as_array(space: spaces.Space, value: Any, shape: tuple[int, ...], name: str
 
 
 def _as_integer_array(space: spaces.Space, value: Any, shape: tuple[int, ...], name: str) -> np.ndarray:
+    """The value as a numeric array of the right shape holding whole numbers, still in the caller's dtype."""
     arr = _as_array(space, value, shape, name)
     if arr.dtype.kind == "f":
         if not np.all(np.isfinite(arr)):
             raise ValueError(f"{name} for {describe_space(space)} contains NaN or inf: {_brief(value)}")
         if not np.all(arr == np.round(arr)):
             raise ValueError(f"{name} for {describe_space(space)} must hold integers, got {_brief(value)}")
-    return np.array(arr, dtype=np.int64, order="C")  # a copy: never aliases the caller's array
+    return arr
+
+
+def _kernel_ints(arr: np.ndarray) -> np.ndarray:
+    """A range-checked integer action as the kernels' int64, a copy: never aliases the caller's array."""
+    return np.array(arr, dtype=np.int64, order="C")
 
 
 def _check_integer_range(space: spaces.Space, arr: np.ndarray, low: int, high: int, name: str) -> None:
@@ -162,6 +170,13 @@ def _validate_box(space: spaces.Box, value: Any, batch_shape: tuple[int, ...], n
     if arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
         where = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0])
         raise ValueError(f"{name} for {describe_space(space)} contains NaN or inf: element {where} is {arr[where]}")
+    limits = np.finfo(space.dtype) if space.dtype.kind == "f" else np.iinfo(space.dtype)
+    unrepresentable = (arr < limits.min) | (arr > limits.max)  # the cast would overflow (to inf, or wrap)
+    if unrepresentable.any():
+        where = tuple(int(i) for i in np.argwhere(unrepresentable)[0])
+        raise ValueError(f"{name} is outside {describe_space(space)}: element {where} is {arr[where]}, "
+                         f"allowed [{np.broadcast_to(space.low, arr.shape)[where]}, "
+                         f"{np.broadcast_to(space.high, arr.shape)[where]}]")
     arr = np.array(arr, dtype=space.dtype, order="C")
     low = np.broadcast_to(space.low, arr.shape)
     high = np.broadcast_to(space.high, arr.shape)

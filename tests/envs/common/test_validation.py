@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from gymnasium import spaces
@@ -86,3 +88,20 @@ def test_check_int_returns_a_python_int_and_names_the_argument_and_range():
             check_int("num_envs", bad, 1, 8)
     with pytest.raises(ValueError, match="max_cycles must be None or an int >= 1, got 0"):
         check_int("max_cycles", 0, 1, optional=True)
+
+
+@pytest.mark.filterwarnings("error")  # a NumPy cast warning before the error fails the test
+@pytest.mark.parametrize(
+    ("space", "action", "named"),
+    [
+        (spaces.Discrete(5), 1e30, "1e+30"),
+        (spaces.Discrete(5), -(2.0**63), "-9.223372036854776e+18"),
+        (spaces.Discrete(5), np.uint64(2**63 + 5), "9223372036854775813"),  # would wrap negative in int64
+        (spaces.MultiDiscrete([3, 4]), np.array([1.0, 1e300]), "1e+300"),
+        (spaces.Box(0.0, 1.0, (2,), np.float32), np.array([0.5, 1e300]), "1e+300"),  # float32 overflow
+        (spaces.Box(0, 10, (1,), np.int32), np.array([2**40]), "1099511627776"),  # int32 wraparound
+    ],
+)
+def test_values_beyond_the_kernel_dtype_are_refused_before_the_cast_naming_the_value_sent(space, action, named):
+    with pytest.raises(ValueError, match=rf"outside .*{re.escape(named)}|{re.escape(named)} is outside"):
+        validate_action(space, action)
