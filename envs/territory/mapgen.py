@@ -448,13 +448,19 @@ def load_png_map(path: str) -> np.ndarray:
         from PIL import Image
     except ImportError as exc:  # pragma: no cover - pillow is a dependency
         raise ImportError("loading a PNG map needs pillow: run `pip install pillow`") from exc
-    with Image.open(path) as img:
-        rgb = np.asarray(img.convert("RGB"))
+    try:
+        with Image.open(path) as img:
+            # The size is in the header: refuse a huge image before decoding it (memory stays bounded).
+            w, h = img.size
+            if not (MIN_MAP_SIDE <= h <= MAX_MAP_SIDE and MIN_MAP_SIDE <= w <= MAX_MAP_SIDE):
+                raise ValueError(f"map PNG {path!r} must be between {MIN_MAP_SIDE}x{MIN_MAP_SIDE} and "
+                                 f"{MAX_MAP_SIDE}x{MAX_MAP_SIDE} pixels, got {h}x{w}")
+            rgb = np.asarray(img.convert("RGB"))
+    except FileNotFoundError:
+        raise
+    except (OSError, SyntaxError, Image.DecompressionBombError) as err:  # PIL's errors for a bad or cut file
+        raise ValueError(f"map PNG {path!r} could not be read as an image ({type(err).__name__}: {err})") from err
     terrain = terrain_from_rgb(rgb)
-    h, w = terrain.shape
-    if not (MIN_MAP_SIDE <= h <= MAX_MAP_SIDE and MIN_MAP_SIDE <= w <= MAX_MAP_SIDE):
-        raise ValueError(f"map PNG {path!r} must be between {MIN_MAP_SIDE}x{MIN_MAP_SIDE} and "
-                         f"{MAX_MAP_SIDE}x{MAX_MAP_SIDE} pixels, got {h}x{w}")
     if int((terrain < WATER).sum()) < 4 * SPAWN_TILES:
         raise ValueError(f"map PNG {path!r} has too little passable land for spawns")
     return terrain

@@ -160,6 +160,32 @@ def test_png_maps_load_by_colour(tmp_path):
     assert obs["map"].shape == (9, 20, 24)
 
 
+def test_bad_png_maps_get_a_clear_error_and_a_huge_one_is_refused_before_decoding(tmp_path):
+    import tracemalloc
+
+    from PIL import Image
+
+    good = tmp_path / "good.png"
+    Image.fromarray(np.full((32, 32, 3), (120, 200, 90), np.uint8)).save(good)
+    cut = tmp_path / "cut.png"
+    cut.write_bytes(good.read_bytes()[:60])
+    text = tmp_path / "text.png"
+    text.write_text("not an image")
+    for path in (cut, text):
+        with pytest.raises(ValueError, match="could not be read as an image"):
+            mapgen.load_png_map(str(path))
+    huge = tmp_path / "huge.png"
+    Image.new("L", (3000, 3000)).save(huge)  # tens of KB on disk; 27 MB as RGB, gigabytes through the palette match
+    tracemalloc.start()
+    with pytest.raises(ValueError, match="must be between"):
+        mapgen.load_png_map(str(huge))
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak < 50 * 2**20
+    with pytest.raises(FileNotFoundError):
+        mapgen.load_png_map(str(tmp_path / "missing.png"))
+
+
 def test_rgb_frames_show_player_colours_borders_cities_and_water():
     s = build_state(["0000.~", "0000.~", "0000.1", "000c.1"], troops=[100, 100])
     s.conq_tick[0] = -1
