@@ -368,3 +368,17 @@ def test_the_scripted_bots_idle_share_keeps_their_every_choice_in_cell_mode():
     figures = expert_idle_share({"preset": "duel", "map_size": 32, "opponents": "expander"}, 2, 40, 7, "aggressor")
     assert figures["refused_share"] == 0.0  # cell mode expresses every bot choice
     assert 0.0 <= figures["idle_share"] <= 1.0 and 0.0 < figures["attack_valid_share"] <= 1.0
+
+
+def test_the_policy_cost_benchmark_measures_every_arch(monkeypatch):
+    import importlib.util
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[3] / "benchmarks"
+    monkeypatch.syspath_prepend(str(folder))  # the script imports its harness from beside it
+    spec = importlib.util.spec_from_file_location("bench_territory_policy", folder / "bench_territory_policy.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)  # main() (which pins the process to one core) runs only under __main__
+    for arch in bench.ARCHS:
+        figures = bench.measure(arch, {"map_size": 32, "num_players": 3}, repeats=1)
+        assert figures["params"] > 0 and all(figures[k] > 0 for k in ("forward_1", "forward_64", "update_64"))
