@@ -83,13 +83,36 @@ def plot(runs: list[dict[str, Any]], path: Path) -> None:
     plt.close(fig)
 
 
+def greedy_and_sampled(folder: Path, games: int) -> str:
+    """A run's best checkpoint played greedily (as it is scored) and sampled (as PPO's rollouts play it), on the
+    same held-out games of its card's setting: one table row."""
+    from .policy import TerritoryPolicyAgent
+    from .train import AGENT_NAMES, FINAL_SEED_BASE, evaluate
+
+    card = json.loads((folder / "best.card.json").read_text())
+    agent = TerritoryPolicyAgent(folder / "best.pt", name=AGENT_NAMES[card["config"]["arch"]])
+    cells = []
+    for sample_seed in (None, 0):
+        m = evaluate(agent.policy, agent.env_kwargs, games, seed_base=FINAL_SEED_BASE, sample_seed=sample_seed)
+        cells.append(f"{m['win_rate']:.3f} [{m['win_rate_ci'][0]:.3f}, {m['win_rate_ci'][1]:.3f}] "
+                     f"| {m['placement']:.2f} | {m['idle_share']:.3f}")
+    return f"| {folder.name} | {card['metrics']['held_out_eval']['step']:,} | " + " | ".join(cells) + " |"
+
+
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("runs", nargs="+", type=Path, help="run folders (--out of botarena train territory)")
     p.add_argument("--png", type=Path, help="write the learning curves here")
+    p.add_argument("--sampled", type=int, metavar="GAMES",
+                   help="also play each best checkpoint greedily and sampled on GAMES held-out games")
     a = p.parse_args(argv)
     runs = [read_run(folder) for folder in a.runs]
     print(table(runs))
+    if a.sampled:
+        print("\n| run | best step | greedy: win rate [95% CI] | placement | idle | sampled: win rate [95% CI] "
+              "| placement | idle |\n|---|---|---|---|---|---|---|---|")
+        for folder in a.runs:
+            print(greedy_and_sampled(folder, a.sampled))
     if a.png:
         plot(runs, a.png)
         print(f"curves: {a.png}")

@@ -343,6 +343,12 @@ def greedy_actions(policy: Any, obs: dict[str, np.ndarray]) -> np.ndarray:
         return _distribution(policy, obs).get_actions(deterministic=True).cpu().numpy().astype(np.int64)
 
 
+def sampled_actions(policy: Any, obs: dict[str, np.ndarray]) -> np.ndarray:
+    """Actions sampled from the masked distribution (what PPO's rollouts play), from torch's global generator."""
+    with torch.no_grad():
+        return _distribution(policy, obs).get_actions(deterministic=False).cpu().numpy().astype(np.int64)
+
+
 def action_probabilities(policy: Any, obs: dict[str, np.ndarray]) -> np.ndarray:
     """The masked action distribution of each observation in a batch, float64 ``[B, A]``: each factor's
     probabilities side by side (``factor_sizes``), each factor summing to 1."""

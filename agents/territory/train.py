@@ -56,7 +56,7 @@ from botarena.agents.leaderboard.seeds import TRAINING_SEED_LIMIT
 from botarena.envs.common.io import atomic_write_bytes
 
 from .actions import idle_count
-from .policy import ACTION_MODES, EXTRACTORS, greedy_actions, policy_class, policy_kwargs
+from .policy import ACTION_MODES, EXTRACTORS, greedy_actions, policy_class, policy_kwargs, sampled_actions
 
 AGENT_NAMES = {"attention": "territory/ppo-attention", "flatten": "territory/ppo-flatten",
                "gridnet": "territory/ppo-gridnet"}
@@ -263,10 +263,17 @@ def make_vec_env(env_kwargs: dict[str, Any], num_envs: int, land_weight: float =
     return LandWeightedReward(monitored, envs.unwrapped, land_weight) if land_weight != 1.0 else monitored
 
 
-def evaluate(policy: Any, env_kwargs: dict[str, Any], games: int, seed_base: int = HELD_OUT_SEED_BASE) -> dict:
+def evaluate(policy: Any, env_kwargs: dict[str, Any], games: int, seed_base: int = HELD_OUT_SEED_BASE,
+             sample_seed: int | None = None) -> dict:
     """The greedy policy's first game in each of ``games`` envs seeded ``seed_base + i``: win rate, placement,
-    final land share and idle share, with 95% intervals (Wilson for the win rate, normal for the means)."""
+    final land share and idle share, with 95% intervals (Wilson for the win rate, normal for the means).
+    ``sample_seed``: play actions sampled from the policy (as PPO's rollouts do) instead, from that seed."""
+    import torch
+
     from botarena.envs.territory import TerritoryVectorEnv
+
+    if sample_seed is not None:
+        torch.manual_seed(sample_seed)
 
     env = TerritoryVectorEnv(num_envs=games, **env_kwargs)
     action_mode = env_kwargs.get("action_mode", "direction")
@@ -276,7 +283,7 @@ def evaluate(policy: Any, env_kwargs: dict[str, Any], games: int, seed_base: int
     finished = np.zeros(games, np.bool_)
     idle = valid = 0
     while not finished.all():
-        actions = greedy_actions(policy, obs)
+        actions = greedy_actions(policy, obs) if sample_seed is None else sampled_actions(policy, obs)
         idled, could = idle_count(actions[~finished], obs["action_mask"][~finished], action_mode)
         idle, valid = idle + idled, valid + could
         obs, _, terminated, truncated, infos = env.step(actions)

@@ -149,8 +149,10 @@ def test_a_tiny_run_writes_logs_metrics_and_a_loadable_best_checkpoint_and_compa
     from botarena.agents.territory.compare import main as compare
 
     capsys.readouterr()
-    compare([str(out), "--png", str(tmp_path / "curves.png")])
-    assert capsys.readouterr().out.splitlines()[2].startswith("| run | attention | 571,185 |")
+    compare([str(out), "--png", str(tmp_path / "curves.png"), "--sampled", "2"])
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[2].startswith("| run | attention | 571,185 |")
+    assert lines[6].startswith("| run | ") and lines[6].count("|") == 9  # greedy and sampled, side by side
     assert (tmp_path / "curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
