@@ -91,12 +91,12 @@ def greedy_and_sampled(folder: Path, games: int) -> str:
 
     card = json.loads((folder / "best.card.json").read_text())
     agent = TerritoryPolicyAgent(folder / "best.pt", name=AGENT_NAMES[card["config"]["arch"]])
-    cells = []
+    columns = []
     for sample_seed in (None, 0):
         m = evaluate(agent.policy, agent.env_kwargs, games, seed_base=FINAL_SEED_BASE, sample_seed=sample_seed)
-        cells.append(f"{m['win_rate']:.3f} [{m['win_rate_ci'][0]:.3f}, {m['win_rate_ci'][1]:.3f}] "
+        columns.append(f"{m['win_rate']:.3f} [{m['win_rate_ci'][0]:.3f}, {m['win_rate_ci'][1]:.3f}] "
                      f"| {m['placement']:.2f} | {m['idle_share']:.3f}")
-    return f"| {folder.name} | {card['metrics']['held_out_eval']['step']:,} | " + " | ".join(cells) + " |"
+    return f"| {folder.name} | {card['metrics']['held_out_eval']['step']:,} | " + " | ".join(columns) + " |"
 
 
 def main(argv: list[str] | None = None) -> None:
