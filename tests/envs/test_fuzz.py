@@ -170,9 +170,13 @@ def check_step(game: Game, state_before: Any, state_after: Any, **kwargs: Any) -
     assert not problems, problems
 
 
-def assert_fuzzed_enough(counted: Counter) -> None:
-    """A third of the game's 10,000 actions, and enough of both kinds that neither path went untested."""
+def assert_fuzzed_enough(counted: Counter, label: str) -> None:
+    """A third of the game's 10,000 actions, and enough of both kinds that neither path went untested.
+
+    Prints the counts (``pytest -s tests/envs/test_fuzz.py`` shows them; the README's reliability table cites them).
+    """
     total = counted["stepped"] + counted["refused"]
+    print(f"\nfuzzed {label}: {total:,} actions, {counted['stepped']:,} stepped, {counted['refused']:,} refused")
     assert total >= MIN_ACTIONS_PER_GAME / 3, counted
     assert min(counted["stepped"], counted["refused"]) >= total / 5, counted
 
@@ -224,7 +228,7 @@ def test_single_env_steps_valid_actions_and_refuses_defective_ones_unchanged(nam
                 twin.reset()
 
     fuzz()
-    assert_fuzzed_enough(counted)
+    assert_fuzzed_enough(counted, f"{name}, single env")
 
 
 def _masked_to_noop(game: Game, batch: Any, action: Any) -> int:
@@ -261,7 +265,7 @@ def test_vector_env_steps_valid_batches_and_refuses_defective_ones_unchanged(nam
             counted["stepped"] += 1
 
     fuzz()
-    assert_fuzzed_enough(counted)
+    assert_fuzzed_enough(counted, f"{name}, vector env")
 
 
 @pytest.mark.parametrize("name", GAMES)
@@ -303,4 +307,4 @@ def test_pettingzoo_env_steps_valid_actions_and_refuses_defective_ones_unchanged
             counted["stepped"] += 1
 
     fuzz()
-    assert_fuzzed_enough(counted)
+    assert_fuzzed_enough(counted, f"{name}, PettingZoo env")
