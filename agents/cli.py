@@ -220,6 +220,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _said_in_one_line(err: Exception) -> bool:
+    """User errors (a bad file, an unknown name, a cluster that does not answer) and a leaderboard stopped by dying
+    workers (every finished episode kept; the message says how to resume) get one clear line, not a traceback."""
+    if isinstance(err, (ValueError, KeyError, FileNotFoundError, ConnectionError)):
+        return True
+    from botarena.agents.leaderboard.runner import WorkerLost  # imported only now: the runner loads the games
+
+    return isinstance(err, WorkerLost)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -227,8 +237,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CommandUnavailable as err:
         print(f"botarena {args.command}: {err}", file=sys.stderr)
         return 2
-    except (ValueError, KeyError, FileNotFoundError) as err:
-        # User errors (bad file, unknown name) get one clear line, not a traceback.
+    except Exception as err:
+        if not _said_in_one_line(err):
+            raise
         message = err.args[0] if isinstance(err, KeyError) and err.args else err
         print(f"botarena {args.command}: error: {message}", file=sys.stderr)
         return 2

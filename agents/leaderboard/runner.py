@@ -5,6 +5,12 @@ seat. Jobs are planned in a fixed order and every finished episode is appended (
 ``episodes.jsonl`` before the next is counted, so Ctrl-C loses at most the episodes in flight and a rerun
 with the same ``--out`` plays only what is missing. Rows are sorted before aggregation, so the serial, process and
 Ray backends write byte-identical results.
+
+Failures short of the driver's own death do not stop a run. A process worker that dies (killed, out of memory,
+a crash in native code) breaks its pool: the finished episodes are kept and the unfinished ones go to a fresh
+pool, at most ``MAX_POOL_RESTARTS`` times a run. On Ray, a batch lost with its worker or node is retried by Ray
+(``RAY_TASK_RETRIES``) on the nodes left. Beyond those bounds the run stops with :class:`WorkerLost`, and a rerun
+with the same ``--out`` resumes.
 """
 
 from __future__ import annotations
@@ -12,8 +18,9 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -22,9 +29,16 @@ from .games import GAME_ADAPTERS, AgentFailure, GameAdapter
 from .seeds import agent_seed, eval_seeds
 
 __all__ = ["Job", "plan_jobs", "play_job", "run_jobs", "read_rows", "warm_tables", "checkpoint_hash", "BACKENDS",
-           "ROW_FORMAT"]
+           "ROW_FORMAT", "WorkerLost", "MAX_POOL_RESTARTS", "RAY_TASK_RETRIES"]
 
 BACKENDS = ("serial", "process", "ray")
+
+# Fresh process pools a run may start after a worker dies. Bounded because an episode that kills its worker
+# every time (a crash in native code, a machine that runs out of memory) would otherwise loop forever.
+MAX_POOL_RESTARTS = 3
+# Times Ray plays a batch again after its worker or node died (Ray's own default for tasks, stated here
+# because the node-loss guarantee rests on it). Agent errors are rows, not exceptions, so nothing else retries.
+RAY_TASK_RETRIES = 3
 
 # The layout of a row of episodes.jsonl. 2: the table's name is in "table" and the agents by seat in "seats"
 # (format 1 had them in "game" and "table"), "game" names the game, and built-in bots' returns are their own
@@ -232,42 +246,136 @@ def longest_first(jobs: list[Job]) -> list[Job]:
     return sorted(jobs, key=cost, reverse=True)  # stable: equal jobs keep their planned order
 
 
-def _process(jobs: list[Job], workers: int | None) -> Iterator[list[dict[str, Any]]]:
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+class WorkerLost(RuntimeError):
+    """Workers kept dying beyond the retry bound; every finished episode is on disk, and a rerun resumes."""
 
+
+def _process(jobs: list[Job], workers: int | None) -> Iterator[list[dict[str, Any]]]:
+    """Play ``jobs`` in a process pool; a pool broken by a dead worker is replaced by a fresh one for the
+    unfinished jobs, at most ``MAX_POOL_RESTARTS`` times."""
     workers = workers or os.cpu_count() or 1
-    jobs = longest_first(jobs)
+    unfinished = longest_first(jobs)
+    for restart in itertools.count():
+        death, finished = yield from _play_in_pool(unfinished, workers)
+        if death is None:
+            return
+        unfinished = [job for job in unfinished if job.key not in finished]
+        if restart == MAX_POOL_RESTARTS:
+            raise WorkerLost(
+                f"worker processes died {restart + 1} times; every finished episode is kept and {len(unfinished)} "
+                "were not played. Rerun with the same --out to resume; if the same episodes kill their worker "
+                "again, --backend serial plays them in the foreground, where the crash shows.") from death
+        print(f"A worker process died; {len(unfinished)} unfinished episodes are played again in a fresh pool "
+              f"(restart {restart + 1} of {MAX_POOL_RESTARTS}).", file=sys.stderr, flush=True)
+
+
+def _play_in_pool(jobs: list[Job], workers: int) -> Generator[list[dict[str, Any]], None,
+                                                              tuple[BaseException | None, set[str]]]:
+    """Yield the rows of each job that finishes in one pool; return (what broke the pool or None, finished keys)."""
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
+    death: BaseException | None = None
+    finished: set[str] = set()
     # fork (where there is one) hands workers the parent's registries as they are, agents added at run time too.
     with ProcessPoolExecutor(max_workers=workers, mp_context=_fork_context()) as pool:
-        futures = [pool.submit(play_job, job) for job in jobs]
+        futures: dict[Any, Job] = {}
+        try:
+            for job in jobs:
+                futures[pool.submit(play_job, job)] = job
+        except BrokenProcessPool as err:  # a worker died while jobs were still being handed out
+            death = err
         try:
             for future in as_completed(futures):
-                yield future.result()
+                error = future.exception()
+                if isinstance(error, BrokenProcessPool):
+                    # A dead worker fails every job the pool had not finished; the caller plays them again.
+                    death = error
+                    continue
+                rows = future.result()
+                finished.add(futures[future].key)
+                yield rows
         except BaseException:
             for future in futures:
                 future.cancel()
             raise
+    return death, finished
 
 
 def _ray(jobs: list[Job], address: str | None, batch: int = 8) -> Iterator[list[dict[str, Any]]]:
+    """Play ``jobs`` in batches as Ray tasks: on this process's Ray session if it has one (left running), else on
+    the cluster at ``address`` (or the one ``ray.init`` finds, or a new local one), disconnected at the end."""
     try:
         import ray
     except ImportError as err:
         raise ImportError("the ray backend needs the optional extra: pip install 'botarena[ray]'") from err
-    if not ray.is_initialized():
-        ray.init(address=address, include_dashboard=False, log_to_driver=False)
-    from botarena.agents.common import registry
+    connected_here = not ray.is_initialized()
+    if connected_here:
+        _connect_ray(ray, address)
+    else:
+        ignored = f"; --ray-address {address} is not used" if address is not None else ""
+        print(f"Ray: using this process's own Ray session at {ray.get_runtime_context().gcs_address}{ignored}.",
+              file=sys.stderr, flush=True)
+    try:
+        from botarena.agents.common import registry
 
-    registry.list_agents()  # load the bundled agents, so the snapshot below is complete
-    remote_play = ray.remote(_play_batch)
-    # Workers on other machines start fresh: ship the exact tables and agent registry this run uses.
-    context = ray.put((dict(GAME_ADAPTERS), dict(registry._REGISTRY)))
-    chunks = [jobs[i:i + batch] for i in range(0, len(jobs), batch)]
-    pending = [remote_play.remote(chunk, context) for chunk in chunks]
-    while pending:
-        done, pending = ray.wait(pending, num_returns=min(len(pending), 4))
-        for ref in done:
-            yield from ray.get(ref)
+        registry.list_agents()  # load the bundled agents, so the snapshot below is complete
+        remote_play = ray.remote(max_retries=RAY_TASK_RETRIES)(_play_batch)
+        # Workers on other machines start fresh: ship the exact tables and agent registry this run uses.
+        context = ray.put((dict(GAME_ADAPTERS), dict(registry._REGISTRY)))
+        chunks = [jobs[i:i + batch] for i in range(0, len(jobs), batch)]
+        pending = [remote_play.remote(chunk, context) for chunk in chunks]
+        while pending:
+            # One at a time: each finished batch reaches episodes.jsonl before the next wait, so a driver that
+            # dies loses only batches still in flight.
+            [ref], pending = ray.wait(pending, num_returns=1)
+            try:
+                rows = ray.get(ref)
+            except ray.exceptions.RayTaskError:  # the batch itself raised: a bug, not a lost machine
+                raise
+            except ray.exceptions.RayError as err:
+                raise WorkerLost(
+                    f"a batch of episodes was lost to dying Ray workers or nodes {RAY_TASK_RETRIES + 1} times "
+                    f"({type(err).__name__}: {err}). Every finished episode is kept; rerun with the same --out "
+                    "to resume.") from err
+            yield from rows
+    finally:
+        if connected_here:
+            ray.shutdown()
+
+
+def _connect_ray(ray: Any, address: str | None) -> None:
+    """``ray.init`` that names the cluster it joined, and fails fast, naming the address, when none answers."""
+    if address not in (None, "", "auto", "local"):
+        _check_ray_address(address)
+    try:
+        session = ray.init(address=address or None, include_dashboard=False, log_to_driver=False)
+    except (ConnectionError, RuntimeError) as err:
+        where = f"the Ray cluster at --ray-address {address}" if address else "a Ray cluster (no --ray-address)"
+        raise ConnectionError(f"could not join {where}: {err}") from err
+    nodes = sum(node["Alive"] for node in ray.nodes())
+    cpus = int(ray.cluster_resources().get("CPU", 0))
+    # Without --ray-address, ray.init joins $RAY_ADDRESS or a cluster `ray start` left on this machine before it
+    # starts a local one: say which it was.
+    joined = getattr(session, "address_info", {}).get("gcs_address", address)  # a ray:// client has no address_info
+    print(f"Ray: running on the cluster at {joined} ({nodes} nodes, {cpus} CPUs).", file=sys.stderr, flush=True)
+
+
+def _check_ray_address(address: str) -> None:
+    """Raise if nothing listens at ``address``: ray.init would retry an unreachable one for many minutes."""
+    import socket
+
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        raise ValueError(f"--ray-address must look like HOST:PORT (the head's `ray start --head --port=6379`, "
+                         f"e.g. 10.0.0.5:6379) or ray://HOST:10001, got {address!r}")
+    try:
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=10):
+            pass
+    except OSError as err:
+        raise ConnectionError(f"no Ray cluster answers at --ray-address {address} ({err}): start one with "
+                              f"`ray start --head --port={port}` on {host}, or check the address and the "
+                              "firewall.") from err
 
 
 def _play_batch(jobs: list[Job], context: tuple[dict, dict]) -> list[list[dict[str, Any]]]:
