@@ -13,7 +13,6 @@ the inputs the agent acts on.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from botarena.envs.click_arena import ClickArenaVectorEnv
+from botarena.envs.common.io import atomic_write, load_npz
 
 from . import features as fx
 
@@ -83,22 +83,25 @@ class Demonstrations:
         return np.where(frames < ends[:, None], self.reward, 0.0).sum(axis=1)
 
     def save(self, path: str | Path) -> None:
-        """Write the arrays as an uncompressed ``.npz``, atomically (a temporary file renamed into place)."""
-        path = Path(path)
-        tmp = path.with_name(path.name + ".tmp")
-        with open(tmp, "wb") as handle:
+        """Write the arrays as an uncompressed ``.npz``, atomically (a kill leaves the old file or none)."""
+        with atomic_write(path) as handle:
             np.savez(handle, **self.to_arrays())
-        os.replace(tmp, path)
 
     @staticmethod
     def load(path: str | Path) -> Demonstrations:
-        """Read what ``save`` wrote; a missing array or a file that is not an ``.npz`` is a ``ValueError``."""
+        """Read what ``save`` wrote; a missing array or a corrupt or crafted file is a ``ValueError`` naming it.
+
+        No pickle runs, and memory stays within the file's own size (``load_npz``).
+        """
+        arrays = load_npz(path, what="demonstrations")
+        names = [f.name for f in fields(Demonstrations)]
+        missing = [name for name in names if name not in arrays]
+        if missing:
+            raise ValueError(f"demonstrations {path} are incomplete: missing arrays {missing}")
         try:
-            with np.load(path) as archive:
-                arrays = {f.name: archive[f.name] for f in fields(Demonstrations)}
-        except (OSError, KeyError, ValueError, EOFError) as err:
-            raise ValueError(f"demonstrations {path} are corrupt or incomplete: {err}") from err
-        return Demonstrations(**arrays)
+            return Demonstrations(**{name: arrays[name] for name in names})
+        except (ValueError, IndexError) as err:  # IndexError: an array with fewer than two dimensions
+            raise ValueError(f"demonstrations {path} are inconsistent: {err}") from err
 
 
 def collect(num_envs: int, frames: int, seed: int, *, learner: Any = None, beta: float = 1.0,

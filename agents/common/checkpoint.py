@@ -11,7 +11,6 @@ goes in ``extra`` for resumable runs.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import platform
 import subprocess
@@ -20,7 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from botarena.envs.common.io import atomic_write_bytes, atomic_write_text
+from botarena.envs.common.io import atomic_write, atomic_write_text
 
 __all__ = ["ModelCard", "CheckpointError", "save_checkpoint", "load_checkpoint", "load_weights_into",
            "file_sha256", "git_sha"]
@@ -64,6 +63,8 @@ class ModelCard:
     @classmethod
     def from_json(cls, text: str) -> ModelCard:
         data = json.loads(text)
+        if not isinstance(data, dict) or not isinstance(data.get("name"), str):
+            raise CheckpointError(f"a model card must be a JSON object with a string name, got {text[:80]!r}")
         known = {f for f in cls.__dataclass_fields__}
         unknown = set(data) - known
         if unknown:
@@ -111,9 +112,8 @@ def save_checkpoint(path: str | Path, state_dict: dict[str, Any], card: ModelCar
         "card": card.to_json(),
         "extra": extra or {},
     }
-    buffer = io.BytesIO()
-    torch.save(payload, buffer)
-    atomic_write_bytes(path, buffer.getvalue())
+    with atomic_write(path) as handle:  # streamed: a large run checkpoint is not held twice in memory
+        torch.save(payload, handle)
     atomic_write_text(card_path(path), card.to_json() + "\n")
     return path
 
@@ -133,9 +133,17 @@ def load_checkpoint(path: str | Path, *, expected_name: str | None = None,
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"checkpoint {path} does not exist")
+    if path.stat().st_size == 0:
+        raise CheckpointError(f"checkpoint {path} is empty (0 bytes)")
     try:
         payload = torch.load(path, map_location=map_location, weights_only=True)
-    except (RuntimeError, pickle.UnpicklingError, EOFError, OSError, ValueError, KeyError) as err:
+    except pickle.UnpicklingError as err:
+        raise CheckpointError(
+            f"checkpoint {path} is corrupt, not a torch file, or holds Python objects beyond tensors and plain "
+            f"values, which only a full unpickle could load; botarena never does that, as it can run code "
+            f"(weights_only=True load failed: {_torch_reason(err)})"
+        ) from err
+    except (RuntimeError, EOFError, OSError, ValueError, KeyError, TypeError, AttributeError) as err:
         raise CheckpointError(
             f"checkpoint {path} is corrupt or not a torch file (weights_only load failed: {err})"
         ) from err
@@ -144,13 +152,26 @@ def load_checkpoint(path: str | Path, *, expected_name: str | None = None,
     if payload.get("format_version") != FORMAT_VERSION:
         raise CheckpointError(f"checkpoint {path} has format_version {payload.get('format_version')!r}; "
                               f"this botarena reads {FORMAT_VERSION}")
+    state_dict, extra = payload.get("state_dict"), payload.get("extra", {})
+    if not isinstance(state_dict, dict) or not all(isinstance(k, str) for k in state_dict):
+        raise CheckpointError(f"checkpoint {path}: state_dict must be a dict of named tensors, got "
+                              f"{type(state_dict).__name__}")
+    if not isinstance(extra, dict):
+        raise CheckpointError(f"checkpoint {path}: extra must be a dict, got {type(extra).__name__}")
     try:
         card = ModelCard.from_json(payload["card"])
-    except (KeyError, TypeError, json.JSONDecodeError) as err:
+    except (KeyError, TypeError, json.JSONDecodeError, CheckpointError) as err:
         raise CheckpointError(f"checkpoint {path} has no readable model card: {err}") from err
     if expected_name is not None and card.name != expected_name:
         raise CheckpointError(f"checkpoint {path} holds {card.name!r}, expected {expected_name!r}")
-    return payload["state_dict"], card, payload.get("extra", {})
+    return state_dict, card, extra
+
+
+def _torch_reason(err: Exception) -> str:
+    """The specific part of torch's weights_only error, without its advice to retry with weights_only=False."""
+    parts = [part.strip() for part in str(err).split("\n\n")]
+    specific = [part for part in parts if part and not part.startswith(("Weights only load failed", "Check the "))]
+    return " ".join(specific).replace("\n", " ") or str(err).splitlines()[0]
 
 
 def load_weights_into(model: Any, state_dict: dict[str, Any], *, source: str = "checkpoint") -> None:

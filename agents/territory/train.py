@@ -26,8 +26,10 @@ Read top to bottom:
    the last stage's setting on held-out seeds (``2**32 + 10**6 + i``: never a training seed, which stay below
    2**32, nor the leaderboard's, at 2**40 and up); the best by win rate, then mean placement, is kept as
    ``<out>/best.pt`` (the shipped format, with its model card).
-5. **Checkpoints.** Every ``checkpoint_every`` steps the whole run (model, optimizer, step count, best score) is
-   written atomically to ``<out>/run.ckpt``; ``--resume`` continues it to the same total step count.
+5. **Checkpoints.** The whole run (model, optimizer, step count, best score, evaluations) is written atomically to
+   ``<out>/run.ckpt`` after behaviour cloning, at each stage's start, and at the first rollout start (after the
+   previous rollout's update) once ``checkpoint_every`` steps have passed or an evaluation was made; ``--resume``
+   continues it to the same total step count, PPO updates and evaluation steps, whenever the run was killed.
 
     botarena train territory --out runs/territory-attention              # the shipped agent's command
     botarena train territory --out runs/territory-quick --quick          # a smoke run, under a minute
@@ -39,6 +41,7 @@ import argparse
 import io
 import json
 import math
+import pickle
 import shlex
 import sys
 import time
@@ -53,7 +56,7 @@ from stable_baselines3.common.vec_env import VecEnvWrapper, VecMonitor
 
 from botarena.agents.common.checkpoint import CheckpointError, ModelCard, git_sha, save_checkpoint
 from botarena.agents.leaderboard.seeds import TRAINING_SEED_LIMIT
-from botarena.envs.common.io import atomic_write_bytes
+from botarena.envs.common.io import atomic_write, atomic_write_text
 
 from .actions import idle_count
 from .policy import ACTION_MODES, EXTRACTORS, greedy_actions, policy_class, policy_kwargs, sampled_actions
@@ -335,16 +338,19 @@ class Run:
         self.model.save(model_bytes)
         progress = {"config": self.config.to_dict(), "stage_index": self.stage_index, "best": self.best,
                     "history": self.history, "num_timesteps": int(self.model.num_timesteps), "cloned": self.cloned}
-        archive = io.BytesIO()
-        with zipfile.ZipFile(archive, "w") as zf:
+        with atomic_write(self.out / RUN_FILE) as handle, zipfile.ZipFile(handle, "w") as zf:
             zf.writestr("model.zip", model_bytes.getvalue())
             zf.writestr("progress.json", json.dumps(progress))
-        atomic_write_bytes(self.out / RUN_FILE, archive.getvalue())
 
     def load(self) -> None:
-        """Resume from ``<out>/run.ckpt`` (a :class:`CheckpointError` if it is missing or unreadable)."""
-        from sb3_contrib import MaskablePPO
+        """Resume from ``<out>/run.ckpt`` (a :class:`CheckpointError` if it is missing, unreadable or of another
+        config).
 
+        The stage's model is rebuilt from the config and only tensors are read into it (``set_parameters``, which
+        loads with ``weights_only=True``); the step counters come from plain JSON. SB3's ``MaskablePPO.load``
+        would instead unpickle the objects its zip stores (spaces, schedules, policy class), and unpickling a
+        file can run any code in it.
+        """
         path = self.out / RUN_FILE
         if not path.is_file():
             raise CheckpointError(f"--resume: no run checkpoint at {path}")
@@ -352,17 +358,27 @@ class Run:
             with zipfile.ZipFile(path) as zf:
                 progress = json.loads(zf.read("progress.json"))
                 model_bytes = zf.read("model.zip")
-        except (zipfile.BadZipFile, KeyError, json.JSONDecodeError) as err:
-            raise CheckpointError(f"run checkpoint {path} is corrupt: {err}") from err
-        saved = TrainConfig.from_dict(progress["config"])
+            with zipfile.ZipFile(io.BytesIO(model_bytes)) as zf:
+                n_updates = int(json.loads(zf.read("data"))["_n_updates"])
+            saved = TrainConfig.from_dict(progress["config"])
+            stage_index, num_timesteps = int(progress["stage_index"]), int(progress["num_timesteps"])
+        except (zipfile.BadZipFile, KeyError, TypeError, ValueError) as err:  # ValueError: bad JSON or config
+            raise CheckpointError(f"run checkpoint {path} is corrupt: {err!r}") from err
         if saved.to_dict() != {**self.config.to_dict(), "out": saved.out}:
             raise CheckpointError(f"run checkpoint {path} was made with another config; resume with the same "
                                   f"options (saved: {json.dumps(saved.to_dict())})")
-        self.stage_index = progress["stage_index"]
-        self.best, self.history, self.cloned = progress["best"], progress["history"], progress.get("cloned")
-        venv = self.stage_env(self.stage_index)
-        self.model = MaskablePPO.load(io.BytesIO(model_bytes), env=venv, device="cpu")
-        self._attach_logger()
+        if not 0 <= stage_index < len(self.config.stages) or num_timesteps < 0:
+            raise CheckpointError(f"run checkpoint {path} is corrupt: stage {stage_index} at step {num_timesteps}, "
+                                  f"the config has stages 0..{len(self.config.stages) - 1}")
+        self.best, self.history, self.cloned = progress.get("best"), progress.get("history", []), progress.get("cloned")
+        self.enter_stage(stage_index)
+        try:
+            self.model.set_parameters(io.BytesIO(model_bytes), exact_match=True, device="cpu")
+        except (ValueError, RuntimeError, KeyError, EOFError, pickle.UnpicklingError) as err:
+            raise CheckpointError(f"run checkpoint {path}: its model does not load into the config's "
+                                  f"{self.config.arch} policy: {err}") from err
+        self.model.num_timesteps = num_timesteps
+        self.model._n_updates = n_updates
 
     def save_best(self, metrics: dict[str, Any]) -> None:
         c = self.config
@@ -422,6 +438,7 @@ class Run:
         self.cloned = {**figures, **stats}
         monitor.write_metrics({"bc_done": figures, "step": 0})
         monitor.evaluate()
+        self.save()
 
     def _attach_logger(self) -> None:
         from stable_baselines3.common.logger import configure
@@ -443,7 +460,7 @@ class Run:
         c = self.config
         torch.set_num_threads(c.threads)
         self.out.mkdir(parents=True, exist_ok=True)
-        (self.out / "config.json").write_text(json.dumps(c.to_dict(), indent=2) + "\n")
+        atomic_write_text(self.out / "config.json", json.dumps(c.to_dict(), indent=2) + "\n")
         done = 0 if self.model is None else int(self.model.num_timesteps)
         bar = tqdm(total=c.total_steps, initial=done, unit="step", desc="train territory", dynamic_ncols=True)
         monitor = Monitor(self, bar)
@@ -454,6 +471,7 @@ class Run:
             index = c.stage_at(done)
             if index != self.stage_index or self.model is None:
                 self.enter_stage(index)
+                self.save()  # the stage's start: a kill in its first rollouts resumes here, not a stage back
             remaining = c.stage_end(index) - done
             self.model.learn(total_timesteps=remaining, callback=monitor, reset_num_timesteps=False,
                              progress_bar=False)
@@ -497,10 +515,11 @@ class Run:
     def progress_steps(self) -> int:
         """The step count in ``<out>/run.ckpt`` (0 without one)."""
         path = self.out / RUN_FILE
-        if not path.is_file():
+        try:
+            with zipfile.ZipFile(path) as zf:
+                return int(json.loads(zf.read("progress.json"))["num_timesteps"])
+        except (OSError, zipfile.BadZipFile, KeyError, TypeError, ValueError):  # no (readable) run checkpoint
             return 0
-        with zipfile.ZipFile(path) as zf:
-            return int(json.loads(zf.read("progress.json"))["num_timesteps"])
 
 
 class Monitor(BaseCallback):
@@ -511,6 +530,7 @@ class Monitor(BaseCallback):
         self.run = run
         self.bar = bar
         self.last_eval = self.last_ckpt = 0
+        self.unsaved_eval = False
         self._reset_window()
 
     def _reset_window(self) -> None:
@@ -525,6 +545,17 @@ class Monitor(BaseCallback):
         # On the evaluation schedule's grid, so a resumed run evaluates where the uninterrupted one would.
         self.last_eval = self.num_timesteps - self.num_timesteps % self.run.config.eval_every
         self.last_ckpt = self.num_timesteps
+
+    def _on_rollout_start(self) -> None:
+        # A rollout starts after the previous one's PPO update: checkpointing here stores the updated weights with
+        # the steps they were trained on, so a resumed run neither skips an update nor counts a step twice. (Saved
+        # mid-rollout, the checkpoint held the weights from before the rollout's update but counted its steps.)
+        # An evaluation since the last checkpoint is saved too, so its history entry is never lost.
+        due = self.num_timesteps - self.last_ckpt >= self.run.config.checkpoint_every
+        if due or self.unsaved_eval:
+            self.last_ckpt = self.num_timesteps
+            self.unsaved_eval = False
+            self.run.save()
 
     def _on_step(self) -> bool:
         num_envs = len(self.locals["dones"])
@@ -541,10 +572,6 @@ class Monitor(BaseCallback):
                 self.returns.append(float(info["episode"]["r"]))
         self.window_steps += num_envs
         self.bar.update(num_envs)
-        c = self.run.config
-        if self.num_timesteps - self.last_ckpt >= c.checkpoint_every:
-            self.last_ckpt = self.num_timesteps
-            self.run.save()
         return True
 
     def _on_rollout_end(self) -> None:
@@ -564,9 +591,11 @@ class Monitor(BaseCallback):
         self.bar.set_postfix(stage=row["stage"], win=f"{row.get('win_rate', float('nan')):.2f}",
                              idle=f"{row['idle_share']:.2f}", sps=f"{row['samples_per_s']:.0f}")
         self._reset_window()
-        if self.num_timesteps - self.last_eval >= self.run.config.eval_every:
-            self.last_eval = self.num_timesteps
+        eval_every = self.run.config.eval_every
+        if self.num_timesteps - self.last_eval >= eval_every:
+            self.last_eval = self.num_timesteps - self.num_timesteps % eval_every  # the grid, as _init_callback
             self.evaluate()
+            self.unsaved_eval = True  # saved at the next rollout's start, after this rollout's update
 
     def evaluate(self) -> dict[str, Any]:
         run, c = self.run, self.run.config
@@ -584,7 +613,6 @@ class Monitor(BaseCallback):
         if better:
             run.best = metrics
             run.save_best(metrics)
-        run.save()
         return metrics
 
     def write_metrics(self, row: dict[str, Any]) -> None:

@@ -12,6 +12,10 @@ per-step ``infos`` list (small JSON values only) and free-form ``extra``; and ar
 ``actions/<agent>[/<key>...]`` ``[T, ...]`` and ``rewards/<agent>`` ``[T]`` (float64). Dict actions are
 stored one array per key path. Agents that leave a PettingZoo game early have shorter arrays plus
 ``steps/<agent>``, the global step index of each of their actions.
+
+Loading runs no pickle code and allocates nothing a file's headers merely claim
+(:func:`~botarena.envs.common.io.load_npz`); a missing, truncated, corrupt or crafted file, one of another format
+version, or one whose meta.json or arrays do not fit this layout is a :class:`RecordingError` naming the file.
 """
 
 from __future__ import annotations
@@ -19,7 +23,6 @@ from __future__ import annotations
 import importlib
 import io
 import json
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from .io import atomic_write_bytes
+from .io import atomic_write_bytes, load_npz
 
 __all__ = ["EpisodeRecording", "EpisodeRecorder", "RecordingError", "ReplayDivergence", "replay"]
 
@@ -100,38 +103,51 @@ class EpisodeRecording:
 
     @classmethod
     def load(cls, path: str | Path) -> EpisodeRecording:
+        """Read a recording; a missing, corrupt, foreign or other-version file is a :class:`RecordingError`.
+
+        The arrays are read with :func:`~botarena.envs.common.io.load_npz`: no pickle, memory bounded before
+        anything is allocated.
+        """
         path = Path(path)
-        if not path.is_file():
-            raise RecordingError(f"recording {path} does not exist")
-        try:
-            with np.load(path, allow_pickle=False) as data:
-                files = {name: data[name] for name in data.files}
-        except (zipfile.BadZipFile, ValueError, OSError, EOFError) as err:
-            raise RecordingError(f"recording {path} is corrupt or not a botarena .npz recording: {err}") from err
+        files = load_npz(path, what="recording", error=RecordingError)
         if "meta.json" not in files:
             raise RecordingError(f"recording {path} has no meta.json entry: not a botarena recording")
         try:
             meta = json.loads(files.pop("meta.json").tobytes().decode())
         except (UnicodeDecodeError, json.JSONDecodeError) as err:
             raise RecordingError(f"recording {path} has an unreadable meta.json: {err}") from err
-        if meta.get("format") != FORMAT or meta.get("format_version") != FORMAT_VERSION:
-            raise RecordingError(
-                f"recording {path} has format {meta.get('format')!r} v{meta.get('format_version')!r}; "
-                f"this botarena reads {FORMAT!r} v{FORMAT_VERSION}"
-            )
+        if not isinstance(meta, dict) or meta.get("format") != FORMAT or meta.get("format_version") != FORMAT_VERSION:
+            found = (meta.get("format"), meta.get("format_version")) if isinstance(meta, dict) else (None, None)
+            raise RecordingError(f"recording {path} has format {found[0]!r} v{found[1]!r}; this botarena reads "
+                                 f"{FORMAT!r} v{FORMAT_VERSION}")
+        _check_meta(meta, path)
         actions: dict[str, Any] = {}
         rewards: dict[str, np.ndarray] = {}
         steps: dict[str, np.ndarray] = {}
         for agent in meta["agents"]:
             prefix = f"actions/{agent}"
-            actions[agent] = _unflatten({k: v for k, v in files.items() if k == prefix or k.startswith(prefix + "/")},
-                                        prefix)
+            parts = {k: v for k, v in files.items() if k == prefix or k.startswith(prefix + "/")}
+            if not parts:
+                raise RecordingError(f"recording {path} has no actions for agent {agent!r} (no {prefix!r} arrays)")
+            actions[agent] = _unflatten(parts, prefix)
+            for key, value in parts.items():
+                if value.ndim == 0:
+                    raise RecordingError(f"recording {path}: {key!r} must be an array over steps, got a scalar")
             if f"rewards/{agent}" not in files:
                 raise RecordingError(f"recording {path} lacks rewards for agent {agent!r}")
             rewards[agent] = files[f"rewards/{agent}"]
+            if rewards[agent].ndim != 1 or rewards[agent].dtype.kind not in "fiu":
+                raise RecordingError(f"recording {path}: rewards of agent {agent!r} must be a 1-D numeric array, "
+                                     f"got shape {rewards[agent].shape} of {rewards[agent].dtype}")
             if f"steps/{agent}" in files:
                 steps[agent] = files[f"steps/{agent}"]
-            n_actions = _leading_length(actions[agent])
+                if steps[agent].shape != rewards[agent].shape or steps[agent].dtype.kind not in "iu":
+                    raise RecordingError(f"recording {path}: steps of agent {agent!r} must be integers, one per "
+                                         f"reward, got shape {steps[agent].shape} of {steps[agent].dtype}")
+            try:
+                n_actions = _leading_length(actions[agent])
+            except RecordingError as err:
+                raise RecordingError(f"recording {path}: agent {agent!r}: {err}") from None
             if n_actions != len(rewards[agent]):
                 raise RecordingError(f"recording {path}: agent {agent!r} has {n_actions} actions but "
                                      f"{len(rewards[agent])} rewards")
@@ -140,6 +156,31 @@ class EpisodeRecording:
             api=meta["api"], env_id=meta["env_id"], env_module=meta["env_module"], steps=steps,
             infos=meta["infos"], terminated=meta["terminated"], truncated=meta["truncated"], extra=meta["extra"],
         )
+
+
+# The entries of meta.json and the JSON types each must have (a recording from a botarena of this format).
+_META_TYPES: dict[str, tuple[type, ...]] = {
+    "api": (str,), "env_id": (str, type(None)), "env_module": (str, type(None)), "env_kwargs": (dict,),
+    "seed": (int,), "agents": (list,), "terminated": (bool,), "truncated": (bool,), "infos": (list,),
+    "extra": (dict,),
+}
+
+
+def _check_meta(meta: dict[str, Any], path: Path) -> None:
+    """A :class:`RecordingError` naming every missing or mistyped meta.json entry."""
+    missing = sorted(k for k in _META_TYPES if k not in meta)
+    wrong = sorted(f"{k} ({type(meta[k]).__name__}, expected {' or '.join(t.__name__ for t in types)})"
+                   for k, types in _META_TYPES.items()
+                   if k in meta and (not isinstance(meta[k], types) or (bool in types) != isinstance(meta[k], bool)))
+    if missing or wrong:
+        raise RecordingError(f"recording {path} has a malformed meta.json: missing {missing}, wrong types {wrong}")
+    if meta["api"] not in ("gymnasium", "pettingzoo"):
+        raise RecordingError(f"recording {path}: api must be 'gymnasium' or 'pettingzoo', got {meta['api']!r}")
+    if (meta["env_id"] is None) == (meta["env_module"] is None):
+        raise RecordingError(f"recording {path} must name exactly one of env_id and env_module")
+    bad_agents = [a for a in meta["agents"] if not isinstance(a, str) or not a or "/" in a]
+    if bad_agents:
+        raise RecordingError(f"recording {path}: agent names must be non-empty strings without '/', got {bad_agents}")
 
 
 class EpisodeRecorder:

@@ -25,6 +25,12 @@ the rows past ``n`` all zero, integer fields integral and in range, coordinates 
 y in [0, 503)), all values finite, and the counts of observations (T + 1), actions, rewards and flags (T)
 matching.
 
+Writing is all or nothing: Minari writes into a hidden staging folder under the root, and the finished dataset is
+renamed into place, so a run killed at any moment leaves each dataset complete or absent (the next write deletes
+what a killed one left). The metadata stores the env spec (``botarena/TickDuel-v0`` with its arguments); loading
+refuses a dataset of another env, and turns unreadable metadata or HDF5 into a :class:`DataContractError` that
+names the dataset and its path.
+
 Minari is optional (``pip install 'botarena[datasets]'``, plus ``h5py`` for its default storage); it is imported
 only here, when a dataset is written or read.
 """
@@ -33,20 +39,27 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
+import tempfile
 import warnings
 from collections.abc import Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from gymnasium import spaces
 
+from ..common.io import NPZ_MAX_BYTES, fsync_directory, fsync_tree, writer_is_gone, writer_tag
 from . import bots, core, observe
 from .env import HISTORY, TickDuelVectorEnv
 
 DEFAULT_PLAYERS = "nh_expert:fast,nh_expert:sloppy"
 DEFAULT_BUILDS = "max,pure"
+# A dataset is written under <root>/.botarena-writing-<host>.<pid>.<random>/ and renamed into place when complete;
+# Minari skips hidden folders, so a staging folder is never listed or loaded as a dataset.
+STAGING_PREFIX = ".botarena-writing-"
 
 
 class DataContractError(ValueError):
@@ -210,11 +223,25 @@ def rebuild_history(n: np.ndarray, events: np.ndarray) -> tuple[np.ndarray, np.n
 def write_dataset(player: str, build: str, episodes: int, root: str | os.PathLike | None = None, seed: int = 0,
                   opponent: str = "nh_expert", max_events: int = 64, max_steps: int = 500,
                   overwrite: bool = False) -> str:
-    """Generate, check and write one dataset; returns its id."""
+    """Generate, check and write one dataset; returns its id.
+
+    Minari writes into a hidden staging folder under the root (``.botarena-writing-<host>.<pid>.<random>``,
+    which Minari never lists or loads, hidden folders being skipped), and the finished dataset is renamed into
+    place: a run killed at any moment leaves the dataset complete or absent, never half-written. A staging
+    folder whose writer died is deleted by the next write under the same root.
+    """
     minari = import_minari()
     from minari.data_collector.episode_buffer import EpisodeBuffer
+    from minari.storage import get_dataset_path
 
     ds_id = dataset_id(player, build)
+    with datasets_root(root):
+        base = Path(get_dataset_path())
+    _remove_abandoned_staging(base)
+    final = base / ds_id
+    if final.exists() and not overwrite:
+        raise FileExistsError(f"dataset {ds_id} already exists under {base}; pass overwrite=True (--overwrite) to "
+                              "replace it")
     raw = generate_episodes(player, build, episodes, seed, opponent, max_events, max_steps)
     for k, ep in enumerate(raw):
         check_contract(ep, f"{ds_id} episode {k} (write)", max_events)
@@ -223,24 +250,63 @@ def write_dataset(player: str, build: str, episodes: int, root: str | os.PathLik
                              terminations=list(ep["terminations"]), truncations=list(ep["truncations"]), infos={})
                for k, ep in enumerate(raw)]
     obs_space, act_space = spaces_for(max_events)
-    with datasets_root(root):
-        if ds_id in minari.list_local_datasets():
-            if not overwrite:
-                raise FileExistsError(f"dataset {ds_id} already exists under {root or 'the Minari root'}; "
-                                      "pass overwrite=True (--overwrite) to replace it")
-            minari.delete_dataset(ds_id)
-        with warnings.catch_warnings():
-            # No author e-mail and no env spec (the stored spaces are given instead): Minari warns about both.
+    env_spec = _env_spec(build, opponent, max_events, max_steps)
+    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX + writer_tag(), dir=base))
+    try:
+        with datasets_root(staging), warnings.catch_warnings():
+            # No author e-mail: Minari warns about it.
             warnings.filterwarnings("ignore", category=UserWarning, module="minari")
-            _create(minari, ds_id, buffers, obs_space, act_space, player, build, opponent, seed, episodes,
+            _create(minari, ds_id, buffers, obs_space, act_space, env_spec, player, build, opponent, seed, episodes,
                     max_events)
+        _publish(staging, ds_id, base)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     return ds_id
 
 
-def _create(minari: Any, ds_id: str, buffers: list, obs_space: spaces.Space, act_space: spaces.Space, player: str,
-            build: str, opponent: str, seed: int, episodes: int, max_events: int) -> None:
+def _env_spec(build: str, opponent: str, max_events: int, max_steps: int) -> Any:
+    """TickDuel's registered spec with the arguments the data was played with: stored in the dataset's metadata,
+    so a dataset of another env version is refused on load and ``recover_environment`` rebuilds this env."""
+    import gymnasium as gym
+
+    import botarena.envs  # noqa: F401  (registers the ids)
+    from botarena.envs import GAMES
+
+    spec = gym.spec(GAMES["tick_duel"].env_id)
+    return replace(spec, kwargs={**spec.kwargs, "build": build, "opponent": opponent, "max_events": max_events},
+                   max_episode_steps=max_steps)
+
+
+def _publish(staging: Path, ds_id: str, base: Path) -> None:
+    """Rename the finished dataset from ``staging`` into ``base``; an old one is moved into ``staging`` first
+    (deleted with it), so a kill between the two renames leaves the dataset absent, never mixed."""
+    written, final = staging / ds_id, base / ds_id
+    fsync_tree(written)
+    namespace = ds_id.rsplit("/", 1)[0] if "/" in ds_id else None
+    if namespace is not None:
+        final.parent.mkdir(parents=True, exist_ok=True)
+        marker = Path(namespace, "namespace_metadata.json")  # what makes Minari list the namespace
+        if (staging / marker).exists() and not (base / marker).exists():
+            os.replace(staging / marker, base / marker)
+    if final.exists():
+        os.rename(final, staging / "replaced-dataset")
+    os.rename(written, final)
+    fsync_directory(final.parent)
+
+
+def _remove_abandoned_staging(base: Path) -> None:
+    """Delete staging folders whose writer was killed (a live writer's, or another host's, are left alone)."""
+    if not base.is_dir():
+        return
+    for entry in base.iterdir():
+        if entry.name.startswith(STAGING_PREFIX) and writer_is_gone(entry.name[len(STAGING_PREFIX):]):
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+def _create(minari: Any, ds_id: str, buffers: list, obs_space: spaces.Space, act_space: spaces.Space, env_spec: Any,
+            player: str, build: str, opponent: str, seed: int, episodes: int, max_events: int) -> None:
     minari.create_dataset_from_buffers(
-        dataset_id=ds_id, buffer=buffers, env=None, observation_space=obs_space, action_space=act_space,
+        dataset_id=ds_id, buffer=buffers, env=env_spec, observation_space=obs_space, action_space=act_space,
         algorithm_name=f"botarena scripted bot {player}", author="botarena",
         description=(f"TickDuel-v0 ({build} vs {opponent}, seeds {seed}..{seed + episodes - 1}): per-tick input "
                      f"events of {player}, max_events={max_events}. Rebuild history windows with "
@@ -250,20 +316,71 @@ def _create(minari: Any, ds_id: str, buffers: list, obs_space: spaces.Space, act
 
 
 def load_tick_duel_dataset(ds_id: str, root: str | os.PathLike | None = None) -> list[DemoEpisode]:
-    """Load a dataset written by ``write_dataset``, check the contract and rebuild the history windows."""
+    """Load a dataset written by ``write_dataset``, check the contract and rebuild the history windows.
+
+    A dataset that is not there is a ``FileNotFoundError``; one that is corrupt (unreadable metadata or HDF5),
+    of another env version, or breaks the contract is a :class:`DataContractError` naming it.
+    """
+    from botarena.envs import GAMES
+
     minari = import_minari()
+    from minari.storage import get_dataset_path
+
     with datasets_root(root):
-        dataset = minari.load_dataset(ds_id)
+        path = Path(get_dataset_path(ds_id))
+        if not (path / "data").is_dir():
+            raise FileNotFoundError(f"dataset {ds_id} not found at {path}; write it with `botarena datasets tick_duel "
+                                    f"--out {path.parents[ds_id.count('/')]}`")
+        try:
+            _check_declared_sizes(path / "data" / "main_data.hdf5", ds_id)
+            dataset = minari.load_dataset(ds_id)
+            env_id = dataset.spec.env_spec.id if dataset.spec.env_spec is not None else None
+        except DataContractError:
+            raise
+        except (OSError, ValueError, KeyError, TypeError, AssertionError, RuntimeError) as err:  # h5py raises all
+            raise DataContractError(f"dataset {ds_id} at {path} is corrupt or not a Minari dataset: {err!r}") from err
+        if env_id is not None and env_id != GAMES["tick_duel"].env_id:
+            raise DataContractError(f"dataset {ds_id} at {path} was played on {env_id}; this botarena reads "
+                                    f"{GAMES['tick_duel'].env_id} datasets (rewrite it with `botarena datasets "
+                                    "tick_duel --overwrite`)")
         episodes = []
-        for k, ep in enumerate(dataset.iterate_episodes()):
-            raw = {"gamestate": np.asarray(ep.observations["gamestate"]), "n": np.asarray(ep.actions["n"]),
-                   "events": np.asarray(ep.actions["events"]), "rewards": np.asarray(ep.rewards),
-                   "terminations": np.asarray(ep.terminations), "truncations": np.asarray(ep.truncations)}
-            max_events = raw["events"].shape[1] if raw["events"].ndim == 3 else 0
-            check_contract(raw, f"{ds_id} episode {k} (load)", max_events)
-            hist, hist_len = rebuild_history(raw["n"], raw["events"])
-            episodes.append(DemoEpisode(action_history=hist, history_len=hist_len, **raw))
+        try:
+            for k, ep in enumerate(dataset.iterate_episodes()):
+                raw = {"gamestate": np.asarray(ep.observations["gamestate"]), "n": np.asarray(ep.actions["n"]),
+                       "events": np.asarray(ep.actions["events"]), "rewards": np.asarray(ep.rewards),
+                       "terminations": np.asarray(ep.terminations), "truncations": np.asarray(ep.truncations)}
+                max_events = raw["events"].shape[1] if raw["events"].ndim == 3 else 0
+                check_contract(raw, f"{ds_id} episode {k} (load)", max_events)
+                hist, hist_len = rebuild_history(raw["n"], raw["events"])
+                episodes.append(DemoEpisode(action_history=hist, history_len=hist_len, **raw))
+        except DataContractError:
+            raise
+        except (OSError, ValueError, KeyError, TypeError, IndexError, RuntimeError) as err:
+            raise DataContractError(f"dataset {ds_id} at {path} is corrupt: {err!r}") from err
     return episodes
+
+
+def _check_declared_sizes(file: Path, ds_id: str) -> None:
+    """Refuse an HDF5 file whose arrays claim more bytes than it can hold, before any is read (a crafted or corrupt
+    header must not make loading allocate it): together they may take its own size or ``NPZ_MAX_BYTES``, whichever
+    is larger. A missing file is left to Minari's own error."""
+    import h5py
+
+    if not file.is_file():
+        return
+    declared = 0
+
+    def add(_: str, item: Any) -> None:
+        nonlocal declared
+        if isinstance(item, h5py.Dataset):
+            declared += item.size * item.dtype.itemsize
+
+    with h5py.File(file, "r") as handle:
+        handle.visititems(add)
+    limit = max(NPZ_MAX_BYTES, file.stat().st_size)
+    if declared > limit:
+        raise DataContractError(f"dataset {ds_id}: {file} declares {declared:,} bytes of arrays, more than the "
+                                f"{limit:,} it may hold (its own size or {NPZ_MAX_BYTES:,}); refused before reading")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

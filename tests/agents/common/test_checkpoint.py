@@ -89,3 +89,85 @@ def test_a_failed_write_keeps_the_previous_checkpoint(tmp_path, monkeypatch):
         save_checkpoint(path, torch.nn.Linear(2, 2).state_dict(), make_card())
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tiny.card.json", "tiny.pt"]
+
+
+class _CreatesFileWhenUnpickled:
+    """Unpickling this runs ``open(path, "w")``: it stands for any code a crafted checkpoint could run."""
+
+    def __init__(self, path) -> None:
+        self.path = str(path)
+
+    def __reduce__(self):
+        return (open, (self.path, "w"))
+
+
+def test_a_checkpoint_whose_unpickling_would_run_code_is_refused_and_runs_nothing(tmp_path):
+    import pickle
+
+    marker = tmp_path / "code-ran"
+    as_torch_file, as_plain_pickle = tmp_path / "torch.pt", tmp_path / "pickle.pt"
+    torch.save({"format": "botarena-checkpoint", "format_version": 1, "state_dict": {},
+                "card": make_card().to_json(), "extra": {"x": _CreatesFileWhenUnpickled(marker)}}, as_torch_file)
+    as_plain_pickle.write_bytes(pickle.dumps(_CreatesFileWhenUnpickled(marker), protocol=2))
+    for path in (as_torch_file, as_plain_pickle):
+        with pytest.raises(CheckpointError, match=f"checkpoint {path} .*never does that") as error:
+            load_checkpoint(path)
+        assert "weights_only=False" not in str(error.value)  # torch's advice to turn the protection off is dropped
+    assert not marker.exists()
+
+
+def _save_payload(path, payload) -> None:
+    torch.save(payload, path)
+
+
+@pytest.mark.parametrize("write,message", [
+    (lambda p: p.write_bytes(b""), "is empty"),
+    (lambda p: p.write_bytes(bytes(range(256)) * 40), "is corrupt"),
+    (lambda p: _save_payload(p, {"format": "botarena-checkpoint", "format_version": 2, "state_dict": {},
+                                 "card": "{}", "extra": {}}), "has format_version 2; this botarena reads 1"),
+    (lambda p: _save_payload(p, {"format": "botarena-checkpoint", "format_version": 1, "state_dict": [1],
+                                 "card": make_card().to_json(), "extra": {}}), "state_dict must be a dict"),
+    (lambda p: _save_payload(p, {"format": "botarena-checkpoint", "format_version": 1, "state_dict": {},
+                                 "card": "[1, 2]", "extra": {}}), "no readable model card"),
+], ids=["empty", "random-bytes", "another-version", "state-dict-not-a-dict", "card-not-an-object"])
+def test_a_broken_or_foreign_checkpoint_is_a_checkpoint_error_naming_it(tmp_path, write, message):
+    path = tmp_path / "x.pt"
+    write(path)
+    with pytest.raises(CheckpointError, match=message) as error:
+        load_checkpoint(path)
+    assert str(path) in str(error.value)
+
+
+# The writer saves a good checkpoint, then a second one whose data reaches the temporary file but stops before the
+# rename (os.fsync stalls), where the test SIGKILLs it.
+KILLED_WRITER = """
+import os, sys, time
+import torch
+from botarena.agents.common.checkpoint import ModelCard, save_checkpoint
+save_checkpoint(sys.argv[1], {"w": torch.zeros(3)}, ModelCard(name="test/tiny"))
+
+def stall(fd):
+    print("written, not yet renamed", flush=True)
+    time.sleep(600)
+
+os.fsync = stall
+save_checkpoint(sys.argv[1], {"w": torch.ones(3)}, ModelCard(name="test/tiny"))
+"""
+
+
+def test_a_writer_killed_inside_a_checkpoint_write_leaves_the_last_good_one(tmp_path):
+    import subprocess
+    import sys
+
+    path = tmp_path / "tiny.pt"
+    proc = subprocess.Popen([sys.executable, "-c", KILLED_WRITER, str(path)], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "written, not yet renamed"
+    proc.kill()
+    proc.wait()
+    proc.stdout.close()
+    strays = [p.name for p in tmp_path.iterdir() if p.name.startswith(".tiny.pt.") and p.name.endswith(".tmp")]
+    assert len(strays) == 1  # the killed writer's complete but never renamed file
+    state, card, _ = load_checkpoint(path)  # loads the target only: the last good checkpoint
+    assert torch.equal(state["w"], torch.zeros(3)) and card.name == "test/tiny"
+    save_checkpoint(path, {"w": torch.full((3,), 2.0)}, make_card())  # the next write deletes the dead one's file
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tiny.card.json", "tiny.pt"]

@@ -1,13 +1,10 @@
-"""The Territory policies and their trainer: shapes and sizes, masks, checkpoints, a tiny run, resume after a kill."""
+"""The Territory policies and their trainer: shapes and sizes, masks, checkpoints, a tiny run (resume after kills:
+tests/agents/test_training_survives_kills.py)."""
 
 from __future__ import annotations
 
 import json
 import os
-import signal
-import subprocess
-import sys
-import time
 import zipfile
 
 import numpy as np
@@ -156,36 +153,61 @@ def test_a_tiny_run_writes_logs_metrics_and_a_loadable_best_checkpoint_and_compa
     assert (tmp_path / "curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def _saved_steps(out) -> int:
-    try:
-        with zipfile.ZipFile(out / RUN_FILE) as zf:
-            return json.loads(zf.read("progress.json"))["num_timesteps"]
-    except (FileNotFoundError, zipfile.BadZipFile, KeyError):
-        return 0
+class _OpensFileWhenUnpickled:
+    """Unpickling this runs ``open(path, "w")``: stands for any code a crafted file could run."""
+
+    def __init__(self, path) -> None:
+        self.path = str(path)
+
+    def __reduce__(self):
+        return (open, (self.path, "w"))
 
 
-def test_a_run_killed_mid_training_resumes_to_the_same_total(tmp_path):
-    out = tmp_path / "run"
-    args = [sys.executable, "-m", "botarena.agents.territory.train", "--quick", "--out", str(out)]
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 120
-    while proc.poll() is None and time.monotonic() < deadline and _saved_steps(out) == 0:
-        time.sleep(0.05)  # the first save (step 0) follows behaviour cloning; wait for one PPO made
-    assert proc.poll() is None, "the run ended before a checkpoint after step 0; nothing to kill"
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    with zipfile.ZipFile(out / RUN_FILE) as zf:
-        killed_at = json.loads(zf.read("progress.json"))["num_timesteps"]
-    assert 0 < killed_at < 512
-    # A stopped run's best checkpoint can get its final figures, and its card says the run was cut short.
-    assert main(["--quick", "--out", str(out), "--finalize"]) == 0
-    card = TerritoryPolicyAgent(out / BEST_FILE).card
-    assert card.metrics["final"]["episodes"] == 2 and "was stopped at step" in card.notes
-    assert main(["--quick", "--out", str(out), "--resume"]) == 0
-    with zipfile.ZipFile(out / RUN_FILE) as zf:
-        assert json.loads(zf.read("progress.json"))["num_timesteps"] == 512
-    with pytest.raises(CheckpointError, match="another config"):
-        main(["--quick", "--out", str(out), "--resume", "--seed", "3"])
+def test_resume_reads_tensors_and_json_only_so_a_crafted_run_checkpoint_runs_no_code(tmp_path):
+    import base64
+    import io
+    import pickle
+
+    from botarena.agents.territory.train import Run
+
+    config = TrainConfig.quick(out=str(tmp_path / "run"), bc_expert="", threads=1)
+    run = Run(config, "pytest")
+    run.out.mkdir(parents=True)
+    run.enter_stage(0)
+    run.model.num_timesteps, run.model._n_updates = 128, 1
+    run.save()
+    # SB3's MaskablePPO.load unpickles every ":serialized:" entry of the model zip's JSON data; add one that would
+    # create `marker` if it were ever unpickled.
+    marker = tmp_path / "code-ran"
+    path = run.out / RUN_FILE
+    with zipfile.ZipFile(path) as outer:
+        progress, model_zip = outer.read("progress.json"), outer.read("model.zip")
+    crafted = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(model_zip)) as inner, zipfile.ZipFile(crafted, "w") as out:
+        for name in inner.namelist():
+            data = inner.read(name)
+            if name == "data":
+                fields = json.loads(data)
+                fields["crafted"] = {":serialized:": base64.b64encode(
+                    pickle.dumps(_OpensFileWhenUnpickled(marker))).decode()}
+                data = json.dumps(fields).encode()
+            out.writestr(name, data)
+    with zipfile.ZipFile(path, "w") as outer:
+        outer.writestr("model.zip", crafted.getvalue())
+        outer.writestr("progress.json", progress)
+
+    resumed = Run(config, "pytest")
+    resumed.load()
+    assert not marker.exists()
+    assert resumed.model.num_timesteps == 128 and resumed.model._n_updates == 1
+    for key, value in run.model.policy.state_dict().items():
+        torch.testing.assert_close(resumed.model.policy.state_dict()[key], value)
+
+    path.write_bytes(path.read_bytes()[:1000])  # truncated by something other than our atomic writes
+    with pytest.raises(CheckpointError, match="corrupt"):
+        Run(config, "pytest").load()
+    run.model.get_env().close()
+    resumed.model.get_env().close()
 
 
 def test_the_land_weight_adds_its_share_of_the_land_gained_and_nothing_else():

@@ -96,3 +96,50 @@ def test_save_is_atomic_and_leaves_no_temporary_files(tmp_path, monkeypatch):
         rec.save(path)
     assert path.read_bytes() == original
     assert [p.name for p in tmp_path.iterdir()] == ["episode.npz"]
+
+
+def _rewrite(path, change) -> None:
+    """Load the arrays of a saved recording, let ``change(arrays, meta)`` edit them, and save them back."""
+    import json
+
+    with np.load(path) as data:
+        arrays = {name: data[name] for name in data.files}
+    meta = json.loads(arrays["meta.json"].tobytes())
+    change(arrays, meta)
+    arrays["meta.json"] = np.frombuffer(json.dumps(meta).encode(), np.uint8)
+    np.savez(path, **arrays)
+
+
+def _gigantic_rewards_header(path) -> None:
+    """Replace the rewards entry with one whose header claims 10**11 float64 (800 GB) over 24 stored bytes."""
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        entries = {name: archive.read(name) for name in archive.namelist()}
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": "<f8", "fortran_order": False, "shape": (10**11,)})
+    entries["rewards/agent.npy"] = header.getvalue() + np.zeros(3).tobytes()
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+
+
+@pytest.mark.parametrize("damage,message", [
+    (lambda p: _rewrite(p, lambda a, m: m.update(format_version=2)), "v2; this botarena reads 'botarena-episode' v1"),
+    (lambda p: _rewrite(p, lambda a, m: m.pop("seed")), r"malformed meta.json: missing \['seed'\]"),
+    (lambda p: _rewrite(p, lambda a, m: m.update(seed="3")), r"wrong types \['seed \(str, expected int\)'\]"),
+    (lambda p: _rewrite(p, lambda a, m: a.pop("actions/agent")), "no actions for agent 'agent'"),
+    (lambda p: _rewrite(p, lambda a, m: a.update({"actions/agent": np.array([{"a": 1}], dtype=object)})),
+     "holds Python objects.*pickle is never run"),
+    (lambda p: _rewrite(p, lambda a, m: a.update({"rewards/agent": np.array(["win"])})), "1-D numeric array"),
+    (lambda p: _rewrite(p, lambda a, m: a.update({"actions/agent": np.int64(2)})), "got a scalar"),
+    (_gigantic_rewards_header, r"declares shape \(100000000000,\).* but stores 24 bytes"),
+], ids=["another-version", "missing-meta-entry", "mistyped-meta-entry", "missing-array", "object-array",
+        "text-rewards", "scalar-actions", "gigantic-header"])
+def test_a_damaged_or_foreign_recording_is_a_recording_error_naming_the_file(tmp_path, damage, message):
+    path = record_corridor().save(tmp_path / "episode.npz")
+    damage(path)
+    with pytest.raises(RecordingError, match=message) as error:
+        EpisodeRecording.load(path)
+    assert str(path) in str(error.value)
