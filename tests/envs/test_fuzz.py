@@ -154,7 +154,7 @@ def valid_value(space: spaces.Space, rng: np.random.Generator) -> Any:
 
 
 # ---------------------------------------------------------------------------------------------- checking
-def assert_refused(error: ValueError, space: spaces.Space) -> None:
+def assert_refused(error: ValueError) -> None:
     message = str(error)
     assert "action" in message, message
     assert any(kind in message for kind in ("Discrete", "Box", "Dict", "keys")), message
@@ -185,6 +185,24 @@ def _invariant_kwargs(game: Game, env: Any) -> dict[str, Any]:
     return {"ticks_per_step": env.ticks_per_step} if game.violations is territory_invariants.violations else {}
 
 
+def fuzz_step(game: Game, env: Any, step: Callable[[Any], Any], action: Any, valid: bool,
+              counted: Counter) -> tuple[Any, ValueError | None]:
+    """Play one generated action through ``step`` and check the outcome against ``env.state`` (the env's game
+    state); returns (what ``step`` returned, None) or (None, the ValueError of a refused action)."""
+    before = snapshot(env.state)
+    if not valid:
+        with pytest.raises(ValueError) as refused:
+            step(action)
+        assert_refused(refused.value)
+        assert_unchanged(before, env.state)
+        counted["refused"] += 1
+        return None, refused.value
+    result = step(action)
+    check_step(game, before, env.state, **_invariant_kwargs(game, env))
+    counted["stepped"] += 1
+    return result, None
+
+
 PLAN = st.lists(st.tuples(st.sampled_from(MUTATIONS), st.integers(0, 2**31 - 1)),
                 min_size=ACTIONS_PER_PLAN, max_size=ACTIONS_PER_PLAN)
 FUZZ = settings(max_examples=PLANS, deadline=None, derandomize=True, database=None,
@@ -208,17 +226,10 @@ def test_single_env_steps_valid_actions_and_refuses_defective_ones_unchanged(nam
             rng = np.random.default_rng(draw)
             name = mutation if mutation in _leaf_names(env.action_space) else "sampled"
             action, valid = mutate(env.action_space, valid_value(env.action_space, rng), name, rng)
-            before = snapshot(batch.state)
-            if not valid:
-                with pytest.raises(ValueError) as refused:
-                    env.step(action)
-                assert_refused(refused.value, env.action_space)
-                assert_unchanged(before, batch.state)
-                counted["refused"] += 1
+            result, refused = fuzz_step(game, batch, env.step, action, valid, counted)
+            if refused is not None:
                 continue
-            _, _, terminated, truncated, _ = env.step(action)
-            check_step(game, before, batch.state, **_invariant_kwargs(game, batch))
-            counted["stepped"] += 1
+            _, _, terminated, truncated, _ = result
             if game.masked_noop is not None:  # the twin waits wherever the action is masked
                 twin_action = _masked_to_noop(game, twin_batch, action)
                 twin.step(twin_action)
@@ -252,17 +263,8 @@ def test_vector_env_steps_valid_batches_and_refuses_defective_ones_unchanged(nam
             # A batch is mutated as a whole array: the defect lands in one env's part of it.
             name = mutation if mutation in _leaf_names(envs.action_space) else "sampled"
             action, valid = mutate(envs.action_space, valid_value(envs.action_space, rng), name, rng)
-            before = snapshot(envs.state)
-            if not valid:
-                with pytest.raises(ValueError) as refused:
-                    envs.step(action)
-                assert_refused(refused.value, envs.single_action_space)
-                assert_unchanged(before, envs.state)
-                counted["refused"] += 1
-                continue
-            envs.step(action)  # autoreset: an ended env starts again, and its invariants still hold
-            check_step(game, before, envs.state, **_invariant_kwargs(game, envs))
-            counted["stepped"] += 1
+            # Autoreset: an env that ends starts again within the step, and its invariants still hold.
+            fuzz_step(game, envs, envs.step, action, valid, counted)
 
     fuzz()
     assert_fuzzed_enough(counted, f"{name}, vector env")
@@ -287,24 +289,16 @@ def test_pettingzoo_env_steps_valid_actions_and_refuses_defective_ones_unchanged
             victim = env.agents[rng.integers(len(env.agents))]
             actions[victim], valid = mutate(space, actions[victim],
                                             mutation if mutation in _leaf_names(space) else "sampled", rng)
-            before = snapshot(env.state)
             if step == unknown_agent_at:
+                before = snapshot(env.state)
                 with pytest.raises(ValueError, match="not in the game"):
                     env.step({**actions, "player_99": actions[victim]})
                 assert_unchanged(before, env.state)
                 counted["refused"] += 1
                 continue
-            if not valid:
-                with pytest.raises(ValueError) as refused:
-                    env.step(actions)
-                assert victim in str(refused.value)  # the error names whose action it was
-                assert_refused(refused.value, space)
-                assert_unchanged(before, env.state)
-                counted["refused"] += 1
-                continue
-            env.step(actions)
-            check_step(game, before, env.state, **_invariant_kwargs(game, env))
-            counted["stepped"] += 1
+            _, refused = fuzz_step(game, env, env.step, actions, valid, counted)
+            if refused is not None:
+                assert victim in str(refused)  # the error names whose action it was
 
     fuzz()
     assert_fuzzed_enough(counted, f"{name}, PettingZoo env")
