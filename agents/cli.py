@@ -225,9 +225,9 @@ def _said_in_one_line(err: Exception) -> bool:
     workers (every finished episode kept; the message says how to resume) get one clear line, not a traceback."""
     if isinstance(err, (ValueError, KeyError, FileNotFoundError, ConnectionError)):
         return True
-    from botarena.agents.leaderboard.runner import WorkerLost  # imported only now: the runner loads the games
-
-    return isinstance(err, WorkerLost)
+    # A WorkerLost was raised by the runner, so the runner is loaded; importing it here could raise anew instead.
+    runner = sys.modules.get("botarena.agents.leaderboard.runner")
+    return runner is not None and isinstance(err, runner.WorkerLost)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -28,7 +28,8 @@ Read top to bottom:
    ``<out>/best.pt`` (the shipped format, with its model card).
 5. **Checkpoints.** The whole run (model, optimizer, step count, best score, evaluations) is written atomically to
    ``<out>/run.ckpt`` after behaviour cloning, at each stage's start, and at the first rollout start (after the
-   previous rollout's update) once ``checkpoint_every`` steps have passed or an evaluation was made; ``--resume``
+   previous rollout's update) once ``checkpoint_every`` steps have passed or an evaluation was made, and at the
+   start of a rollout that ends in an evaluation; ``--resume``
    continues it to the same total step count, PPO updates and evaluation steps, whenever the run was killed.
 
     botarena train territory --out runs/territory-attention              # the shipped agent's command
@@ -550,9 +551,14 @@ class Monitor(BaseCallback):
         # A rollout starts after the previous one's PPO update: checkpointing here stores the updated weights with
         # the steps they were trained on, so a resumed run neither skips an update nor counts a step twice. (Saved
         # mid-rollout, the checkpoint held the weights from before the rollout's update but counted its steps.)
-        # An evaluation since the last checkpoint is saved too, so its history entry is never lost.
+        # An evaluation since the last checkpoint is saved too, so its history entry is never lost. And so is the
+        # start of a rollout that ends in an evaluation: the evaluation reads these weights (the update comes after
+        # it), so a run killed before its next checkpoint replays the same evaluation, and best.pt, written at
+        # once, always matches the history a resumed run carries.
         due = self.num_timesteps - self.last_ckpt >= self.run.config.checkpoint_every
-        if due or self.unsaved_eval:
+        rollout = self.model.n_steps * self.model.n_envs
+        evaluates = self.num_timesteps + rollout - self.last_eval >= self.run.config.eval_every
+        if (due or self.unsaved_eval or evaluates) and self.num_timesteps != self.last_ckpt:
             self.last_ckpt = self.num_timesteps
             self.unsaved_eval = False
             self.run.save()

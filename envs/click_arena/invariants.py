@@ -6,7 +6,7 @@ After every step, for every env of the batch (arrays as in ``core``'s module doc
 * Ships: ``1 <= num_ships <= MAX_SHIPS``; a ship in play is alive exactly while its hull is above 0, seats beyond
   ``num_ships`` are empty; hull in ``[0, SHIP_HULL]``, shield in ``[0, SHIP_SHIELD]``; position and fly target on
   the map, cursor and commanded point on the screen; laser cooldown in ``[0, LASER_COOLDOWN]``; a lock names
-  a live slot of its kind (an alien slot, or another ship), ``-1`` with ``LOCK_NONE``; a box to collect is a box
+  a slot of its kind (an alien slot, or another ship in play), ``-1`` with ``LOCK_NONE``; a box to collect is a box
   slot or -1; credits, kills and damage this episode never negative.
 * Aliens: at most ``params[P_ALIENS]`` of them, only in the first slots; hit points in ``(0, kind's maximum]``
   while alive (the kind's ``ALIEN_HP`` times ``params[P_ALIEN_HP]``); position on the map; a target is a ship

@@ -37,7 +37,7 @@ BREAKAGES = [
 
 
 @pytest.mark.parametrize("env_id", CHECKS)
-def test_the_invariants_hold_through_a_game_with_autoresets(env_id):
+def test_the_invariants_hold_through_random_play(env_id):
     envs = gym.make_vec(env_id, num_envs=2, vectorization_mode="vector_entry_point")
     envs.reset(seed=3)
     envs.action_space.seed(3)

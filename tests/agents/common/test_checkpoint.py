@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 
 import pytest
 import torch
@@ -161,7 +162,10 @@ def test_a_writer_killed_inside_a_checkpoint_write_leaves_the_last_good_one(tmp_
 
     path = tmp_path / "tiny.pt"
     proc = subprocess.Popen([sys.executable, "-c", KILLED_WRITER, str(path)], stdout=subprocess.PIPE, text=True)
+    watchdog = threading.Timer(120, proc.kill)  # a wedged writer fails the test instead of hanging CI
+    watchdog.start()
     assert proc.stdout.readline().strip() == "written, not yet renamed"
+    watchdog.cancel()
     proc.kill()
     proc.wait()
     proc.stdout.close()

@@ -132,11 +132,13 @@ def test_a_worker_killed_mid_run_is_replaced_and_the_results_match_an_undisturbe
 
 
 def test_an_episode_that_kills_every_worker_stops_after_the_bounded_restarts_and_a_rerun_resumes(tmp_path, capsys):
-    # fakesolo/bad's episodes are planned after every FFA one: those finish before the first death.
+    # fakesolo/bad's episodes are planned after every FFA one; with one worker, which plays the jobs in that order,
+    # every FFA episode finishes before the first death (with two, a death could take an FFA episode in flight).
     replace_agent("fakesolo/bad", "make_dies_in_a_worker", marker=str(tmp_path / "marker"), once=False)
     out = tmp_path / "process"
     with pytest.raises(runner.WorkerLost, match=f"died {runner.MAX_POOL_RESTARTS + 1} times.*same --out"):
-        run(out, backend="process", episodes=EPISODES)
+        cli.run_leaderboard(tables=["fakeffa", "fakesolo"], agents_arg=AGENTS, episodes=EPISODES, quick=False,
+                            backend="process", out=out, workers=1, progress=False, argv=["test"])
     assert capsys.readouterr().err.count("A worker process died") == runner.MAX_POOL_RESTARTS
     rows = [json.loads(line) for line in (out / "episodes.jsonl").read_text().splitlines()]
     kept = Counter((row["key"], row["seat"]) for row in rows)
@@ -165,9 +167,10 @@ def ray_cluster():
                                                                 os.environ.get("PYTHONPATH")])))
         small = {"object_store_memory": 80 * 2**20}
         # A node that dies without a word is declared dead after health_check_failure_threshold missed checks:
-        # Ray's defaults (every 3 s, 5 misses) would add about 15 s to the node-loss test, these about 3 s.
-        quick_death = {"health_check_period_ms": 1000, "health_check_timeout_ms": 1000,
-                       "health_check_failure_threshold": 3}
+        # Ray's defaults (every 3 s, 5 misses) would add about 15 s to the node-loss test, these about 6 s. Not
+        # fewer misses: on a busy 2-core machine a starved but healthy node could be declared dead too.
+        quick_death = {"health_check_period_ms": 1000, "health_check_timeout_ms": 2000,
+                       "health_check_failure_threshold": 6}
         cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 0, "include_dashboard": False,
                                                                 "_system_config": quick_death, **small})
         try:

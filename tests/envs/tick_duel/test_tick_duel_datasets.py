@@ -4,6 +4,7 @@ leaves a dataset complete or absent, and a damaged or foreign one gets a clear e
 from __future__ import annotations
 
 import json
+import threading
 import time
 
 import numpy as np
@@ -116,11 +117,16 @@ def _start_writer(root, stall: str, seed: int = 0):
                             stderr=subprocess.STDOUT, text=True)
 
 
-def _wait_for(proc, line: str) -> None:
-    for got in proc.stdout:
-        if got.strip() == line:
-            return
-    raise AssertionError(f"the writer ended (exit {proc.wait()}) before printing {line!r}")
+def _wait_for(proc, line: str, timeout: float = 180.0) -> None:
+    watchdog = threading.Timer(timeout, proc.kill)  # a wedged writer fails the test instead of hanging CI
+    watchdog.start()
+    try:
+        for got in proc.stdout:
+            if got.strip() == line:
+                return
+    finally:
+        watchdog.cancel()
+    raise AssertionError(f"the writer ended (exit {proc.wait()}) before printing {line!r} (or {timeout:.0f} s passed)")
 
 
 def _kill(proc) -> None:
