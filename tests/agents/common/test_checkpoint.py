@@ -7,6 +7,7 @@ import threading
 
 import pytest
 import torch
+from crafted_files import CreatesFileWhenUnpickled
 
 from botarena.agents.common.checkpoint import (
     CheckpointError,
@@ -92,24 +93,14 @@ def test_a_failed_write_keeps_the_previous_checkpoint(tmp_path, monkeypatch):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tiny.card.json", "tiny.pt"]
 
 
-class _CreatesFileWhenUnpickled:
-    """Unpickling this runs ``open(path, "w")``: it stands for any code a crafted checkpoint could run."""
-
-    def __init__(self, path) -> None:
-        self.path = str(path)
-
-    def __reduce__(self):
-        return (open, (self.path, "w"))
-
-
 def test_a_checkpoint_whose_unpickling_would_run_code_is_refused_and_runs_nothing(tmp_path):
     import pickle
 
     marker = tmp_path / "code-ran"
     as_torch_file, as_plain_pickle = tmp_path / "torch.pt", tmp_path / "pickle.pt"
     torch.save({"format": "botarena-checkpoint", "format_version": 1, "state_dict": {},
-                "card": make_card().to_json(), "extra": {"x": _CreatesFileWhenUnpickled(marker)}}, as_torch_file)
-    as_plain_pickle.write_bytes(pickle.dumps(_CreatesFileWhenUnpickled(marker), protocol=2))
+                "card": make_card().to_json(), "extra": {"x": CreatesFileWhenUnpickled(marker)}}, as_torch_file)
+    as_plain_pickle.write_bytes(pickle.dumps(CreatesFileWhenUnpickled(marker), protocol=2))
     for path in (as_torch_file, as_plain_pickle):
         with pytest.raises(CheckpointError, match=f"checkpoint {path} .*never does that") as error:
             load_checkpoint(path)

@@ -10,6 +10,7 @@ import zipfile
 import numpy as np
 import pytest
 import torch
+from crafted_files import CreatesFileWhenUnpickled
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -153,16 +154,6 @@ def test_a_tiny_run_writes_logs_metrics_and_a_loadable_best_checkpoint_and_compa
     assert (tmp_path / "curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-class _OpensFileWhenUnpickled:
-    """Unpickling this runs ``open(path, "w")``: stands for any code a crafted file could run."""
-
-    def __init__(self, path) -> None:
-        self.path = str(path)
-
-    def __reduce__(self):
-        return (open, (self.path, "w"))
-
-
 def test_resume_reads_tensors_and_json_only_so_a_crafted_run_checkpoint_runs_no_code(tmp_path):
     import base64
     import io
@@ -189,7 +180,7 @@ def test_resume_reads_tensors_and_json_only_so_a_crafted_run_checkpoint_runs_no_
             if name == "data":
                 fields = json.loads(data)
                 fields["crafted"] = {":serialized:": base64.b64encode(
-                    pickle.dumps(_OpensFileWhenUnpickled(marker))).decode()}
+                    pickle.dumps(CreatesFileWhenUnpickled(marker))).decode()}
                 data = json.dumps(fields).encode()
             out.writestr(name, data)
     with zipfile.ZipFile(path, "w") as outer:
