@@ -27,10 +27,10 @@ Read top to bottom:
    2**32, nor the leaderboard's, at 2**40 and up); the best by win rate, then mean placement, is kept as
    ``<out>/best.pt`` (the shipped format, with its model card).
 5. **Checkpoints.** The whole run (model, optimizer, step count, best score, evaluations) is written atomically to
-   ``<out>/run.ckpt`` after behaviour cloning, at each stage's start, and at the first rollout start (after the
+   ``<out>/run.ckpt`` after behaviour cloning, at each stage's start, at the first rollout start (after the
    previous rollout's update) once ``checkpoint_every`` steps have passed or an evaluation was made, and at the
-   start of a rollout that ends in an evaluation; ``--resume``
-   continues it to the same total step count, PPO updates and evaluation steps, whenever the run was killed.
+   start of a rollout that ends in an evaluation; ``--resume`` continues it to the same total step count, PPO
+   updates and evaluation steps, whenever the run was killed.
 
     botarena train territory --out runs/territory-attention              # the shipped agent's command
     botarena train territory --out runs/territory-quick --quick          # a smoke run, under a minute
