@@ -543,9 +543,12 @@ class Monitor(BaseCallback):
         self.window_steps = 0
 
     def _init_callback(self) -> None:
-        # On the evaluation schedule's grid, so a resumed run evaluates where the uninterrupted one would.
-        self.last_eval = self.num_timesteps - self.num_timesteps % self.run.config.eval_every
-        self.last_ckpt = self.num_timesteps
+        # On the evaluation schedule's grid, so a resumed run evaluates where the uninterrupted one would. The
+        # model's count, not ours: SB3 updates a callback's num_timesteps only from on_training_start on, so a
+        # fresh Monitor (a resumed run) still holds 0 here and would evaluate off the grid.
+        steps = self.model.num_timesteps
+        self.last_eval = steps - steps % self.run.config.eval_every
+        self.last_ckpt = steps
 
     def _on_rollout_start(self) -> None:
         # A rollout starts after the previous one's PPO update: checkpointing here stores the updated weights with
@@ -555,11 +558,12 @@ class Monitor(BaseCallback):
         # start of a rollout that ends in an evaluation: the evaluation reads these weights (the update comes after
         # it), so a run killed before its next checkpoint replays the same evaluation, and best.pt, written at
         # once, always matches the history a resumed run carries.
-        due = self.num_timesteps - self.last_ckpt >= self.run.config.checkpoint_every
+        steps = self.model.num_timesteps  # ours lags until the rollout's first step (see _init_callback)
+        due = steps - self.last_ckpt >= self.run.config.checkpoint_every
         rollout = self.model.n_steps * self.model.n_envs
-        evaluates = self.num_timesteps + rollout - self.last_eval >= self.run.config.eval_every
-        if (due or self.unsaved_eval or evaluates) and self.num_timesteps != self.last_ckpt:
-            self.last_ckpt = self.num_timesteps
+        evaluates = steps + rollout - self.last_eval >= self.run.config.eval_every
+        if (due or self.unsaved_eval or evaluates) and steps != self.last_ckpt:
+            self.last_ckpt = steps
             self.unsaved_eval = False
             self.run.save()
 

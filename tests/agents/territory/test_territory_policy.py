@@ -201,6 +201,33 @@ def test_resume_reads_tensors_and_json_only_so_a_crafted_run_checkpoint_runs_no_
     resumed.model.get_env().close()
 
 
+def test_a_run_resumed_from_a_stage_start_evaluates_on_the_uninterrupted_grid(tmp_path, monkeypatch):
+    # Regression: SB3 gives a callback the step count only at on_training_start, so a resumed run's fresh Monitor
+    # once put its evaluation grid at step 0 and evaluated at 384 instead of 512.
+    from botarena.agents.territory.train import Monitor, Run
+
+    config = TrainConfig.quick(out=str(tmp_path / "run"), bc_expert="", threads=1)  # stages end at 256 and 512
+    original = Monitor._on_rollout_end
+
+    def killed_at_384(monitor):
+        original(monitor)
+        if monitor.model.num_timesteps == 384:  # after the stage-start checkpoint (256), before the next (384)
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(Monitor, "_on_rollout_end", killed_at_384)
+    run = Run(config, "pytest")
+    with pytest.raises(KeyboardInterrupt):
+        run.train()
+    run.model.get_env().close()
+    monkeypatch.setattr(Monitor, "_on_rollout_end", original)
+    resumed = Run(config, "pytest")
+    resumed.load()
+    assert resumed.model.num_timesteps == 256
+    resumed.train()
+    assert [row["step"] for row in resumed.history] == [256, 512]
+    resumed.model.get_env().close()
+
+
 def test_the_land_weight_adds_its_share_of_the_land_gained_and_nothing_else():
     from botarena.agents.territory.train import make_vec_env
 
