@@ -69,14 +69,11 @@ def resident_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _checker(game: str, envs: Any) -> Callable[[Any, Any], list[str]]:
-    from botarena.envs.click_arena import invariants as click_arena
-    from botarena.envs.territory import invariants as territory
-    from botarena.envs.tick_duel import invariants as tick_duel
+def _checker(game: str) -> Callable[..., list[str]]:
+    """The game's ``violations(state, previous, env=...)`` (``envs/<game>/invariants.py``)."""
+    import importlib
 
-    if game == "territory":
-        return lambda state, before: territory.violations(state, before, envs.ticks_per_step)
-    return {"click_arena": click_arena, "tick_duel": tick_duel}[game].violations
+    return importlib.import_module(f"botarena.envs.{game}.invariants").violations
 
 
 def _floats(tree: Any) -> list[np.ndarray]:
@@ -94,7 +91,7 @@ def soak(game: str, steps: int, num_envs: int = 64, seed: int = 0, check_every: 
 
     env_id = SPECS[game].env_id
     envs = gym.make_vec(env_id, num_envs=num_envs, vectorization_mode="vector_entry_point")
-    check = _checker(game, envs)
+    check = _checker(game)
     envs.reset(seed=seed)
     envs.action_space.seed(seed)
     pool = [envs.action_space.sample() for _ in range(POOL)]
@@ -116,7 +113,7 @@ def soak(game: str, steps: int, num_envs: int = 64, seed: int = 0, check_every: 
         ended += int(terminated.sum() + truncated.sum())
         if before is not None:
             checks += 1
-            violations.extend(f"step {b}: {v}" for v in check(envs.state, before)[:3] if len(violations) < 20)
+            violations.extend(f"step {b}: {v}" for v in check(envs.state, before, env=envs)[:3] if len(violations) < 20)
             before = None  # freed before memory is read: the copy is not a leak
         if b + 1 == warm:
             rss_warm = rss_peak = resident_mib()

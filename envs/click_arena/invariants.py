@@ -20,6 +20,8 @@ forward by whole SplitMix64 draws.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from botarena.envs.common.invariants import Checks
@@ -38,8 +40,12 @@ def _between(values: np.ndarray, low: float, high: float) -> np.ndarray:
     return (values >= low) & (values <= high)
 
 
-def violations(s: core.ArenaState, previous: core.ArenaState | None = None) -> list[str]:
-    """Each invariant of the module docstring that ``s`` breaks, as a sentence naming the envs; [] when sound."""
+def violations(s: core.ArenaState, previous: core.ArenaState | None = None, env: Any = None) -> list[str]:
+    """Each invariant of the module docstring that ``s`` breaks, as a sentence naming the envs; [] when sound.
+
+    ``env`` (the env holding ``s``) is taken so that every game's check is called alike; this game needs nothing
+    from it.
+    """
     c = Checks()
     c.finite(s, _FLOATS)
     seats = np.arange(core.MAX_SHIPS)[None, :]

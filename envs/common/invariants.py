@@ -1,8 +1,8 @@
 """State invariants: what must hold after every step of every game, checked from outside the kernels.
 
-Each game writes its own down in ``envs/<game>/invariants.py`` as ``violations(state, previous=None)``: a list of
-plain sentences, empty when the state is sound. ``previous`` is a :func:`snapshot` taken before the step; with it
-the step itself is checked too (time advances by exactly one step, counters only grow, the RNG only moves
+Each game writes its own down in ``envs/<game>/invariants.py`` as ``violations(state, previous=None, env=None)``:
+a list of plain sentences, empty when the state is sound. ``previous`` is a :func:`snapshot` taken before the step;
+with it the step itself is checked too (time advances by exactly one step, counters only grow, the RNG only moves
 forward). The fuzz tests run them after every generated action and the soak benchmark on a sample of its steps;
 users can call them on a state they edited by hand.
 

@@ -20,6 +20,8 @@ Checked against the state before the step (``previous``): the tick advances by a
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from botarena.envs.common.invariants import Checks
@@ -29,9 +31,11 @@ from . import core
 __all__ = ["violations"]
 
 
-def violations(s: core.TerritoryState, previous: core.TerritoryState | None = None,
-               ticks_per_step: int | None = None) -> list[str]:
-    """Each invariant of the module docstring that ``s`` breaks, as a sentence naming the envs; [] when sound."""
+def violations(s: core.TerritoryState, previous: core.TerritoryState | None = None, env: Any = None) -> list[str]:
+    """Each invariant of the module docstring that ``s`` breaks, as a sentence naming the envs; [] when sound.
+
+    ``env`` is the env holding ``s`` (vector or PettingZoo): its ``ticks_per_step`` bounds the tick's advance.
+    """
     c = Checks()
     n_envs, num_players = s.troops.shape
     owner = s.owner.reshape(n_envs, -1).astype(np.int64)
@@ -75,6 +79,7 @@ def violations(s: core.TerritoryState, previous: core.TerritoryState | None = No
     if previous is not None:
         step = np.asarray(s.tick) - np.asarray(previous.tick)
         restarted = s.tick < previous.tick  # an autoreset or reset started a new game
+        ticks_per_step = getattr(env, "ticks_per_step", None)
         limit = ticks_per_step if ticks_per_step is not None else np.iinfo(np.int64).max
         c.check(restarted | ((step >= 0) & (step <= limit)), "the tick advances by at most ticks_per_step")
         c.check(restarted | ~previous.done.astype(bool) | (step == 0), "a finished game stands still")

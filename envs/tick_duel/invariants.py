@@ -21,6 +21,8 @@ and both ``bot_rng`` streams move forward by whole SplitMix64 draws.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from botarena.envs.common.invariants import Checks
@@ -57,8 +59,12 @@ def _food(s: core.DuelState) -> np.ndarray:
     return np.isin(s.inventory, _FOOD).sum(axis=2)
 
 
-def violations(s: core.DuelState, previous: core.DuelState | None = None) -> list[str]:
-    """Each invariant of the module docstring that ``s`` breaks, as a sentence naming the envs; [] when sound."""
+def violations(s: core.DuelState, previous: core.DuelState | None = None, env: Any = None) -> list[str]:
+    """Each invariant of the module docstring that ``s`` breaks, as a sentence naming the envs; [] when sound.
+
+    ``env`` (the env holding ``s``) is taken so that every game's check is called alike; this game needs nothing
+    from it.
+    """
     c = Checks()
     c.check((s.hp >= 0) & (s.hp <= s.stats[:, :, core.S_HP]), "hitpoints in [0, stats[S_HP]]")
     c.check((s.prayer >= 0) & (s.prayer <= s.stats[:, :, core.S_PRAY]), "prayer points in [0, stats[S_PRAY]]")

@@ -165,8 +165,8 @@ def assert_unchanged(before: Any, after: Any) -> None:
         assert np.array_equal(old, new, equal_nan=True), f"a refused action changed {field}"
 
 
-def check_step(game: Game, state_before: Any, state_after: Any, **kwargs: Any) -> None:
-    problems = game.violations(state_after, state_before, **kwargs)
+def check_step(game: Game, state_before: Any, state_after: Any, env: Any) -> None:
+    problems = game.violations(state_after, state_before, env=env)
     assert not problems, problems
 
 
@@ -179,10 +179,6 @@ def assert_fuzzed_enough(counted: Counter, label: str) -> None:
     print(f"\nfuzzed {label}: {total:,} actions, {counted['stepped']:,} stepped, {counted['refused']:,} refused")
     assert total >= MIN_ACTIONS_PER_GAME / 3, counted
     assert min(counted["stepped"], counted["refused"]) >= total / 5, counted
-
-
-def _invariant_kwargs(game: Game, env: Any) -> dict[str, Any]:
-    return {"ticks_per_step": env.ticks_per_step} if game.violations is territory_invariants.violations else {}
 
 
 def fuzz_step(game: Game, env: Any, step: Callable[[Any], Any], action: Any, valid: bool,
@@ -198,7 +194,7 @@ def fuzz_step(game: Game, env: Any, step: Callable[[Any], Any], action: Any, val
         counted["refused"] += 1
         return None, refused.value
     result = step(action)
-    check_step(game, before, env.state, **_invariant_kwargs(game, env))
+    check_step(game, before, env.state, env=env)
     counted["stepped"] += 1
     return result, None
 
