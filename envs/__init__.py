@@ -50,7 +50,7 @@ _GAME_SPECS: tuple[GameSpec, ...] = (
              max_episode_steps=1000),
     GameSpec("click_arena", "botarena/ClickArena-v0", "botarena.envs.click_arena", "ClickArenaEnv",
              "ClickArenaVectorEnv", max_episode_steps=10800),
-    GameSpec("tick_duel", "botarena/TickDuel-v0", "botarena.envs.tick_duel", "TickDuelEnv", "TickDuelVectorEnv",
+    GameSpec("tick_duel", "botarena/TickDuel-v1", "botarena.envs.tick_duel", "TickDuelEnv", "TickDuelVectorEnv",
              max_episode_steps=500),
 )
 
@@ -60,6 +60,9 @@ _LEGACY_SPECS: tuple[GameSpec, ...] = (
     # Territory-v1: v1's rules, observation and opponents, and the potential-shaped reward it defaulted to.
     GameSpec("territory", "botarena/Territory-v1", "botarena.envs.territory", "TerritoryEnv", "TerritoryVectorEnv",
              max_episode_steps=1000, kwargs={"rules": 1, "reward": "shaped"}),
+    # TickDuel-v0: v0's rules, items, supplies and 128-feature observation (old datasets and recordings replay).
+    GameSpec("tick_duel", "botarena/TickDuel-v0", "botarena.envs.tick_duel", "TickDuelEnv", "TickDuelVectorEnv",
+             max_episode_steps=500, kwargs={"rules": 0}),
 )
 
 GAMES: dict[str, GameSpec] = {spec.name: spec for spec in _GAME_SPECS}

@@ -65,7 +65,7 @@ def session_seed(args: argparse.Namespace) -> int:
 
 
 def game_title(spec: Any) -> str:
-    """A game's name for window titles, from its ``GameSpec`` id: "botarena/TickDuel-v0" -> "TickDuel"."""
+    """A game's name for window titles, from its ``GameSpec`` id: "botarena/TickDuel-v1" -> "TickDuel"."""
     return spec.env_id.split("/")[-1].rsplit("-v", 1)[0]
 
 

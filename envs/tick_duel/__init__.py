@@ -1,4 +1,5 @@
-"""TickDuel: an OSRS-style PvP duel on 600 ms ticks, played through timed input events (``botarena/TickDuel-v0``).
+"""TickDuel: an OSRS-style PvP duel on 600 ms ticks, played through timed input events (``botarena/TickDuel-v1``;
+``botarena/TickDuel-v0`` stays registered).
 
 ``TickDuelEnv`` (Gymnasium, the learner against a scripted opponent), ``TickDuelVectorEnv`` (the native batch
 behind ``gym.make_vec``), ``parallel_env(...)`` / ``env(...)`` (PettingZoo parallel / AEC, both players agents

@@ -71,6 +71,8 @@ MOTOR = np.array([
 MAX_PLAN = 24
 PLAN_KEY, PLAN_CLICK = 0, 1
 EAT_BELOW, COMBO_BELOW, SPEC_BELOW = 0.55, 0.40, 0.50
+# Rules v1: brew below this hitpoints fraction; restore below this prayer fraction or this many levels drained.
+BREW_BELOW, RESTORE_PRAYER_BELOW, RESTORE_DRAINED_LEVELS = 0.45, 0.35, 8
 LAST_EVENT_MS = 599.0  # events are emitted strictly inside the tick
 KEY_HOLD_MEDIAN_MS, KEY_HOLD_SIGMA = 70.0, 0.3  # how long a hotkey is held down, lognormal
 
@@ -123,6 +125,63 @@ def _find(s: DuelState, i: int, p: int, item: int) -> int:
 
 
 @njit(**NO_NRT)
+def _find_potion(s: DuelState, i: int, p: int, kind: int) -> int:
+    """The slot of the potion ``kind`` with the fewest doses left (a player finishes a started one first)."""
+    best = -1
+    for k in range(core.INVENTORY_SLOTS):
+        item = s.inventory[i, p, k]
+        if core.ITEM_POTION[item] != kind:
+            continue
+        if best < 0 or core.ITEM_DOSES[item] < core.ITEM_DOSES[s.inventory[i, p, best]]:
+            best = k
+    return best
+
+
+@njit(**NO_NRT)
+def _click_item(s: DuelState, i: int, p: int, plan: np.ndarray, n: int, slot: int, tab: int,
+                hotkey_prob: float) -> int:
+    n = _open_tab(s, i, p, plan, n, core.TAB_INVENTORY, tab, hotkey_prob)
+    return _add_click(plan, n, core.inventory_slot_rect(slot))
+
+
+@njit(**NO_NRT)
+def _plan_potion(s: DuelState, i: int, p: int, frac: float) -> int:
+    """Rules v1: the potion to drink this tick (``POT_*``), or -1: a brew when low, a restore when prayer or
+    levels are drained, combat and ranging boosts when healthy and unboosted."""
+    if s.pot_timer[i, p] > 0:
+        return -1
+    if frac < BREW_BELOW and _find_potion(s, i, p, core.POT_BREW) >= 0:
+        return core.POT_BREW
+    drained = False
+    for stat in (core.S_ATT, core.S_STR, core.S_DEF, core.S_RNG, core.S_MAG):
+        if s.stats[i, p, stat] <= core.base_level(s, i, p, stat) - RESTORE_DRAINED_LEVELS:
+            drained = True
+    if (drained or s.prayer[i, p] < RESTORE_PRAYER_BELOW * core.base_level(s, i, p, core.S_PRAY)) \
+            and _find_potion(s, i, p, core.POT_RESTORE) >= 0:
+        return core.POT_RESTORE
+    if frac >= EAT_BELOW:
+        if s.stats[i, p, core.S_STR] <= core.base_level(s, i, p, core.S_STR) \
+                and _find_potion(s, i, p, core.POT_COMBAT) >= 0:
+            return core.POT_COMBAT
+        if s.stats[i, p, core.S_RNG] <= core.base_level(s, i, p, core.S_RNG) \
+                and _find_potion(s, i, p, core.POT_RANGING) >= 0:
+            return core.POT_RANGING
+    return -1
+
+
+@njit(**NO_NRT)
+def _stack_now(s: DuelState, i: int, p: int) -> bool:
+    """Rules v1: whether an instant melee special made at this boundary lands with one of our bolts or barrages
+    already in flight (a melee hit lands this tick, or next when the opponent acts first)."""
+    o = 1 - p
+    land = s.tick[i] + (1 if s.pid_first[i] == o else 0)
+    for k in range(core.MAX_PENDING_HITS):
+        if s.hit_tick[i, o, k] == land and s.hit_style[i, o, k] != core.MELEE:
+            return True
+    return False
+
+
+@njit(**NO_NRT)
 def plan_nh(s: DuelState, i: int, p: int, plan: np.ndarray, hotkey_prob: float, lapse: float) -> int:
     """The NH expert's plan for this tick (see the module docstring); returns the number of plan rows."""
     o = 1 - p
@@ -138,14 +197,18 @@ def plan_nh(s: DuelState, i: int, p: int, plan: np.ndarray, hotkey_prob: float, 
         n = _open_tab(s, i, p, plan, n, core.TAB_PRAYER, tab, hotkey_prob)
         tab = core.TAB_PRAYER
         n = _add_click(plan, n, core.prayer_rect(core.protect_cell(opp_style)))
-    # 2. Food.
+    # 2. Food (v1: then a potion, in the order all three may go down in one tick).
+    v1 = s.rules[i] >= core.RULES_V1
     frac = s.hp[i, p] / float(s.stats[i, p, core.S_HP])
     if frac < EAT_BELOW and s.eat_timer[i, p] <= 0:
-        slot = _find(s, i, p, core.ITEM_SHARK)
+        slot = _find(s, i, p, core.MAIN_FOOD_BY_RULES[s.rules[i]])
         if slot >= 0:
-            n = _open_tab(s, i, p, plan, n, core.TAB_INVENTORY, tab, hotkey_prob)
+            n = _click_item(s, i, p, plan, n, slot, tab, hotkey_prob)
             tab = core.TAB_INVENTORY
-            n = _add_click(plan, n, core.inventory_slot_rect(slot))
+    potion = _plan_potion(s, i, p, frac) if v1 else -1
+    if potion >= 0:
+        n = _click_item(s, i, p, plan, n, _find_potion(s, i, p, potion), tab, hotkey_prob)
+        tab = core.TAB_INVENTORY
     if frac < COMBO_BELOW and s.combo_timer[i, p] <= 0:
         slot = _find(s, i, p, core.ITEM_KARAMBWAN)
         if slot >= 0:
@@ -158,8 +221,22 @@ def plan_nh(s: DuelState, i: int, p: int, plan: np.ndarray, hotkey_prob: float, 
     adjacent = core.in_range(s, i, p, core.MELEE)
     melee_ok = adjacent or s.frozen[i, p] == 0
     spec_weapon = core.GEAR_SETS[b, core.SET_SPEC, core.SLOT_WEAPON]
+    # v1: the voidwaker's special is magic damage, so it goes in when the opponent does not pray magic.
+    spec_style = core.MAGIC if v1 and core.ITEM_SPEC_MAGIC[spec_weapon] == 1 else core.MELEE
+    maul = core.ITEM_GRANITE_MAUL
+    has_maul = v1 and (_find(s, i, p, maul) >= 0 or s.equipment[i, p, core.SLOT_WEAPON] == maul)
+    if has_maul and adjacent and s.spec[i, p] >= core.ITEM_SPEC_COST[maul] and opp_protect != core.MELEE \
+            and _stack_now(s, i, p):
+        # 3a (v1). The stack: the granite maul's instant special lands with our bolt or barrage in flight.
+        if s.equipment[i, p, core.SLOT_WEAPON] != maul:
+            n = _click_item(s, i, p, plan, n, _find(s, i, p, maul), tab, hotkey_prob)
+            tab = core.TAB_INVENTORY
+        if s.spec_armed[i, p] == 0 or s.equipment[i, p, core.SLOT_WEAPON] != maul:
+            n = _add_click(plan, n, (float(core.SPEC_ORB[0]), float(core.SPEC_ORB[1]), float(core.SPEC_ORB[2]),
+                                     float(core.SPEC_ORB[3])))
+        return _plan_boost(s, i, p, plan, n, core.MELEE, True, tab, hotkey_prob)
     kind = -1
-    if opp_frac <= SPEC_BELOW and s.spec[i, p] >= core.ITEM_SPEC_COST[spec_weapon] and opp_protect != core.MELEE \
+    if opp_frac <= SPEC_BELOW and s.spec[i, p] >= core.ITEM_SPEC_COST[spec_weapon] and opp_protect != spec_style \
             and melee_ok:
         kind = core.SET_SPEC
     elif s.frozen[i, o] == 0 and s.freeze_immune[i, o] == 0 and opp_protect != core.MAGIC \
@@ -171,7 +248,7 @@ def plan_nh(s: DuelState, i: int, p: int, plan: np.ndarray, hotkey_prob: float, 
         if worn < 0:
             worn = core.MELEE
         if worn != opp_protect and (worn != core.MELEE or melee_ok) and s.equipment[i, p, core.SLOT_WEAPON] \
-                != spec_weapon:
+                != spec_weapon and s.equipment[i, p, core.SLOT_WEAPON] != maul:
             kind = worn  # SET_MELEE, SET_RANGED and SET_MAGIC equal the style ids
         else:
             for style in (core.RANGED, core.MAGIC, core.MELEE):
@@ -206,12 +283,32 @@ def plan_nh(s: DuelState, i: int, p: int, plan: np.ndarray, hotkey_prob: float, 
             n = _add_click(plan, n, opp_tile)
         elif s.target[i, p] == 0 or switched:
             n = _add_click(plan, n, opp_tile)
-        # 4. The boost prayer of the attack style.
+        # 4. The boost prayer of the attack style (v1: only for the tick the attack launches, then off again).
         style = core.MELEE if kind == core.SET_SPEC else kind
-        if s.prayer[i, p] > 0 and s.boost[i, p] != style:
-            n = _open_tab(s, i, p, plan, n, core.TAB_PRAYER, tab, hotkey_prob)
-            tab = core.TAB_PRAYER
-            n = _add_click(plan, n, core.prayer_rect(core.boost_cell(style)))
+        n = _plan_boost(s, i, p, plan, n, style, not v1 or s.attack_timer[i, p] <= 1 or switched, tab,
+                        hotkey_prob)
+    # 5 (v1). Nothing else to do (so the tab is still the one open): a 1-tick flick of the protection prayer
+    # (off and on again), so it drains nothing.
+    if v1 and n == 0 and s.prayer[i, p] > 0 and s.protect[i, p] == opp_style:
+        n = _open_tab(s, i, p, plan, n, core.TAB_PRAYER, tab, hotkey_prob)
+        n = _add_click(plan, n, core.prayer_rect(core.protect_cell(opp_style)))
+        n = _add_click(plan, n, core.prayer_rect(core.protect_cell(opp_style)))
+    return n
+
+
+@njit(**NO_NRT)
+def _plan_boost(s: DuelState, i: int, p: int, plan: np.ndarray, n: int, style: int, want: bool, tab: int,
+                hotkey_prob: float) -> int:
+    """The boost prayer of ``style`` on when ``want``; under v1 any boost off otherwise (lazy flicking: a boost
+    switched on in the tick of the attack drains nothing)."""
+    if s.prayer[i, p] <= 0:
+        return n
+    if want and s.boost[i, p] != style:
+        n = _open_tab(s, i, p, plan, n, core.TAB_PRAYER, tab, hotkey_prob)
+        return _add_click(plan, n, core.prayer_rect(core.boost_cell(style)))
+    if not want and s.rules[i] >= core.RULES_V1 and s.boost[i, p] != core.NO_STYLE:
+        n = _open_tab(s, i, p, plan, n, core.TAB_PRAYER, tab, hotkey_prob)
+        return _add_click(plan, n, core.prayer_rect(core.boost_cell(s.boost[i, p])))
     return n
 
 

@@ -92,6 +92,51 @@ Mechanics and where they come from (OSRS wiki pages named in brackets)
 * Melee defence is one number (a simplification: OSRS splits it into stab, slash and crush).
 * Death (hitpoints 0) ends the duel at the boundary; both dying in one tick is a draw.
 
+Rules v1 (``rules[i] == RULES_V1``, TickDuel-v1; v0 keeps everything above exactly)
+---------------------------------------------------------------------------------
+The mechanics NH duelling turns on, after the OSRS wiki, weirdgloop's osrs-dps-calc and RuneLite's timer,
+prayer and item-stat plugins:
+
+* **The boundary in PID order** [OSRS wiki, Game tick / PID]: after both players' input, each player in turn
+  (``pid_first`` first; PID is drawn again every U{100..150} ticks): (a) the hits in flight on it that are due
+  land, (b) its timers and prayer drain run, (c) it moves, (d) its attack launches. Accuracy, damage and the
+  target's protection prayer are rolled at *launch*; the hit waits in the target's pending-hit queue.
+* **Hit delay** [OSRS wiki, Hit delay], ``d`` the Chebyshev distance at launch: melee (and melee specials) 0,
+  crossbows ``1 + floor((3 + d) / 6)``, spells ``1 + floor((1 + d) / 3)``, plus 1 when the target was processed
+  before the attacker this tick. Hits due on the same tick land together: a bolt or barrage launched earlier and
+  a melee hit launched now *stack* into one hitsplat, with no tick to eat between them.
+* **Prayer flicking**: which event times count. Every click of tick T (any time in [0, 600) ms) is applied before
+  T's boundary. A protection prayer protects against an attack launched at T's boundary if it is on once T's
+  events are applied; a click in T+1 is too late for it. A prayer switched on during T's input drains nothing at
+  T's boundary (a timer does not run on the tick it starts); one left on into the next tick drains as in v0. So
+  clicking a prayer off and on again in the same tick (a 1-tick flick), or on in T and off early in T+1, keeps the
+  protection at every boundary for no prayer points; clicking it on and off within one tick protects nothing.
+* **Freezes**: an accurate ice barrage freezes for the full 32 ticks through Protect from Magic (RuneLite's
+  halving applies only to Bind, Snare and Entangle), applied when the spell lands.
+* **Food, brews and restores** [RuneLite ItemStatChanges; runedocs, queue]: eating and drinking act at once.
+  Anglerfish heals ``floor(hp / 10) + 13`` (22 at 99) and may overheal to base + that; shark 20 and karambwan 18 up
+  to the base. Saradomin brew: hitpoints ``+floor(0.15 base) + 2`` (overheal to base + that), defence
+  ``+floor(0.2 base) + 2``, attack, strength, ranged and magic ``-(floor(0.1 current) + 2)``. Super restore:
+  levels below base and prayer points ``+floor(0.25 base) + 8`` up to the base. Super combat: attack, strength,
+  defence ``+floor(0.15 base) + 5``; ranging ``+floor(0.1 base) + 4``. Potions have four doses (the last one
+  smashes the vial). Timers: food needs ``eat_timer`` 0 (sets it to 3, attack +3); a potion needs ``pot_timer``
+  0 (sets it and ``eat_timer`` to 3); a karambwan needs ``combo_timer`` 0 (sets all three, attack +2): food,
+  potion, karambwan in one tick works only in that order. Every minute (100 ticks) boosted and drained levels
+  and overhealed hitpoints move 1 toward the base.
+* **Specials**: the voidwaker's always hits for uniform ``[M // 2, M + M // 2]`` of the melee max hit ``M``, as
+  magic damage (Protect from Magic cuts it); the dragon dagger's two hits land together; the granite maul's is
+  *instant*: armed on the orb, it strikes at the boundary whatever the attack timer, if the opponent is in melee
+  reach (the NH way to stack a melee hit on a bolt or barrage in flight).
+* **Combat levels** [osrs-dps-calc]: melee in the aggressive stance, +3 effective strength; effective magic attack
+  ``floor(magic * prayer) + 9``; a player's magic defence level ``floor(0.7 floor(magic * augury)) +
+  floor(0.3 floor(defence * prayer))``; levels are the current (boosted or drained) ones.
+* **Items**: the values of osrs-dps-calc's equipment table where v0's differ (``_V1_FIXES``): the Bandos
+  chestplate's ranged defence 133, the fighter torso's defences 62 / 67 / -10, crossbows' ranged strength from
+  their bolts (dragon bolts (e) 122, diamond bolts (e) 105), mystic robes' prayer 0, the unholy book's +8
+  attacks, magic damage of the mage's book 2 % and Ahrim's 1 % a piece. The builds carry NH supplies
+  (``START_INVENTORY_BY_RULES``): a super combat, a ranging potion, 3 super restores, 5 brews (pures 2 and 4),
+  a granite maul, anglerfish and 2 karambwans.
+
 State (``DuelState``, batch-first; N envs, P = 2 players)
 --------------------------------------------------------
 ==================  ==================  ===============================================================
@@ -131,6 +176,19 @@ winner              int64 [N]           0 / 1 the winner, ``DRAW`` 2, ``WINNER_N
 rng_state           uint64 [N]          SplitMix64 word (``botarena.envs.common.rng``): the game's randomness
 bot_rng             uint64 [N,P]        a scripted player's own stream per seat, derived from ``rng_state`` at
                                         reset, so the game depends only on the seed and the events
+rules               uint8 [N]           rule set: ``RULES_V0`` (TickDuel-v0) or ``RULES_V1`` (below); the arrays
+                                        after it are used by v1 only
+pot_timer           int64 [N,P]         ticks until a potion may be drunk
+fresh_protect       uint8 [N,P]         1 when the protection prayer was switched on during this tick's input
+fresh_boost         uint8 [N,P]         1 when the boost prayer was switched on during this tick's input
+hit_tick            int64 [N,P,H]       pending hits *on* player p: the tick they land (``NO_LANDING`` -1: empty
+                                        slot); H = ``MAX_PENDING_HITS``
+hit_damage          int64 [N,P,H]       their damage (rolled at launch, protection applied)
+hit_style           int64 [N,P,H]       their style (what protection prayer applied)
+hit_freeze          int64 [N,P,H]       freeze ticks they bring (an accurate ice barrage), else 0
+hit_heal            int64 [N,P,H]       1 for a blood barrage: it heals its caster when it lands
+pid_first           int64 [N]           the seat processed first this tick (PID order)
+pid_timer           int64 [N]           ticks until PID is drawn again
 ==================  ==================  ===============================================================
 
 Kernels take ``(s, i, p)``: the state, an env index and a player seat; ``o = 1 - p`` is the opponent. What a
@@ -219,6 +277,19 @@ TOP_BOOST_DEFENCE = 70
 # Equipment bonus kinds (``gear_bonus``) and prayer multipliers (``boost_mult``).
 BONUS_ATTACK, BONUS_DEFENCE, BONUS_STRENGTH = 0, 1, 2
 
+# Rule sets: ``rules[i]`` of a duel. v0 keeps TickDuel-v0 exactly (old datasets and recordings replay); v1 adds
+# the mechanics of the *Rules v1* section of the module docstring.
+RULES_V0, RULES_V1 = 0, 1
+LATEST_RULES = RULES_V1
+RULE_SETS = (RULES_V0, RULES_V1)
+MAX_PENDING_HITS = 4  # hits in flight on one player (speeds >= 4 and delays <= 5 keep at most 2 of each side's)
+NO_LANDING = -1  # hit_tick: an empty slot of the pending-hit queue
+PID_SHUFFLE_MIN, PID_SHUFFLE_MAX = 100, 150  # PID re-drawn every U{100..150} ticks [OSRS wiki, PID]
+POTION_DELAY = 3  # ticks between two potions; a potion also blocks food for as long [RuneLite, runedocs queue]
+STAT_RESTORE_TICKS = 100  # boosted and drained levels move 1 toward the base level every minute [OSRS wiki]
+STANCE_MELEE_STRENGTH = 3  # melee attacks in the aggressive stance: +3 effective strength [osrs-dps-calc]
+MAGIC_ACCURACY_BONUS = 9  # effective magic attack level adds 9, not 8 [osrs-dps-calc, PlayerVsNPCCalc]
+
 # ---------------------------------------------------------------------------------------------- stats, builds
 NUM_STATS = 7
 S_ATT, S_STR, S_DEF, S_RNG, S_MAG, S_HP, S_PRAY = range(NUM_STATS)
@@ -235,7 +306,7 @@ BUILD_STATS = np.array([
 SLOT_WEAPON, SLOT_BODY, SLOT_LEGS, SLOT_SHIELD = range(4)
 EQUIP_SLOTS = 4
 NO_SLOT = -1  # ITEM_SLOT of food and of the empty item: worn nowhere
-FOOD_NONE, FOOD_NORMAL, FOOD_COMBO = 0, 1, 2
+FOOD_NONE, FOOD_NORMAL, FOOD_COMBO, FOOD_POTION = 0, 1, 2, 3  # ITEM_FOOD: what a click on the item does
 # name, slot (NO_SLOT -1: food), weapon style (NO_STYLE -1: not a weapon), attack speed in ticks,
 # attack [melee, ranged, magic], defence [melee, ranged, magic], strength [melee, ranged, magic damage %],
 # heal, food kind, spec cost, spec accuracy x, spec damage x, spec hits, prayer bonus.
@@ -268,6 +339,17 @@ _ITEMS = [
     ("leather chaps", 2, -1, 0, (0, 4, -2), (4, 4, 2), (0, 0, 0), 0, 0, 0, 1.0, 1.0, 1, 0),
     ("zamorak monk bottom", 2, -1, 0, (0, 0, 6), (0, 0, 6), (0, 0, 0), 0, 0, 0, 1.0, 1.0, 1, 3),
     ("unholy book", 3, -1, 0, (0, 0, 0), (0, 0, 0), (0, 0, 0), 0, 0, 0, 1.0, 1.0, 1, 5),
+    # v1 (TickDuel-v1 builds only; v0 never holds them): NH supplies and the granite maul.
+    ("anglerfish", -1, -1, 0, (0, 0, 0), (0, 0, 0), (0, 0, 0), 22, 1, 0, 1.0, 1.0, 1, 0),
+    *[(f"saradomin brew({d})", -1, -1, 0, (0, 0, 0), (0, 0, 0), (0, 0, 0), 0, 3, 0, 1.0, 1.0, 1, 0)
+      for d in (4, 3, 2, 1)],
+    *[(f"super restore({d})", -1, -1, 0, (0, 0, 0), (0, 0, 0), (0, 0, 0), 0, 3, 0, 1.0, 1.0, 1, 0)
+      for d in (4, 3, 2, 1)],
+    *[(f"super combat potion({d})", -1, -1, 0, (0, 0, 0), (0, 0, 0), (0, 0, 0), 0, 3, 0, 1.0, 1.0, 1, 0)
+      for d in (4, 3, 2, 1)],
+    *[(f"ranging potion({d})", -1, -1, 0, (0, 0, 0), (0, 0, 0), (0, 0, 0), 0, 3, 0, 1.0, 1.0, 1, 0)
+      for d in (4, 3, 2, 1)],
+    ("granite maul", 0, MELEE, 7, (81, 0, 0), (0, 0, 0), (79, 0, 0), 0, 0, 50, 1.0, 1.0, 1, 0),
 ]
 ITEM_NAMES = tuple(row[0] for row in _ITEMS)
 NUM_ITEMS = len(_ITEMS)
@@ -287,6 +369,60 @@ ITEM_SPEC_ACC = np.array([r[10] for r in _ITEMS], np.float64)
 ITEM_SPEC_DMG = np.array([r[11] for r in _ITEMS], np.float64)
 ITEM_SPEC_HITS = np.array([r[12] for r in _ITEMS], np.int64)
 ITEM_PRAYER = np.array([r[13] for r in _ITEMS], np.int64)
+MAIN_FOOD_BY_RULES = np.array([ITEM_NAMES.index("shark"), ITEM_NAMES.index("anglerfish")], np.int64)
+V0_NUM_ITEMS = ITEM_NAMES.index("anglerfish")  # the items TickDuel-v0 knows (its observation scales by them)
+ITEM_ANGLERFISH = ITEM_NAMES.index("anglerfish")
+ITEM_GRANITE_MAUL = ITEM_NAMES.index("granite maul")
+# Potions: ITEM_POTION the kind (POT_* or -1), ITEM_NEXT_DOSE what is left after a sip (the last dose leaves
+# nothing: vials smash, as NH players set them to). ITEM_OVERHEAL: food that heals above the base hitpoints.
+POT_BREW, POT_RESTORE, POT_COMBAT, POT_RANGING = range(4)
+NUM_POTIONS = 4
+POTION_DOSES = 4
+POTION_NAMES = ("saradomin brew", "super restore", "super combat potion", "ranging potion")
+ITEM_POTION = np.full(NUM_ITEMS, -1, np.int64)
+ITEM_NEXT_DOSE = np.zeros(NUM_ITEMS, np.int64)
+ITEM_DOSES = np.zeros(NUM_ITEMS, np.int64)
+for _kind, _name in enumerate(POTION_NAMES):
+    for _dose in range(POTION_DOSES, 0, -1):
+        _item = ITEM_NAMES.index(f"{_name}({_dose})")
+        ITEM_POTION[_item] = _kind
+        ITEM_DOSES[_item] = _dose
+        ITEM_NEXT_DOSE[_item] = ITEM_NAMES.index(f"{_name}({_dose - 1})") if _dose > 1 else 0
+ITEM_OVERHEAL = np.zeros(NUM_ITEMS, np.int64)
+ITEM_OVERHEAL[ITEM_ANGLERFISH] = 1
+ITEM_SPEC_INSTANT = np.zeros(NUM_ITEMS, np.int64)  # a special attack made at once, whatever the attack timer
+ITEM_SPEC_INSTANT[ITEM_GRANITE_MAUL] = 1
+ITEM_SPEC_MAGIC = np.zeros(NUM_ITEMS, np.int64)  # a special attack that always hits and deals magic damage
+ITEM_SPEC_MAGIC[ITEM_NAMES.index("voidwaker")] = 1
+# Rules v1 read the bonuses from these copies, with the OSRS tables' values where v0 differs (osrs-dps-calc
+# equipment.json; melee defence is the stab column, as in v0): [rules, item, style].
+_V1_FIXES = {
+    # item: (attack, defence, strength, prayer); None keeps v0's
+    "bandos chestplate": (None, (98, 133, -6), None, None),
+    "fighter torso": ((0, 0, -40), (62, 67, -10), None, None),
+    "mystic robe top": (None, None, None, 0),
+    "mystic robe bottom": (None, None, None, 0),
+    "unholy book": ((8, 8, 8), None, None, None),
+    "zamorak monk top": ((0, 0, 2), (0, 0, 3), None, None),
+    "zamorak monk bottom": ((0, 0, 2), (0, 0, 3), None, None),
+    "mage's book": (None, None, (0, 0, 2), None),
+    "ahrim's robetop": (None, None, (0, 0, 1), None),
+    "ahrim's robeskirt": (None, None, (0, 0, 1), None),
+    # crossbows: their ranged strength is the bolts' (dragon bolts (e) 122, diamond bolts (e) 105)
+    "armadyl crossbow": (None, None, (0, 122, 0), None),
+    "rune crossbow": (None, None, (0, 105, 0), None),
+}
+ITEM_ATT_BY_RULES = np.stack([ITEM_ATT, ITEM_ATT])
+ITEM_DEF_BY_RULES = np.stack([ITEM_DEF, ITEM_DEF])
+ITEM_STR_BY_RULES = np.stack([ITEM_STR, ITEM_STR])
+ITEM_PRAYER_BY_RULES = np.stack([ITEM_PRAYER, ITEM_PRAYER])
+for _name, (_att, _def, _str, _pray) in _V1_FIXES.items():
+    _item = ITEM_NAMES.index(_name)
+    for _table, _value in ((ITEM_ATT_BY_RULES, _att), (ITEM_DEF_BY_RULES, _def), (ITEM_STR_BY_RULES, _str)):
+        if _value is not None:
+            _table[RULES_V1, _item] = _value
+    if _pray is not None:
+        ITEM_PRAYER_BY_RULES[RULES_V1, _item] = _pray
 
 
 def _ids(*names: str) -> list[int]:
@@ -329,6 +465,22 @@ for _b, _gear in enumerate(_START_GEAR):
     START_INVENTORY[_b, :len(_gear)] = _gear
     START_INVENTORY[_b, len(_gear):INVENTORY_SLOTS - COMBO_FOOD_COUNT] = ITEM_SHARK
     START_INVENTORY[_b, INVENTORY_SLOTS - COMBO_FOOD_COUNT:] = ITEM_KARAMBWAN
+# Rules v1: the NH supplies (1 super combat, 1 ranging, 3 super restores, 5 brews, anglerfish to fill, after the
+# NH loadouts of Naton1/osrs-pvp-reinforcement-learning) beside the same gear plus a granite maul for stacking;
+# pures carry 4 brews and 2 restores. [rules, build, slot]
+_V1_SUPPLIES = (
+    ["super combat potion(4)", "ranging potion(4)"] + ["super restore(4)"] * 3 + ["saradomin brew(4)"] * 5,
+    ["super combat potion(4)", "ranging potion(4)"] + ["super restore(4)"] * 3 + ["saradomin brew(4)"] * 5,
+    ["super combat potion(4)", "ranging potion(4)"] + ["super restore(4)"] * 2 + ["saradomin brew(4)"] * 4,
+)
+V1_COMBO_FOOD_COUNT = 2
+START_INVENTORY_BY_RULES = np.zeros((len(RULE_SETS), NUM_BUILDS, INVENTORY_SLOTS), np.int64)
+START_INVENTORY_BY_RULES[RULES_V0] = START_INVENTORY
+for _b, _gear in enumerate(_START_GEAR):
+    _row = [*_gear, ITEM_GRANITE_MAUL, *_ids(*_V1_SUPPLIES[_b])]
+    _food = INVENTORY_SLOTS - len(_row) - V1_COMBO_FOOD_COUNT
+    _row += [ITEM_ANGLERFISH] * _food + [ITEM_KARAMBWAN] * V1_COMBO_FOOD_COUNT
+    START_INVENTORY_BY_RULES[RULES_V1, _b] = _row
 BOT_STREAM_KEYS = np.array([0x632BE59BD9B4E019, 0x8CB92BA72F3D8DD7], np.uint64)
 START_POSITIONS = np.array([[2, 2], [7, 3]], np.int64)  # (x, y) of players 0 and 1
 
@@ -386,13 +538,29 @@ class DuelState(NamedTuple):
     winner: np.ndarray
     rng_state: np.ndarray
     bot_rng: np.ndarray
+    # Rules v1 (all zero and unused under v0)
+    rules: np.ndarray
+    pot_timer: np.ndarray
+    fresh_protect: np.ndarray
+    fresh_boost: np.ndarray
+    hit_tick: np.ndarray
+    hit_damage: np.ndarray
+    hit_style: np.ndarray
+    hit_freeze: np.ndarray
+    hit_heal: np.ndarray
+    pid_first: np.ndarray
+    pid_timer: np.ndarray
 
     @classmethod
-    def allocate(cls, num_envs: int) -> DuelState:
-        """Zeroed arrays for ``num_envs`` duels; call ``reset_envs`` before stepping."""
+    def allocate(cls, num_envs: int, rules: int = LATEST_RULES) -> DuelState:
+        """Zeroed arrays for ``num_envs`` duels under rule set ``rules`` (``RULES_V0`` or ``RULES_V1``); call
+        ``reset_envs`` before stepping."""
         n, p = int(num_envs), NUM_PLAYERS
         if n < 1:
             raise ValueError(f"num_envs must be >= 1, got {num_envs!r}")
+        if isinstance(rules, bool) or not isinstance(rules, (int, np.integer)) or int(rules) not in RULE_SETS:
+            raise ValueError(f"rules must be one of {list(RULE_SETS)} (TickDuel-v0, TickDuel-v1), got {rules!r}")
+        hits = lambda: np.zeros((n, p, MAX_PENDING_HITS), np.int64)  # noqa: E731
         i64 = lambda: np.zeros((n, p), np.int64)  # noqa: E731
         return cls(
             build=np.zeros((n, p), np.int8), stats=np.zeros((n, p, 7), np.int64), hp=i64(), prayer=i64(),
@@ -405,7 +573,11 @@ class DuelState(NamedTuple):
             inventory=np.zeros((n, p, INVENTORY_SLOTS), np.int64), dealt=i64(), taken=i64(), hitsplat=i64(),
             last_style=i64(), total_dealt=i64(), tick=np.zeros(n, np.int64), done=np.zeros(n, np.uint8),
             winner=np.full(n, -1, np.int64), rng_state=np.zeros(n, np.uint64),
-            bot_rng=np.zeros((n, p), np.uint64),
+            bot_rng=np.zeros((n, p), np.uint64), rules=np.full(n, rules, np.uint8),
+            pot_timer=np.zeros((n, p), np.int64), fresh_protect=np.zeros((n, p), np.uint8),
+            fresh_boost=np.zeros((n, p), np.uint8), hit_tick=np.full((n, p, MAX_PENDING_HITS), NO_LANDING, np.int64),
+            hit_damage=hits(), hit_style=hits(), hit_freeze=hits(), hit_heal=hits(), pid_first=np.zeros(n, np.int64),
+            pid_timer=np.zeros(n, np.int64),
         )
 
     def copy(self) -> DuelState:
@@ -481,6 +653,13 @@ def boost_cell(style: int) -> int:
 
 # ---------------------------------------------------------------------------------------------- reset
 @njit(**NO_NRT)
+def draw_pid(s: DuelState, i: int) -> None:
+    """Rules v1: a fresh PID order (either seat first, fairly) for the next U{100..150} ticks [OSRS wiki, PID]."""
+    s.pid_first[i] = rng.randint(s.rng_state, i, NUM_PLAYERS)
+    s.pid_timer[i] = PID_SHUFFLE_MIN + rng.randint(s.rng_state, i, PID_SHUFFLE_MAX - PID_SHUFFLE_MIN + 1)
+
+
+@njit(**NO_NRT)
 def reset_env(s: DuelState, i: int, build0: int, build1: int) -> None:
     """Start duel ``i`` with the given builds: full stats, start gear, start tiles, timers cleared."""
     for p in range(NUM_PLAYERS):
@@ -514,7 +693,16 @@ def reset_env(s: DuelState, i: int, build0: int, build1: int) -> None:
         for k in range(EQUIP_SLOTS):
             s.equipment[i, p, k] = START_EQUIPMENT[build, k]
         for k in range(INVENTORY_SLOTS):
-            s.inventory[i, p, k] = START_INVENTORY[build, k]
+            s.inventory[i, p, k] = START_INVENTORY_BY_RULES[s.rules[i], build, k]
+        s.pot_timer[i, p] = 0
+        s.fresh_protect[i, p] = 0
+        s.fresh_boost[i, p] = 0
+        for k in range(MAX_PENDING_HITS):
+            s.hit_tick[i, p, k] = NO_LANDING
+            s.hit_damage[i, p, k] = 0
+            s.hit_style[i, p, k] = 0
+            s.hit_freeze[i, p, k] = 0
+            s.hit_heal[i, p, k] = 0
         s.dealt[i, p] = 0
         s.taken[i, p] = 0
         s.hitsplat[i, p] = NO_HIT
@@ -523,6 +711,10 @@ def reset_env(s: DuelState, i: int, build0: int, build1: int) -> None:
     s.tick[i] = 0
     s.done[i] = 0
     s.winner[i] = WINNER_NONE
+    s.pid_first[i] = 0
+    s.pid_timer[i] = 0
+    if s.rules[i] >= RULES_V1:
+        draw_pid(s, i)
     # Bot streams: fixed odd offsets of the game word (SplitMix64 outputs of nearby words are unrelated).
     for p in range(NUM_PLAYERS):
         s.bot_rng[i, p] = s.rng_state[i] ^ BOT_STREAM_KEYS[p]
@@ -562,12 +754,99 @@ def sort_events(events: np.ndarray, count: int, order: np.ndarray) -> None:
 
 
 @njit(cache=True, nogil=True, inline="always")
+def base_level(s: DuelState, i: int, p: int, stat: int) -> int:
+    """The unboosted level of ``stat`` (``stats`` holds the current, boosted or drained, levels)."""
+    return BUILD_STATS[s.build[i, p], stat]
+
+
+@njit(cache=True, nogil=True, inline="always")
+def heal(s: DuelState, i: int, p: int, amount: int, overheal: bool) -> None:
+    """Heal ``amount`` hitpoints, up to the base hitpoints, or up to base + ``amount`` for overhealing food; a
+    player already above the cap keeps what it has."""
+    cap = base_level(s, i, p, S_HP) + (amount if overheal else 0)
+    if s.hp[i, p] < cap:
+        s.hp[i, p] = min(s.hp[i, p] + amount, cap)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def boost_stat(s: DuelState, i: int, p: int, stat: int, amount: int) -> None:
+    """Raise ``stat`` by ``amount``, to at most base + ``amount`` (a higher boost is kept)."""
+    cap = base_level(s, i, p, stat) + amount
+    if s.stats[i, p, stat] < cap:
+        s.stats[i, p, stat] = min(s.stats[i, p, stat] + amount, cap)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def drink(s: DuelState, i: int, p: int, kind: int) -> None:
+    """A dose of potion ``kind`` [RuneLite ItemStatChanges; OSRS wiki item pages]."""
+    if kind == POT_BREW:  # heal and defence above the base; attack, strength, ranged and magic drained
+        heal(s, i, p, base_level(s, i, p, S_HP) * 15 // 100 + 2, True)
+        boost_stat(s, i, p, S_DEF, base_level(s, i, p, S_DEF) * 20 // 100 + 2)
+        for stat in (S_ATT, S_STR, S_RNG, S_MAG):
+            s.stats[i, p, stat] = max(s.stats[i, p, stat] - (s.stats[i, p, stat] * 10 // 100 + 2), 0)
+    elif kind == POT_RESTORE:  # drained levels and prayer points back toward the base, never above
+        for stat in (S_ATT, S_STR, S_DEF, S_RNG, S_MAG):
+            base = base_level(s, i, p, stat)
+            if s.stats[i, p, stat] < base:
+                s.stats[i, p, stat] = min(s.stats[i, p, stat] + base * 25 // 100 + 8, base)
+        base = base_level(s, i, p, S_PRAY)
+        if s.prayer[i, p] < base:
+            s.prayer[i, p] = min(s.prayer[i, p] + base * 25 // 100 + 8, base)
+    elif kind == POT_COMBAT:
+        for stat in (S_ATT, S_STR, S_DEF):
+            boost_stat(s, i, p, stat, base_level(s, i, p, stat) * 15 // 100 + 5)
+    else:  # ranging
+        boost_stat(s, i, p, S_RNG, base_level(s, i, p, S_RNG) * 10 // 100 + 4)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def consume_v1(s: DuelState, i: int, p: int, slot: int, item: int) -> None:
+    """Rules v1: eat or drink the item in ``slot``, at once, if its timer lets it.
+
+    Three timers decide [RuneLite; runedocs, queue]: food needs ``eat_timer`` at 0 and sets it (attack +3);
+    a potion needs ``pot_timer`` at 0 and sets both it and ``eat_timer``; a karambwan needs ``combo_timer`` at 0
+    and sets all three (attack +2). So food, then a potion, then a karambwan all go down in one tick, in that
+    click order only.
+    """
+    food = ITEM_FOOD[item]
+    if food == FOOD_NORMAL:
+        if s.eat_timer[i, p] > 0:
+            return
+        amount = ITEM_HEAL[item]
+        if ITEM_OVERHEAL[item] == 1:  # anglerfish: floor(hitpoints / 10) + 13 at 99 hitpoints
+            amount = base_level(s, i, p, S_HP) // 10 + 13
+        heal(s, i, p, amount, ITEM_OVERHEAL[item] == 1)
+        s.eat_timer[i, p] = EAT_DELAY
+        s.attack_timer[i, p] += FOOD_ATTACK_DELAY
+        s.inventory[i, p, slot] = ITEM_EMPTY
+    elif food == FOOD_COMBO:
+        if s.combo_timer[i, p] > 0:
+            return
+        heal(s, i, p, ITEM_HEAL[item], False)
+        s.combo_timer[i, p] = EAT_DELAY
+        s.eat_timer[i, p] = EAT_DELAY
+        s.pot_timer[i, p] = POTION_DELAY
+        s.attack_timer[i, p] += COMBO_ATTACK_DELAY
+        s.inventory[i, p, slot] = ITEM_EMPTY
+    elif food == FOOD_POTION:
+        if s.pot_timer[i, p] > 0:
+            return
+        drink(s, i, p, ITEM_POTION[item])
+        s.pot_timer[i, p] = POTION_DELAY
+        s.eat_timer[i, p] = EAT_DELAY
+        s.inventory[i, p, slot] = ITEM_NEXT_DOSE[item]
+
+
+@njit(cache=True, nogil=True, inline="always")
 def equip_or_eat(s: DuelState, i: int, p: int, slot: int) -> None:
     """A left click on inventory slot ``slot``: equip (swap with the worn item) or eat."""
     item = s.inventory[i, p, slot]
     if item == ITEM_EMPTY:
         return
     food = ITEM_FOOD[item]
+    if food != FOOD_NONE and s.rules[i] >= RULES_V1:
+        consume_v1(s, i, p, slot, item)
+        return
     if food == FOOD_NORMAL:
         if s.eat_timer[i, p] <= 0:
             s.inventory[i, p, slot] = ITEM_EMPTY
@@ -596,10 +875,15 @@ def toggle_prayer(s: DuelState, i: int, p: int, cell: int) -> None:
     if s.prayer[i, p] <= 0:
         return
     style = PRAYER_STYLE[cell]
+    v1 = s.rules[i] >= RULES_V1
     if PRAYER_IS_PROTECT[cell] == 1:
         s.protect[i, p] = NO_STYLE if s.protect[i, p] == style else style
+        if v1:  # switched on this tick: it drains nothing at this boundary (flicking)
+            s.fresh_protect[i, p] = 1 if s.protect[i, p] != NO_STYLE else 0
     else:
         s.boost[i, p] = NO_STYLE if s.boost[i, p] == style else style
+        if v1:
+            s.fresh_boost[i, p] = 1 if s.boost[i, p] != NO_STYLE else 0
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -701,14 +985,15 @@ def apply_events(s: DuelState, i: int, p: int, events: np.ndarray, count: int, o
 def gear_bonus(s: DuelState, i: int, p: int, kind: int, style: int) -> float:
     """Sum of a bonus (``BONUS_ATTACK``, ``BONUS_DEFENCE`` or ``BONUS_STRENGTH``) in ``style`` over the worn items."""
     total = 0.0
+    rules = s.rules[i]
     for k in range(EQUIP_SLOTS):
         item = s.equipment[i, p, k]
         if kind == BONUS_ATTACK:
-            total += ITEM_ATT[item, style]
+            total += ITEM_ATT_BY_RULES[rules, item, style]
         elif kind == BONUS_DEFENCE:
-            total += ITEM_DEF[item, style]
+            total += ITEM_DEF_BY_RULES[rules, item, style]
         else:
-            total += ITEM_STR[item, style]
+            total += ITEM_STR_BY_RULES[rules, item, style]
     return total
 
 
@@ -717,7 +1002,7 @@ def gear_prayer(s: DuelState, i: int, p: int) -> int:
     """The prayer bonus of the worn items (it slows the prayer drain)."""
     total = 0
     for k in range(EQUIP_SLOTS):
-        total += ITEM_PRAYER[s.equipment[i, p, k]]
+        total += ITEM_PRAYER_BY_RULES[s.rules[i], s.equipment[i, p, k]]
     return total
 
 
@@ -769,10 +1054,17 @@ def attack_rolls(s: DuelState, i: int, p: int, style: int, spell: int) -> tuple[
     else:
         level = s.stats[i, p, S_MAG]
         str_level = 0
+    v1 = s.rules[i] >= RULES_V1
     eff_att = np.floor(level * boost_mult(s, i, p, style, BONUS_ATTACK)) + 8.0
+    if v1 and style == MAGIC:
+        eff_att += MAGIC_ACCURACY_BONUS - 8.0
     att_roll = eff_att * (gear_bonus(s, i, p, BONUS_ATTACK, style) + 64.0)
     defence_mult = boost_mult(s, i, o, style, BONUS_DEFENCE)
-    if style == MAGIC:  # magic defence mixes the magic and defence levels [OSRS wiki, Magic defence, PvP]
+    if style == MAGIC and v1:  # each part floored, augury's +25 % on the magic part [osrs-dps-calc, PvP]
+        magic_mult = BOOST_TOP_DEF[MAGIC] if s.boost[i, o] == MAGIC and top_boosts(s, i, o) else 1.0
+        def_level = np.floor(0.7 * np.floor(s.stats[i, o, S_MAG] * magic_mult)) \
+            + np.floor(0.3 * np.floor(s.stats[i, o, S_DEF] * defence_mult))
+    elif style == MAGIC:  # magic defence mixes the magic and defence levels [OSRS wiki, Magic defence, PvP]
         def_level = np.floor(0.7 * s.stats[i, o, S_MAG] + 0.3 * np.floor(s.stats[i, o, S_DEF] * defence_mult))
     else:
         def_level = np.floor(s.stats[i, o, S_DEF] * defence_mult)
@@ -782,6 +1074,8 @@ def attack_rolls(s: DuelState, i: int, p: int, style: int, spell: int) -> tuple[
         max_hit = int(np.floor(base * (1.0 + gear_bonus(s, i, p, BONUS_STRENGTH, MAGIC) / 100.0)))
     else:
         eff_str = np.floor(str_level * boost_mult(s, i, p, style, BONUS_STRENGTH)) + 8.0
+        if v1 and style == MELEE:
+            eff_str += STANCE_MELEE_STRENGTH
         max_hit = int(np.floor(0.5 + eff_str * (gear_bonus(s, i, p, BONUS_STRENGTH, style) + 64.0) / 640.0))
     return att_roll, def_roll, max_hit
 
@@ -924,19 +1218,24 @@ def move_players(s: DuelState, i: int) -> None:
     toward its destination. Who steps first alternates with the tick, so neither seat wins the contested tiles
     every time."""
     for k in range(NUM_PLAYERS):
-        p = (k + s.tick[i]) % NUM_PLAYERS
-        if s.frozen[i, p] > 0:
-            continue
-        o = 1 - p
-        if s.target[i, p] == 1:
-            style = attack_style(s, i, p)
-            if not in_range(s, i, p, style):
-                step_toward(s, i, p, s.pos_x[i, o], s.pos_y[i, o], style == MELEE)
-        elif s.dest_x[i, p] != NO_TILE:
-            step_toward(s, i, p, s.dest_x[i, p], s.dest_y[i, p], False)
-            if s.pos_x[i, p] == s.dest_x[i, p] and s.pos_y[i, p] == s.dest_y[i, p]:
-                s.dest_x[i, p] = NO_TILE
-                s.dest_y[i, p] = NO_TILE
+        move_player(s, i, (k + s.tick[i]) % NUM_PLAYERS)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def move_player(s: DuelState, i: int, p: int) -> None:
+    """Player ``p``'s movement: none while frozen; an attacker out of range closes in, a walker walks."""
+    if s.frozen[i, p] > 0:
+        return
+    o = 1 - p
+    if s.target[i, p] == 1:
+        style = attack_style(s, i, p)
+        if not in_range(s, i, p, style):
+            step_toward(s, i, p, s.pos_x[i, o], s.pos_y[i, o], style == MELEE)
+    elif s.dest_x[i, p] != NO_TILE:
+        step_toward(s, i, p, s.dest_x[i, p], s.dest_y[i, p], False)
+        if s.pos_x[i, p] == s.dest_x[i, p] and s.pos_y[i, p] == s.dest_y[i, p]:
+            s.dest_x[i, p] = NO_TILE
+            s.dest_y[i, p] = NO_TILE
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -1008,9 +1307,215 @@ def check_death(s: DuelState, i: int) -> None:
         s.target[i, 1] = 0
 
 
+# ---------------------------------------------------------------------------------------------- rules v1 boundary
+@njit(cache=True, nogil=True, inline="always")
+def hit_delay(s: DuelState, i: int, p: int, style: int) -> int:
+    """Ticks from launch to landing [OSRS wiki, Hit delay]: melee 0, crossbows ``1 + (3 + d) // 6``, spells
+    ``1 + (1 + d) // 3``, with ``d`` the Chebyshev distance."""
+    o = 1 - p
+    d = max(abs(s.pos_x[i, p] - s.pos_x[i, o]), abs(s.pos_y[i, p] - s.pos_y[i, o]))
+    if style == RANGED:
+        return 1 + (3 + d) // 6
+    if style == MAGIC:
+        return 1 + (1 + d) // 3
+    return 0
+
+
+@njit(cache=True, nogil=True, inline="always")
+def queue_hit(s: DuelState, i: int, p: int, land: int, damage: int, style: int, freeze: int, blood: int) -> None:
+    """Put a hit on player ``p`` in flight, landing at tick ``land``. At most two attacks of each side and one
+    instant special fly at once, so a slot is always free; were none, the hit would join the soonest one."""
+    slot = 0
+    for k in range(MAX_PENDING_HITS):
+        if s.hit_tick[i, p, k] == NO_LANDING:
+            slot = k
+            break
+        if s.hit_tick[i, p, k] < s.hit_tick[i, p, slot]:
+            slot = k
+    if s.hit_tick[i, p, slot] != NO_LANDING:
+        s.hit_damage[i, p, slot] += damage
+        s.hit_freeze[i, p, slot] = max(s.hit_freeze[i, p, slot], freeze)
+        return
+    s.hit_tick[i, p, slot] = land
+    s.hit_damage[i, p, slot] = damage
+    s.hit_style[i, p, slot] = style
+    s.hit_freeze[i, p, slot] = freeze
+    s.hit_heal[i, p, slot] = blood
+
+
+@njit(cache=True, nogil=True, inline="always")
+def launch_attack(s: DuelState, i: int, p: int, target_went_first: bool) -> None:
+    """Rules v1: player ``p``'s attack, if its timer is ready (or an instant special is armed) and the target in
+    range. Accuracy, damage and the target's protection prayer are rolled now, at launch; the hit lands after its
+    delay, one tick later when the target was processed before ``p`` this tick (PID)."""
+    o = 1 - p
+    weapon = s.equipment[i, p, SLOT_WEAPON]
+    cost = ITEM_SPEC_COST[weapon]
+    instant = s.spec_armed[i, p] == 1 and ITEM_SPEC_INSTANT[weapon] == 1 and s.spec[i, p] >= cost \
+        and in_range(s, i, p, MELEE)
+    if not instant and (s.target[i, p] == 0 or s.attack_timer[i, p] > 0):
+        return
+    style = MELEE if instant else attack_style(s, i, p)
+    if not in_range(s, i, p, style):
+        return
+    spell = s.pending_spell[i, p]
+    if style == MAGIC and spell == NO_SPELL:
+        spell = SPELL_BLOOD_BARRAGE  # a staff autocasts blood barrage
+    att_roll, def_roll, max_hit = attack_rolls(s, i, p, style, spell)
+    special = s.spec_armed[i, p] == 1 and style == MELEE and cost > 0 and s.spec[i, p] >= cost
+    s.spec_armed[i, p] = 0
+    hits = 1
+    damage_mult = 1.0
+    damage_style = style
+    total = 0
+    landed = False
+    if special:
+        s.spec[i, p] -= cost
+        att_roll *= ITEM_SPEC_ACC[weapon]
+        damage_mult = ITEM_SPEC_DMG[weapon]
+        hits = ITEM_SPEC_HITS[weapon]
+    if special and ITEM_SPEC_MAGIC[weapon] == 1:
+        # Voidwaker: always hits, uniform [M // 2, M + M // 2] of the melee max, as magic damage [osrs-dps-calc]
+        damage_style = MAGIC
+        landed = True
+        total = max_hit // 2 + rng.randint(s.rng_state, i, max_hit + 1)
+        if s.protect[i, o] == MAGIC:
+            total = int(np.floor(total * PROTECT_FACTOR))
+    else:
+        chance = hit_chance(att_roll, def_roll)
+        for _ in range(hits):
+            if rng.uniform(s.rng_state, i) < chance:
+                landed = True
+                damage = int(np.floor(rng.randint(s.rng_state, i, max_hit + 1) * damage_mult))
+                if s.protect[i, o] == style:
+                    damage = int(np.floor(damage * PROTECT_FACTOR))
+                total += damage
+    # Ice barrage freezes on an accurate roll, for the full 32 ticks even through Protect from Magic (RuneLite
+    # halves only Bind, Snare and Entangle).
+    freeze = FREEZE_TICKS if style == MAGIC and spell == SPELL_ICE_BARRAGE and landed else 0
+    blood = 1 if style == MAGIC and spell == SPELL_BLOOD_BARRAGE else 0
+    land = s.tick[i] + hit_delay(s, i, p, style) + (1 if target_went_first else 0)
+    queue_hit(s, i, o, land, total, damage_style, freeze, blood)
+    s.last_style[i, p] = style
+    s.attack_timer[i, p] = SPELL_SPEED if style == MAGIC else ITEM_SPEED[weapon]
+    s.pending_spell[i, p] = NO_SPELL
+
+
+@njit(cache=True, nogil=True, inline="always")
+def land_pending_hits(s: DuelState, i: int, p: int) -> bool:
+    """Rules v1: the hits in flight on ``p`` that are due land together (one hitsplat, the sum), freeze unless
+    frozen or immune, and a blood barrage heals its caster. Returns True when a new freeze started."""
+    o = 1 - p
+    new_freeze = False
+    landed = False
+    total = 0
+    for k in range(MAX_PENDING_HITS):
+        if s.hit_tick[i, p, k] == NO_LANDING or s.hit_tick[i, p, k] > s.tick[i]:
+            continue
+        landed = True
+        taken = min(s.hit_damage[i, p, k], s.hp[i, p])
+        s.hp[i, p] -= taken
+        total += taken
+        if s.hit_heal[i, p, k] == 1 and s.hp[i, o] > 0:
+            heal(s, i, o, int(np.floor(taken * BLOOD_HEAL_FRACTION)), False)
+        if s.hit_freeze[i, p, k] > 0 and s.frozen[i, p] == 0 and s.freeze_immune[i, p] == 0:
+            s.frozen[i, p] = s.hit_freeze[i, p, k]
+            s.dest_x[i, p] = NO_TILE
+            s.dest_y[i, p] = NO_TILE
+            new_freeze = True
+        s.hit_tick[i, p, k] = NO_LANDING
+        s.hit_damage[i, p, k] = 0
+        s.hit_freeze[i, p, k] = 0
+        s.hit_heal[i, p, k] = 0
+    if landed:
+        s.hitsplat[i, p] = total
+        s.taken[i, p] = total
+        s.dealt[i, o] = total
+        s.total_dealt[i, o] += total
+    return new_freeze
+
+
+@njit(cache=True, nogil=True, inline="always")
+def drain_prayer_v1(s: DuelState, i: int, p: int) -> None:
+    """Rules v1: as ``drain_prayer``, but a prayer switched on during this tick's input drains nothing at this
+    boundary [RuneLite PrayerPlugin; runedocs: a timer does not run on the tick it was queued]. So a prayer
+    clicked off and on again in one tick (a 1-tick flick) protects at the boundary and costs no points."""
+    rate = 0
+    if s.protect[i, p] != NO_STYLE and s.fresh_protect[i, p] == 0:
+        rate += PROTECT_DRAIN
+    boost = s.boost[i, p]
+    if boost != NO_STYLE and s.fresh_boost[i, p] == 0:
+        rate += BOOST_TOP_DRAIN[boost] if top_boosts(s, i, p) else BOOST_LOW_DRAIN[boost]
+    s.fresh_protect[i, p] = 0
+    s.fresh_boost[i, p] = 0
+    if rate > 0:
+        resistance = PRAYER_RESISTANCE_BASE + 2 * gear_prayer(s, i, p)
+        s.drain[i, p] += rate
+        while s.drain[i, p] > resistance and s.prayer[i, p] > 0:
+            s.drain[i, p] -= resistance
+            s.prayer[i, p] -= 1
+        if s.prayer[i, p] <= 0:
+            s.prayer[i, p] = 0
+            s.protect[i, p] = NO_STYLE
+            s.boost[i, p] = NO_STYLE
+
+
+@njit(cache=True, nogil=True, inline="always")
+def restore_stats(s: DuelState, i: int, p: int) -> None:
+    """Rules v1, once a minute: boosted and drained levels (and overhealed hitpoints) move 1 toward the base."""
+    for stat in (S_ATT, S_STR, S_DEF, S_RNG, S_MAG):
+        base = base_level(s, i, p, stat)
+        if s.stats[i, p, stat] > base:
+            s.stats[i, p, stat] -= 1
+        elif s.stats[i, p, stat] < base:
+            s.stats[i, p, stat] += 1
+    if s.hp[i, p] > base_level(s, i, p, S_HP):
+        s.hp[i, p] -= 1
+
+
+@njit(cache=True, nogil=True, inline="always")
+def player_phase(s: DuelState, i: int, p: int, target_went_first: bool) -> None:
+    """Rules v1: player ``p``'s turn at the boundary, in PID order: due hits land, timers and prayer drain run,
+    the player moves, the attack launches. A player killed by the hits landing does nothing more."""
+    new_freeze = land_pending_hits(s, i, p)
+    if s.hp[i, p] <= 0:
+        return
+    count_down_timers(s, i, p, new_freeze)
+    if s.pot_timer[i, p] > 0:
+        s.pot_timer[i, p] -= 1
+    drain_prayer_v1(s, i, p)
+    move_player(s, i, p)
+    launch_attack(s, i, p, target_went_first)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def resolve_tick_v1(s: DuelState, i: int) -> None:
+    """Rules v1: the boundary of a tick, after both players' events: each player's phase in PID order, then the
+    minute's stat restore, the end of the duel, and the PID draw when its time is up."""
+    for p in range(NUM_PLAYERS):
+        s.dealt[i, p] = 0
+        s.taken[i, p] = 0
+        s.hitsplat[i, p] = NO_HIT
+        s.last_style[i, p] = NO_STYLE
+    first = s.pid_first[i]
+    player_phase(s, i, first, False)
+    player_phase(s, i, 1 - first, True)
+    if (s.tick[i] + 1) % STAT_RESTORE_TICKS == 0:
+        for p in range(NUM_PLAYERS):
+            restore_stats(s, i, p)
+    check_death(s, i)
+    s.pid_timer[i] -= 1
+    if s.pid_timer[i] <= 0:
+        draw_pid(s, i)
+    s.tick[i] += 1
+
+
 @njit(cache=True, nogil=True, inline="always")
 def resolve_tick(s: DuelState, i: int) -> None:
     """Everything that happens at the boundary of a tick, after both players' events, in this order."""
+    if s.rules[i] >= RULES_V1:
+        resolve_tick_v1(s, i)
+        return
     land_food(s, i)
     move_players(s, i)
     new_freeze0, new_freeze1 = exchange_attacks(s, i)

@@ -1,7 +1,8 @@
 """Demonstration datasets of TickDuel's scripted players, written as Minari datasets.
 
 ``botarena datasets tick_duel --episodes N --players nh_expert:fast,nh_expert:sloppy --builds max,pure --out DIR``
-writes one dataset per (player, build): ``tick_duel/<player>-<build>-v0`` (``:`` becomes ``-``) under ``DIR``
+writes one dataset per (player, build): ``tick_duel/<player>-<build>-v1`` (``:`` becomes ``-``; the dataset
+version is the env's: v1 datasets are played on TickDuel-v1) under ``DIR``
 (Minari's ``MINARI_DATASETS_PATH``). Episode ``k`` of a dataset is the duel seeded ``seed + k``: the
 demonstrator plays seat 0 against ``--opponent`` (default ``nh_expert``), so the same arguments write the same
 data, byte for byte.
@@ -11,7 +12,7 @@ Per episode (``T`` ticks):
 ==========================  =============================  ========================================================
 key                         dtype / shape                  content
 ==========================  =============================  ========================================================
-observations["gamestate"]   float32 [T + 1, 128]           the env's ``gamestate`` before each tick and at the end
+observations["gamestate"]   float32 [T + 1, 152]           the env's ``gamestate`` before each tick and at the end
 actions["n"]                int64 [T]                      events the demonstrator made in the tick
 actions["events"]           float32 [T, max_events, 7]     those events in time order, zero padded
 rewards, terminations,      [T]                            the env's default reward, end flags
@@ -27,7 +28,7 @@ matching.
 
 Writing is all or nothing: Minari writes into a hidden staging folder under the root, and the finished dataset is
 renamed into place, so a run killed at any moment leaves each dataset complete or absent (the next write deletes
-what a killed one left). The metadata stores the env spec (``botarena/TickDuel-v0`` with its arguments); loading
+what a killed one left). The metadata stores the env spec (``botarena/TickDuel-v1`` with its arguments); loading
 refuses a dataset of another env, and turns unreadable metadata or HDF5 into a :class:`DataContractError` that
 names the dataset and its path.
 
@@ -96,8 +97,12 @@ def import_minari() -> Any:
 
 
 def dataset_id(player: str, build: str) -> str:
-    """The Minari id of a player's dataset for a build, e.g. ``tick_duel/nh_expert-fast-max-v0``."""
-    return f"tick_duel/{player.replace(':', '-')}-{build}-v0"
+    """The Minari id of a player's dataset for a build, e.g. ``tick_duel/nh_expert-fast-max-v1`` (the version is
+    the env's: the data of TickDuel-v1)."""
+    from botarena.envs import GAMES
+    from botarena.envs.common.multiagent import id_version
+
+    return f"tick_duel/{player.replace(':', '-')}-{build}-v{id_version(GAMES['tick_duel'].env_id)}"
 
 
 @contextmanager
@@ -308,7 +313,7 @@ def _create(minari: Any, ds_id: str, buffers: list, obs_space: spaces.Space, act
     minari.create_dataset_from_buffers(
         dataset_id=ds_id, buffer=buffers, env=env_spec, observation_space=obs_space, action_space=act_space,
         algorithm_name=f"botarena scripted bot {player}", author="botarena",
-        description=(f"TickDuel-v0 ({build} vs {opponent}, seeds {seed}..{seed + episodes - 1}): per-tick input "
+        description=(f"{env_spec.id} ({build} vs {opponent}, seeds {seed}..{seed + episodes - 1}): per-tick input "
                      f"events of {player}, max_events={max_events}. Rebuild history windows with "
                      "botarena.envs.tick_duel.datasets.load_tick_duel_dataset."),
         data_format="hdf5",

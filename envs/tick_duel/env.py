@@ -1,4 +1,8 @@
-"""TickDuel-v0: an Old School RuneScape-style PvP duel on 600 ms ticks, played through timed input events.
+"""TickDuel-v1: an Old School RuneScape-style PvP duel on 600 ms ticks, played through timed input events.
+
+``botarena/TickDuel-v1`` plays the OSRS mechanics NH duelling turns on (``rules=1``, the classes' default: prayer
+flicking, hit delays in PID order, brews and restores, instant and magic specials; ``core``'s *Rules v1*);
+``botarena/TickDuel-v0`` (``rules=0``) stays registered for old datasets and recordings.
 
 ## Description
 
@@ -9,7 +13,9 @@ player makes during the tick*: mouse moves, clicks with screen coordinates and k
 milliseconds, on a fixed 765 x 503 client screen (viewport, tab buttons, side panel, special-attack orb). The
 events are interpreted in time order against the client as it is at that moment (an F-key opens a tab at once,
 so the next click lands on that tab's grid) and the game effects resolve at the tick boundary, so order and
-timing inside a tick change the outcome: a protection prayer clicked at 590 ms blocks this tick's hit.
+timing inside a tick change the outcome: a protection prayer clicked at 590 ms protects against the attack
+launched at this tick's boundary, one clicked at 5 ms of the next tick does not; under v1 a prayer clicked off
+and on again inside one tick protects and drains no prayer points (flicking).
 
 The learner plays seat 0 against a scripted opponent (``opponent``, default ``"nh_expert"``) that emits the
 same event arrays through the same UI code, driven by a human motor model (``bots``). Every rule, constant and
@@ -25,7 +31,9 @@ screen region, with its OSRS source, is documented in ``botarena.envs.tick_duel.
 | ``PROTECT_FACTOR`` | 0.6 | protection prayers cut PvP damage by 40 % [OSRS wiki, Protect from Melee] |
 | ``EAT_DELAY`` | 3 ticks | between two sharks; karambwan has its own timer (combo eating) [OSRS wiki, Food] |
 | ``FOOD_ATTACK_DELAY`` | 3 (karambwan 2) ticks | added to the attack timer by eating [OSRS wiki, Food] |
-| ``FREEZE_TICKS`` | 32 (16 through protect from magic) | ice barrage freeze [OSRS wiki, Ice Barrage] |
+| ``FREEZE_TICKS`` | 32 (v0: 16 through protect from magic) | ice barrage freeze [OSRS wiki, Ice Barrage] |
+| hit delay (v1) | melee 0, crossbow ``1 + (3+d)//6``, spell ``1 + (1+d)//3`` (+1 PID) | [OSRS wiki, Hit delay] |
+| ``POTION_DELAY`` (v1) | 3 ticks | between potions; a potion also blocks food [RuneLite, runedocs] |
 | ``FREEZE_IMMUNITY_TICKS`` | 5 | immunity after a freeze [OSRS wiki, Freeze] |
 | accuracy | ``A > D ? 1 - (D+2)/(2(A+1)) : A/(2(D+1))`` | rolls from levels and bonuses [OSRS wiki, Combat] |
 | max hit | ``floor(0.5 + eff_str (str_bonus + 64) / 640)``; spells 30 / 29 | [OSRS wiki, Maximum hit] |
@@ -58,13 +66,13 @@ the screen, a wrong shape) raise a ``ValueError`` naming the field. The screen l
 
 | key | dtype / shape | content |
 |-----|---------------|---------|
-| ``gamestate`` | float32 [128] | the features below |
+| ``gamestate`` | float32 [152] (v0: [128]) | the features below (v0: the first 128) |
 | ``action_history`` | float32 [10, max_events, 7] | own events of the last 10 ticks (row 9: the last tick) |
 | ``history_len`` | int32 [10] | the number of events in each row of ``action_history`` |
 
 Each ``action_history`` row holds a tick's events in time order, integer fields rounded, zero padded.
 
-``gamestate`` features (index: meaning):
+``gamestate`` features (index: meaning; v0 has the first 128, with item ids divided by 26):
 
 {FEATURE_TABLE}
 
@@ -77,8 +85,10 @@ callable ``reward(state, index, terminated) -> float`` on the ``core.DuelState``
 ## Starting State
 
 Both players at full hitpoints, prayer and special energy, in their magic set with the inventory of their build
-(``core.START_INVENTORY``: the other gear sets, a special-attack weapon, sharks and four karambwans), on tiles
-(2, 2) and (7, 3), inventory tab open, cursor at the screen centre.
+(``core.START_INVENTORY_BY_RULES``; v1: the other gear sets, a special-attack weapon, a granite maul, a super
+combat and a ranging potion, 3 super restores, 5 brews (pures 2 and 4), anglerfish and two karambwans; v0:
+the gear, sharks and four karambwans), on tiles (2, 2) and (7, 3), inventory tab open, cursor at the screen
+centre; v1 draws which seat acts first (PID).
 
 ## Episode End
 
@@ -95,10 +105,19 @@ opponent, 2 draw, -1 running), ``tick``, ``opponent_events`` (events the opponen
 ``build`` (``"max"``, ``"zerker"``, ``"pure"`` or ``"random"``, default ``"max"``), ``opponent_build`` (same
 choices; default: the same as ``build``), ``opponent`` (a name from ``bots.BOT_NAMES``; default
 ``"nh_expert"``), ``max_events`` (64), ``reward``, ``render_mode`` (``"rgb_array"`` or ``"human"``),
-``max_episode_steps``.
+``max_episode_steps``, ``rules`` (1 = TickDuel-v1, the default; 0 = TickDuel-v0).
 
 ## Version History
 
+* v1: the mechanics NH duelling turns on (``core``'s *Rules v1*): the boundary runs per player in PID order
+  (hits land, timers, movement, attack) and hits land after their delay, so a bolt or barrage in flight and a
+  melee hit can stack; damage and the target's prayer are rolled at launch; a prayer switched on during a tick
+  drains nothing at its boundary (flicking); freezes keep 32 ticks through Protect from Magic; anglerfish,
+  Saradomin brews, super restores, super combat and ranging potions with their doses and the food / potion /
+  karambwan timers (v0 let a karambwan go before a shark); the voidwaker special always hits for 50-150 % of the
+  max as magic damage, the granite maul's is instant; item bonuses as osrs-dps-calc's table (Bandos chestplate,
+  fighter torso, crossbow bolts, mystic, unholy book, magic damage); the aggressive stance's +3 strength and
+  magic accuracy +9. The observation gains 24 features: hits in flight, current levels, supplies, PID.
 * v0: initial release.
 
 Example:
@@ -107,13 +126,15 @@ Example:
 >>> env = TickDuelEnv(build="pure")
 >>> obs, info = env.reset(seed=0)
 >>> obs["gamestate"].shape, obs["action_history"].shape, obs["history_len"].shape
-((128,), (10, 64, 7), (10,))
+((152,), (10, 64, 7), (10,))
 >>> import numpy as np
 >>> events = np.zeros((64, 7), np.float32)
 >>> events[0] = (120.0, 3, 0, 0, 0, 4, 0)  # F4 at 120 ms: open the prayer tab
 >>> obs, reward, terminated, truncated, info = env.step({"n": 1, "events": events})
 >>> int(obs["gamestate"][27])  # open tab: prayer
 1
+>>> obs["gamestate"].shape, TickDuelEnv(rules=0).reset(seed=0)[0]["gamestate"].shape  # v1, then v0
+((152,), (128,))
 """
 
 from __future__ import annotations
@@ -139,7 +160,7 @@ DAMAGE_SCALE = 0.1
 RewardFn = Callable[[core.DuelState, int, bool], float]
 
 __doc__ = __doc__.replace("{FEATURE_TABLE}", "\n".join(
-    f"* {k}: {name}" for k, name in enumerate(observe.OBSERVATION_FEATURES)))
+    f"* {k}: {name}" for k, name in enumerate(observe.observation_features(core.RULES_V1))))
 
 
 def event_space(max_events: int) -> spaces.Box:
@@ -152,12 +173,18 @@ def event_space(max_events: int) -> spaces.Box:
     return spaces.Box(np.tile(low, (max_events, 1)), np.tile(high, (max_events, 1)), (max_events, 7), np.float32)
 
 
-def duel_spaces(max_events: int) -> tuple[spaces.Dict, spaces.Dict]:
+def check_rules(rules: Any) -> int:
+    if isinstance(rules, bool) or not isinstance(rules, (int, np.integer)) or int(rules) not in core.RULE_SETS:
+        raise ValueError(f"rules must be one of {list(core.RULE_SETS)} (TickDuel-v0, TickDuel-v1), got {rules!r}")
+    return int(rules)
+
+
+def duel_spaces(max_events: int, rules: int = core.LATEST_RULES) -> tuple[spaces.Dict, spaces.Dict]:
     """One player's observation and action spaces (shared by the Gymnasium and PettingZoo envs)."""
     one = event_space(max_events)
     shape = (HISTORY, max_events, core.EVENT_FIELDS)
     obs_space = spaces.Dict({
-        "gamestate": spaces.Box(-2.0, 2.0, (observe.OBS_SIZE,), np.float32),
+        "gamestate": spaces.Box(-2.0, 2.0, (observe.obs_size(rules),), np.float32),
         "action_history": spaces.Box(np.broadcast_to(one.low, shape).copy(), np.broadcast_to(one.high, shape).copy(),
                                      shape, np.float32),
         "history_len": spaces.Box(0, max_events, (HISTORY,), np.int32),
@@ -215,21 +242,23 @@ class TickDuelVectorEnv(BatchedVectorEnv):
         max_episode_steps: int | None = DEFAULT_MAX_EPISODE_STEPS,
         autoreset_mode: AutoresetMode | str = AutoresetMode.SAME_STEP,
         render_mode: str | None = None,
+        rules: int = core.LATEST_RULES,
     ) -> None:
         max_events = check_max_events(max_events)
+        self.rules = check_rules(rules)
         b0 = build_choice(build, "build")
         b1 = build_choice(build if opponent_build is None else opponent_build, "opponent_build")
         opp = bots.bot_id(opponent)
         if not callable(reward) and reward not in REWARDS:
             raise ValueError(f"reward must be one of {list(REWARDS)} or a callable, got {reward!r}")
-        obs_space, act_space = duel_spaces(max_events)
+        obs_space, act_space = duel_spaces(max_events, self.rules)
         super().__init__(num_envs, obs_space, act_space, max_episode_steps=max_episode_steps,
                          autoreset_mode=autoreset_mode, render_mode=render_mode)
         n = self.num_envs
         self.max_events = max_events
         self.build, self.opponent_build, self.opponent = build, opponent_build or build, opponent
         self.reward_mode = reward
-        self.state = core.DuelState.allocate(n)._replace(rng_state=self.rng_state)
+        self.state = core.DuelState.allocate(n, self.rules)._replace(rng_state=self.rng_state)
         self.builds = np.tile(np.array([max(b0, 0), max(b1, 0)], np.int64), (n, 1))
         self.random_build = np.array([b0 < 0, b1 < 0], np.bool_)
         self.policies = np.tile(np.array([bots.BOT_NONE, opp], np.int8), (n, 1))
@@ -237,7 +266,7 @@ class TickDuelVectorEnv(BatchedVectorEnv):
         self.counts = np.zeros((n, core.NUM_PLAYERS), np.int64)
         self.hist = np.zeros((n, HISTORY, max_events, core.EVENT_FIELDS), np.float32)
         self.hist_len = np.zeros((n, HISTORY), np.int32)
-        self.obs_buf = np.zeros((n, observe.OBS_SIZE), np.float32)
+        self.obs_buf = np.zeros((n, observe.obs_size(self.rules)), np.float32)
         self.since_opp = np.zeros(n, np.int64)
         self._order = np.zeros(max_events, np.int64)
         self._plan = bots.new_plan()
@@ -307,4 +336,5 @@ class TickDuelEnv(SingleEnvView):
 TickDuelEnv.__doc__ = __doc__
 
 
-__all__ = ["TickDuelEnv", "TickDuelVectorEnv", "duel_spaces", "event_space", "damage_rewards", "HISTORY"]
+__all__ = ["TickDuelEnv", "TickDuelVectorEnv", "check_rules", "duel_spaces", "event_space", "damage_rewards",
+           "HISTORY"]

@@ -11,6 +11,7 @@ Scripted bots can hold seats: ``bots={1: "nh_expert:fast"}`` (names from ``bots.
 bots). Those seats are not agents. ``play_out()`` lets the bots finish the duel after the last agent has left (or
 when every seat is a bot), ``episode_returns()`` gives every seat's total reward over the episode, bots included,
 and ``final_placements()`` says who won (see ``TickDuelParallelEnv._placements``).
+``rules`` picks the rule set: 1, TickDuel-v1, the default; 0, TickDuel-v0.
 
 >>> from botarena.envs.tick_duel import parallel_env
 >>> penv = parallel_env(builds=("max", "pure"))
@@ -18,7 +19,7 @@ and ``final_placements()`` says who won (see ``TickDuelParallelEnv._placements``
 >>> sorted(obs)
 ['player_0', 'player_1']
 >>> penv.metadata["name"]
-'tick_duel_v0'
+'tick_duel_v1'
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from .env import (
     REWARDS,
     build_choice,
     check_max_events,
+    check_rules,
     damage_rewards,
     duel_spaces,
 )
@@ -54,8 +56,10 @@ class TickDuelParallelEnv(GameParallelEnv):
 
     def __init__(self, *, builds: tuple[str, str] | str = "max", max_events: int = DEFAULT_MAX_EVENTS,
                  reward: str = "default", max_cycles: int | None = DEFAULT_MAX_EPISODE_STEPS,
-                 render_mode: str | None = None, bots: dict[int, str] | None = None) -> None:
+                 render_mode: str | None = None, bots: dict[int, str] | None = None,
+                 rules: int = core.LATEST_RULES) -> None:
         max_events = check_max_events(max_events)
+        self.rules = check_rules(rules)
         if isinstance(builds, str):
             builds = (builds, builds)
         if not isinstance(builds, (tuple, list)) or len(builds) != core.NUM_PLAYERS:
@@ -63,7 +67,7 @@ class TickDuelParallelEnv(GameParallelEnv):
         self.build_ids = [build_choice(b, f"builds[{k}]") for k, b in enumerate(builds)]
         if reward not in REWARDS:
             raise ValueError(f"reward must be one of {list(REWARDS)}, got {reward!r}")
-        obs_space, act_space = duel_spaces(max_events)
+        obs_space, act_space = duel_spaces(max_events, self.rules)
         noop = {"n": 0, "events": np.zeros((max_events, core.EVENT_FIELDS), np.float32)}
         super().__init__(core.NUM_PLAYERS, obs_space, act_space, noop, bots=bots, max_cycles=max_cycles,
                          render_mode=render_mode)
@@ -72,12 +76,12 @@ class TickDuelParallelEnv(GameParallelEnv):
             self.policies[0, seat] = scripted.bot_id(name)
         self.max_events = max_events
         self.reward_mode = reward
-        self.state = core.DuelState.allocate(1)._replace(rng_state=self.rng_state)
+        self.state = core.DuelState.allocate(1, self.rules)._replace(rng_state=self.rng_state)
         self.events = np.zeros((1, core.NUM_PLAYERS, max_events, core.EVENT_FIELDS), np.float32)
         self.counts = np.zeros((1, core.NUM_PLAYERS), np.int64)
         self.hist = [np.zeros((1, HISTORY, max_events, core.EVENT_FIELDS), np.float32) for _ in range(2)]
         self.hist_len = [np.zeros((1, HISTORY), np.int32) for _ in range(2)]
-        self.obs_buf = np.zeros(observe.OBS_SIZE, np.float32)
+        self.obs_buf = np.zeros(observe.obs_size(self.rules), np.float32)
         self.since_opp = np.zeros(core.NUM_PLAYERS, np.int64)
         self._builds = np.zeros((1, core.NUM_PLAYERS), np.int64)
         self._active = np.ones(1, np.bool_)

@@ -29,21 +29,39 @@ from .core import (
     FREEZE_TICKS,
     GEAR_SETS,
     INVENTORY_SLOTS,
+    ITEM_ANGLERFISH,
+    ITEM_DOSES,
+    ITEM_GRANITE_MAUL,
     ITEM_KARAMBWAN,
+    ITEM_POTION,
     ITEM_SHARK,
     ITEM_SPEC_COST,
     ITEM_STYLE,
     MAGIC,
+    MAIN_FOOD_BY_RULES,
+    MAX_PENDING_HITS,
     MELEE,
     NO_HIT,
+    NO_LANDING,
     NO_SPELL,
     NO_STYLE,
     NO_TILE,
     NUM_ITEMS,
+    POT_BREW,
+    POT_COMBAT,
+    POT_RANGING,
+    POT_RESTORE,
+    POTION_DELAY,
     PRAYER_RESISTANCE_BASE,
     RANGE_MAGIC,
     RANGED,
+    RULES_V0,
+    S_ATT,
+    S_DEF,
     S_HP,
+    S_MAG,
+    S_RNG,
+    S_STR,
     SCREEN_H,
     SCREEN_W,
     SET_MAGIC,
@@ -53,6 +71,7 @@ from .core import (
     SLOT_WEAPON,
     SPEC_MAX,
     SPEC_REGEN_TICKS,
+    V0_NUM_ITEMS,
     DuelState,
     count_items,
     gear_prayer,
@@ -64,7 +83,7 @@ from .core import (
     view_y,
 )
 
-OBS_SIZE = 128
+OBS_SIZE = 128  # TickDuel-v0; v1 appends V1_FEATURES (obs_size(rules))
 OBSERVATION_FEATURES: tuple[str, ...] = (
     # own state 0-47
     "own hp / max hp", "own max hp / 99", "own prayer points / 99", "own special energy / 100",
@@ -97,7 +116,7 @@ OBSERVATION_FEATURES: tuple[str, ...] = (
     "tick / 500 (clipped to 1)", "ticks since the opponent's last attack / 6 (clipped)",
     "own last attack style: melee", "own last attack style: ranged",
     # inventory 76-103, equipment 104-107
-    *[f"inventory slot {k} item id / {NUM_ITEMS - 1}" for k in range(INVENTORY_SLOTS)],
+    *[f"inventory slot {k} item id / {V0_NUM_ITEMS - 1}" for k in range(INVENTORY_SLOTS)],
     "worn weapon id / 26", "worn body id / 26", "worn legs id / 26", "worn shield id / 26",
     # derived 108-127
     "melee in range now", "ranged in range now", "magic in range now", "can eat a shark now",
@@ -108,6 +127,38 @@ OBSERVATION_FEATURES: tuple[str, ...] = (
     "opponent freeze ticks visible (frozen) / 32", "own freeze immunity active", "always 1 (bias)",
 )
 assert len(OBSERVATION_FEATURES) == OBS_SIZE, len(OBSERVATION_FEATURES)
+
+# Rules v1: what the new rules make matter. Hits in flight show as projectiles in the client (their style and
+# when they land, from the distance), never their damage; supplies and boosted levels are the player's own.
+V1_FEATURES: tuple[str, ...] = (
+    "hits in flight on me landing next boundary / 2", "... landing in 2 ticks / 2", "... in 3 ticks / 2",
+    "... in 4 or more ticks / 2",
+    "own hits in flight on the opponent landing next boundary / 2", "... landing in 2 ticks / 2",
+    "... in 3 ticks / 2", "... in 4 or more ticks / 2",
+    "a magic hit is in flight on me", "a ranged hit is in flight on me",
+    "own attack level / 99", "own strength level / 99", "own defence level / 99", "own ranged level / 99",
+    "own magic level / 99", "own potion timer / 3",
+    "saradomin brew doses left / 20", "super restore doses left / 12", "super combat doses left / 4",
+    "ranging potion doses left / 4", "anglerfish left / 28",
+    "own seat acts first at the boundary (PID)", "can drink a potion now", "granite maul carried or worn",
+)
+V1_OBS_SIZE = OBS_SIZE + len(V1_FEATURES)
+COL_V1 = OBS_SIZE
+PENDING_BINS = 4
+
+
+def obs_size(rules: int) -> int:
+    """The ``gamestate`` length under rule set ``rules``."""
+    return OBS_SIZE if rules == RULES_V0 else V1_OBS_SIZE
+
+
+def observation_features(rules: int) -> tuple[str, ...]:
+    """The name of every ``gamestate`` column under rule set ``rules`` (v1: item ids scale by its item count)."""
+    if rules == RULES_V0:
+        return OBSERVATION_FEATURES
+    v0 = tuple(name.replace(f"/ {V0_NUM_ITEMS - 1}", f"/ {NUM_ITEMS - 1}").replace("/ 26", f"/ {NUM_ITEMS - 1}")
+               for name in OBSERVATION_FEATURES)
+    return v0 + V1_FEATURES
 
 # The first column of each group of features the writers index into (one-hot groups, id lists, fractions that
 # derived features re-read).
@@ -226,10 +277,11 @@ def _write_time_and_items(s: DuelState, i: int, p: int, out: np.ndarray, since_o
     out[73] = min(since_opp_attack / ATTACK_TIMER_SCALE, 1.0)
     out[74] = 1.0 if s.last_style[i, p] == MELEE else 0.0
     out[75] = 1.0 if s.last_style[i, p] == RANGED else 0.0
+    scale = (V0_NUM_ITEMS if s.rules[i] == RULES_V0 else NUM_ITEMS) - 1.0
     for k in range(INVENTORY_SLOTS):
-        out[COL_INVENTORY + k] = s.inventory[i, p, k] / (NUM_ITEMS - 1.0)
+        out[COL_INVENTORY + k] = s.inventory[i, p, k] / scale
     for k in range(EQUIP_SLOTS):
-        out[COL_EQUIPMENT + k] = s.equipment[i, p, k] / (NUM_ITEMS - 1.0)
+        out[COL_EQUIPMENT + k] = s.equipment[i, p, k] / scale
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -239,7 +291,8 @@ def _write_derived(s: DuelState, i: int, p: int, out: np.ndarray) -> None:
     out[108] = 1.0 if in_range(s, i, p, MELEE) else 0.0
     out[109] = 1.0 if in_range(s, i, p, RANGED) else 0.0
     out[110] = 1.0 if in_range(s, i, p, MAGIC) else 0.0
-    out[111] = 1.0 if s.eat_timer[i, p] <= 0 and count_items(s, i, p, ITEM_SHARK) > 0 else 0.0
+    food = MAIN_FOOD_BY_RULES[s.rules[i]]  # "a shark" is v1's anglerfish
+    out[111] = 1.0 if s.eat_timer[i, p] <= 0 and count_items(s, i, p, food) > 0 else 0.0
     out[112] = 1.0 if s.combo_timer[i, p] <= 0 and count_items(s, i, p, ITEM_KARAMBWAN) > 0 else 0.0
     weapon = s.equipment[i, p, SLOT_WEAPON]
     spec_weapon = GEAR_SETS[s.build[i, p], SET_SPEC, SLOT_WEAPON]
@@ -261,20 +314,72 @@ def _write_derived(s: DuelState, i: int, p: int, out: np.ndarray) -> None:
     out[127] = 1.0  # bias
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _pending_bins(s: DuelState, i: int, target: int, out: np.ndarray, col: int) -> None:
+    """Hits in flight on ``target``, counted by the ticks until they land (1, 2, 3, 4 or more)."""
+    for k in range(MAX_PENDING_HITS):
+        land = s.hit_tick[i, target, k]
+        if land == NO_LANDING:
+            continue
+        ticks = max(land - s.tick[i] + 1, 1)  # due at the tick now being played: the next boundary
+        out[col + min(ticks, PENDING_BINS) - 1] += 0.5
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _doses(s: DuelState, i: int, p: int, kind: int) -> int:
+    total = 0
+    for k in range(INVENTORY_SLOTS):
+        item = s.inventory[i, p, k]
+        if ITEM_POTION[item] == kind:
+            total += ITEM_DOSES[item]
+    return total
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _write_v1(s: DuelState, i: int, p: int, out: np.ndarray) -> None:
+    """Features 128-151 (rules v1): hits in flight, current levels, supplies, PID (``V1_FEATURES``)."""
+    o = 1 - p
+    c = COL_V1
+    _pending_bins(s, i, p, out, c)
+    _pending_bins(s, i, o, out, c + PENDING_BINS)
+    for k in range(MAX_PENDING_HITS):
+        if s.hit_tick[i, p, k] != NO_LANDING:
+            if s.hit_style[i, p, k] == MAGIC:
+                out[c + 8] = 1.0
+            elif s.hit_style[i, p, k] == RANGED:
+                out[c + 9] = 1.0
+    for k, stat in enumerate((S_ATT, S_STR, S_DEF, S_RNG, S_MAG)):
+        out[c + 10 + k] = s.stats[i, p, stat] / MAX_LEVEL
+    out[c + 15] = s.pot_timer[i, p] / POTION_DELAY
+    out[c + 16] = _doses(s, i, p, POT_BREW) / 20.0
+    out[c + 17] = _doses(s, i, p, POT_RESTORE) / 12.0
+    out[c + 18] = _doses(s, i, p, POT_COMBAT) / 4.0
+    out[c + 19] = _doses(s, i, p, POT_RANGING) / 4.0
+    out[c + 20] = count_items(s, i, p, ITEM_ANGLERFISH) / INVENTORY_SLOTS
+    out[c + 21] = 1.0 if s.pid_first[i] == p else 0.0
+    out[c + 22] = 1.0 if s.pot_timer[i, p] <= 0 and (_doses(s, i, p, POT_BREW) + _doses(s, i, p, POT_RESTORE)
+                                                     + _doses(s, i, p, POT_COMBAT) + _doses(s, i, p, POT_RANGING)) > 0 \
+        else 0.0
+    out[c + 23] = 1.0 if count_items(s, i, p, ITEM_GRANITE_MAUL) > 0 \
+        or s.equipment[i, p, SLOT_WEAPON] == ITEM_GRANITE_MAUL else 0.0
+
+
 @njit(**NO_NRT)
 def write_observation(s: DuelState, i: int, p: int, out: np.ndarray, since_opp_attack: int) -> None:
-    """Player ``p``'s 128 features (``OBSERVATION_FEATURES``) into ``out`` float32 [128]."""
-    for k in range(OBS_SIZE):
+    """Player ``p``'s features (``observation_features(rules)``: 128 under v0, 152 under v1) into ``out``."""
+    for k in range(out.shape[0]):
         out[k] = 0.0
     _write_own_state(s, i, p, out)
     _write_opponent(s, i, p, out)
     _write_time_and_items(s, i, p, out, since_opp_attack)
     _write_derived(s, i, p, out)
+    if s.rules[i] != RULES_V0:
+        _write_v1(s, i, p, out)
 
 
 @njit(**NO_NRT)
 def write_observations(s: DuelState, p: int, out: np.ndarray, since_opp_attack: np.ndarray) -> None:
-    """Player ``p``'s observation of every env into ``out`` float32 [N, 128]."""
+    """Player ``p``'s observation of every env into ``out`` float32 [N, obs_size(rules)]."""
     for i in range(out.shape[0]):
         write_observation(s, i, p, out[i], since_opp_attack[i])
 

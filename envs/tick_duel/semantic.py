@@ -12,7 +12,7 @@ head       choices
 =========  ===================================================================================================
 style      0 keep, 1 melee set, 2 ranged set, 3 magic set, 4 ice barrage (magic set, then cast on the opponent)
 prayer     0 keep, 1 protect from magic, 2 protect from missiles, 3 protect from melee, 4 protection off
-eat        0 nothing, 1 a shark, 2 a karambwan, 3 both (combo)
+eat        0 nothing, 1 a shark (v1: an anglerfish), 2 a karambwan, 3 both (combo)
 move       0 stay, 1 run toward the opponent (an orthogonally adjacent tile), 2 run two tiles away
 special    0 no, 1 special attack (spec weapon and melee set, the orb, the opponent)
 =========  ===================================================================================================
@@ -60,7 +60,7 @@ class SemanticActions(gym.Wrapper):
     """Wrap a ``TickDuelEnv``: MultiDiscrete heads in, canonical events out (see the module docstring).
 
     Args:
-        env: a ``TickDuelEnv`` (or ``gym.make("botarena/TickDuel-v0", ...)``).
+        env: a ``TickDuelEnv`` (or ``gym.make("botarena/TickDuel-v1", ...)``).
         keep_history: keep ``action_history`` / ``history_len`` in the observation (default True); without them
             the observation is the ``gamestate`` Box alone, which suits small MLP policies.
     """
@@ -107,7 +107,7 @@ class SemanticActions(gym.Wrapper):
         for head, st in ((1, core.MAGIC), (2, core.RANGED), (3, core.MELEE)):
             prayer[head] = bool(has_points and s.protect[i, p] != st)
         prayer[PRAYER_OFF] = bool(s.protect[i, p] >= 0)
-        shark = s.eat_timer[i, p] <= 0 and core.count_items(s, i, p, core.ITEM_SHARK) > 0
+        shark = s.eat_timer[i, p] <= 0 and core.count_items(s, i, p, core.MAIN_FOOD_BY_RULES[s.rules[i]]) > 0
         karambwan = s.combo_timer[i, p] <= 0 and core.count_items(s, i, p, core.ITEM_KARAMBWAN) > 0
         eat = np.array([True, shark, karambwan, shark and karambwan])
         move = np.array([True, s.frozen[i, p] == 0 and not core.in_range(s, i, p, core.MELEE), s.frozen[i, p] == 0])
@@ -157,7 +157,7 @@ class SemanticActions(gym.Wrapper):
                 open_tab(core.TAB_PRAYER)
                 steps.append(("click", core.prayer_rect(cell)))
         if eat_head in (1, 3) and s.eat_timer[i, p] <= 0:
-            click_item(core.ITEM_SHARK)
+            click_item(int(core.MAIN_FOOD_BY_RULES[s.rules[i]]))
         if eat_head in (2, 3) and s.combo_timer[i, p] <= 0:
             click_item(core.ITEM_KARAMBWAN)
         kind = -1

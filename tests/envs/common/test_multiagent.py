@@ -205,7 +205,7 @@ def game_parallel_env(name, **kwargs):
 
 @pytest.mark.parametrize("name", GAMES_PZ)
 def test_every_game_is_named_after_its_id_and_plays_a_bots_only_game_out(name):
-    expected = {"territory": "territory_v2", "click_arena": "click_arena_v0", "tick_duel": "tick_duel_v0"}
+    expected = {"territory": "territory_v2", "click_arena": "click_arena_v0", "tick_duel": "tick_duel_v1"}
     env = game_parallel_env(name)
     assert env.metadata["name"] == pettingzoo_name(GAMES[name]) == expected.get(name, env.metadata["name"])
     bots = dict.fromkeys(range(env.num_players), env.bot_names[0])

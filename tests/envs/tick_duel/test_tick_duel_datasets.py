@@ -22,11 +22,11 @@ def test_cli_writes_datasets_that_load_with_rebuilt_history(tmp_path, capsys):
                     "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert out.count("contract checked") == 4
-    episodes = ds.load_tick_duel_dataset("tick_duel/nh_expert-fast-pure-v0", tmp_path)
+    episodes = ds.load_tick_duel_dataset("tick_duel/nh_expert-fast-pure-v1", tmp_path)
     assert len(episodes) == 2
     ep = episodes[0]
     t = len(ep.n)
-    assert ep.gamestate.shape == (t + 1, 128) and ep.events.shape == (t, 64, 7)
+    assert ep.gamestate.shape == (t + 1, 152) and ep.events.shape == (t, 64, 7)
     assert ep.action_history.shape == (t, 10, 64, 7) and ep.history_len.shape == (t, 10)
     assert ep.terminations[-1] or ep.truncations[-1]
     # The rebuilt history equals what the env showed: replay the episode's events in the env.
@@ -80,7 +80,7 @@ def test_bad_cli_arguments_fail_with_a_message(tmp_path, capsys):
 
 
 # ---------------------------------------------------------------------- kills, corruption, other versions
-DATASET = "tick_duel/nh_expert-fast-max-v0"
+DATASET = "tick_duel/nh_expert-fast-max-v1"
 
 # A child process that writes DATASET under argv[1] with --overwrite; argv[2] says where it stalls (prints
 # "stalled" and sleeps) so the test can SIGKILL it there: "mid-write" (in the HDF5 file, after its first episode),
@@ -208,7 +208,7 @@ def _corrupt_hdf5(data, _):
 
 def _another_env_version(data, _):
     meta = json.loads((data / "metadata.json").read_text())
-    meta["env_spec"] = meta["env_spec"].replace("TickDuel-v0", "TickDuel-v1")
+    meta["env_spec"] = meta["env_spec"].replace("TickDuel-v1", "TickDuel-v0")
     (data / "metadata.json").write_text(json.dumps(meta))
 
 
@@ -225,7 +225,7 @@ def _gigantic_declared_array(data, _):
      "is corrupt.*truncated file"),
     (_corrupt_hdf5, "is corrupt"),
     (lambda data, _: (data / "metadata.json").write_text("{\"total_episodes\": "), "is corrupt or not a Minari"),
-    (_another_env_version, "was played on botarena/TickDuel-v1; this botarena reads botarena/TickDuel-v0"),
+    (_another_env_version, "was played on botarena/TickDuel-v0; this botarena reads botarena/TickDuel-v1"),
     (_gigantic_declared_array, "declares 512,000,.* bytes of arrays.*refused before reading"),
 ], ids=["truncated-hdf5", "zeroed-hdf5", "truncated-metadata", "another-env-version", "gigantic-declared-array"])
 def test_a_damaged_or_foreign_dataset_gets_a_data_contract_error_naming_it(tmp_path, damage, message):

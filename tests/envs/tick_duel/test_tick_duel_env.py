@@ -17,7 +17,7 @@ import botarena.envs  # noqa: F401  (registers the ids)
 from botarena.envs.tick_duel import TickDuelEnv, TickDuelVectorEnv, bots, core, observe
 
 HERE = Path(__file__).parent
-ENV_ID = "botarena/TickDuel-v0"
+ENV_ID = "botarena/TickDuel-v1"
 
 
 def _noop(max_events: int = 64) -> dict:
@@ -25,8 +25,8 @@ def _noop(max_events: int = 64) -> dict:
 
 
 def test_jitted_kernels_equal_pure_python_runs():
-    jitted = [" ".join(play_bot_game((bots.BOT_NH_FAST, bots.BOT_NH_SLOPPY), 2, 60, 7)),
-              " ".join(play_bot_game((bots.BOT_RANDOM, bots.BOT_TICK_PERFECT), 2, 60, 7))]
+    jitted = [" ".join(play_bot_game(policies, 2, 60, 7, rules)) for rules in core.RULE_SETS
+              for policies in ((bots.BOT_NH_FAST, bots.BOT_NH_SLOPPY), (bots.BOT_RANDOM, bots.BOT_TICK_PERFECT))]
     env = dict(os.environ, NUMBA_DISABLE_JIT="1", PYTHONWARNINGS="ignore")
     out = subprocess.run([sys.executable, str(HERE / "tick_duel_helpers.py"), "60", "7"], capture_output=True,
                          text=True, env=env, timeout=600, check=True)
@@ -133,10 +133,13 @@ def test_autoreset_same_step_returns_the_final_observation():
     raise AssertionError("no duel ended")
 
 
-def test_the_docstring_documents_all_128_features():
+def test_the_docstring_documents_all_152_features_and_v0_keeps_its_128():
     env_module = importlib.import_module("botarena.envs.tick_duel.env")  # the package's `env` is PettingZoo's
-
-    for k, name in enumerate(observe.OBSERVATION_FEATURES):
+    v0, v1 = observe.observation_features(core.RULES_V0), observe.observation_features(core.RULES_V1)
+    assert len(v0) == observe.OBS_SIZE == 128 and len(v1) == observe.V1_OBS_SIZE == 152
+    moved = [a for a, b in zip(v0, v1[:128], strict=True) if a != b]
+    assert moved == [n for n in v0 if "id / 26" in n]  # only the item id scale moved
+    for k, name in enumerate(v1):
         assert f"* {k}: {name}" in env_module.__doc__
     assert len(set(observe.OBSERVATION_FEATURES)) == 128
 

@@ -56,7 +56,7 @@ def test_an_autoplayed_duel_records_and_replays_exactly(tmp_path, capsys):
                       "--screenshot", str(shot), "--opponent", "nh_expert:sloppy"]) == 0
     assert shot.is_file() and "recording saved" in capsys.readouterr().out
     rec = EpisodeRecording.load(path)
-    assert rec.env_id == "botarena/TickDuel-v0"
+    assert rec.env_id == "botarena/TickDuel-v1"
     # Real-time input: the outcome depends on the clock, so the duel may end before 40 ticks.
     assert rec.length == 40 or (rec.terminated and 0 < rec.length < 40)
     events = rec.actions["agent"]["events"]

@@ -50,7 +50,7 @@ def test_an_ice_barrage_choice_freezes_the_opponent_through_the_spellbook():
     for seed in range(30):
         env = _env(opponent="random")
         env.reset(seed=seed)
-        for _ in range(3):
+        for _ in range(6):  # the spell flies 3 to 4 ticks from the start tiles (v1's hit delay)
             env.step(np.array([4, 0, 0, 0, 0]))
         if env.unwrapped.batch.state.frozen[0, 1] > 0:
             return

@@ -17,9 +17,11 @@ from botarena.envs.tick_duel import bots, core
 E = 64
 
 
-def fresh(build0: int = core.BUILD_MAX, build1: int = core.BUILD_MAX, seed: int = 0) -> core.DuelState:
-    """One duel right after reset, seeded."""
-    s = core.DuelState.allocate(1)
+def fresh(build0: int = core.BUILD_MAX, build1: int = core.BUILD_MAX, seed: int = 0,
+          rules: int = core.RULES_V0) -> core.DuelState:
+    """One duel right after reset, seeded; under v0's rules unless ``rules`` says otherwise (the v1 rule tests
+    live in ``test_tick_duel_rules_v1.py``)."""
+    s = core.DuelState.allocate(1, rules)
     s.rng_state[:] = seed_words(batch_seeds(seed, 1))
     core.reset_envs(s, np.ones(1, np.bool_), np.array([[build0, build1]], np.int64), np.zeros(1, np.bool_))
     return s
@@ -77,9 +79,10 @@ class BotBatch:
     """``num_envs`` duels with a built-in bot in each seat, stepped a tick at a time: the event buffers of
     the tick stay readable in ``events`` / ``counts`` after ``tick()``."""
 
-    def __init__(self, policies: tuple[int, int], builds: np.ndarray, seed: int) -> None:
+    def __init__(self, policies: tuple[int, int], builds: np.ndarray, seed: int,
+                 rules: int = core.RULES_V0) -> None:
         num_envs = len(builds)
-        self.s = core.DuelState.allocate(num_envs)
+        self.s = core.DuelState.allocate(num_envs, rules)
         self.s.rng_state[:] = seed_words(batch_seeds(seed, num_envs))
         core.reset_envs(self.s, np.ones(num_envs, np.bool_), np.asarray(builds, np.int64),
                         np.zeros(num_envs, np.bool_))
@@ -99,9 +102,10 @@ class BotBatch:
         core.step_envs(self.s, self.events, self.counts, self.active, self.order)
 
 
-def play_bot_game(policies: tuple[int, int], num_envs: int, ticks: int, seed: int) -> list[str]:
+def play_bot_game(policies: tuple[int, int], num_envs: int, ticks: int, seed: int,
+                  rules: int = core.RULES_V0) -> list[str]:
     """Digests of a bot-vs-bot batch every 10 ticks (state arrays and the events of the tick)."""
-    b = BotBatch(policies, np.array([[k % 3, (k + 1) % 3] for k in range(num_envs)]), seed)
+    b = BotBatch(policies, np.array([[k % 3, (k + 1) % 3] for k in range(num_envs)]), seed, rules)
     out = []
     h = hashlib.sha256()
     for t in range(ticks):
@@ -118,5 +122,6 @@ def play_bot_game(policies: tuple[int, int], num_envs: int, ticks: int, seed: in
 
 if __name__ == "__main__":
     ticks, seed = int(sys.argv[1]), int(sys.argv[2])
-    print(" ".join(play_bot_game((bots.BOT_NH_FAST, bots.BOT_NH_SLOPPY), 2, ticks, seed)))
-    print(" ".join(play_bot_game((bots.BOT_RANDOM, bots.BOT_TICK_PERFECT), 2, ticks, seed)))
+    for rules in core.RULE_SETS:
+        print(" ".join(play_bot_game((bots.BOT_NH_FAST, bots.BOT_NH_SLOPPY), 2, ticks, seed, rules)))
+        print(" ".join(play_bot_game((bots.BOT_RANDOM, bots.BOT_TICK_PERFECT), 2, ticks, seed, rules)))
