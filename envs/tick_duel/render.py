@@ -38,7 +38,11 @@ SPEC_FILL, SPEC_ARMED = (220, 190, 60), (60, 230, 60)
 FROZEN_RING = (200, 240, 255)
 CURSOR = (255, 255, 0)
 TRAIL_MOVE, TRAIL_LEFT, TRAIL_RIGHT, TRAIL_KEY = (255, 255, 255), (255, 255, 0), (255, 40, 40), (255, 160, 0)
-FOOD_COLOURS = {core.ITEM_SHARK: (150, 160, 180), core.ITEM_KARAMBWAN: (130, 80, 40)}
+FOOD_COLOURS = {core.ITEM_SHARK: (150, 160, 180), core.ITEM_KARAMBWAN: (130, 80, 40),
+                core.ITEM_ANGLERFISH: (200, 120, 150)}
+# Potions (v1) by kind, POT_* order: brew, super restore, super combat, ranging; a vial filled by its doses.
+POTION_COLOURS = ((230, 200, 90), (220, 110, 170), (60, 170, 70), (60, 140, 220))
+VIAL_GLASS = (200, 210, 220)
 TEXT = (255, 255, 255)
 
 def item_colour(item: int) -> tuple:
@@ -59,7 +63,12 @@ def draw_item(img: np.ndarray, rect: tuple, item: int) -> None:
         return
     colour = item_colour(item)
     slot = core.ITEM_SLOT[item]
-    if slot == core.SLOT_WEAPON:  # a diagonal blade
+    kind = core.ITEM_POTION[item]
+    if kind >= 0:  # a vial, filled from the bottom by the doses left
+        outline_rect(img, x + w / 2 - 7, y + 6, 14, h - 12, VIAL_GLASS)
+        full = (h - 14) * core.ITEM_DOSES[item] / core.POTION_DOSES
+        fill_rect(img, x + w / 2 - 6, y + h - 7 - full, 12, full, POTION_COLOURS[kind])
+    elif slot == core.SLOT_WEAPON:  # a diagonal blade
         for k in range(int(min(w, h)) - 12):
             fill_rect(img, x + 8 + k, y + h - 8 - k, 3, 3, colour)
     elif core.ITEM_FOOD[item]:

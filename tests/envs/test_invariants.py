@@ -17,6 +17,7 @@ CHECKS = {
     "botarena/Territory-v2": territory_invariants.violations,
     "botarena/Territory-v1": territory_invariants.violations,
     "botarena/ClickArena-v0": click_arena_invariants.violations,
+    "botarena/TickDuel-v1": tick_duel_invariants.violations,
     "botarena/TickDuel-v0": tick_duel_invariants.violations,
 }
 
@@ -33,6 +34,13 @@ BREAKAGES = [
     ("botarena/TickDuel-v0", lambda s: s.inventory.__setitem__((0, 0, 0), tick_duel_core.ITEM_NAMES.index("voidwaker")),
      "gear is never created or lost"),
     ("botarena/TickDuel-v0", lambda s: s.frozen.__setitem__((0, 0), 40), "freeze ticks"),
+    ("botarena/TickDuel-v0", lambda s: s.stats.__setitem__((0, 0, 0), 100), "levels in"),
+    ("botarena/TickDuel-v1", lambda s: s.hp.__setitem__((0, 1), 122), "hitpoints in"),
+    ("botarena/TickDuel-v1", lambda s: s.stats.__setitem__((0, 0, 2), 125), "levels in"),
+    ("botarena/TickDuel-v1", lambda s: s.hit_tick.__setitem__((0, 0, 0), -5), "pending hits land in the future"),
+    ("botarena/TickDuel-v1", lambda s: s.pot_timer.__setitem__((0, 1), 4), "potion timer"),
+    ("botarena/TickDuel-v1", lambda s: s.inventory.__setitem__((0, 0, 0), tick_duel_core.ITEM_GRANITE_MAUL),
+     "gear is never created or lost"),
 ]
 
 

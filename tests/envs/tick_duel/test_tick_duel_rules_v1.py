@@ -13,7 +13,7 @@ from tick_duel_helpers import BotBatch, click, fresh, key, place, tick, wear
 
 import botarena.envs  # noqa: F401  (registers the ids)
 from botarena.envs.common.rng import batch_seeds, seed_words
-from botarena.envs.tick_duel import bots, core
+from botarena.envs.tick_duel import bots, core, invariants
 
 V1 = core.RULES_V1
 NEVER = 10**6  # a pid_timer that outlasts any test: PID stays as the test set it
@@ -347,6 +347,9 @@ def test_the_v1_expert_flicks_brews_restores_stacks_and_specs_off_prayer():
         b.plan_tick()
         before = s.copy()
         b.play_tick()
+        running = before.done == 0  # a finished duel is not stepped (the env would reset it)
+        assert invariants.violations(core.DuelState(*[a[running] for a in s]),
+                                     core.DuelState(*[a[running] for a in before])) == []
         for i in np.flatnonzero(before.done == 0):
             for p in range(2):
                 clicks = b.events[i, p, :b.counts[i, p]]
