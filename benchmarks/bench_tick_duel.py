@@ -7,13 +7,14 @@ Prints (never asserts), for a 64-env batch pinned to one core:
   and topped up with MOVE events between the recorded ones (in time order), so the load is the expert's plus
   hand jitter;
 * ticks/s through ``TickDuelVectorEnv.step`` (validation, the ``nh_expert`` opponent's motor model, rules,
-  128-feature observation, the 10-tick event history, rewards, copies) with the same learner load;
+  152-feature observation (v0: 128), the 10-tick event history, rewards, copies) with the same learner load;
 * the cost of the ``nh_expert`` bot per seat-tick (plan + motor model), in microseconds;
 * the pure-Python speed of the same rules (``NUMBA_DISABLE_JIT=1``, in a subprocess) and the jitted speed-up.
 
-Design targets: at least 100,000 ticks/s batched and at least 300x over pure Python.
+Each figure is printed for TickDuel-v1 and, beside it, TickDuel-v0 (``--rules`` picks one), so the cost of v1's
+rules is read in one run. Design targets: at least 100,000 ticks/s batched and at least 300x over pure Python.
 
-    python benchmarks/bench_tick_duel.py            # ~1 minute on a 2-core machine (after numba caching)
+    python benchmarks/bench_tick_duel.py            # ~2 minutes on a 2-core machine (after numba caching)
     python benchmarks/bench_tick_duel.py --quick    # smoke run
 """
 
@@ -32,22 +33,23 @@ MAX_EVENTS = 64
 STREAM_TICKS = 256
 
 
-def fresh_batch(num_envs: int, seed: int):
+def fresh_batch(num_envs: int, seed: int, rules: int = 1):
     from botarena.envs.common import rng
     from botarena.envs.tick_duel import core
 
-    s = core.DuelState.allocate(num_envs)
+    s = core.DuelState.allocate(num_envs, rules)
     s.rng_state[:] = rng.seed_words(rng.batch_seeds(seed, num_envs))
     builds = np.array([[k % 3, (k + 1) % 3] for k in range(num_envs)], np.int64)
     core.reset_envs(s, np.ones(num_envs, np.bool_), builds, np.zeros(num_envs, np.bool_))
     return s, builds
 
 
-def expert_streams(num_envs: int, ticks: int, per_tick: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def expert_streams(num_envs: int, ticks: int, per_tick: int, seed: int = 0,
+                   rules: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """Events ``[ticks, num_envs, 2, MAX_EVENTS, 7]`` and counts: nh_expert:fast duels topped up with MOVEs."""
     from botarena.envs.tick_duel import bots, core
 
-    s, builds = fresh_batch(num_envs, seed)
+    s, builds = fresh_batch(num_envs, seed, rules)
     pol = np.full((num_envs, 2), bots.BOT_NH_FAST, np.int8)
     events = np.zeros((ticks, num_envs, 2, MAX_EVENTS, 7), np.float32)
     counts = np.zeros((ticks, num_envs, 2), np.int64)
@@ -80,12 +82,12 @@ def expert_streams(num_envs: int, ticks: int, per_tick: int, seed: int = 0) -> t
     return events, counts
 
 
-def run_rules(events: np.ndarray, counts: np.ndarray, steps: int, seed: int = 1) -> float:
+def run_rules(events: np.ndarray, counts: np.ndarray, steps: int, seed: int = 1, rules: int = 1) -> float:
     """Ticks/s of ``core.step_envs`` replaying the streams; finished duels are reset, as an env would."""
     from botarena.envs.tick_duel import core
 
     num_envs = events.shape[1]
-    s, builds = fresh_batch(num_envs, seed)
+    s, builds = fresh_batch(num_envs, seed, rules)
     active = np.ones(num_envs, np.bool_)
     order = np.zeros(MAX_EVENTS, np.int64)
     no_random = np.zeros(num_envs, np.bool_)
@@ -98,10 +100,10 @@ def run_rules(events: np.ndarray, counts: np.ndarray, steps: int, seed: int = 1)
     return steps * num_envs / (time.perf_counter() - start)
 
 
-def bench_env(events: np.ndarray, counts: np.ndarray, steps: int) -> float:
+def bench_env(events: np.ndarray, counts: np.ndarray, steps: int, rules: int = 1) -> float:
     from botarena.envs.tick_duel import TickDuelVectorEnv
 
-    env = TickDuelVectorEnv(NUM_ENVS, build="random", opponent="nh_expert")
+    env = TickDuelVectorEnv(NUM_ENVS, build="random", opponent="nh_expert", rules=rules)
     env.reset(seed=0)
     actions = [{"n": counts[k, :, 0].copy(), "events": events[k, :, 0].copy()} for k in range(events.shape[0])]
     for k in range(10):
@@ -112,11 +114,11 @@ def bench_env(events: np.ndarray, counts: np.ndarray, steps: int) -> float:
     return steps * NUM_ENVS / (time.perf_counter() - start)
 
 
-def bench_expert(steps: int) -> float:
+def bench_expert(steps: int, rules: int = 1) -> float:
     """Microseconds per seat-tick of the nh_expert bot (plan + motor model), mid-duel states."""
     from botarena.envs.tick_duel import bots, core
 
-    s, builds = fresh_batch(NUM_ENVS, 2)
+    s, builds = fresh_batch(NUM_ENVS, 2, rules)
     pol = np.full((NUM_ENVS, 2), bots.BOT_NH_EXPERT, np.int8)
     events = np.zeros((NUM_ENVS, 2, MAX_EVENTS, 7), np.float32)
     counts = np.zeros((NUM_ENVS, 2), np.int64)
@@ -144,21 +146,26 @@ def pure_python(ticks: int, steps: int, num_envs: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a few steps of everything (smoke test)")
+    parser.add_argument("--rules", choices=("0", "1", "both"), default="both",
+                        help="TickDuel-v1 (1), TickDuel-v0 (0) or both, v1 first (default)")
     args = parser.parse_args()
     rule_steps, env_steps, bot_steps = (20, 10, 10) if args.quick else (3000, 400, 300)
     where = pin_one_core()
     print(f"TickDuel benchmark: {NUM_ENVS} envs, ~{EVENTS_PER_TICK} events per player per tick; {where}; "
           f"python {sys.version.split()[0]}")
-    t = time.perf_counter()
+    for rules in ((1, 0) if args.rules == "both" else (int(args.rules),)):
+        t = time.perf_counter()
+        events, counts = expert_streams(NUM_ENVS, 16 if args.quick else STREAM_TICKS, EVENTS_PER_TICK, rules=rules)
+        print(f" TickDuel-v{rules} (numba load/compile and event streams {time.perf_counter() - t:.1f} s; "
+              f"mean {counts.mean():.1f} events per player-tick)")
+        # Best of three: the figures describe the code, not the neighbours on a shared machine.
+        rate = max(run_rules(events, counts, rule_steps, rules=rules) for _ in range(3))
+        print(f"  v{rules} rules (core.step_envs), both players' events:   {rate:12,.0f} ticks/s")
+        env_rate = max(bench_env(events, counts, env_steps, rules) for _ in range(3))
+        print(f"  v{rules} TickDuelVectorEnv.step vs nh_expert, full obs:  {env_rate:12,.0f} ticks/s")
+        print(f"  v{rules} nh_expert (plan + motor model):                 "
+              f"{bench_expert(bot_steps, rules):12.2f} us per seat-tick")
     events, counts = expert_streams(NUM_ENVS, 16 if args.quick else STREAM_TICKS, EVENTS_PER_TICK)
-    print(f"  (numba load/compile and event streams {time.perf_counter() - t:.1f} s; "
-          f"mean {counts.mean():.1f} events per player-tick)")
-    # Best of three: the figures describe the code, not the neighbours on a shared machine.
-    rules = max(run_rules(events, counts, rule_steps) for _ in range(3))
-    print(f"  rules (core.step_envs), both players' events:   {rules:12,.0f} ticks/s")
-    env_rate = max(bench_env(events, counts, env_steps) for _ in range(3))
-    print(f"  TickDuelVectorEnv.step vs nh_expert, full obs:  {env_rate:12,.0f} ticks/s")
-    print(f"  nh_expert (plan + motor model):                 {bench_expert(bot_steps):12.2f} us per seat-tick")
     py_envs, py_ticks = (4, 2) if args.quick else (NUM_ENVS, 16)
     py_rate = pure_python(py_ticks, py_ticks, py_envs)
     # The same streams from the same start: the first py_ticks ticks, cycled for the jitted timing.

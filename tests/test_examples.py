@@ -67,7 +67,7 @@ def test_record_replay(monkeypatch, capsys, tmp_path):
 def test_leaderboard(monkeypatch, capsys, tmp_path):
     run_example("leaderboard.py", "--game", "tick_duel", "--agents", "tick_duel/random,tick_duel/nh_expert",
                 "--episodes", "1", "--out", str(tmp_path), monkeypatch=monkeypatch)
-    assert "## tick_duel (botarena/TickDuel-v0" in capsys.readouterr().out
+    assert "## tick_duel (botarena/TickDuel-v1" in capsys.readouterr().out
     assert (tmp_path / "episodes.jsonl").is_file()
 
 

@@ -200,7 +200,8 @@ TICK_DUEL_OPPONENT = "nh_expert"
 TICK_DUEL_BUILDS = ("max", "zerker", "pure")
 
 # The references were chosen from the candidates' returns on all 64 evaluation seeds of each table, measured with
-# the leaderboard itself (`run_leaderboard(tables=["tick_duel", "click_arena"], episodes=64)`, 2026-12-04). The
+# the leaderboard itself (`run_leaderboard(tables=["tick_duel", "click_arena"], episodes=64)`, 2026-12-04; TickDuel
+# again on v1 with `botarena leaderboard --games tick_duel --episodes 64` over its scripted agents, 2026-12-06). The
 # separation is (mean of one - mean of zero) over the standard error of that difference, per variant.
 CLICK_ARENA_REFERENCES = References(
     zero="click_arena/random", one="click_arena/expert",
@@ -209,11 +210,12 @@ CLICK_ARENA_REFERENCES = References(
         "(+85) is hardly better and would not make a clearer 1")
 TICK_DUEL_REFERENCES = References(
     zero="tick_duel/random", one="tick_duel/tick_perfect",
-    why="random input (mean return -21 in every build on 64 seeds) against the motor-free scripted ceiling "
-        "tick_perfect (+45 to +51 per build): the best-separated pair of scripted agents (separation 26 to 35 per "
-        "build). The opponent nh_expert, 1 before, wins about half of its mirror matches, so its mean return (+1 "
-        "to +3, standard deviation 19 to 26) sat so near random's that scores normalised by it reached 3 to 4, "
-        "with CIs up to 10 on 8 seeds")
+    why="random input (mean return -21 in every build on 64 seeds of TickDuel-v1) against the motor-free scripted "
+        "ceiling tick_perfect (+46 to +62 per build): far apart (separation 26 to 39 per build), and tick_perfect "
+        "beats every scripted agent head to head. The opponent nh_expert, 1 before TickDuel-v0's references were "
+        "reviewed, wins about half of its mirror matches, so its mean return (-7 to +1, standard deviation 28 to "
+        "36) sits too near random's to divide by. nh_expert-fast's hands make the same decisions and score a little "
+        "above 1 against this opponent (it loses 91 % of its games to tick_perfect)")
 
 GAME_ADAPTERS: dict[str, GameAdapter] = {
     table.name: table
