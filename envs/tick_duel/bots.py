@@ -25,6 +25,16 @@ an ice barrage when the opponent can be frozen and is not praying magic, else th
 protect against (the worn one when possible, to avoid switches; melee only when adjacent or free to walk),
 switching gear item by item from the inventory and clicking the opponent; (4) the boost prayer of that style.
 
+Under TickDuel-v1's rules (``core``'s *Rules v1*) the same expert also: eats an anglerfish (not a shark), then in
+the same tick drinks a Saradomin brew below 45 % hitpoints, a super restore when prayer is under 35 % or a level
+is drained by 8, a super combat or ranging potion when healthy and unboosted, then the karambwan (the only order
+the three go down in one tick); stacks: with its bolt or barrage in flight landing at this boundary (next, when
+the opponent acts first), in melee reach and the opponent not praying melee, it wields the granite maul and arms
+its instant special so both land as one hitsplat; specs with the voidwaker only when the opponent does not pray
+magic (its damage is magic); switches the boost prayer on only for the tick its attack launches and off after;
+and on a tick with nothing else to do, 1-tick flicks its protection prayer (off and on again) so it drains
+nothing.
+
 Motor model (sources: reaction times are lognormal with a median near 250 ms [Luce 1986]; movement time
 follows Fitts' law ``MT = a + b log2(D / W + 1)`` [Fitts 1954; MacKenzie 1992]; mouse paths follow the
 minimum-jerk profile ``s(tau) = 10 tau^3 - 15 tau^4 + 6 tau^5`` [Flash & Hogan 1985]; mice report moves every
