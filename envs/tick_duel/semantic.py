@@ -5,7 +5,8 @@ The raw env's action is a tick's worth of input events. This wrapper lets an age
 same client layout and the same UI code as every other player, so an agent trained here acts through exactly
 the interface of a human or a bot.
 
-Heads (``MultiDiscrete([5, 5, 4, 3, 2])``):
+Heads (``MultiDiscrete([5, 5, 4, 3, 3, 5])`` on TickDuel-v1; ``[5, 5, 4, 3, 2]`` on v0, without the potion head
+and the granite maul):
 
 =========  ===================================================================================================
 head       choices
@@ -14,10 +15,13 @@ style      0 keep, 1 melee set, 2 ranged set, 3 magic set, 4 ice barrage (magic 
 prayer     0 keep, 1 protect from magic, 2 protect from missiles, 3 protect from melee, 4 protection off
 eat        0 nothing, 1 a shark (v1: an anglerfish), 2 a karambwan, 3 both (combo)
 move       0 stay, 1 run toward the opponent (an orthogonally adjacent tile), 2 run two tiles away
-special    0 no, 1 special attack (spec weapon and melee set, the orb, the opponent)
+special    0 no, 1 special attack (spec weapon and melee set, the orb, the opponent), 2 (v1) the granite maul's
+           instant special (wield it, the orb: it strikes at the boundary if the opponent is in melee reach)
+potion     (v1) 0 none, 1 Saradomin brew, 2 super restore, 3 super combat potion, 4 ranging potion
 =========  ===================================================================================================
 
-Order of the emitted actions: prayer, food, gear switch, special orb / spell, then a click on the opponent
+Order of the emitted actions: prayer, food, potion, karambwan (the order all three go down in one tick), gear
+switch, special orb / spell, then a click on the opponent
 (when the style changed, a special or an ice barrage is asked for, or nothing is being attacked) or on the walk
 tile (a move replaces the attack click: walking stops attacking, as in the client), then the boost prayer of the
 attack style. Side-panel tabs are opened with their F-keys.
@@ -28,11 +32,12 @@ target sampled as a MOVE every 25 ms, with movement time ``20 + 40 log2(D / W + 
 LEFT_CLICK; 15 ms between actions. What does not fit before 600 ms is dropped, as a human's would be (choose the
 same style again next tick to finish a switch).
 
-Masks (``action_masks()``, bool, the heads concatenated, 19 long): a choice is masked when it would change
-nothing or cannot be done: a set already worn; ice barrage without the magic level or on a frozen or immune
+Masks (``action_masks()``, bool, the heads concatenated, 25 long on v1, 19 on v0): a choice is masked when it
+would change nothing or cannot be done: a set already worn; ice barrage without the magic level or on a frozen or immune
 opponent; a protection already on (or "off" when none is), any prayer at 0 points; food with none left or
-its timer running; running while frozen; a special attack without the energy. "keep", "nothing", "stay" and
-"no" are always valid.
+its timer running; running while frozen; a special attack without the energy (or the granite maul not carried);
+a potion with none left or the potion timer running. "keep", "nothing", "stay", "no" and "none" are always
+valid.
 """
 
 from __future__ import annotations
@@ -47,8 +52,12 @@ from botarena.envs.common.validation import validate_action
 
 from . import core
 
-HEADS = (5, 5, 4, 3, 2)
+HEADS = (5, 5, 4, 3, 2)  # TickDuel-v0
 HEAD_NAMES = ("style", "prayer", "eat", "move", "special")
+HEADS_V1 = (5, 5, 4, 3, 3, 5)  # TickDuel-v1: the granite maul special and the potion head
+HEAD_NAMES_V1 = (*HEAD_NAMES, "potion")
+SPECIAL_WEAPON, SPECIAL_MAUL = 1, 2
+POTION_NONE = 0  # then 1 + core.POT_* (brew, super restore, super combat, ranging)
 STYLE_KEEP, STYLE_MELEE, STYLE_RANGED, STYLE_MAGIC, STYLE_FREEZE = range(5)
 PRAYER_KEEP, PRAYER_OFF = 0, 4
 START_MS, KEY_HOLD_MS, GAP_MS, MOVE_EVERY_MS = 40.0, 30.0, 15.0, 25.0
@@ -70,7 +79,10 @@ class SemanticActions(gym.Wrapper):
         base = env.unwrapped
         if not hasattr(base, "batch") or not hasattr(base.batch, "state"):
             raise TypeError(f"SemanticActions wraps a TickDuelEnv, got {type(base).__name__}")
-        self.action_space = spaces.MultiDiscrete(np.array(HEADS, np.int64))
+        self.v1 = base.batch.state.rules[0] >= core.RULES_V1
+        self.heads = HEADS_V1 if self.v1 else HEADS
+        self.head_names = HEAD_NAMES_V1 if self.v1 else HEAD_NAMES
+        self.action_space = spaces.MultiDiscrete(np.array(self.heads, np.int64))
         self.keep_history = bool(keep_history)
         if not self.keep_history:
             self.observation_space = env.observation_space["gamestate"]
@@ -92,7 +104,7 @@ class SemanticActions(gym.Wrapper):
 
     # ------------------------------------------------------------------ masks
     def action_masks(self) -> np.ndarray:
-        """Bool [19]: the valid choices of every head, concatenated (MaskablePPO's MultiDiscrete form)."""
+        """Bool [25] (v0: [19]): the valid choices of every head, concatenated (MaskablePPO's MultiDiscrete form)."""
         s, i, p = self._state()
         o = 1 - p
         b = s.build[i, p]
@@ -113,7 +125,14 @@ class SemanticActions(gym.Wrapper):
         move = np.array([True, s.frozen[i, p] == 0 and not core.in_range(s, i, p, core.MELEE), s.frozen[i, p] == 0])
         spec_weapon = core.GEAR_SETS[b, core.SET_SPEC, core.SLOT_WEAPON]
         special = np.array([True, s.spec[i, p] >= core.ITEM_SPEC_COST[spec_weapon]])
-        return np.concatenate([style, prayer, eat, move, special])
+        if not self.v1:
+            return np.concatenate([style, prayer, eat, move, special])
+        maul = core.ITEM_GRANITE_MAUL
+        has_maul = core.count_items(s, i, p, maul) > 0 or s.equipment[i, p, core.SLOT_WEAPON] == maul
+        special = np.append(special, has_maul and s.spec[i, p] >= core.ITEM_SPEC_COST[maul])
+        potion = np.array([True] + [bool(s.pot_timer[i, p] <= 0 and (core.ITEM_POTION[s.inventory[i, p]] == kind).any())
+                                    for kind in range(core.NUM_POTIONS)])
+        return np.concatenate([style, prayer, eat, move, special, potion])
 
     # ------------------------------------------------------------------ events
     def events_for(self, action: Any) -> dict[str, Any]:
@@ -121,7 +140,7 @@ class SemanticActions(gym.Wrapper):
         try:
             act = validate_action(self.action_space, action)  # integers in range, or a clear error
         except ValueError as err:
-            raise ValueError(f"{err} (heads {HEAD_NAMES})") from None
+            raise ValueError(f"{err} (heads {self.head_names})") from None
         plan = self.plan(act)
         events, n = self._timed(plan)
         self.last_events, self.last_count = events, n
@@ -132,7 +151,8 @@ class SemanticActions(gym.Wrapper):
         s, i, p = self._state()
         o = 1 - p
         b = s.build[i, p]
-        style_head, prayer_head, eat_head, move_head, special_head = (int(v) for v in act)
+        style_head, prayer_head, eat_head, move_head, special_head = (int(v) for v in act[:5])
+        potion_head = int(act[5]) if self.v1 else POTION_NONE
         steps: list[tuple] = []
         tab = [int(s.open_tab[i, p])]
         inventory = s.inventory[i, p].copy()
@@ -158,10 +178,19 @@ class SemanticActions(gym.Wrapper):
                 steps.append(("click", core.prayer_rect(cell)))
         if eat_head in (1, 3) and s.eat_timer[i, p] <= 0:
             click_item(int(core.MAIN_FOOD_BY_RULES[s.rules[i]]))
+        if potion_head != POTION_NONE and s.pot_timer[i, p] <= 0:
+            doses = [(core.ITEM_DOSES[x], x) for x in inventory if x >= 0 and core.ITEM_POTION[x] == potion_head - 1]
+            if doses:
+                click_item(int(min(doses)[1]))  # the fewest doses first, as a player finishes a started one
         if eat_head in (2, 3) and s.combo_timer[i, p] <= 0:
             click_item(core.ITEM_KARAMBWAN)
         kind = -1
-        if special_head == 1:
+        if special_head == SPECIAL_MAUL:
+            if s.equipment[i, p, core.SLOT_WEAPON] != core.ITEM_GRANITE_MAUL:
+                click_item(core.ITEM_GRANITE_MAUL)
+            if s.spec_armed[i, p] == 0 or s.equipment[i, p, core.SLOT_WEAPON] != core.ITEM_GRANITE_MAUL:
+                steps.append(("click", tuple(float(v) for v in core.SPEC_ORB)))
+        elif special_head == SPECIAL_WEAPON:
             kind = core.SET_SPEC
         elif style_head != STYLE_KEEP:
             kind = {STYLE_MELEE: core.SET_MELEE, STYLE_RANGED: core.SET_RANGED}.get(style_head, core.SET_MAGIC)
@@ -171,7 +200,7 @@ class SemanticActions(gym.Wrapper):
                 if want != core.ITEM_EMPTY and s.equipment[i, p, slot] != want:
                     click_item(int(want))
         opp_tile = core.tile_rect(core.view_x(p, int(s.pos_x[i, o])), core.view_y(p, int(s.pos_y[i, o])))
-        if special_head == 1 and s.spec_armed[i, p] == 0:
+        if special_head == SPECIAL_WEAPON and s.spec_armed[i, p] == 0:
             steps.append(("click", tuple(float(v) for v in core.SPEC_ORB)))
         if style_head == STYLE_FREEZE and special_head == 0:
             open_tab(core.TAB_MAGIC)
@@ -243,4 +272,4 @@ class SemanticActions(gym.Wrapper):
         return self.env.unwrapped.batch.state, 0, 0
 
 
-__all__ = ["SemanticActions", "HEADS", "HEAD_NAMES"]
+__all__ = ["SemanticActions", "HEADS", "HEAD_NAMES", "HEADS_V1", "HEAD_NAMES_V1"]

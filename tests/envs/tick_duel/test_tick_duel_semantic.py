@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from botarena.envs.tick_duel import SemanticActions, TickDuelEnv, core
-from botarena.envs.tick_duel.semantic import HEADS
+from botarena.envs.tick_duel.semantic import HEADS, HEADS_V1
 
 
 def _env(**kwargs):
@@ -18,7 +18,7 @@ def test_a_ranged_switch_with_a_prayer_and_food_becomes_events_the_ui_applies():
     env.reset(seed=0)
     state = env.unwrapped.batch.state
     state.hp[0, 0] = 40
-    env.step(np.array([2, 3, 3, 0, 0]))  # ranged set, protect from melee, combo eat
+    env.step(np.array([2, 3, 3, 0, 0, 0]))  # ranged set, protect from melee, combo eat
     events, n = env.last_events, env.last_count
     assert 0 < n <= 64
     times = events[:n, 0]
@@ -29,7 +29,7 @@ def test_a_ranged_switch_with_a_prayer_and_food_becomes_events_the_ui_applies():
     ranged = core.GEAR_SETS[core.BUILD_MAX, core.SET_RANGED]
     # What did not fit in the tick is finished by choosing the same style again.
     for _ in range(3):
-        env.step(np.array([2, 0, 0, 0, 0]))
+        env.step(np.array([2, 0, 0, 0, 0, 0]))
     assert list(state.equipment[0, 0]) == list(ranged), worn
 
 
@@ -37,7 +37,7 @@ def test_masks_forbid_choices_that_change_nothing():
     env = _env()
     env.reset(seed=0)
     mask = env.action_masks()
-    assert mask.shape == (sum(HEADS),) and mask.dtype == bool
+    assert mask.shape == (sum(HEADS_V1),) and mask.dtype == bool
     assert not mask[3]  # the magic set is worn at the start
     assert mask[[0, 5, 10, 15, 17]].all()  # keep / nothing / stay / no
     state = env.unwrapped.batch.state
@@ -51,7 +51,7 @@ def test_an_ice_barrage_choice_freezes_the_opponent_through_the_spellbook():
         env = _env(opponent="random")
         env.reset(seed=seed)
         for _ in range(6):  # the spell flies 3 to 4 ticks from the start tiles (v1's hit delay)
-            env.step(np.array([4, 0, 0, 0, 0]))
+            env.step(np.array([4, 0, 0, 0, 0, 0]))
         if env.unwrapped.batch.state.frozen[0, 1] > 0:
             return
     raise AssertionError("ice barrage never landed")
@@ -61,9 +61,9 @@ def test_bad_semantic_actions_raise():
     env = _env()
     env.reset(seed=0)
     with pytest.raises(ValueError, match="heads"):
-        env.step(np.array([5, 0, 0, 0, 0]))
+        env.step(np.array([5, 0, 0, 0, 0, 0]))
     with pytest.raises(ValueError, match="must hold integers"):
-        env.step(np.array([0.5, 0, 0, 0, 0]))
+        env.step(np.array([0.5, 0, 0, 0, 0, 0]))
 
 
 def test_sb3_check_env_through_semantic_actions():
@@ -83,4 +83,27 @@ def test_a_short_maskable_ppo_run_trains_through_semantic_actions():
     model.learn(256)
     obs = venv.reset()
     action, _ = model.predict(obs, action_masks=np.stack(venv.env_method("action_masks")))
-    assert action.shape == (2, len(HEADS))
+    assert action.shape == (2, len(HEADS_V1))
+
+
+def test_v1_heads_drink_potions_in_the_one_tick_order_and_arm_the_granite_maul():
+    env = _env(opponent="random")
+    env.reset(seed=0)
+    state = env.unwrapped.batch.state
+    assert env.action_space.nvec.tolist() == list(HEADS_V1)
+    state.hp[0, 0] = 30
+    mask = env.action_masks()
+    assert mask[sum(HEADS_V1[:5]):].all()  # every potion available at the start
+    env.step(np.array([0, 0, 3, 0, 0, 1 + core.POT_BREW]))  # anglerfish, brew, karambwan in one tick
+    assert state.pot_timer[0, 0] > 0 and state.combo_timer[0, 0] > 0
+    assert state.stats[0, 0, core.S_DEF] == 120 and state.hp[0, 0] >= 30 + 22 + 16 + 18 - state.taken[0, 0]
+    assert not env.action_masks()[sum(HEADS_V1[:5]) + 1:].any()  # the potion timer runs
+    env.step(np.array([0, 0, 0, 0, 2, 0]))  # the granite maul, wielded and its special armed
+    assert state.equipment[0, 0, core.SLOT_WEAPON] == core.ITEM_GRANITE_MAUL and state.spec_armed[0, 0] == 1
+
+
+def test_v0_keeps_its_five_heads():
+    env = SemanticActions(TickDuelEnv(rules=core.RULES_V0))
+    env.reset(seed=0)
+    assert env.action_space.nvec.tolist() == list(HEADS) and env.action_masks().shape == (sum(HEADS),)
+    env.step(np.array([2, 3, 3, 0, 0]))
