@@ -89,6 +89,7 @@ def render_rgb(state: core.DuelState, index: int, seat: int = 0, events: np.ndar
     _draw_arena(img)
     for player, colour in ((seat, OWN), (1 - seat, OPPONENT)):
         _draw_player(img, state, index, seat, player, colour)
+    _draw_projectiles(img, state, index, seat)
     _draw_chatbox(img, state, index, seat)
     _draw_special_orb(img, state, index, seat)
     _draw_tabs(img, state, index, seat)
@@ -127,6 +128,24 @@ def _draw_player(img: np.ndarray, s: core.DuelState, i: int, seat: int, q: int, 
         fill_rect(img, cx - 11, cy + 4, 22, 14, HIT_RED if dmg > 0 else HIT_BLUE)
         digits = str(dmg)
         draw_text(img, int(cx - 4 * len(digits) + 1), int(cy + 6), digits, TEXT)
+
+
+def _draw_projectiles(img: np.ndarray, s: core.DuelState, i: int, seat: int) -> None:
+    """Rules v1: every bolt or spell in flight as a dot in its style's colour on the line from its caster to its
+    target, a tile's length nearer the target for each tick it has left to fly (what a player sees of it)."""
+    for q in range(core.NUM_PLAYERS):
+        tx, ty, tw, th = core.tile_rect(core.view_x(seat, int(s.pos_x[i, q])), core.view_y(seat, int(s.pos_y[i, q])))
+        ox, oy, _, _ = core.tile_rect(core.view_x(seat, int(s.pos_x[i, 1 - q])),
+                                      core.view_y(seat, int(s.pos_y[i, 1 - q])))
+        dx, dy = ox - tx, oy - ty
+        length = max(float(np.hypot(dx, dy)), 1.0)
+        for k in range(core.MAX_PENDING_HITS):
+            land = int(s.hit_tick[i, q, k])
+            if land == core.NO_LANDING or s.hit_style[i, q, k] == core.MELEE:
+                continue
+            along = min((land - int(s.tick[i]) + 1) * core.TILE_PX, length - core.TILE_PX / 2)
+            fill_disc(img, tx + tw / 2 + dx / length * along, ty + th / 2 + dy / length * along, 6,
+                      STYLE_COLOURS[int(s.hit_style[i, q, k])])
 
 
 def _draw_chatbox(img: np.ndarray, s: core.DuelState, i: int, p: int) -> None:

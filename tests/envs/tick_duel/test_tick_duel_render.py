@@ -54,3 +54,16 @@ def test_the_side_panel_follows_the_open_tab_and_lights_active_prayers():
     assert _at(frame, sx + sw / 2, sy + sh / 2) == render.FOOD_COLOURS[core.ITEM_SHARK]
 
 
+
+
+def test_v1_frames_show_a_bolt_in_flight_a_tile_from_its_target_per_tick_left():
+    s = fresh(rules=core.RULES_V1)
+    place(s, 0, 1, 2)
+    place(s, 1, 7, 2)
+    s.hit_tick[0, 0, 0] = int(s.tick[0]) + 1  # lands at the boundary after next: two tiles out
+    s.hit_style[0, 0, 0] = core.RANGED
+    frame = render.render_rgb(s, 0, 0)
+    x, y, w, h = core.tile_rect(1, 2)
+    assert _at(frame, x + w / 2 + 2 * core.TILE_PX, y + h / 2) == render.STYLE_COLOURS[core.RANGED]
+    s.hit_tick[0, 0, 0] = core.NO_LANDING
+    assert _at(render.render_rgb(s, 0, 0), x + w / 2 + 2 * core.TILE_PX, y + h / 2) != render.STYLE_COLOURS[core.RANGED]
