@@ -1276,13 +1276,17 @@ def count_down_timers(s: DuelState, i: int, p: int, new_freeze: bool) -> None:
 @njit(cache=True, nogil=True, inline="always")
 def drain_prayer(s: DuelState, i: int, p: int) -> None:
     """Boundary phase 4b: the active prayers' drain effects feed the counter; a point drains each time it passes
-    the resistance, and at 0 points every prayer switches off [OSRS wiki, Prayer]."""
+    the resistance, and at 0 points every prayer switches off [OSRS wiki, Prayer]. A prayer switched on during this
+    tick's input (``fresh_*``, set only under v1) drains nothing at this boundary: a timer does not run on the
+    tick it was queued [RuneLite PrayerPlugin; runedocs], which is what makes flicking pay."""
     rate = 0
-    if s.protect[i, p] != NO_STYLE:
+    if s.protect[i, p] != NO_STYLE and s.fresh_protect[i, p] == 0:
         rate += PROTECT_DRAIN
     boost = s.boost[i, p]
-    if boost != NO_STYLE:
+    if boost != NO_STYLE and s.fresh_boost[i, p] == 0:
         rate += BOOST_TOP_DRAIN[boost] if top_boosts(s, i, p) else BOOST_LOW_DRAIN[boost]
+    s.fresh_protect[i, p] = 0
+    s.fresh_boost[i, p] = 0
     if rate > 0:
         resistance = PRAYER_RESISTANCE_BASE + 2 * gear_prayer(s, i, p)
         s.drain[i, p] += rate
@@ -1436,31 +1440,6 @@ def land_pending_hits(s: DuelState, i: int, p: int) -> bool:
 
 
 @njit(cache=True, nogil=True, inline="always")
-def drain_prayer_v1(s: DuelState, i: int, p: int) -> None:
-    """Rules v1: as ``drain_prayer``, but a prayer switched on during this tick's input drains nothing at this
-    boundary [RuneLite PrayerPlugin; runedocs: a timer does not run on the tick it was queued]. So a prayer
-    clicked off and on again in one tick (a 1-tick flick) protects at the boundary and costs no points."""
-    rate = 0
-    if s.protect[i, p] != NO_STYLE and s.fresh_protect[i, p] == 0:
-        rate += PROTECT_DRAIN
-    boost = s.boost[i, p]
-    if boost != NO_STYLE and s.fresh_boost[i, p] == 0:
-        rate += BOOST_TOP_DRAIN[boost] if top_boosts(s, i, p) else BOOST_LOW_DRAIN[boost]
-    s.fresh_protect[i, p] = 0
-    s.fresh_boost[i, p] = 0
-    if rate > 0:
-        resistance = PRAYER_RESISTANCE_BASE + 2 * gear_prayer(s, i, p)
-        s.drain[i, p] += rate
-        while s.drain[i, p] > resistance and s.prayer[i, p] > 0:
-            s.drain[i, p] -= resistance
-            s.prayer[i, p] -= 1
-        if s.prayer[i, p] <= 0:
-            s.prayer[i, p] = 0
-            s.protect[i, p] = NO_STYLE
-            s.boost[i, p] = NO_STYLE
-
-
-@njit(cache=True, nogil=True, inline="always")
 def restore_stats(s: DuelState, i: int, p: int) -> None:
     """Rules v1, once a minute: boosted and drained levels (and overhealed hitpoints) move 1 toward the base."""
     for stat in (S_ATT, S_STR, S_DEF, S_RNG, S_MAG):
@@ -1483,7 +1462,7 @@ def player_phase(s: DuelState, i: int, p: int, target_went_first: bool) -> None:
     count_down_timers(s, i, p, new_freeze)
     if s.pot_timer[i, p] > 0:
         s.pot_timer[i, p] -= 1
-    drain_prayer_v1(s, i, p)
+    drain_prayer(s, i, p)
     move_player(s, i, p)
     launch_attack(s, i, p, target_went_first)
 
