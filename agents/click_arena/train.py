@@ -48,6 +48,7 @@ from torch import Tensor, nn
 from tqdm import tqdm
 
 from botarena.agents.common.checkpoint import CheckpointError, ModelCard, git_sha, load_checkpoint, save_checkpoint
+from botarena.agents.common.metrics import macro_f1
 from botarena.agents.leaderboard.seeds import TRAINING_SEED_LIMIT
 
 from . import features as fx
@@ -629,18 +630,6 @@ def _near(events: np.ndarray) -> np.ndarray:
                        axis=1, dtype=np.int64)
     window = 2 * CLICK_TOLERANCE + 1
     return (counts[:, window:] - counts[:, :-window]) > 0
-
-
-def macro_f1(predicted: np.ndarray, actual: np.ndarray, classes: int) -> float:
-    """Mean F1 over the classes present in ``actual`` or ``predicted``."""
-    scores = []
-    for k in range(classes):
-        tp = np.sum((predicted == k) & (actual == k))
-        fp = np.sum((predicted == k) & (actual != k))
-        fn = np.sum((predicted != k) & (actual == k))
-        if tp + fp + fn:
-            scores.append(2 * tp / (2 * tp + fp + fn))
-    return float(np.mean(scores)) if scores else 0.0
 
 
 # ====================================================================== command line

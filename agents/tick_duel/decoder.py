@@ -1,0 +1,326 @@
+"""The TickDuel event decoder: a tick's input events, generated one at a time from the game and the recent input.
+
+A TickDuel action is the input a player makes in one 600 ms tick: a variable-length sequence of timed events
+``(time_ms, type, x, y, button, key_id, scroll)``. The decoder imitates it event by event.
+
+Context (one vector per decision, ``CONTEXT``-wide)
+    * the tick encoder embeds every event of the last ``history`` ticks (``action_history``) and pools each tick
+      with a learned attention query, masked by ``history_len`` (an empty tick pools to zeros), adding the tick's
+      event count;
+    * a temporal backbone from ``botarena.agents.nn`` (mlp / lstm / gru / attention / mamba / jamba, ``backbone``)
+      runs over those ticks, oldest first, and its last output summarises the recent input;
+    * the 152 ``gamestate`` features go through their own MLP; the motor style of the demonstrator (fast,
+      average, sloppy, or unknown) is a learned embedding (the build is already one-hot in ``gamestate``);
+    * a fusion layer mixes the three.
+
+Sequential decoder
+    A GRU runs over the tick's events: its input at step ``k`` is the embedding of event ``k - 1`` (a learned
+    start vector at ``k = 0``) beside the context, its hidden state starts from the context. At every step the
+    heads predict whether the tick's input *stops* here, and otherwise the next event:
+
+    * the time gap since the previous event (from the tick start for the first): a mixture of ``TIME_MIXTURE``
+      log-normals over ``gap + 1`` ms, so fast (< 100 ms), medium and slow (> 300 ms) gaps each get a
+      component, mixed by a learned selector (the multi-scale timing head);
+    * the event type (6), the button (4) and the key (16): categorical;
+    * the screen position: a mixture of ``XY_MIXTURE`` 2-D Gaussians over the screen scaled to [0, 1], so clicks
+      can put their mass on the UI elements;
+    * the scroll notches are not modelled: the game gives them no effect, and they are generated as 0.
+
+    Generation accumulates the gaps from the tick start and stops at a stop decision, at ``max_events``, or when
+    the next time would reach 600 ms, so every generated time lies in [0, 600) and the events are in time
+    order. Training is teacher forced: the GRU runs over the true sequence in one call, and ``free_running`` uses
+    the same GRU one step at a time (a test checks they agree on a fixed sequence).
+
+Losses (``loss``): per event, class-weighted cross-entropy of the type, cross-entropy of the button and key, the
+gap's negative log-likelihood and the position's, all averaged over events; the stop decision's binary
+cross-entropy at every step (the step after the last event is the one that stops); and a timing term that
+penalises the probability mass the gap mixture puts beyond the tick's end.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+from torch.nn import functional as F
+
+from botarena.agents.nn import BACKBONES, make_backbone
+from botarena.envs.tick_duel import core
+
+NUM_TYPES, NUM_BUTTONS, NUM_KEYS = core.NUM_EVENT_TYPES, core.NUM_BUTTONS, core.NUM_KEYS
+# Motor styles a demonstration can carry (the datasets' players); UNKNOWN_STYLE for anyone else (a human).
+STYLES = ("nh_expert:fast", "nh_expert", "nh_expert:sloppy", "tick_perfect")
+UNKNOWN_STYLE = len(STYLES)
+EVENT_FEATURES = 4 + NUM_TYPES + NUM_BUTTONS + NUM_KEYS  # time, x, y, scroll, then one-hots
+TIME_MIXTURE, XY_MIXTURE = 3, 8
+TICK_MS = float(core.TICK_MS)
+LOG_GAP_SCALE = math.log(TICK_MS + 1.0)  # log(gap + 1) / this lies in [0, 1]
+
+
+@dataclass(frozen=True)
+class DecoderConfig:
+    """The architecture (stored in every checkpoint)."""
+
+    backbone: str = "gru"
+    history: int = 10
+    gamestate: int = 152
+    event_dim: int = 64
+    tick_dim: int = 128
+    context: int = 256
+    hidden: int = 256
+    max_events: int = 64
+
+    def __post_init__(self) -> None:
+        if self.backbone not in BACKBONES:
+            raise ValueError(f"backbone must be one of {list(BACKBONES)}, got {self.backbone!r}")
+        for name in ("history", "gamestate", "event_dim", "tick_dim", "context", "hidden", "max_events"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive int, got {value!r}")
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def event_features(events: Tensor) -> Tensor:
+    """[..., 7] raw event rows -> [..., EVENT_FEATURES]: scaled time, position and scroll, then one-hots."""
+    t = events[..., core.F_TIME] / TICK_MS
+    x = events[..., core.F_X] / core.SCREEN_W
+    y = events[..., core.F_Y] / core.SCREEN_H
+    scroll = events[..., core.F_SCROLL] / core.MAX_SCROLL
+    etype = F.one_hot(events[..., core.F_TYPE].round().long().clamp(0, NUM_TYPES - 1), NUM_TYPES)
+    button = F.one_hot(events[..., core.F_BUTTON].round().long().clamp(0, NUM_BUTTONS - 1), NUM_BUTTONS)
+    key = F.one_hot(events[..., core.F_KEY].round().long().clamp(0, NUM_KEYS - 1), NUM_KEYS)
+    return torch.cat([torch.stack([t, x, y, scroll], -1), etype.float(), button.float(), key.float()], -1)
+
+
+class ContextEncoder(nn.Module):
+    """``gamestate`` [B, G], ``action_history`` [B, H, E, 7], ``history_len`` [B, H], ``style`` [B] -> [B, C]."""
+
+    def __init__(self, cfg: DecoderConfig) -> None:
+        super().__init__()
+        self.event = nn.Sequential(nn.Linear(EVENT_FEATURES, cfg.event_dim), nn.GELU(),
+                                   nn.Linear(cfg.event_dim, cfg.event_dim))
+        self.query = nn.Parameter(torch.randn(cfg.event_dim) / math.sqrt(cfg.event_dim))
+        self.tick = nn.Linear(cfg.event_dim + 1, cfg.tick_dim)
+        self.backbone = make_backbone(cfg.backbone, cfg.tick_dim, cfg.tick_dim)
+        self.state = nn.Sequential(nn.Linear(cfg.gamestate, cfg.context), nn.GELU(),
+                                   nn.Linear(cfg.context, cfg.context))
+        self.style = nn.Embedding(UNKNOWN_STYLE + 1, 16)
+        self.fuse = nn.Sequential(nn.Linear(cfg.context + cfg.tick_dim + 16, cfg.context), nn.GELU(),
+                                  nn.Linear(cfg.context, cfg.context))
+        self.max_events = cfg.max_events
+
+    def forward(self, gamestate: Tensor, history: Tensor, history_len: Tensor, style: Tensor) -> Tensor:
+        b, h, e, _ = history.shape
+        emb = self.event(event_features(history))  # [B, H, E, D]
+        valid = torch.arange(e, device=history.device) < history_len[..., None]  # [B, H, E]
+        scores = (emb @ self.query) / math.sqrt(emb.shape[-1])
+        weights = torch.softmax(scores.masked_fill(~valid, -1e9), -1) * valid  # an empty tick pools to zeros
+        pooled = (weights[..., None] * emb).sum(-2)
+        count = history_len.float()[..., None] / self.max_events
+        ticks = self.tick(torch.cat([pooled, count], -1))  # [B, H, T]
+        summary, _ = self.backbone(ticks)
+        return self.fuse(torch.cat([self.state(gamestate), summary[:, -1], self.style(style)], -1))
+
+
+class EventDecoder(nn.Module):
+    """The context encoder and the sequential decoder (see the module docstring)."""
+
+    def __init__(self, cfg: DecoderConfig) -> None:
+        super().__init__()
+        self.cfg = cfg
+        self.context = ContextEncoder(cfg)
+        self.event = nn.Sequential(nn.Linear(EVENT_FEATURES + 1, cfg.event_dim), nn.GELU())
+        self.start = nn.Parameter(torch.zeros(cfg.event_dim))
+        self.init = nn.Linear(cfg.context, cfg.hidden)
+        self.gru = nn.GRU(cfg.event_dim + cfg.context, cfg.hidden, batch_first=True)
+        out = cfg.hidden + cfg.context
+        self.stop = nn.Linear(out, 1)
+        self.gap = nn.Linear(out, 3 * TIME_MIXTURE)  # logits, means and log-scales of log(gap + 1) / LOG_GAP_SCALE
+        self.etype = nn.Linear(out, NUM_TYPES)  # not `type`: nn.Module has a method of that name
+        self.button = nn.Linear(out, NUM_BUTTONS)
+        self.key = nn.Linear(out, NUM_KEYS)
+        self.xy = nn.Linear(out, 5 * XY_MIXTURE)  # logits, x / y means, x / y log-scales
+
+    def num_parameters(self) -> int:
+        return sum(p.numel() for p in self.parameters())
+
+    # ------------------------------------------------------------------ the GRU's input
+    def _step_inputs(self, events: Tensor) -> Tensor:
+        """[B, L, 7] events (the tick's, in order) -> [B, L, D] inputs of steps 1..L (step 0 takes ``start``)."""
+        gap = torch.diff(events[..., core.F_TIME], dim=1, prepend=torch.zeros_like(events[:, :1, core.F_TIME]))
+        feats = torch.cat([event_features(events), (gap / TICK_MS)[..., None]], -1)
+        return self.event(feats)
+
+    def _heads(self, out: Tensor) -> dict[str, Tensor]:
+        return {"stop": self.stop(out)[..., 0], "gap": self.gap(out), "type": self.etype(out),
+                "button": self.button(out), "key": self.key(out), "xy": self.xy(out)}
+
+    def teacher_forced(self, context: Tensor, events: Tensor) -> dict[str, Tensor]:
+        """Head outputs at steps 0..L for the true events [B, L, 7] (step k predicts event k, or the stop)."""
+        b = context.shape[0]
+        inputs = torch.cat([self.start.expand(b, 1, -1), self._step_inputs(events)], 1)  # [B, L + 1, D]
+        ctx = context[:, None].expand(-1, inputs.shape[1], -1)
+        out, _ = self.gru(torch.cat([inputs, ctx], -1), torch.tanh(self.init(context))[None])
+        return self._heads(torch.cat([out, ctx], -1))
+
+    # ------------------------------------------------------------------ losses
+    def loss(self, context: Tensor, events: Tensor, count: Tensor, type_weights: Tensor | None = None
+             ) -> tuple[Tensor, dict[str, float]]:
+        """Training loss of the true tick inputs ``events`` [B, L, 7] with ``count`` [B] events each."""
+        heads = self.teacher_forced(context, events)
+        b, steps = heads["stop"].shape
+        k = torch.arange(steps, device=events.device)
+        is_event = k[None] < count[:, None]  # [B, L + 1]: steps that predict an event
+        in_tick = k[None] <= count[:, None]  # ... and the one that stops
+        stop_target = (k[None] == count[:, None]).float()
+        stop = F.binary_cross_entropy_with_logits(heads["stop"], stop_target, reduction="none")
+        stop = (stop * in_tick).sum() / in_tick.sum()
+        n_ev = is_event.sum().clamp(min=1)
+        ev = events
+        if ev.shape[1] < steps:  # pad a step so the targets line up with the heads
+            ev = torch.cat([ev, torch.zeros_like(ev[:, :1])], 1)
+        gap_ms = torch.diff(ev[..., core.F_TIME], dim=1, prepend=torch.zeros_like(ev[:, :1, core.F_TIME]))
+        gap_nll = -_gap_log_prob(heads["gap"], gap_ms.clamp(min=0.0))
+        beyond = _gap_beyond(heads["gap"], TICK_MS - (ev[..., core.F_TIME] - gap_ms))  # mass past the tick's end
+        etype = ev[..., core.F_TYPE].round().long().clamp(0, NUM_TYPES - 1)
+        type_ce = F.cross_entropy(heads["type"].transpose(1, 2), etype, weight=type_weights, reduction="none")
+        button_ce = F.cross_entropy(heads["button"].transpose(1, 2),
+                                    ev[..., core.F_BUTTON].round().long().clamp(0, NUM_BUTTONS - 1), reduction="none")
+        key_ce = F.cross_entropy(heads["key"].transpose(1, 2),
+                                 ev[..., core.F_KEY].round().long().clamp(0, NUM_KEYS - 1), reduction="none")
+        xy = torch.stack([ev[..., core.F_X] / core.SCREEN_W, ev[..., core.F_Y] / core.SCREEN_H], -1)
+        xy_nll = -_xy_log_prob(heads["xy"], xy)
+        parts = {"stop": stop}
+        for name, value in (("type", type_ce), ("gap", gap_nll), ("button", button_ce), ("key", key_ce),
+                            ("xy", xy_nll), ("beyond", beyond)):
+            parts[name] = (value * is_event).sum() / n_ev
+        total = parts["stop"] + parts["type"] + parts["gap"] + parts["button"] + parts["key"] + 0.5 * parts["xy"] \
+            + parts["beyond"]
+        return total, {name: float(value.detach()) for name, value in parts.items()}
+
+    # ------------------------------------------------------------------ generation
+    @torch.no_grad()
+    def free_running(self, context: Tensor, events: Tensor) -> dict[str, Tensor]:
+        """The same head outputs as ``teacher_forced``, computed one GRU step at a time (for the agreement test)."""
+        b = context.shape[0]
+        h = torch.tanh(self.init(context))[None]
+        outs = []
+        inputs = torch.cat([self.start.expand(b, 1, -1), self._step_inputs(events)], 1)
+        for k in range(inputs.shape[1]):
+            out, h = self.gru(torch.cat([inputs[:, k:k + 1], context[:, None]], -1), h)
+            outs.append(out)
+        return self._heads(torch.cat([torch.cat(outs, 1), context[:, None].expand(-1, len(outs), -1)], -1))
+
+    @torch.no_grad()
+    def generate(self, context: Tensor, generator: torch.Generator | None = None, sample: bool = True
+                 ) -> tuple[np.ndarray, np.ndarray]:
+        """A tick's events for each context: float32 [B, max_events, 7] (zero padded) and counts [B].
+
+        ``sample`` draws every choice from its distribution with ``generator``; otherwise the most likely one
+        (the heaviest mixture component's median for times and positions). Times are accumulated from the tick
+        start and the tick's input ends before a time would reach 600 ms.
+        """
+        b = context.shape[0]
+        limit = self.cfg.max_events
+        events = torch.zeros(b, limit, core.EVENT_FIELDS)
+        counts = torch.zeros(b, dtype=torch.long)
+        alive = torch.ones(b, dtype=torch.bool)
+        t = torch.zeros(b)
+        h = torch.tanh(self.init(context))[None]
+        x_in = self.start.expand(b, 1, -1)
+        for k in range(limit):
+            out, h = self.gru(torch.cat([x_in, context[:, None]], -1), h)
+            heads = self._heads(torch.cat([out[:, 0], context], -1))
+            p_stop = torch.sigmoid(heads["stop"])
+            stop = (torch.rand(b, generator=generator) < p_stop) if sample else p_stop > 0.5
+            gap = _sample_gap(heads["gap"], generator, sample)
+            alive = alive & ~stop & (t + gap < TICK_MS)
+            if not alive.any():
+                break
+            t = torch.where(alive, t + gap, t)
+            row = torch.zeros(b, core.EVENT_FIELDS)
+            row[:, core.F_TIME] = t
+            row[:, core.F_TYPE] = _choose(heads["type"], generator, sample).float()
+            row[:, core.F_BUTTON] = _choose(heads["button"], generator, sample).float()
+            row[:, core.F_KEY] = _choose(heads["key"], generator, sample).float()
+            xy = _sample_xy(heads["xy"], generator, sample)
+            row[:, core.F_X] = (xy[:, 0] * core.SCREEN_W).clamp(0.0, core.SCREEN_W - 1.0)
+            row[:, core.F_Y] = (xy[:, 1] * core.SCREEN_H).clamp(0.0, core.SCREEN_H - 1.0)
+            events[alive, k] = row[alive]
+            counts += alive.long()
+            x_in = self._step_inputs(events[:, :k + 1])[:, -1:]
+        # Times are strictly inside the tick; float32 rounding must not carry one to 600.
+        events[..., core.F_TIME] = events[..., core.F_TIME].clamp(max=float(np.nextafter(np.float32(TICK_MS), 0)))
+        return events.numpy().astype(np.float32), counts.numpy()
+
+    def forward(self, gamestate: Tensor, history: Tensor, history_len: Tensor, style: Tensor) -> Tensor:
+        """The context of each decision (``generate`` and ``loss`` take it)."""
+        return self.context(gamestate, history, history_len, style)
+
+
+# ---------------------------------------------------------------------------------------------- distributions
+def _mixture(params: Tensor, size: int) -> tuple[Tensor, Tensor, Tensor]:
+    logits, mean, log_scale = params.split(size, -1)
+    return torch.log_softmax(logits, -1), mean, log_scale.clamp(-6.0, 2.0)
+
+
+def _gap_log_prob(params: Tensor, gap_ms: Tensor) -> Tensor:
+    """log p(gap) under the log-normal mixture (density of the scaled log(gap + 1), the same up to a constant
+    per event for every model, so the losses compare)."""
+    log_w, mean, log_scale = _mixture(params, TIME_MIXTURE)
+    z = torch.log1p(gap_ms)[..., None] / LOG_GAP_SCALE
+    comp = -0.5 * ((z - mean) / log_scale.exp()) ** 2 - log_scale - 0.5 * math.log(2 * math.pi)
+    return torch.logsumexp(log_w + comp, -1)
+
+
+def _gap_beyond(params: Tensor, room_ms: Tensor) -> Tensor:
+    """The probability the gap mixture gives to a gap past ``room_ms`` (the rest of the tick)."""
+    log_w, mean, log_scale = _mixture(params, TIME_MIXTURE)
+    z = torch.log1p(room_ms.clamp(min=0.0))[..., None] / LOG_GAP_SCALE
+    tail = 0.5 * torch.erfc((z - mean) / (log_scale.exp() * math.sqrt(2.0)))
+    return (log_w.exp() * tail).sum(-1)
+
+
+def _xy_log_prob(params: Tensor, xy: Tensor) -> Tensor:
+    logits, mean, log_scale = params.split([XY_MIXTURE, 2 * XY_MIXTURE, 2 * XY_MIXTURE], -1)
+    log_w = torch.log_softmax(logits, -1)
+    mean = mean.unflatten(-1, (XY_MIXTURE, 2))
+    log_scale = log_scale.unflatten(-1, (XY_MIXTURE, 2)).clamp(-7.0, 1.0)
+    comp = (-0.5 * ((xy[..., None, :] - mean) / log_scale.exp()) ** 2 - log_scale
+            - 0.5 * math.log(2 * math.pi)).sum(-1)
+    return torch.logsumexp(log_w + comp, -1)
+
+
+def _choose(logits: Tensor, generator: torch.Generator | None, sample: bool) -> Tensor:
+    if sample:
+        return torch.multinomial(torch.softmax(logits, -1), 1, generator=generator)[:, 0]
+    return logits.argmax(-1)
+
+
+def _sample_gap(params: Tensor, generator: torch.Generator | None, sample: bool) -> Tensor:
+    log_w, mean, log_scale = _mixture(params, TIME_MIXTURE)
+    comp = _choose(log_w, generator, sample)
+    mu = mean.gather(-1, comp[:, None])[:, 0]
+    if sample:
+        sd = log_scale.exp().gather(-1, comp[:, None])[:, 0]
+        mu = mu + sd * torch.randn(mu.shape, generator=generator)
+    return torch.expm1(mu * LOG_GAP_SCALE).clamp(min=0.0)
+
+
+def _sample_xy(params: Tensor, generator: torch.Generator | None, sample: bool) -> Tensor:
+    logits, mean, log_scale = params.split([XY_MIXTURE, 2 * XY_MIXTURE, 2 * XY_MIXTURE], -1)
+    comp = _choose(logits, generator, sample)
+    idx = comp[:, None, None].expand(-1, 1, 2)
+    mu = mean.unflatten(-1, (XY_MIXTURE, 2)).gather(1, idx)[:, 0]
+    if sample:
+        sd = log_scale.unflatten(-1, (XY_MIXTURE, 2)).clamp(-7.0, 1.0).exp().gather(1, idx)[:, 0]
+        mu = mu + sd * torch.randn(mu.shape, generator=generator)
+    return mu.clamp(0.0, 1.0)
+
+
+__all__ = ["DecoderConfig", "EventDecoder", "STYLES", "UNKNOWN_STYLE", "event_features"]

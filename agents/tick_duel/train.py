@@ -1,0 +1,326 @@
+"""``botarena train tick_duel``: the event decoder, trained on TickDuel-v1 demonstrations.
+
+    botarena train tick_duel --out runs/tick_duel/gru [--backbone gru] [--steps 6000] [--episodes 100] [--resume]
+
+1. Data: the Minari datasets of every ``--players`` x ``--builds`` pair under ``--data`` (default
+   ``runs/tick_duel-data``); missing ones are written first with ``botarena datasets tick_duel``'s own code
+   (``--episodes`` episodes each, seeds 0..N-1, against ``nh_expert``). Split by episode (``data.split_of``).
+2. Training: AdamW on the decoder's loss (``decoder.EventDecoder.loss``), batches drawn with every (player,
+   build) pair equally likely, whatever its size; event types weighted by 1 / sqrt(frequency).
+3. Every ``--eval-every`` steps and at the end, on the validation ticks: the loss, event-type macro-F1 and
+   balanced accuracy (teacher forced), gap MAE (the heaviest component's median), and, generating freely,
+   events-per-tick exactness. ``metrics.jsonl`` and TensorBoard (when installed) get them; the final test-split
+   report, with the confusion matrix and the two baselines (copy the last tick; majority type with mean
+   timing), goes into ``report.json`` and the model card.
+
+The run checkpoint ``<out>/run.pt`` (weights, optimizer, step, RNG) is written atomically every ``--save-every``
+steps; ``--resume`` continues from it (the same settings, or a clear error). The final weights are
+``<out>/decoder.pt`` with a model card (command, seed, data and their sizes, git sha, test metrics).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import sys
+import time
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from botarena.agents.common.checkpoint import CheckpointError, ModelCard, load_checkpoint, save_checkpoint
+from botarena.agents.common.metrics import balanced_accuracy, confusion, macro_f1
+from botarena.envs.tick_duel import core
+
+from .data import DemoTicks, load_split_ticks
+from .decoder import NUM_TYPES, TICK_MS, DecoderConfig, EventDecoder
+
+AGENT_NAME = "tick_duel/decoder"
+
+
+@dataclass
+class TrainConfig:
+    """A run's settings (stored in its checkpoints; ``--resume`` refuses other ones)."""
+
+    backbone: str = "gru"
+    history: int = 10
+    players: str = "nh_expert:fast,nh_expert,nh_expert:sloppy"
+    builds: str = "max,zerker,pure"
+    episodes: int = 100
+    data: str = "runs/tick_duel-data"
+    steps: int = 6000
+    batch: int = 128
+    lr: float = 1e-3
+    seed: int = 0
+    eval_every: int = 500
+    save_every: int = 250
+    eval_ticks: int = 2048
+    threads: int = 2
+
+    @classmethod
+    def quick(cls, **overrides: Any) -> TrainConfig:
+        """A smoke run: tiny data and step counts."""
+        return cls(**{"episodes": 10, "steps": 20, "batch": 16, "eval_every": 10, "save_every": 5,
+                      "eval_ticks": 64, "builds": "max", **overrides})
+
+    def model(self) -> DecoderConfig:
+        return DecoderConfig(backbone=self.backbone, history=self.history)
+
+    def player_list(self) -> list[str]:
+        return [p for p in self.players.split(",") if p]
+
+    def build_list(self) -> list[str]:
+        return [b for b in self.builds.split(",") if b]
+
+
+def ensure_datasets(c: TrainConfig) -> None:
+    """Write every missing (player, build) dataset under ``c.data``."""
+    from botarena.envs.tick_duel.datasets import dataset_id, write_dataset
+
+    for player in c.player_list():
+        for build in c.build_list():
+            if not (Path(c.data) / dataset_id(player, build)).is_dir():
+                write_dataset(player, build, c.episodes, c.data, seed=0)
+
+
+def to_tensors(batch: dict[str, np.ndarray]) -> dict[str, torch.Tensor]:
+    return {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in batch.items()}
+
+
+def type_weights(ticks: DemoTicks) -> torch.Tensor:
+    """1 / sqrt(frequency) of each event type in the training ticks, mean 1 over the types seen."""
+    valid = np.arange(ticks.events.shape[1])[None] < ticks.count[:, None]
+    types = ticks.events[..., core.F_TYPE][valid].round().astype(np.int64)
+    freq = np.bincount(types, minlength=NUM_TYPES).astype(np.float64)
+    w = np.where(freq > 0, 1.0 / np.sqrt(np.maximum(freq, 1.0)), 0.0)
+    return torch.tensor(w / w[freq > 0].mean(), dtype=torch.float32)
+
+
+class Sampler:
+    """Batches with every (style, build) group equally likely, then uniform ticks inside the group."""
+
+    def __init__(self, ticks: DemoTicks, seed: int) -> None:
+        self.ticks = ticks
+        key = ticks.style * 16 + ticks.build
+        self.groups = [np.flatnonzero(key == k) for k in np.unique(key)]
+        self.rng = np.random.default_rng(seed)
+
+    def draw(self, size: int) -> np.ndarray:
+        group = self.rng.integers(len(self.groups), size=size)
+        return np.array([self.groups[g][self.rng.integers(len(self.groups[g]))] for g in group], np.int64)
+
+
+# ---------------------------------------------------------------------------------------------- evaluation
+@torch.no_grad()
+def evaluate(model: EventDecoder, ticks: DemoTicks, limit: int, history: int, seed: int = 0,
+             full: bool = False) -> dict[str, Any]:
+    """Held-out metrics on (at most ``limit``) ticks of ``ticks`` (see the module docstring)."""
+    model.eval()
+    idx = np.random.default_rng(seed).permutation(len(ticks))[:limit]
+    losses, pred_types, true_types, gap_err, count_pred, count_true = [], [], [], [], [], []
+    gen = torch.Generator().manual_seed(seed)
+    times_ok = 0
+    for at in range(0, len(idx), 256):
+        b = to_tensors(ticks.batch(idx[at:at + 256], history))
+        context = model(b["gamestate"], b["action_history"], b["history_len"], b["style"])
+        loss, _ = model.loss(context, b["events"], b["count"])
+        losses.append(float(loss) * len(b["count"]))
+        heads = model.teacher_forced(context, b["events"])
+        n = b["count"].numpy()
+        valid = np.arange(b["events"].shape[1])[None] < n[:, None]
+        pred_types.append(heads["type"][:, :-1].argmax(-1).numpy()[valid])
+        true_types.append(b["events"][..., core.F_TYPE].round().long().numpy()[valid])
+        log_w, mean, _ = heads["gap"][:, :-1].split(3, -1)
+        best = mean.gather(-1, log_w.argmax(-1, keepdim=True))[..., 0]
+        pred_gap = torch.expm1(best * np.log(TICK_MS + 1.0)).numpy()
+        t = b["events"][..., core.F_TIME].numpy()
+        true_gap = np.diff(t, axis=1, prepend=0.0)
+        gap_err.append(np.abs(pred_gap - true_gap)[valid])
+        events, counts = model.generate(context, gen, sample=False)
+        count_pred.append(counts)
+        count_true.append(n)
+        times = events[..., core.F_TIME]
+        inside = np.arange(events.shape[1])[None] < counts[:, None]
+        times_ok += int(np.all((times[inside] >= 0) & (times[inside] < TICK_MS)))
+    model.train()
+    pt, tt = np.concatenate(pred_types), np.concatenate(true_types)
+    cp, ct = np.concatenate(count_pred), np.concatenate(count_true)
+    report = {
+        "ticks": int(len(idx)), "events": int(len(tt)),
+        "loss": float(np.sum(losses) / len(idx)),
+        "type_macro_f1": macro_f1(pt, tt, NUM_TYPES), "type_balanced_accuracy": balanced_accuracy(pt, tt, NUM_TYPES),
+        "gap_mae_ms": float(np.mean(np.concatenate(gap_err))),
+        "count_exact": float(np.mean(cp == ct)), "count_within_1": float(np.mean(np.abs(cp - ct) <= 1)),
+        "generated_times_inside_tick": times_ok == (len(idx) + 255) // 256,
+    }
+    if full:
+        report["type_confusion"] = confusion(pt, tt, NUM_TYPES).tolist()
+    return report
+
+
+def baselines(ticks: DemoTicks, limit: int, seed: int = 0) -> dict[str, Any]:
+    """The same held-out ticks judged for two baselines: copy the last tick, and majority type + mean gap."""
+    idx = np.random.default_rng(seed).permutation(len(ticks))[:limit]
+    prev = np.where(idx > ticks.episode_start[idx], idx - 1, -1)
+    count_copy = np.where(prev >= 0, ticks.count[np.maximum(prev, 0)], 0)
+    valid = np.arange(ticks.events.shape[1])[None] < ticks.count[idx][:, None]
+    types = ticks.events[idx][..., core.F_TYPE].round().astype(np.int64)
+    gaps = np.diff(ticks.events[idx][..., core.F_TIME], axis=1, prepend=0.0)
+    prev_types = np.where((prev >= 0)[:, None], ticks.events[np.maximum(prev, 0)][..., core.F_TYPE].round(), 0)
+    prev_gaps = np.where((prev >= 0)[:, None], np.diff(ticks.events[np.maximum(prev, 0)][..., core.F_TIME],
+                                                       axis=1, prepend=0.0), 0.0)
+    majority = np.bincount(types[valid], minlength=NUM_TYPES).argmax()
+    return {
+        "copy_last_tick": {"type_macro_f1": macro_f1(prev_types[valid].astype(np.int64), types[valid], NUM_TYPES),
+                           "gap_mae_ms": float(np.mean(np.abs(prev_gaps - gaps)[valid])),
+                           "count_exact": float(np.mean(count_copy == ticks.count[idx]))},
+        "majority_type_mean_gap": {
+            "type_macro_f1": macro_f1(np.full(valid.sum(), majority), types[valid], NUM_TYPES),
+            "gap_mae_ms": float(np.mean(np.abs(gaps[valid] - gaps[valid].mean()))),
+            "count_exact": float(np.mean(ticks.count[idx] == int(round(ticks.count.mean()))))},
+    }
+
+
+# ---------------------------------------------------------------------------------------------- the run
+class Run:
+    def __init__(self, config: TrainConfig, out: Path, resume: bool, command: str) -> None:
+        self.c, self.out, self.command = config, out, command
+        self.out.mkdir(parents=True, exist_ok=True)
+        self.run_path = out / "run.pt"
+        torch.manual_seed(config.seed)
+        self.model = EventDecoder(config.model())
+        self.opt = torch.optim.AdamW(self.model.parameters(), lr=config.lr, weight_decay=1e-4)
+        self.step = 0
+        self.sampler_state: dict | None = None
+        if resume:
+            self._resume()
+        elif self.run_path.exists():
+            raise CheckpointError(f"{self.run_path} exists: pass --resume to continue that run, or another --out")
+
+    def _resume(self) -> None:
+        state, card, extra = load_checkpoint(self.run_path, expected_name=AGENT_NAME + "/run")
+        changed = {k for k, v in asdict(self.c).items()
+                   if k not in ("steps", "threads", "eval_every", "save_every") and card.config.get(k) != v}
+        if changed:
+            raise CheckpointError(f"--resume: {self.run_path} was trained with other settings ({sorted(changed)}); "
+                                  f"use its settings or another --out")
+        self.model.load_state_dict(state)
+        self.opt.load_state_dict(extra["optimizer"])
+        self.step = int(extra["step"])
+        self.sampler_state = extra["sampler"]
+
+    def _save_run(self, sampler: Sampler) -> None:
+        card = ModelCard(name=AGENT_NAME + "/run", config=asdict(self.c), command=self.command, seed=self.c.seed)
+        save_checkpoint(self.run_path, self.model.state_dict(), card,
+                        extra={"optimizer": self.opt.state_dict(), "step": self.step,
+                               "sampler": sampler.rng.bit_generator.state})
+
+    def log(self, tag: str, values: dict[str, Any]) -> None:
+        with open(self.out / "metrics.jsonl", "a") as handle:
+            handle.write(json.dumps({"tag": tag, "step": self.step, **values}) + "\n")
+        if self.writer is not None:
+            for key, value in values.items():
+                if isinstance(value, (int, float)):
+                    self.writer.add_scalar(f"{tag}/{key}", value, self.step)
+            self.writer.flush()
+
+    def run(self) -> Path:
+        c = self.c
+        try:
+            from torch.utils.tensorboard import SummaryWriter
+
+            self.writer = SummaryWriter(str(self.out / "tb"))
+        except ImportError:  # tensorboard is an optional (dev) dependency
+            self.writer = None
+        ensure_datasets(c)
+        splits, sizes = load_split_ticks(c.data, c.player_list(), c.build_list())
+        print(f"data: {sizes}; ticks train {len(splits['train'])}, val {len(splits['val'])}, "
+              f"test {len(splits['test'])}", flush=True)
+        sampler = Sampler(splits["train"], c.seed)
+        if self.sampler_state is not None:
+            sampler.rng.bit_generator.state = self.sampler_state
+        weights = type_weights(splits["train"])
+        start = time.perf_counter()
+        with tqdm(total=c.steps, initial=self.step, desc="train tick_duel decoder", unit="step",
+                  file=sys.stdout) as bar:
+            while self.step < c.steps:
+                b = to_tensors(splits["train"].batch(sampler.draw(c.batch), c.history))
+                context = self.model(b["gamestate"], b["action_history"], b["history_len"], b["style"])
+                loss, parts = self.model.loss(context, b["events"], b["count"], weights)
+                self.opt.zero_grad()
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
+                self.opt.step()
+                self.step += 1
+                bar.update(1)
+                bar.set_postfix(loss=f"{float(loss):.3f}")
+                if self.step % 50 == 0:
+                    self.log("train", {"loss": float(loss), **parts,
+                                       "steps_per_s": self.step / max(time.perf_counter() - start, 1e-9)})
+                if self.step % c.save_every == 0 or self.step == c.steps:
+                    self._save_run(sampler)
+                if self.step % c.eval_every == 0 or self.step == c.steps:
+                    self.log("val", evaluate(self.model, splits["val"], c.eval_ticks, c.history))
+        test = evaluate(self.model, splits["test"], c.eval_ticks, c.history, full=True)
+        report = {"test": test, "baselines": baselines(splits["test"], c.eval_ticks), "data_ticks": sizes,
+                  "parameters": self.model.num_parameters()}
+        (self.out / "report.json").write_text(json.dumps(report, indent=1) + "\n")
+        card = ModelCard(name=AGENT_NAME, config={**asdict(self.c), "model": self.c.model().as_dict()},
+                         command=self.command, seed=c.seed,
+                         data=f"TickDuel-v1 Minari datasets under {c.data}: {sizes} (ticks per dataset; episodes "
+                              f"split by index: k % 10 == 0 test, 1 validation)",
+                         metrics={k: v for k, v in test.items() if k != "type_confusion"})
+        return save_checkpoint(self.out / "decoder.pt", self.model.state_dict(), card)
+
+
+def load_decoder(path: str | Path) -> tuple[EventDecoder, ModelCard]:
+    """A trained decoder and its card (``decoder.pt`` of a run, or a shipped checkpoint)."""
+    state, card, _ = load_checkpoint(path, expected_name=AGENT_NAME)
+    try:
+        model = EventDecoder(DecoderConfig(**card.config["model"]))
+        model.load_state_dict(state)
+    except (KeyError, TypeError, ValueError, RuntimeError) as err:
+        raise CheckpointError(f"checkpoint {path} does not fit the event decoder: {err}") from err
+    model.eval()
+    return model, card
+
+
+# ---------------------------------------------------------------------------------------------- command line
+def parse_config(argv: list[str]) -> tuple[TrainConfig, Path, bool]:
+    parser = argparse.ArgumentParser(prog="botarena train tick_duel", description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", required=True, help="the run's folder")
+    parser.add_argument("--quick", action="store_true", help="a smoke run with tiny data and step counts")
+    parser.add_argument("--resume", action="store_true", help="continue the run in --out")
+    defaults = TrainConfig()
+    for f in fields(TrainConfig):
+        parser.add_argument("--" + f.name.replace("_", "-"), type=type(getattr(defaults, f.name)), default=None,
+                            help=f"default {getattr(defaults, f.name)}")
+    args = parser.parse_args(argv)
+    overrides = {f.name: getattr(args, f.name) for f in fields(TrainConfig) if getattr(args, f.name) is not None}
+    config = TrainConfig.quick(**overrides) if args.quick else TrainConfig(**overrides)
+    for name in ("steps", "batch", "episodes", "history", "eval_every", "save_every", "eval_ticks", "threads"):
+        if getattr(config, name) < 1:
+            raise ValueError(f"--{name.replace('_', '-')} must be >= 1, got {getattr(config, name)}")
+    if config.episodes < 10:
+        raise ValueError(f"--episodes must be >= 10 (one in ten is the test split), got {config.episodes}")
+    config.model()  # a clear error for an unknown backbone
+    return config, Path(args.out), args.resume
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    config, out, resume = parse_config(argv)
+    torch.set_num_threads(config.threads)
+    path = Run(config, out, resume, "botarena train tick_duel " + shlex.join(argv)).run()
+    print(f"done: {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
