@@ -35,12 +35,15 @@ from tqdm import tqdm
 
 from botarena.agents.common.checkpoint import CheckpointError, ModelCard, load_checkpoint, save_checkpoint
 from botarena.agents.common.metrics import balanced_accuracy, confusion, macro_f1
+from botarena.agents.leaderboard.seeds import TRAINING_SEED_LIMIT
 from botarena.envs.tick_duel import core
 
 from .data import DemoTicks, load_split_ticks
 from .decoder import NUM_TYPES, TICK_MS, DecoderConfig, EventDecoder
 
 AGENT_NAME = "tick_duel/decoder"
+# Held-out duels: seeds 2**32 + 2 * 10**6 + ..., never a dataset's (seeds below 2**32) nor the leaderboard's (>= 2**40).
+HELD_OUT_SEED_BASE = TRAINING_SEED_LIMIT + 2_000_000
 
 
 @dataclass
@@ -186,6 +189,59 @@ def baselines(ticks: DemoTicks, limit: int, seed: int = 0) -> dict[str, Any]:
     }
 
 
+def duel_report(agent: Any, duels: int, opponent: str = "nh_expert", builds: tuple[str, ...] = core.BUILD_NAMES,
+                seed: int = HELD_OUT_SEED_BASE) -> dict[str, Any]:
+    """Closed loop: ``agent`` (seat 0) against the built-in ``opponent`` in ``duels`` mirrored duels per build on
+    held-out seeds. A duel that reaches the time limit goes to the larger share of hitpoints left, as on the
+    leaderboard; draws count half. Returns the score rate per build and overall with a 95 % Wilson interval,
+    the mean return, and the agent's milliseconds per tick at batch 1."""
+    from botarena.envs.tick_duel import TickDuelVectorEnv
+
+    report: dict[str, Any] = {"opponent": opponent, "duels_per_build": duels, "seed_base": seed}
+    scores, returns = [], []
+    for k, build in enumerate(builds):
+        env = TickDuelVectorEnv(duels, build=build, opponent=opponent)
+        obs, _ = env.reset(seed=seed + k)
+        agent.reset(seed + k)
+        score = np.full(duels, np.nan)
+        total = np.zeros(duels)
+        with tqdm(total=duels, desc=f"duels vs {opponent} ({build})", unit="duel", file=sys.stdout) as bar:
+            while np.isnan(score).any():
+                obs, reward, terminated, truncated, info = env.step(agent.act_batch(obs))
+                running = np.isnan(score)
+                total += np.where(running, reward, 0.0)
+                ended = running & (terminated | truncated)
+                for i in np.flatnonzero(ended):
+                    if info["winner"][i] in (0, 1):
+                        score[i] = 1.0 - info["winner"][i]
+                    else:  # a double knockout or the time limit: the larger hitpoints left (mirrored builds)
+                        score[i] = 0.5 + 0.5 * np.sign(info["hp"][i] - info["opponent_hp"][i])
+                    bar.update(1)
+        env.close()
+        scores.append(score)
+        returns.append(total)
+        report[build] = {"score_rate": float(score.mean()), "ci95": _wilson(score), "mean_return": float(total.mean())}
+    every = np.concatenate(scores)
+    report["all"] = {"score_rate": float(every.mean()), "ci95": _wilson(every),
+                     "mean_return": float(np.concatenate(returns).mean())}
+    env = TickDuelVectorEnv(1, opponent=opponent)
+    obs, _ = env.reset(seed=seed)
+    start = time.perf_counter()
+    for _ in range(50):
+        obs, *_ = env.step(agent.act_batch(obs))
+    report["ms_per_tick_batch1"] = (time.perf_counter() - start) / 50 * 1e3
+    env.close()
+    return report
+
+
+def _wilson(score: np.ndarray) -> list[float]:
+    """The 95 % Wilson interval of a score rate (draws count as half a win)."""
+    n, p, z = len(score), float(score.mean()), 1.96
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return [float(centre - half), float(centre + half)]
+
+
 # ---------------------------------------------------------------------------------------------- the run
 class Run:
     def __init__(self, config: TrainConfig, out: Path, resume: bool, command: str) -> None:
@@ -291,12 +347,16 @@ def load_decoder(path: str | Path) -> tuple[EventDecoder, ModelCard]:
 
 
 # ---------------------------------------------------------------------------------------------- command line
-def parse_config(argv: list[str]) -> tuple[TrainConfig, Path, bool]:
+def parse_config(argv: list[str]) -> tuple[TrainConfig, Path, bool, argparse.Namespace]:
     parser = argparse.ArgumentParser(prog="botarena train tick_duel", description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", required=True, help="the run's folder")
+    parser.add_argument("--out", default=None, help="the run's folder (required unless --evaluate)")
     parser.add_argument("--quick", action="store_true", help="a smoke run with tiny data and step counts")
     parser.add_argument("--resume", action="store_true", help="continue the run in --out")
+    parser.add_argument("--evaluate", metavar="CHECKPOINT", default=None,
+                        help="train nothing: play CHECKPOINT against nh_expert on held-out seeds in every build "
+                             "(--duels each) and print the report")
+    parser.add_argument("--duels", type=int, default=64, help="held-out duels per build for --evaluate")
     defaults = TrainConfig()
     for f in fields(TrainConfig):
         parser.add_argument("--" + f.name.replace("_", "-"), type=type(getattr(defaults, f.name)), default=None,
@@ -310,13 +370,21 @@ def parse_config(argv: list[str]) -> tuple[TrainConfig, Path, bool]:
     if config.episodes < 10:
         raise ValueError(f"--episodes must be >= 10 (one in ten is the test split), got {config.episodes}")
     config.model()  # a clear error for an unknown backbone
-    return config, Path(args.out), args.resume
+    if args.out is None and args.evaluate is None:
+        parser.error("--out is required (or --evaluate CHECKPOINT)")
+    return config, Path(args.out or "."), args.resume, args
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    config, out, resume = parse_config(argv)
+    config, out, resume, args = parse_config(argv)
     torch.set_num_threads(config.threads)
+    if args.evaluate is not None:
+        from .policy import DecoderAgent
+
+        report = {"checkpoint": args.evaluate, **duel_report(DecoderAgent(args.evaluate), args.duels)}
+        print(json.dumps(report, indent=1), flush=True)
+        return 0
     path = Run(config, out, resume, "botarena train tick_duel " + shlex.join(argv)).run()
     print(f"done: {path}")
     return 0

@@ -121,3 +121,11 @@ def test_the_agent_plays_a_duel_through_act(quick_run):
     assert truncated or terminated
     with pytest.raises(ValueError, match="style must be one of"):
         DecoderAgent(quick_run[1] / "decoder.pt", style="nobody")
+
+
+def test_the_closed_loop_report_plays_held_out_duels_to_the_end(quick_run):
+    from botarena.agents.tick_duel.train import duel_report
+
+    report = duel_report(DecoderAgent(quick_run[1] / "decoder.pt"), duels=2, builds=("pure",))
+    assert 0.0 <= report["pure"]["score_rate"] <= 1.0 and report["all"]["ci95"][0] <= report["all"]["score_rate"]
+    assert report["ms_per_tick_batch1"] > 0 and report["seed_base"] >= 2**32
