@@ -60,7 +60,7 @@ _LEGACY_SPECS: tuple[GameSpec, ...] = (
     # Territory-v1: v1's rules, observation and opponents, and the potential-shaped reward it defaulted to.
     GameSpec("territory", "botarena/Territory-v1", "botarena.envs.territory", "TerritoryEnv", "TerritoryVectorEnv",
              max_episode_steps=1000, kwargs={"rules": 1, "reward": "shaped"}),
-    # TickDuel-v0: v0's rules, items, supplies and 128-feature observation (old datasets and recordings replay).
+    # TickDuel-v0: v0's rules, items, supplies and 128-feature observation (old recordings replay exactly).
     GameSpec("tick_duel", "botarena/TickDuel-v0", "botarena.envs.tick_duel", "TickDuelEnv", "TickDuelVectorEnv",
              max_episode_steps=500, kwargs={"rules": 0}),
 )

@@ -79,7 +79,7 @@ MOTOR = np.array([
     [380.0, 0.40, 90.0, 160.0, 4.0, 0.0, 0.4, 130.0, 0.5, 0.15],
 ])
 MAX_PLAN = 24
-PLAN_KEY, PLAN_CLICK = 0, 1
+PLAN_KEY, PLAN_CLICK, PLAN_DOUBLE_CLICK = 0, 1, 2  # a double click is made whole or not at all (a flick)
 EAT_BELOW, COMBO_BELOW, SPEC_BELOW = 0.55, 0.40, 0.50
 # Rules v1: brew below this hitpoints fraction; restore below this prayer fraction or this many levels drained.
 BREW_BELOW, RESTORE_PRAYER_BELOW, RESTORE_DRAINED_LEVELS = 0.45, 0.35, 8
@@ -101,10 +101,10 @@ def new_plan() -> np.ndarray:
 
 # ---------------------------------------------------------------------------------------------- planning
 @njit(**NO_NRT)
-def _add_click(plan: np.ndarray, n: int, rect: tuple[float, float, float, float]) -> int:
+def _add_click(plan: np.ndarray, n: int, rect: tuple[float, float, float, float], kind: int = PLAN_CLICK) -> int:
     if n >= plan.shape[0]:
         return n
-    plan[n, 0] = PLAN_CLICK
+    plan[n, 0] = kind
     plan[n, 1] = 0.0
     plan[n, 2] = rect[0]
     plan[n, 3] = rect[1]
@@ -124,14 +124,6 @@ def _open_tab(s: DuelState, i: int, p: int, plan: np.ndarray, n: int, tab: int, 
         plan[n, 1] = tab + 1.0
         return n + 1
     return _add_click(plan, n, core.tab_button_rect(tab))
-
-
-@njit(**NO_NRT)
-def _find(s: DuelState, i: int, p: int, item: int) -> int:
-    for k in range(core.INVENTORY_SLOTS):
-        if s.inventory[i, p, k] == item:
-            return k
-    return -1
 
 
 @njit(**NO_NRT)
@@ -211,7 +203,7 @@ def plan_nh(s: DuelState, i: int, p: int, plan: np.ndarray, hotkey_prob: float, 
     v1 = s.rules[i] >= core.RULES_V1
     frac = s.hp[i, p] / float(s.stats[i, p, core.S_HP])
     if frac < EAT_BELOW and s.eat_timer[i, p] <= 0:
-        slot = _find(s, i, p, core.MAIN_FOOD_BY_RULES[s.rules[i]])
+        slot = core.find_item(s, i, p, core.MAIN_FOOD_BY_RULES[s.rules[i]])
         if slot >= 0:
             n = _click_item(s, i, p, plan, n, slot, tab, hotkey_prob)
             tab = core.TAB_INVENTORY
@@ -220,7 +212,7 @@ def plan_nh(s: DuelState, i: int, p: int, plan: np.ndarray, hotkey_prob: float, 
         n = _click_item(s, i, p, plan, n, _find_potion(s, i, p, potion), tab, hotkey_prob)
         tab = core.TAB_INVENTORY
     if frac < COMBO_BELOW and s.combo_timer[i, p] <= 0:
-        slot = _find(s, i, p, core.ITEM_KARAMBWAN)
+        slot = core.find_item(s, i, p, core.ITEM_KARAMBWAN)
         if slot >= 0:
             n = _open_tab(s, i, p, plan, n, core.TAB_INVENTORY, tab, hotkey_prob)
             tab = core.TAB_INVENTORY
@@ -234,12 +226,15 @@ def plan_nh(s: DuelState, i: int, p: int, plan: np.ndarray, hotkey_prob: float, 
     # v1: the voidwaker's special is magic damage, so it goes in when the opponent does not pray magic.
     spec_style = core.MAGIC if v1 and core.ITEM_SPEC_MAGIC[spec_weapon] == 1 else core.MELEE
     maul = core.ITEM_GRANITE_MAUL
-    has_maul = v1 and (_find(s, i, p, maul) >= 0 or s.equipment[i, p, core.SLOT_WEAPON] == maul)
+    wields_maul = s.equipment[i, p, core.SLOT_WEAPON] == maul
+    # Two-handed: wielding it puts the shield in a free slot, so without one the maul stays in the bag.
+    has_maul = v1 and (wields_maul or (core.find_item(s, i, p, maul) >= 0 and (
+        s.equipment[i, p, core.SLOT_SHIELD] == core.ITEM_EMPTY or core.find_item(s, i, p, core.ITEM_EMPTY) >= 0)))
     if has_maul and adjacent and s.spec[i, p] >= core.ITEM_SPEC_COST[maul] and opp_protect != core.MELEE \
             and _stack_now(s, i, p):
         # 3a (v1). The stack: the granite maul's instant special lands with our bolt or barrage in flight.
         if s.equipment[i, p, core.SLOT_WEAPON] != maul:
-            n = _click_item(s, i, p, plan, n, _find(s, i, p, maul), tab, hotkey_prob)
+            n = _click_item(s, i, p, plan, n, core.find_item(s, i, p, maul), tab, hotkey_prob)
             tab = core.TAB_INVENTORY
         if s.spec_armed[i, p] == 0 or s.equipment[i, p, core.SLOT_WEAPON] != maul:
             n = _add_click(plan, n, (float(core.SPEC_ORB[0]), float(core.SPEC_ORB[1]), float(core.SPEC_ORB[2]),
@@ -273,7 +268,7 @@ def plan_nh(s: DuelState, i: int, p: int, plan: np.ndarray, hotkey_prob: float, 
         for slot in range(core.EQUIP_SLOTS):
             want = core.GEAR_SETS[b, kind, slot]
             if want != core.ITEM_EMPTY and s.equipment[i, p, slot] != want:
-                k = _find(s, i, p, want)
+                k = core.find_item(s, i, p, want)
                 if k >= 0:
                     n = _open_tab(s, i, p, plan, n, core.TAB_INVENTORY, tab, hotkey_prob)
                     tab = core.TAB_INVENTORY
@@ -298,11 +293,10 @@ def plan_nh(s: DuelState, i: int, p: int, plan: np.ndarray, hotkey_prob: float, 
         n = _plan_boost(s, i, p, plan, n, style, not v1 or s.attack_timer[i, p] <= 1 or switched, tab,
                         hotkey_prob)
     # 5 (v1). Nothing else to do (so the tab is still the one open): a 1-tick flick of the protection prayer
-    # (off and on again), so it drains nothing.
+    # (off and on again, a double click the hand makes whole or not at all), so it drains nothing.
     if v1 and n == 0 and s.prayer[i, p] > 0 and s.protect[i, p] == opp_style:
         n = _open_tab(s, i, p, plan, n, core.TAB_PRAYER, tab, hotkey_prob)
-        n = _add_click(plan, n, core.prayer_rect(core.protect_cell(opp_style)))
-        n = _add_click(plan, n, core.prayer_rect(core.protect_cell(opp_style)))
+        n = _add_click(plan, n, core.prayer_rect(core.protect_cell(opp_style)), PLAN_DOUBLE_CLICK)
     return n
 
 
@@ -379,6 +373,16 @@ def human_events(s: DuelState, i: int, p: int, plan: np.ndarray, n: int, style: 
                       motor.minimum_jerk_position(cy, py, tau), 0, 0)
             tt += rng.uniform_range(s.bot_rng[i], p, 16.0, 50.0)
         t += mt
+        if plan[a, 0] == PLAN_DOUBLE_CLICK:
+            # Both clicks or neither: half a flick would leave the prayer off at the boundary.
+            second = t + motor.pause_time(s.bot_rng[i], p, m[M_GAP], m[M_GAP_SIGMA])
+            if second <= LAST_EVENT_MS and k + 2 <= events.shape[0]:
+                k = _emit(events, k, t, core.EV_LEFT_CLICK, px, py, 1, 0)
+                k = _emit(events, k, second, core.EV_LEFT_CLICK, px, py, 1, 0)
+                cx = px
+                cy = py
+            t = second + motor.pause_time(s.bot_rng[i], p, m[M_GAP], m[M_GAP_SIGMA])
+            continue
         before = k
         k = _emit(events, k, t, core.EV_LEFT_CLICK, px, py, 1, 0)
         if k > before:
@@ -419,6 +423,10 @@ def perfect_events(plan: np.ndarray, n: int, events: np.ndarray) -> int:
         t = 1.0 + a
         if plan[a, 0] == PLAN_KEY:
             k = _emit(events, k, t, core.EV_KEY_DOWN, 0.0, 0.0, 0, int(plan[a, 1]))
+        elif plan[a, 0] == PLAN_DOUBLE_CLICK:
+            for dt in (0.0, 0.5):
+                k = _emit(events, k, t + dt, core.EV_LEFT_CLICK, plan[a, 2] + 0.5 * plan[a, 4],
+                          plan[a, 3] + 0.5 * plan[a, 5], 1, 0)
         else:
             k = _emit(events, k, t, core.EV_LEFT_CLICK, plan[a, 2] + 0.5 * plan[a, 4], plan[a, 3] + 0.5 * plan[a, 5],
                       1, 0)

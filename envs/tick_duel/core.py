@@ -109,8 +109,9 @@ prayer and item-stat plugins:
   T's boundary. A protection prayer protects against an attack launched at T's boundary if it is on once T's
   events are applied; a click in T+1 is too late for it. A prayer switched on during T's input drains nothing at
   T's boundary (a timer does not run on the tick it starts); one left on into the next tick drains as in v0. So
-  clicking a prayer off and on again in the same tick (a 1-tick flick), or on in T and off early in T+1, keeps the
-  protection at every boundary for no prayer points; clicking it on and off within one tick protects nothing.
+  clicking a prayer off and on again in the same tick (a 1-tick flick) keeps the protection at every boundary for
+  no prayer points; clicking it on in T and off early in T+1 costs nothing either but protects only at T's
+  boundary; clicking it on and off within one tick protects nothing.
 * **Freezes**: an accurate ice barrage freezes for the full 32 ticks through Protect from Magic (RuneLite's
   halving applies only to Bind, Snare and Entangle), applied when the spell lands.
 * **Food, brews and restores** [RuneLite ItemStatChanges; runedocs, queue]: eating and drinking act at once.
@@ -126,7 +127,8 @@ prayer and item-stat plugins:
 * **Specials**: the voidwaker's always hits for uniform ``[M // 2, M + M // 2]`` of the melee max hit ``M``, as
   magic damage (Protect from Magic cuts it); the dragon dagger's two hits land together; the granite maul's is
   *instant*: armed on the orb, it strikes at the boundary whatever the attack timer, if the opponent is in melee
-  reach (the NH way to stack a melee hit on a bolt or barrage in flight).
+  reach (the NH way to stack a melee hit on a bolt or barrage in flight). The maul is two-handed: wielding it
+  takes the shield off into a free inventory slot (no free slot, no maul).
 * **Combat levels** [osrs-dps-calc]: melee in the aggressive stance, +3 effective strength; effective magic attack
   ``floor(magic * prayer) + 9``; a player's magic defence level ``floor(0.7 floor(magic * augury)) +
   floor(0.3 floor(defence * prayer))``; levels are the current (boosted or drained) ones.
@@ -184,7 +186,7 @@ fresh_boost         uint8 [N,P]         1 when the boost prayer was switched on 
 hit_tick            int64 [N,P,H]       pending hits *on* player p: the tick they land (``NO_LANDING`` -1: empty
                                         slot); H = ``MAX_PENDING_HITS``
 hit_damage          int64 [N,P,H]       their damage (rolled at launch, protection applied)
-hit_style           int64 [N,P,H]       their style (what protection prayer applied)
+hit_style           int64 [N,P,H]       how they travel (melee, a bolt, a spell); protection is applied at launch
 hit_freeze          int64 [N,P,H]       freeze ticks they bring (an accurate ice barrage), else 0
 hit_heal            int64 [N,P,H]       1 for a blood barrage: it heals its caster when it lands
 pid_first           int64 [N]           the seat processed first this tick (PID order)
@@ -277,11 +279,12 @@ TOP_BOOST_DEFENCE = 70
 # Equipment bonus kinds (``gear_bonus``) and prayer multipliers (``boost_mult``).
 BONUS_ATTACK, BONUS_DEFENCE, BONUS_STRENGTH = 0, 1, 2
 
-# Rule sets: ``rules[i]`` of a duel. v0 keeps TickDuel-v0 exactly (old datasets and recordings replay); v1 adds
+# Rule sets: ``rules[i]`` of a duel. v0 keeps TickDuel-v0 exactly (old recordings replay bit for bit); v1 adds
 # the mechanics of the *Rules v1* section of the module docstring.
 RULES_V0, RULES_V1 = 0, 1
 LATEST_RULES = RULES_V1
 RULE_SETS = (RULES_V0, RULES_V1)
+MAX_HIT_DELAY = 4  # the longest hit delay: a spell from 8 to 10 tiles (plus 1 when the target acts first)
 MAX_PENDING_HITS = 4  # hits in flight on one player (speeds >= 4 and delays <= 5 keep at most 2 of each side's)
 NO_LANDING = -1  # hit_tick: an empty slot of the pending-hit queue
 PID_SHUFFLE_MIN, PID_SHUFFLE_MAX = 100, 150  # PID re-drawn every U{100..150} ticks [OSRS wiki, PID]
@@ -392,6 +395,8 @@ ITEM_OVERHEAL = np.zeros(NUM_ITEMS, np.int64)
 ITEM_OVERHEAL[ITEM_ANGLERFISH] = 1
 ITEM_SPEC_INSTANT = np.zeros(NUM_ITEMS, np.int64)  # a special attack made at once, whatever the attack timer
 ITEM_SPEC_INSTANT[ITEM_GRANITE_MAUL] = 1
+ITEM_TWO_HANDED = np.zeros(NUM_ITEMS, np.int64)  # a weapon that needs the shield slot free too
+ITEM_TWO_HANDED[ITEM_GRANITE_MAUL] = 1
 ITEM_SPEC_MAGIC = np.zeros(NUM_ITEMS, np.int64)  # a special attack that always hits and deals magic damage
 ITEM_SPEC_MAGIC[ITEM_NAMES.index("voidwaker")] = 1
 # Rules v1 read the bonuses from these copies, with the OSRS tables' values where v0 differs (osrs-dps-calc
@@ -800,6 +805,13 @@ def drink(s: DuelState, i: int, p: int, kind: int) -> None:
 
 
 @njit(cache=True, nogil=True, inline="always")
+def delay_attack_v1(s: DuelState, i: int, p: int, ticks: int) -> None:
+    """Rules v1: eating pushes the next attack back ``ticks`` ticks. v1 counts the timer down *before* the attack,
+    so a ready timer (0) and one due this boundary (1) both mean "attacks at this boundary": both start from 1."""
+    s.attack_timer[i, p] = max(s.attack_timer[i, p], 1) + ticks
+
+
+@njit(cache=True, nogil=True, inline="always")
 def consume_v1(s: DuelState, i: int, p: int, slot: int, item: int) -> None:
     """Rules v1: eat or drink the item in ``slot``, at once, if its timer lets it.
 
@@ -817,7 +829,7 @@ def consume_v1(s: DuelState, i: int, p: int, slot: int, item: int) -> None:
             amount = base_level(s, i, p, S_HP) // 10 + 13
         heal(s, i, p, amount, ITEM_OVERHEAL[item] == 1)
         s.eat_timer[i, p] = EAT_DELAY
-        s.attack_timer[i, p] += FOOD_ATTACK_DELAY
+        delay_attack_v1(s, i, p, FOOD_ATTACK_DELAY)
         s.inventory[i, p, slot] = ITEM_EMPTY
     elif food == FOOD_COMBO:
         if s.combo_timer[i, p] > 0:
@@ -826,7 +838,7 @@ def consume_v1(s: DuelState, i: int, p: int, slot: int, item: int) -> None:
         s.combo_timer[i, p] = EAT_DELAY
         s.eat_timer[i, p] = EAT_DELAY
         s.pot_timer[i, p] = POTION_DELAY
-        s.attack_timer[i, p] += COMBO_ATTACK_DELAY
+        delay_attack_v1(s, i, p, COMBO_ATTACK_DELAY)
         s.inventory[i, p, slot] = ITEM_EMPTY
     elif food == FOOD_POTION:
         if s.pot_timer[i, p] > 0:
@@ -835,6 +847,38 @@ def consume_v1(s: DuelState, i: int, p: int, slot: int, item: int) -> None:
         s.pot_timer[i, p] = POTION_DELAY
         s.eat_timer[i, p] = EAT_DELAY
         s.inventory[i, p, slot] = ITEM_NEXT_DOSE[item]
+
+
+@njit(cache=True, nogil=True, inline="always")
+def equip_two_handed_v1(s: DuelState, i: int, p: int, slot: int, item: int, equip_slot: int) -> bool:
+    """Rules v1, two-handed weapons [OSRS wiki, Two-handed]: wielding one takes the shield off too, into a free
+    inventory slot (with none, the click does nothing, as the client refuses it); a shield put on takes a
+    two-handed weapon off, into the slot the shield leaves. Returns True when it handled the click."""
+    if equip_slot == SLOT_WEAPON and ITEM_TWO_HANDED[item] == 1 and s.equipment[i, p, SLOT_SHIELD] != ITEM_EMPTY:
+        free = find_item(s, i, p, ITEM_EMPTY)
+        if free >= 0:
+            s.inventory[i, p, free] = s.equipment[i, p, SLOT_SHIELD]
+            s.equipment[i, p, SLOT_SHIELD] = ITEM_EMPTY
+            s.inventory[i, p, slot] = s.equipment[i, p, SLOT_WEAPON]
+            s.equipment[i, p, SLOT_WEAPON] = item
+            s.spec_armed[i, p] = 0
+        return True
+    if equip_slot == SLOT_SHIELD and ITEM_TWO_HANDED[s.equipment[i, p, SLOT_WEAPON]] == 1:
+        s.inventory[i, p, slot] = s.equipment[i, p, SLOT_WEAPON]  # the shield slot was empty under a 2h weapon
+        s.equipment[i, p, SLOT_WEAPON] = ITEM_EMPTY
+        s.equipment[i, p, SLOT_SHIELD] = item
+        s.spec_armed[i, p] = 0
+        return True
+    return False
+
+
+@njit(cache=True, nogil=True, inline="always")
+def find_item(s: DuelState, i: int, p: int, item: int) -> int:
+    """The first inventory slot of player ``p`` holding ``item``, or -1."""
+    for k in range(INVENTORY_SLOTS):
+        if s.inventory[i, p, k] == item:
+            return k
+    return -1
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -863,6 +907,8 @@ def equip_or_eat(s: DuelState, i: int, p: int, slot: int) -> None:
         return
     equip_slot = ITEM_SLOT[item]
     if equip_slot == NO_SLOT:
+        return
+    if s.rules[i] >= RULES_V1 and equip_two_handed_v1(s, i, p, slot, item, equip_slot):
         return
     s.inventory[i, p, slot] = s.equipment[i, p, equip_slot]
     s.equipment[i, p, equip_slot] = item
@@ -1370,7 +1416,6 @@ def launch_attack(s: DuelState, i: int, p: int, target_went_first: bool) -> None
     s.spec_armed[i, p] = 0
     hits = 1
     damage_mult = 1.0
-    damage_style = style
     total = 0
     landed = False
     if special:
@@ -1380,7 +1425,6 @@ def launch_attack(s: DuelState, i: int, p: int, target_went_first: bool) -> None
         hits = ITEM_SPEC_HITS[weapon]
     if special and ITEM_SPEC_MAGIC[weapon] == 1:
         # Voidwaker: always hits, uniform [M // 2, M + M // 2] of the melee max, as magic damage [osrs-dps-calc]
-        damage_style = MAGIC
         landed = True
         total = max_hit // 2 + rng.randint(s.rng_state, i, max_hit + 1)
         if s.protect[i, o] == MAGIC:
@@ -1399,7 +1443,9 @@ def launch_attack(s: DuelState, i: int, p: int, target_went_first: bool) -> None
     freeze = FREEZE_TICKS if style == MAGIC and spell == SPELL_ICE_BARRAGE and landed else 0
     blood = 1 if style == MAGIC and spell == SPELL_BLOOD_BARRAGE else 0
     land = s.tick[i] + hit_delay(s, i, p, style) + (1 if target_went_first else 0)
-    queue_hit(s, i, o, land, total, damage_style, freeze, blood)
+    # The queue keeps how the hit travels (a voidwaker special is a melee swing whose damage is magic): what a
+    # player sees in flight; the protection prayer has already been applied above.
+    queue_hit(s, i, o, land, total, style, freeze, blood)
     s.last_style[i, p] = style
     s.attack_timer[i, p] = SPELL_SPEED if style == MAGIC else ITEM_SPEED[weapon]
     s.pending_spell[i, p] = NO_SPELL

@@ -2,7 +2,8 @@
 
 ``botarena/TickDuel-v1`` plays the OSRS mechanics NH duelling turns on (``rules=1``, the classes' default: prayer
 flicking, hit delays in PID order, brews and restores, instant and magic specials; ``core``'s *Rules v1*);
-``botarena/TickDuel-v0`` (``rules=0``) stays registered for old datasets and recordings.
+``botarena/TickDuel-v0`` (``rules=0``) stays registered: old recordings replay on it exactly (v0 demonstration
+datasets describe other rules, so the v1 dataset loader refuses them by name: write v1 ones).
 
 ## Description
 

@@ -9,8 +9,10 @@ After every step, for every env of the batch and both seats (arrays as in ``core
 * Place and timers: the position on the arena, a walk destination on it or ``NO_TILE``; freeze in
   ``[0, FREEZE_TICKS]``, freeze immunity in ``[0, FREEZE_IMMUNITY_TICKS]``, both food timers in ``[0, EAT_DELAY]``,
   the potion timer in ``[0, POTION_DELAY]``.
-* Rules v1: every pending hit lands in the future (a due one has landed) with damage >= 0 (v0: the queue stays
-  empty); PID names a seat and its timer is in ``[1, PID_SHUFFLE_MAX]``.
+* Rules v1: every pending hit lands within the next ``MAX_HIT_DELAY + 1`` ticks (a due one has landed), with
+  damage >= 0, a style, a freeze of 0 or ``FREEZE_TICKS`` and a heal flag of 0 or 1; PID names a seat and its
+  timer is in ``[1, PID_SHUFFLE_MAX]``. v0 leaves the queue empty and the potion timer, fresh-prayer flags and
+  PID at 0.
 * The client: the open tab one of the five, the cursor on the 765 x 503 screen, a protected or boosted style
   one of the three or ``NO_STYLE``, a selected or pending spell one of the spells or ``NO_SPELL``.
 * Items: every inventory slot holds an item or is empty; a worn item sits in its own equipment slot; gear is
@@ -102,10 +104,17 @@ def violations(s: core.DuelState, previous: core.DuelState | None = None, env: A
             & (s.combo_timer <= core.EAT_DELAY), "food timers in [0, EAT_DELAY]")
     c.check((s.pot_timer >= 0) & (s.pot_timer <= core.POTION_DELAY), "the potion timer in [0, POTION_DELAY]")
     empty = s.hit_tick == core.NO_LANDING
-    c.check((empty | ((s.hit_tick >= s.tick[:, None, None]) & (s.hit_damage >= 0) & v1[:, :, None])).all(axis=2),
-            "pending hits land in the future with damage >= 0 (v0: none)")
+    now = s.tick[:, None, None]
+    sound = (s.hit_tick >= now) & (s.hit_tick <= now + core.MAX_HIT_DELAY + 1) & (s.hit_damage >= 0) \
+        & (s.hit_style >= core.MELEE) & (s.hit_style <= core.MAGIC) & np.isin(s.hit_freeze, (0, core.FREEZE_TICKS)) \
+        & np.isin(s.hit_heal, (0, 1))
+    c.check((empty | (sound & v1[:, :, None])).all(axis=2),
+            "pending hits land in the next MAX_HIT_DELAY + 1 ticks, well formed (v0: none)")
     c.check(~v1[:, 0] | ((s.pid_first >= 0) & (s.pid_first < core.NUM_PLAYERS) & (s.pid_timer >= 1)
                          & (s.pid_timer <= core.PID_SHUFFLE_MAX)), "PID names a seat, its timer in [1, 150]")
+    v0_quiet = (s.pot_timer == 0) & (s.fresh_protect == 0) & (s.fresh_boost == 0) \
+        & (s.pid_first == 0)[:, None] & (s.pid_timer == 0)[:, None]
+    c.check(v1 | v0_quiet, "v0 leaves v1's potion timer, fresh prayers and PID at 0")
 
     c.check((s.open_tab >= 0) & (s.open_tab < core.NUM_TABS), "the open tab is one of the five")
     c.check((s.cursor_x >= 0) & (s.cursor_x < core.SCREEN_W) & (s.cursor_y >= 0) & (s.cursor_y < core.SCREEN_H),

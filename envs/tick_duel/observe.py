@@ -29,12 +29,11 @@ from .core import (
     FREEZE_TICKS,
     GEAR_SETS,
     INVENTORY_SLOTS,
-    ITEM_ANGLERFISH,
     ITEM_DOSES,
+    ITEM_EMPTY,
     ITEM_GRANITE_MAUL,
     ITEM_KARAMBWAN,
     ITEM_POTION,
-    ITEM_SHARK,
     ITEM_SPEC_COST,
     ITEM_STYLE,
     MAGIC,
@@ -139,7 +138,7 @@ V1_FEATURES: tuple[str, ...] = (
     "own attack level / 99", "own strength level / 99", "own defence level / 99", "own ranged level / 99",
     "own magic level / 99", "own potion timer / 3",
     "saradomin brew doses left / 20", "super restore doses left / 12", "super combat doses left / 4",
-    "ranging potion doses left / 4", "anglerfish left / 28",
+    "ranging potion doses left / 4", "free inventory slots / 28",
     "own seat acts first at the boundary (PID)", "can drink a potion now", "granite maul carried or worn",
 )
 V1_OBS_SIZE = OBS_SIZE + len(V1_FEATURES)
@@ -156,8 +155,9 @@ def observation_features(rules: int) -> tuple[str, ...]:
     """The name of every ``gamestate`` column under rule set ``rules`` (v1: item ids scale by its item count)."""
     if rules == RULES_V0:
         return OBSERVATION_FEATURES
-    v0 = tuple(name.replace(f"/ {V0_NUM_ITEMS - 1}", f"/ {NUM_ITEMS - 1}").replace("/ 26", f"/ {NUM_ITEMS - 1}")
-               for name in OBSERVATION_FEATURES)
+    renamed = {"sharks left / 28": "anglerfish left / 28 (v1's main food)",
+               "can eat a shark now": "can eat an anglerfish now"}
+    v0 = tuple(renamed.get(name, name.replace("/ 26", f"/ {NUM_ITEMS - 1}")) for name in OBSERVATION_FEATURES)
     return v0 + V1_FEATURES
 
 # The first column of each group of features the writers index into (one-hot groups, id lists, fractions that
@@ -231,7 +231,7 @@ def _write_own_state(s: DuelState, i: int, p: int, out: np.ndarray) -> None:
     out[36] = 1.0 if s.pending_spell[i, p] != NO_SPELL else 0.0
     out[37] = s.cursor_x[i, p] / SCREEN_W
     out[38] = s.cursor_y[i, p] / SCREEN_H
-    out[39] = count_items(s, i, p, ITEM_SHARK) / INVENTORY_SLOTS
+    out[39] = count_items(s, i, p, MAIN_FOOD_BY_RULES[s.rules[i]]) / INVENTORY_SLOTS  # v1: anglerfish
     out[40] = count_items(s, i, p, ITEM_KARAMBWAN) / INVENTORY_SLOTS
     out[41] = min(s.dealt[i, p] / DAMAGE_SCALE, 2.0)
     out[42] = min(s.taken[i, p] / DAMAGE_SCALE, 2.0)
@@ -355,7 +355,7 @@ def _write_v1(s: DuelState, i: int, p: int, out: np.ndarray) -> None:
     out[c + 17] = _doses(s, i, p, POT_RESTORE) / 12.0
     out[c + 18] = _doses(s, i, p, POT_COMBAT) / 4.0
     out[c + 19] = _doses(s, i, p, POT_RANGING) / 4.0
-    out[c + 20] = count_items(s, i, p, ITEM_ANGLERFISH) / INVENTORY_SLOTS
+    out[c + 20] = count_items(s, i, p, ITEM_EMPTY) / INVENTORY_SLOTS  # a two-handed weapon needs one
     out[c + 21] = 1.0 if s.pid_first[i] == p else 0.0
     out[c + 22] = 1.0 if s.pot_timer[i, p] <= 0 and (_doses(s, i, p, POT_BREW) + _doses(s, i, p, POT_RESTORE)
                                                      + _doses(s, i, p, POT_COMBAT) + _doses(s, i, p, POT_RANGING)) > 0 \

@@ -33,11 +33,11 @@ LEFT_CLICK; 15 ms between actions. What does not fit before 600 ms is dropped, a
 same style again next tick to finish a switch).
 
 Masks (``action_masks()``, bool, the heads concatenated, 25 long on v1, 19 on v0): a choice is masked when it
-would change nothing or cannot be done: a set already worn; ice barrage without the magic level or on a frozen or immune
-opponent; a protection already on (or "off" when none is), any prayer at 0 points; food with none left or
-its timer running; running while frozen; a special attack without the energy (or the granite maul not carried);
-a potion with none left or the potion timer running. "keep", "nothing", "stay", "no" and "none" are always
-valid.
+would change nothing or cannot be done: a set already worn; ice barrage without the magic level or on a frozen
+or immune opponent; a protection already on (or "off" when none is), any prayer at 0 points; food with none left
+or its timer running; running while frozen; a special attack without the energy (or the granite maul not
+carried, or no free slot for the shield it takes off); a potion with none left or the potion timer running.
+"keep", "nothing", "stay", "no" and "none" are always valid.
 """
 
 from __future__ import annotations
@@ -128,7 +128,9 @@ class SemanticActions(gym.Wrapper):
         if not self.v1:
             return np.concatenate([style, prayer, eat, move, special])
         maul = core.ITEM_GRANITE_MAUL
-        has_maul = core.count_items(s, i, p, maul) > 0 or s.equipment[i, p, core.SLOT_WEAPON] == maul
+        two_handed_ok = s.equipment[i, p, core.SLOT_SHIELD] == core.ITEM_EMPTY or core.count_items(s, i, p, 0) > 0
+        has_maul = s.equipment[i, p, core.SLOT_WEAPON] == maul or (core.count_items(s, i, p, maul) > 0
+                                                                   and two_handed_ok)
         special = np.append(special, has_maul and s.spec[i, p] >= core.ITEM_SPEC_COST[maul])
         potion = np.array([True] + [bool(s.pot_timer[i, p] <= 0 and (core.ITEM_POTION[s.inventory[i, p]] == kind).any())
                                     for kind in range(core.NUM_POTIONS)])

@@ -37,8 +37,9 @@ BREAKAGES = [
     ("botarena/TickDuel-v0", lambda s: s.stats.__setitem__((0, 0, 0), 100), "levels in"),
     ("botarena/TickDuel-v1", lambda s: s.hp.__setitem__((0, 1), 122), "hitpoints in"),
     ("botarena/TickDuel-v1", lambda s: s.stats.__setitem__((0, 0, 2), 125), "levels in"),
-    ("botarena/TickDuel-v1", lambda s: s.hit_tick.__setitem__((0, 0, 0), -5), "pending hits land in the future"),
+    ("botarena/TickDuel-v1", lambda s: s.hit_tick.__setitem__((0, 0, 0), -5), "pending hits land in the next"),
     ("botarena/TickDuel-v1", lambda s: s.pot_timer.__setitem__((0, 1), 4), "potion timer"),
+    ("botarena/TickDuel-v0", lambda s: s.pot_timer.__setitem__((0, 1), 2), "v0 leaves"),
     ("botarena/TickDuel-v1", lambda s: s.inventory.__setitem__((0, 0, 0), tick_duel_core.ITEM_GRANITE_MAUL),
      "gear is never created or lost"),
 ]

@@ -99,6 +99,7 @@ def test_a_bolt_in_flight_and_an_instant_granite_maul_special_stack_into_one_hit
             tick(s)  # tick 0: the bolt launches, landing at tick 1
             assert s.hitsplat[0, 0] == core.NO_HIT and s.attack_timer[0, 1] > 0
             if maul:
+                s.inventory[0, 1, _slot(s, 1, core.ITEM_ANGLERFISH)] = core.ITEM_EMPTY  # room for the shield
                 k = _slot(s, 1, core.ITEM_GRANITE_MAUL)
                 tick(s, p1=[key(10, core.TAB_INVENTORY), click(100, core.inventory_slot_rect(k)),
                             click(300, core.SPEC_ORB)])
@@ -359,6 +360,8 @@ def test_the_v1_expert_flicks_brews_restores_stacks_and_specs_off_prayer():
                            & (clicks[:, core.F_Y] >= cell[1]) & (clicks[:, core.F_Y] < cell[1] + cell[3]))
                 if before.protect[i, p] >= 0 and before.open_tab[i, p] == core.TAB_PRAYER and on_cell.sum() == 2:
                     flicks += 1
+                    # The hand makes both clicks or neither: a flick never leaves the prayer off.
+                    assert s.protect[i, p] == before.protect[i, p] or s.prayer[i, p] == 0
                 weapon = s.equipment[i, p, core.SLOT_WEAPON]
                 if s.spec[i, p] < before.spec[i, p]:
                     if weapon == core.ITEM_GRANITE_MAUL:
@@ -371,3 +374,42 @@ def test_the_v1_expert_flicks_brews_restores_stacks_and_specs_off_prayer():
     assert (doses < start_doses).mean() > 0.8  # nearly every expert drank
     # Flicking pays: the experts end with most of their prayer although they prayed all game.
     assert s.prayer.mean() > 40
+
+
+def test_eating_pushes_the_next_attack_back_three_ticks_as_in_v0():
+    # OSRS wiki, Food: eating delays the next attack by 3 ticks (a karambwan by 2), whether or not the attack was
+    # ready; v1 counts its timer down before the attack, v0 after, and both must give the same attack ticks.
+    for food_name, rules in (("shark", core.RULES_V0), ("anglerfish", V1)):
+        s = fresh(seed=2, rules=rules)
+        s.pid_timer[0] = NEVER
+        place(s, 0, 2, 2)
+        place(s, 1, 3, 2)
+        wear(s, 1, core.SET_MELEE)
+        s.target[0, 1] = 1
+        food = _slot(s, 1, core.ITEM_NAMES.index(food_name))
+        attacks = []
+        for t in range(12):
+            tick(s, p1=[click(50, core.inventory_slot_rect(food))] if t == 0 else [])
+            if s.last_style[0, 1] >= 0:
+                attacks.append(t)
+        assert attacks == [core.FOOD_ATTACK_DELAY, core.FOOD_ATTACK_DELAY + 4, core.FOOD_ATTACK_DELAY + 8], rules
+
+
+def test_the_granite_maul_is_two_handed():
+    # OSRS wiki, Two-handed: wielding one takes the shield off into a free slot; with no free slot it stays put;
+    # putting a shield on takes the two-handed weapon off.
+    s = _duel()
+    wear(s, 0, core.SET_MELEE)
+    defender = core.ITEM_NAMES.index("dragon defender")
+    maul = _slot(s, 0, core.ITEM_GRANITE_MAUL)
+    assert (s.inventory[0, 0] != core.ITEM_EMPTY).all()  # a full bag: the maul cannot go on
+    tick(s, p0=[click(50, core.inventory_slot_rect(maul))])
+    assert s.equipment[0, 0, core.SLOT_WEAPON] != core.ITEM_GRANITE_MAUL
+    s.hp[0, 0] = 50
+    tick(s, p0=[click(50, core.inventory_slot_rect(_slot(s, 0, core.ITEM_ANGLERFISH))),
+                click(200, core.inventory_slot_rect(maul))])  # eating frees a slot, then the maul goes on
+    assert s.equipment[0, 0, core.SLOT_WEAPON] == core.ITEM_GRANITE_MAUL
+    assert s.equipment[0, 0, core.SLOT_SHIELD] == core.ITEM_EMPTY and defender in s.inventory[0, 0]
+    tick(s, p0=[click(50, core.inventory_slot_rect(_slot(s, 0, defender)))])
+    assert s.equipment[0, 0, core.SLOT_SHIELD] == defender and s.equipment[0, 0, core.SLOT_WEAPON] == core.ITEM_EMPTY
+    assert core.ITEM_GRANITE_MAUL in s.inventory[0, 0]

@@ -39,7 +39,7 @@ def test_masks_forbid_choices_that_change_nothing():
     mask = env.action_masks()
     assert mask.shape == (sum(HEADS_V1),) and mask.dtype == bool
     assert not mask[3]  # the magic set is worn at the start
-    assert mask[[0, 5, 10, 15, 17]].all()  # keep / nothing / stay / no
+    assert mask[[0, 5, 10, 14, 17, 20]].all()  # keep / nothing / nothing / stay / no / none
     state = env.unwrapped.batch.state
     state.spec[0, 0] = 0
     state.eat_timer[0, 0] = 2
@@ -107,3 +107,4 @@ def test_v0_keeps_its_five_heads():
     env.reset(seed=0)
     assert env.action_space.nvec.tolist() == list(HEADS) and env.action_masks().shape == (sum(HEADS),)
     env.step(np.array([2, 3, 3, 0, 0]))
+    assert env.unwrapped.batch.state.protect[0, 0] == core.MELEE  # the v0 heads still act
