@@ -200,7 +200,8 @@ def duel_report(agent: Any, duels: int, opponent: str = "nh_expert", builds: tup
     report: dict[str, Any] = {"opponent": opponent, "duels_per_build": duels, "seed_base": seed}
     scores, returns = [], []
     for k, build in enumerate(builds):
-        env = TickDuelVectorEnv(duels, build=build, opponent=opponent)
+        # No autoreset: an ended duel keeps its final state (and info) until every duel has ended.
+        env = TickDuelVectorEnv(duels, build=build, opponent=opponent, autoreset_mode="disabled")
         obs, _ = env.reset(seed=seed + k)
         agent.reset(seed + k)
         score = np.full(duels, np.nan)

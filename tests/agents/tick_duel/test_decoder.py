@@ -129,3 +129,5 @@ def test_the_closed_loop_report_plays_held_out_duels_to_the_end(quick_run):
     report = duel_report(DecoderAgent(quick_run[1] / "decoder.pt"), duels=2, builds=("pure",))
     assert 0.0 <= report["pure"]["score_rate"] <= 1.0 and report["all"]["ci95"][0] <= report["all"]["score_rate"]
     assert report["ms_per_tick_batch1"] > 0 and report["seed_base"] >= 2**32
+    # An untrained decoder's duels end in kills, not time-outs: the score is 0 or 1, never a reset's 0.5.
+    assert report["pure"]["mean_return"] < 0 and report["pure"]["score_rate"] < 0.5
