@@ -211,10 +211,10 @@ CLICK_ARENA_REFERENCES = References(
 TICK_DUEL_REFERENCES = References(
     zero="tick_duel/random", one="tick_duel/tick_perfect",
     why="random input (mean return -21 in every build on 64 seeds of TickDuel-v1) against the motor-free scripted "
-        "ceiling tick_perfect (+46 to +62 per build): far apart (separation 26 to 39 per build), and tick_perfect "
+        "ceiling tick_perfect (+41 to +58 per build): far apart (separation 26 to 36 per build), and tick_perfect "
         "beats every scripted agent head to head. The opponent nh_expert, 1 before TickDuel-v0's references were "
-        "reviewed, wins about half of its mirror matches, so its mean return (-7 to +1, standard deviation 28 to "
-        "36) sits too near random's to divide by. nh_expert-fast's hands make the same decisions and score a little "
+        "reviewed, wins about half of its mirror matches, so its mean return (-5 to -1, standard deviation 24 to "
+        "35) sits too near random's to divide by. nh_expert-fast's hands make the same decisions and score a little "
         "above 1 against this opponent (it loses 91 % of its games to tick_perfect)")
 
 GAME_ADAPTERS: dict[str, GameAdapter] = {
