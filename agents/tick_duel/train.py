@@ -319,10 +319,12 @@ class Run:
                 if self.step % 50 == 0:
                     self.log("train", {"loss": float(loss), **parts,
                                        "steps_per_s": self.step / max(time.perf_counter() - start, 1e-9)})
-                if self.step % c.save_every == 0 or self.step == c.steps:
-                    self._save_run(sampler)
+                # Evaluate before saving: a run killed in between redoes the evaluation after --resume rather than
+                # skip it (the steps since the last save replay exactly: the sampler's state is saved too).
                 if self.step % c.eval_every == 0 or self.step == c.steps:
                     self.log("val", evaluate(self.model, splits["val"], c.eval_ticks, c.history))
+                if self.step % c.save_every == 0 or self.step == c.steps:
+                    self._save_run(sampler)
         test = evaluate(self.model, splits["test"], c.eval_ticks, c.history, full=True)
         report = {"test": test, "baselines": baselines(splits["test"], c.eval_ticks), "data_ticks": sizes,
                   "parameters": self.model.num_parameters()}
@@ -332,7 +334,9 @@ class Run:
                          data=f"TickDuel-v1 Minari datasets under {c.data}: {sizes} (ticks per dataset; episodes "
                               f"split by index: k % 10 == 0 test, 1 validation)",
                          metrics={k: v for k, v in test.items() if k != "type_confusion"})
-        return save_checkpoint(self.out / "decoder.pt", self.model.state_dict(), card)
+        path = save_checkpoint(self.out / "decoder.pt", self.model.state_dict(), card)
+        self._save_run(sampler)  # the run checkpoint, rewritten once the run is whole (a resumed finish writes too)
+        return path
 
 
 def load_decoder(path: str | Path) -> tuple[EventDecoder, ModelCard]:

@@ -1,10 +1,10 @@
 """Every training command survives SIGKILL: killed at random moments and resumed, it ends where an uninterrupted run
 ends (the same step counts, updates, evaluations and phases), and after every kill its last checkpoint loads.
 
-One parametrized test per training command (``botarena train territory`` and ``botarena train click_arena``; TickDuel
-has no training command yet). Each run is the command's ``--quick`` preset in a subprocess. A kill waits until the run
-has written a checkpoint of its own (so it made progress), then a seeded random while (so it lands anywhere between two
-checkpoints, inside a checkpoint write included) before SIGKILL; the next start passes ``--resume``.
+One parametrized test per training command (``botarena train territory``, ``click_arena`` and ``tick_duel``). Each
+run is the command's ``--quick`` preset in a subprocess. A kill waits until the run has written a checkpoint of its
+own (so it made progress), then a seeded random while (so it lands anywhere between two checkpoints, inside a
+checkpoint write included) before SIGKILL; the next start passes ``--resume``.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ class Trainer:
     progress: Callable[[Path, list[str]], dict[str, Any]]  # loads the run checkpoint as --resume does
     uninterrupted: Callable[[Path, list[str]], dict[str, Any]]  # what an uninterrupted run ends with
     after_first_kill: Callable[[Path, list[str]], None] = field(default=lambda out, argv: None)
+    run_argv: Callable[[Path], tuple[str, ...]] = field(default=lambda out: ())  # arguments naming the run's folders
     after_finish: Callable[[Path, list[str]], None] = field(default=lambda out, argv: None)
 
 
@@ -99,6 +100,30 @@ def click_arena_uninterrupted(out: Path, argv: list[str]) -> dict[str, Any]:
             "evaluated_rounds": list(range(c.rounds))}
 
 
+# ---------------------------------------------------------------------- tick_duel
+def tick_duel_argv(out: Path) -> tuple[str, ...]:
+    return ("--data", str(out.parent / "data"))  # the run's own datasets, not the shared default under runs/
+
+
+def tick_duel_progress(out: Path, argv: list[str]) -> dict[str, Any]:
+    import json
+
+    from botarena.agents.common.checkpoint import load_checkpoint
+
+    _, _, extra = load_checkpoint(out / "run.pt")
+    step = int(extra["step"])
+    rows = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines() if line.strip()]
+    return {"steps": step, "evaluated_at": sorted({r["step"] for r in rows if r["tag"] == "val" and r["step"] <= step})}
+
+
+def tick_duel_uninterrupted(out: Path, argv: list[str]) -> dict[str, Any]:
+    from botarena.agents.tick_duel.train import parse_config
+
+    c, _, _, _ = parse_config([*argv, "--out", str(out)])
+    grid = list(range(c.eval_every, c.steps + 1, c.eval_every))
+    return {"steps": c.steps, "evaluated_at": grid if grid[-1] == c.steps else [*grid, c.steps]}
+
+
 TRAINERS = [
     Trainer("territory", ("--quick", "--threads", "1"), "run.ckpt", 1.5, territory_progress, territory_uninterrupted,
             after_first_kill=territory_finalize_a_stopped_run, after_finish=territory_refuses_another_config),
@@ -107,6 +132,8 @@ TRAINERS = [
                             "--strategist-steps", "5", "--tactician-steps", "5", "--executor-steps", "5",
                             "--strategist-batch", "8", "--tactician-batch", "8", "--executor-streams", "2"),
             "run.pt", 1.5, click_arena_progress, click_arena_uninterrupted),
+    Trainer("tick_duel", ("--quick", "--threads", "1", "--players", "nh_expert:fast,nh_expert:sloppy", "--steps", "40"),
+            "run.pt", 1.0, tick_duel_progress, tick_duel_uninterrupted, run_argv=tick_duel_argv),
 ]
 
 
@@ -121,8 +148,8 @@ def _stamp(path: Path) -> tuple[int, int] | None:
 
 def _start(trainer: Trainer, out: Path, log: Path) -> subprocess.Popen:
     resume = ["--resume"] if (out / trainer.checkpoint).exists() else []  # territory refuses --resume of nothing
-    command = [sys.executable, "-m", "botarena.agents.cli", "train", trainer.game, *trainer.argv, "--out", str(out),
-               *resume]
+    command = [sys.executable, "-m", "botarena.agents.cli", "train", trainer.game, *trainer.argv,
+               *trainer.run_argv(out), "--out", str(out), *resume]
     with open(log, "a") as handle:
         handle.write(f"\n$ {' '.join(command)}\n")
         handle.flush()
