@@ -781,7 +781,7 @@ def boost_stat(s: DuelState, i: int, p: int, stat: int, amount: int) -> None:
         s.stats[i, p, stat] = min(s.stats[i, p, stat] + amount, cap)
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(**NO_NRT)  # not inlined: compiled once, not at every call site (cold compile time)
 def drink(s: DuelState, i: int, p: int, kind: int) -> None:
     """A dose of potion ``kind`` [RuneLite ItemStatChanges; OSRS wiki item pages]."""
     if kind == POT_BREW:  # heal and defence above the base; attack, strength, ranged and magic drained
@@ -811,7 +811,7 @@ def delay_attack_v1(s: DuelState, i: int, p: int, ticks: int) -> None:
     s.attack_timer[i, p] = max(s.attack_timer[i, p], 1) + ticks
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(**NO_NRT)  # not inlined: compiled once, not at every call site (cold compile time)
 def consume_v1(s: DuelState, i: int, p: int, slot: int, item: int) -> None:
     """Rules v1: eat or drink the item in ``slot``, at once, if its timer lets it.
 
@@ -849,7 +849,7 @@ def consume_v1(s: DuelState, i: int, p: int, slot: int, item: int) -> None:
         s.inventory[i, p, slot] = ITEM_NEXT_DOSE[item]
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(**NO_NRT)  # not inlined: compiled once, not at every call site (cold compile time)
 def equip_two_handed_v1(s: DuelState, i: int, p: int, slot: int, item: int, equip_slot: int) -> bool:
     """Rules v1, two-handed weapons [OSRS wiki, Two-handed]: wielding one takes the shield off too, into a free
     inventory slot (with none, the click does nothing, as the client refuses it); a shield put on takes a
@@ -1485,7 +1485,7 @@ def land_pending_hits(s: DuelState, i: int, p: int) -> bool:
     return new_freeze
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(**NO_NRT)  # not inlined: compiled once, not at every call site (cold compile time)
 def restore_stats(s: DuelState, i: int, p: int) -> None:
     """Rules v1, once a minute: boosted and drained levels (and overhealed hitpoints) move 1 toward the base."""
     for stat in (S_ATT, S_STR, S_DEF, S_RNG, S_MAG):
@@ -1513,7 +1513,7 @@ def player_phase(s: DuelState, i: int, p: int, target_went_first: bool) -> None:
     launch_attack(s, i, p, target_went_first)
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(**NO_NRT)  # not inlined into step_envs: compiled once (cold compile time); one call a tick
 def resolve_tick_v1(s: DuelState, i: int) -> None:
     """Rules v1: the boundary of a tick, after both players' events: each player's phase in PID order, then the
     minute's stat restore, the end of the duel, and the PID draw when its time is up."""
@@ -1522,9 +1522,9 @@ def resolve_tick_v1(s: DuelState, i: int) -> None:
         s.taken[i, p] = 0
         s.hitsplat[i, p] = NO_HIT
         s.last_style[i, p] = NO_STYLE
-    first = s.pid_first[i]
-    player_phase(s, i, first, False)
-    player_phase(s, i, 1 - first, True)
+    # One call site, so the inlined phase is compiled once (two sites doubled the cold compile).
+    for k in range(NUM_PLAYERS):
+        player_phase(s, i, s.pid_first[i] if k == 0 else 1 - s.pid_first[i], k == 1)
     if (s.tick[i] + 1) % STAT_RESTORE_TICKS == 0:
         for p in range(NUM_PLAYERS):
             restore_stats(s, i, p)

@@ -335,7 +335,7 @@ def _doses(s: DuelState, i: int, p: int, kind: int) -> int:
     return total
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(**NO_NRT)
 def _write_v1(s: DuelState, i: int, p: int, out: np.ndarray) -> None:
     """Features 128-151 (rules v1): hits in flight, current levels, supplies, PID (``V1_FEATURES``)."""
     o = 1 - p
