@@ -1175,6 +1175,23 @@ def step_toward(s: DuelState, i: int, p: int, tx: int, ty: int, stop_adjacent: b
 
 
 @njit(cache=True, nogil=True, inline="always")
+def roll_hits(s: DuelState, i: int, o: int, style: int, chance: float, hits: int, max_hit: int,
+              damage_mult: float) -> tuple[int, bool]:
+    """``hits`` rolls against ``o``: each accurate with ``chance``, then uniform 0..max (times ``damage_mult``),
+    cut by ``o``'s protection prayer against ``style``. Returns (total damage, whether any roll was accurate)."""
+    total = 0
+    landed = False
+    for _ in range(hits):
+        if rng.uniform(s.rng_state, i) < chance:
+            landed = True
+            damage = int(np.floor(rng.randint(s.rng_state, i, max_hit + 1) * damage_mult))
+            if s.protect[i, o] == style:
+                damage = int(np.floor(damage * PROTECT_FACTOR))
+            total += damage
+    return total, landed
+
+
+@njit(cache=True, nogil=True, inline="always")
 def do_attack(s: DuelState, i: int, p: int) -> tuple[int, int, int, bool]:
     """Player ``p``'s attack at this boundary, if its timer is ready and the target in range.
 
@@ -1200,16 +1217,7 @@ def do_attack(s: DuelState, i: int, p: int) -> tuple[int, int, int, bool]:
         damage_mult = ITEM_SPEC_DMG[weapon]
         hits = ITEM_SPEC_HITS[weapon]
     s.spec_armed[i, p] = 0
-    chance = hit_chance(att_roll, def_roll)
-    total = 0
-    landed = False
-    for _ in range(hits):
-        if rng.uniform(s.rng_state, i) < chance:
-            landed = True
-            damage = int(np.floor(rng.randint(s.rng_state, i, max_hit + 1) * damage_mult))
-            if s.protect[i, o] == style:
-                damage = int(np.floor(damage * PROTECT_FACTOR))
-            total += damage
+    total, landed = roll_hits(s, i, o, style, hit_chance(att_roll, def_roll), hits, max_hit, damage_mult)
     freeze = 0
     heal = 0
     if style == MAGIC and spell == SPELL_ICE_BARRAGE and landed:
@@ -1416,8 +1424,6 @@ def launch_attack(s: DuelState, i: int, p: int, target_went_first: bool) -> None
     s.spec_armed[i, p] = 0
     hits = 1
     damage_mult = 1.0
-    total = 0
-    landed = False
     if special:
         s.spec[i, p] -= cost
         att_roll *= ITEM_SPEC_ACC[weapon]
@@ -1430,14 +1436,7 @@ def launch_attack(s: DuelState, i: int, p: int, target_went_first: bool) -> None
         if s.protect[i, o] == MAGIC:
             total = int(np.floor(total * PROTECT_FACTOR))
     else:
-        chance = hit_chance(att_roll, def_roll)
-        for _ in range(hits):
-            if rng.uniform(s.rng_state, i) < chance:
-                landed = True
-                damage = int(np.floor(rng.randint(s.rng_state, i, max_hit + 1) * damage_mult))
-                if s.protect[i, o] == style:
-                    damage = int(np.floor(damage * PROTECT_FACTOR))
-                total += damage
+        total, landed = roll_hits(s, i, o, style, hit_chance(att_roll, def_roll), hits, max_hit, damage_mult)
     # Ice barrage freezes on an accurate roll, for the full 32 ticks even through Protect from Magic (RuneLite
     # halves only Bind, Snare and Entangle).
     freeze = FREEZE_TICKS if style == MAGIC and spell == SPELL_ICE_BARRAGE and landed else 0
