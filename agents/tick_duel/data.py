@@ -14,15 +14,19 @@ goes to test when ``k % 10 == 0``, to validation when ``k % 10 == 1``, to traini
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from botarena.envs.common.io import atomic_write, load_npz
 from botarena.envs.tick_duel import core
 from botarena.envs.tick_duel.datasets import dataset_id, load_tick_duel_dataset
 from botarena.envs.tick_duel.env import HISTORY
+from botarena.envs.tick_duel.observe import COL_OPEN_TAB
 
+from . import targets
 from .decoder import STYLES
 
 SPLITS = ("train", "val", "test")
@@ -43,6 +47,19 @@ class DemoTicks:
     episode_start: np.ndarray  # int64 [N]: the flat index of the episode's first tick
     style: np.ndarray  # int64 [N]: index into decoder.STYLES
     build: np.ndarray  # int64 [N]
+    target: np.ndarray | None = None  # int64 [N, E]: each left click's UI element (``targets``); set by ``label``
+    offset: np.ndarray | None = None  # float32 [N, E, 2]: where inside it
+    # float32 [N, E', 7]: the events the env executed, which the next ticks' ``action_history`` shows. None for
+    # demonstrations (the demonstrator's own events); the learner's events in on-policy (DAgger) ticks, where
+    # ``events`` are the expert's labels.
+    shown: np.ndarray | None = None
+    shown_count: np.ndarray | None = None
+
+    def label(self) -> None:
+        """Label every left click with its target and offset (the tab open at each tick's start is observed)."""
+        tab = self.gamestate[:, COL_OPEN_TAB:COL_OPEN_TAB + core.NUM_TABS].argmax(1)
+        self.target = targets.label_clicks(self.events, self.count, tab)
+        self.offset = targets.offsets(self.events, self.target)
 
     def __len__(self) -> int:
         return len(self.count)
@@ -52,11 +69,13 @@ class DemoTicks:
         window = idx[:, None] - history + np.arange(history)[None]  # oldest first, as action_history
         valid = window >= self.episode_start[idx][:, None]
         safe = np.where(valid, window, 0)
-        hist = np.where(valid[..., None, None], self.events[safe], 0.0).astype(np.float32)
-        hist_len = np.where(valid, self.count[safe], 0).astype(np.int64)
+        shown, shown_count = (self.events, self.count) if self.shown is None else (self.shown, self.shown_count)
+        hist = np.where(valid[..., None, None], shown[safe], 0.0).astype(np.float32)
+        hist_len = np.where(valid, shown_count[safe], 0).astype(np.int64)
         longest = max(int(self.count[idx].max()), 1)
         return {"gamestate": self.gamestate[idx], "action_history": hist, "history_len": hist_len,
-                "style": self.style[idx], "events": self.events[idx, :longest], "count": self.count[idx]}
+                "style": self.style[idx], "events": self.events[idx, :longest], "count": self.count[idx],
+                "target": self.target[idx, :longest], "offset": self.offset[idx, :longest]}
 
 
 def load_split_ticks(root: str | Path, players: Sequence[str], builds: Sequence[str]
@@ -95,8 +114,118 @@ def load_split_ticks(root: str | Path, players: Sequence[str], builds: Sequence[
             ticks.style[at:at + t] = style
             ticks.build[at:at + t] = build
             at += t
+        ticks.label()
         out[split] = ticks
     return out, sizes
 
 
-__all__ = ["DemoTicks", "SPLITS", "load_split_ticks", "split_of"]
+def collect_on_policy(model: Any, players: Sequence[str], builds: Sequence[str], duels: int, seed: int,
+                      beta: float, progress: Any = None) -> DemoTicks:
+    """DAgger's data: ``duels`` duels per (player, build) against ``nh_expert`` (seeds ``seed + 1000 * group``
+    onwards), every tick labelled with what ``player`` would do (``TickDuelVectorEnv.expert_events``) and played
+    by the expert with probability ``beta``, else by the decoder ``model`` imitating that player's style.
+
+    The ticks keep both: ``events`` the expert's labels, ``shown`` the events the env executed (what the next
+    ticks' ``action_history`` shows the learner).
+    """
+    from botarena.envs.tick_duel import TickDuelVectorEnv
+    from botarena.envs.tick_duel.bots import bot_id
+
+    from .policy import DecoderAgent
+
+    rng = np.random.default_rng(seed)
+    episodes: list[tuple[dict[str, list], int, int]] = []
+    for group, (player, build) in enumerate((p, b) for p in players for b in builds):
+        env = TickDuelVectorEnv(duels, build=build, opponent="nh_expert", autoreset_mode="disabled")
+        agent = DecoderAgent(model=model, style=player)
+        obs, _ = env.reset(seed=seed + 1000 * group)
+        agent.reset(seed + 1000 * group)
+        rows: list[dict[str, list]] = [{k: [] for k in ("gamestate", "label", "n", "shown", "shown_n")}
+                                       for _ in range(duels)]
+        running = np.ones(duels, np.bool_)
+        while running.any():
+            labels = env.expert_events(np.full(duels, bot_id(player), np.int8))
+            learned = agent.act_batch(obs)
+            expert = (rng.random(duels) < beta)[:, None]
+            action = {"n": np.where(expert[:, 0], labels["n"], learned["n"]),
+                      "events": np.where(expert[..., None], labels["events"], learned["events"])}
+            for i in np.flatnonzero(running):
+                r = rows[i]
+                r["gamestate"].append(obs["gamestate"][i].copy())
+                r["label"].append(labels["events"][i])
+                r["n"].append(int(labels["n"][i]))
+                r["shown"].append(action["events"][i])
+                r["shown_n"].append(int(action["n"][i]))
+            obs, _, terminated, truncated, _ = env.step(action)
+            if progress is not None:
+                progress(int(running.sum()))
+            running &= ~(terminated | truncated)
+        env.close()
+        episodes += [(r, STYLES.index(player), core.build_index(build)) for r in rows]
+    total = sum(len(r["n"]) for r, _, _ in episodes)
+    width = max(1, max(max(max(r["n"]), max(r["shown_n"])) for r, _, _ in episodes))
+    ticks = DemoTicks(gamestate=np.zeros((total, episodes[0][0]["gamestate"][0].shape[0]), np.float32),
+                      events=np.zeros((total, width, core.EVENT_FIELDS), np.float32), count=np.zeros(total, np.int64),
+                      episode_start=np.zeros(total, np.int64), style=np.zeros(total, np.int64),
+                      build=np.zeros(total, np.int64), shown=np.zeros((total, width, core.EVENT_FIELDS), np.float32),
+                      shown_count=np.zeros(total, np.int64))
+    at = 0
+    for r, style, build in episodes:
+        t = len(r["n"])
+        ticks.gamestate[at:at + t] = r["gamestate"]
+        ticks.events[at:at + t] = np.asarray(r["label"])[:, :width]
+        ticks.count[at:at + t] = r["n"]
+        ticks.shown[at:at + t] = np.asarray(r["shown"])[:, :width]
+        ticks.shown_count[at:at + t] = r["shown_n"]
+        ticks.episode_start[at:at + t] = at
+        ticks.style[at:at + t] = style
+        ticks.build[at:at + t] = build
+        at += t
+    ticks.label()
+    return ticks
+
+
+def concat_ticks(parts: Sequence[DemoTicks]) -> DemoTicks:
+    """One ``DemoTicks`` of several (episodes renumbered, events padded to the widest)."""
+    width = max(max(t.events.shape[1], 0 if t.shown is None else t.shown.shape[1]) for t in parts)
+
+    def pad(a: np.ndarray) -> np.ndarray:
+        return np.pad(a, [(0, 0), (0, width - a.shape[1])] + [(0, 0)] * (a.ndim - 2))
+
+    starts, at = [], 0
+    for t in parts:
+        starts.append(t.episode_start + at)
+        at += len(t)
+    out = DemoTicks(gamestate=np.concatenate([t.gamestate for t in parts]),
+                    events=np.concatenate([pad(t.events) for t in parts]),
+                    count=np.concatenate([t.count for t in parts]), episode_start=np.concatenate(starts),
+                    style=np.concatenate([t.style for t in parts]), build=np.concatenate([t.build for t in parts]),
+                    shown=np.concatenate([pad(t.events if t.shown is None else t.shown) for t in parts]),
+                    shown_count=np.concatenate([t.count if t.shown is None else t.shown_count for t in parts]))
+    out.label()
+    return out
+
+
+def save_ticks(ticks: DemoTicks, path: str | Path) -> None:
+    """``ticks`` as an ``.npz``, written atomically (labels are recomputed on load)."""
+    with atomic_write(path) as handle:
+        np.savez(handle, **{f.name: getattr(ticks, f.name) for f in fields(DemoTicks)
+                            if getattr(ticks, f.name) is not None and f.name not in ("target", "offset")})
+
+
+def load_ticks(path: str | Path) -> DemoTicks:
+    """Ticks written by ``save_ticks``; a clear error for a missing, corrupt or inconsistent file."""
+    arrays = load_npz(path, what="on-policy ticks")
+    needed = ("gamestate", "events", "count", "episode_start", "style", "build")
+    missing = [name for name in needed if name not in arrays]
+    n = len(arrays.get("count", []))
+    if missing or any(len(a) != n for a in arrays.values()):
+        raise ValueError(f"on-policy ticks {path} are incomplete or inconsistent: missing {missing}, lengths "
+                         f"{ {k: len(a) for k, a in arrays.items()} }")
+    ticks = DemoTicks(**arrays)
+    ticks.label()
+    return ticks
+
+
+__all__ = ["DemoTicks", "SPLITS", "collect_on_policy", "concat_ticks", "load_split_ticks", "load_ticks",
+           "save_ticks", "split_of"]

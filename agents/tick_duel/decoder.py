@@ -22,8 +22,11 @@ Sequential decoder
       log-normals over ``gap + 1`` ms, so fast (< 100 ms), medium and slow (> 300 ms) gaps each get a
       component, mixed by a learned selector (the multi-scale timing head);
     * the event type (6), the button (4) and the key (16): categorical;
-    * the screen position: a mixture of ``XY_MIXTURE`` 2-D Gaussians over the screen scaled to [0, 1], so clicks
-      can put their mass on the UI elements;
+    * where a left click lands: a categorical over the UI elements of ``targets`` (the tab buttons, the orb and
+      bar, inventory slots, prayers, spells, arena tiles, or "elsewhere") and a 2-D Gaussian offset inside the
+      chosen element, so a click is a *choice* the game understands and lands inside what was chosen;
+    * the position of every other event (mouse moves, key events, clicks "elsewhere"): a mixture of
+      ``XY_MIXTURE`` 2-D Gaussians over the screen scaled to [0, 1];
     * the scroll notches are not modelled: the game gives them no effect, and they are generated as 0.
 
     Generation accumulates the gaps from the tick start and stops at a stop decision, at ``max_events``, or when
@@ -32,9 +35,11 @@ Sequential decoder
     the same GRU one step at a time (a test checks they agree on a fixed sequence).
 
 Losses (``loss``): per event, class-weighted cross-entropy of the type, cross-entropy of the button and key, the
-gap's negative log-likelihood and the position's, all averaged over events; the stop decision's binary
-cross-entropy at every step (the step after the last event is the one that stops); and a timing term that
-penalises the probability mass the gap mixture puts beyond the tick's end.
+gap's negative log-likelihood and the position mixture's (events not on an element), all averaged over events;
+per left click, the target's cross-entropy and the offset's negative log-likelihood, averaged over clicks (the
+few events that decide the game weigh as much as the many moves); the stop decision's binary cross-entropy at
+every step (the step after the last event is the one that stops); and a timing term that penalises the
+probability mass the gap mixture puts beyond the tick's end.
 """
 
 from __future__ import annotations
@@ -49,6 +54,8 @@ from torch.nn import functional as F
 
 from botarena.agents.nn import BACKBONES, make_backbone
 from botarena.envs.tick_duel import core
+
+from . import targets
 
 NUM_TYPES, NUM_BUTTONS, NUM_KEYS = core.NUM_EVENT_TYPES, core.NUM_BUTTONS, core.NUM_KEYS
 # Motor styles a demonstration can carry (the datasets' players); UNKNOWN_STYLE for anyone else (a human).
@@ -145,6 +152,8 @@ class EventDecoder(nn.Module):
         self.button = nn.Linear(out, NUM_BUTTONS)
         self.key = nn.Linear(out, NUM_KEYS)
         self.xy = nn.Linear(out, 5 * XY_MIXTURE)  # logits, x / y means, x / y log-scales
+        self.target = nn.Linear(out, targets.NUM_TARGETS)
+        self.offset = nn.Linear(out, 4)  # x / y means and log-scales of the offset inside the target
 
     def num_parameters(self) -> int:
         return sum(p.numel() for p in self.parameters())
@@ -158,7 +167,8 @@ class EventDecoder(nn.Module):
 
     def _heads(self, out: Tensor) -> dict[str, Tensor]:
         return {"stop": self.stop(out)[..., 0], "gap": self.gap(out), "type": self.etype(out),
-                "button": self.button(out), "key": self.key(out), "xy": self.xy(out)}
+                "button": self.button(out), "key": self.key(out), "xy": self.xy(out),
+                "target": self.target(out), "offset": self.offset(out)}
 
     def teacher_forced(self, context: Tensor, events: Tensor) -> dict[str, Tensor]:
         """Head outputs at steps 0..L for the true events [B, L, 7] (step k predicts event k, or the stop)."""
@@ -169,9 +179,10 @@ class EventDecoder(nn.Module):
         return self._heads(torch.cat([out, ctx], -1))
 
     # ------------------------------------------------------------------ losses
-    def loss(self, context: Tensor, events: Tensor, count: Tensor, type_weights: Tensor | None = None
-             ) -> tuple[Tensor, dict[str, float]]:
-        """Training loss of the true tick inputs ``events`` [B, L, 7] with ``count`` [B] events each."""
+    def loss(self, context: Tensor, events: Tensor, count: Tensor, target: Tensor, offset: Tensor,
+             type_weights: Tensor | None = None) -> tuple[Tensor, dict[str, float]]:
+        """Training loss of the true tick inputs ``events`` [B, L, 7] with ``count`` [B] events each, their
+        click ``target`` [B, L] and ``offset`` [B, L, 2] (``targets.label_clicks`` and ``targets.offsets``)."""
         heads = self.teacher_forced(context, events)
         b, steps = heads["stop"].shape
         k = torch.arange(steps, device=events.device)
@@ -184,6 +195,8 @@ class EventDecoder(nn.Module):
         ev = events
         if ev.shape[1] < steps:  # pad a step so the targets line up with the heads
             ev = torch.cat([ev, torch.zeros_like(ev[:, :1])], 1)
+            target = torch.cat([target, torch.zeros_like(target[:, :1])], 1)
+            offset = torch.cat([offset, torch.zeros_like(offset[:, :1])], 1)
         gap_ms = torch.diff(ev[..., core.F_TIME], dim=1, prepend=torch.zeros_like(ev[:, :1, core.F_TIME]))
         gap_nll = -_gap_log_prob(heads["gap"], gap_ms.clamp(min=0.0))
         beyond = _gap_beyond(heads["gap"], TICK_MS - (ev[..., core.F_TIME] - gap_ms))  # mass past the tick's end
@@ -193,14 +206,21 @@ class EventDecoder(nn.Module):
                                     ev[..., core.F_BUTTON].round().long().clamp(0, NUM_BUTTONS - 1), reduction="none")
         key_ce = F.cross_entropy(heads["key"].transpose(1, 2),
                                  ev[..., core.F_KEY].round().long().clamp(0, NUM_KEYS - 1), reduction="none")
+        click = is_event & (etype == core.EV_LEFT_CLICK)
+        on_target = click & (target > targets.ELSEWHERE)
         xy = torch.stack([ev[..., core.F_X] / core.SCREEN_W, ev[..., core.F_Y] / core.SCREEN_H], -1)
-        xy_nll = -_xy_log_prob(heads["xy"], xy)
+        xy_nll = -_xy_log_prob(heads["xy"], xy) * ~on_target
+        target_ce = F.cross_entropy(heads["target"].transpose(1, 2), target, reduction="none")
+        offset_nll = -_gaussian_log_prob(heads["offset"], offset)
         parts = {"stop": stop}
         for name, value in (("type", type_ce), ("gap", gap_nll), ("button", button_ce), ("key", key_ce),
                             ("xy", xy_nll), ("beyond", beyond)):
             parts[name] = (value * is_event).sum() / n_ev
+        n_click = click.sum().clamp(min=1)
+        parts["target"] = (target_ce * click).sum() / n_click
+        parts["offset"] = (offset_nll * on_target).sum() / n_click
         total = parts["stop"] + parts["type"] + parts["gap"] + parts["button"] + parts["key"] + 0.5 * parts["xy"] \
-            + parts["beyond"]
+            + parts["beyond"] + parts["target"] + 0.1 * parts["offset"]
         return total, {name: float(value.detach()) for name, value in parts.items()}
 
     # ------------------------------------------------------------------ generation
@@ -217,46 +237,86 @@ class EventDecoder(nn.Module):
         return self._heads(torch.cat([torch.cat(outs, 1), context[:, None].expand(-1, len(outs), -1)], -1))
 
     @torch.no_grad()
-    def generate(self, context: Tensor, generator: torch.Generator | None = None, sample: bool = True
+    def generate(self, context: Tensor, rng: np.random.Generator | None = None, sample: bool = True
                  ) -> tuple[np.ndarray, np.ndarray]:
         """A tick's events for each context: float32 [B, max_events, 7] (zero padded) and counts [B].
 
-        ``sample`` draws every choice from its distribution with ``generator``; otherwise the most likely one
-        (the heaviest mixture component's median for times and positions). Times are accumulated from the tick
-        start and the tick's input ends before a time would reach 600 ms.
+        ``sample`` draws every choice from its distribution with ``rng``; otherwise the most likely one (the
+        heaviest mixture component's median for times and positions). Times are accumulated from the tick start
+        and the tick's input ends before a time would reach 600 ms.
+
+        Built for latency at batch 1: a step is one GRU cell, one matrix product for all the heads, and the
+        choices drawn in numpy (a torch call costs microseconds of dispatch, a small numpy one less).
         """
+        if sample and rng is None:
+            raise ValueError("generate(sample=True) needs an rng (numpy.random.Generator)")
         b = context.shape[0]
         limit = self.cfg.max_events
-        events = torch.zeros(b, limit, core.EVENT_FIELDS)
-        counts = torch.zeros(b, dtype=torch.long)
-        alive = torch.ones(b, dtype=torch.bool)
-        t = torch.zeros(b)
-        h = torch.tanh(self.init(context))[None]
-        x_in = self.start.expand(b, 1, -1)
+        heads = [self.stop, self.gap, self.etype, self.button, self.key, self.xy, self.target, self.offset]
+        w_heads = torch.cat([m.weight for m in heads])
+        hidden = self.cfg.hidden
+        # The heads read [h, context]: the context's part is the same at every step, so it is computed once.
+        from_context = torch.addmm(torch.cat([m.bias for m in heads]), context, w_heads[:, hidden:].T)
+        w_hidden = w_heads[:, :hidden].T.contiguous()
+        ends = np.cumsum([m.out_features for m in heads])
+        parts = [slice(a, b) for a, b in zip([0, *ends[:-1]], ends, strict=True)]
+        # The GRU reads [event, context] too: at batch 1 the context's part folds into the input bias.
+        w_ih, w_hh, b_hh = self.gru.weight_ih_l0, self.gru.weight_hh_l0, self.gru.bias_hh_l0
+        width = self.cfg.event_dim
+        if b == 1:
+            gru = (w_ih[:, :width], w_hh, torch.addmm(self.gru.bias_ih_l0, context, w_ih[:, width:].T)[0], b_hh)
+        else:
+            gru = (w_ih, w_hh, self.gru.bias_ih_l0, b_hh)
+        events = np.zeros((b, limit, core.EVENT_FIELDS), np.float32)
+        counts = np.zeros(b, np.int64)
+        alive = np.ones(b, np.bool_)
+        t = np.zeros(b)
+        h = torch.tanh(self.init(context))
+        x_in = self.start.expand(b, -1)
+        feats = np.zeros((b, EVENT_FEATURES + 1), np.float32)
+        rows = np.arange(b)
         for k in range(limit):
-            out, h = self.gru(torch.cat([x_in, context[:, None]], -1), h)
-            heads = self._heads(torch.cat([out[:, 0], context], -1))
-            p_stop = torch.sigmoid(heads["stop"])
-            stop = (torch.rand(b, generator=generator) < p_stop) if sample else p_stop > 0.5
-            gap = _sample_gap(heads["gap"], generator, sample)
-            alive = alive & ~stop & (t + gap < TICK_MS)
+            h = torch.gru_cell(x_in if b == 1 else torch.cat([x_in, context], -1), h, *gru)
+            out = torch.addmm(from_context, h, w_hidden).numpy().astype(np.float64)
+            stop_logit, gap, etype, button, key, xy, target, offset = (out[:, part] for part in parts)
+            p_stop = 1.0 / (1.0 + np.exp(-stop_logit[:, 0]))
+            stop = rng.random(b) < p_stop if sample else p_stop > 0.5
+            gap_ms = _gap_draw(gap, rng, sample)
+            alive &= ~stop & (t + gap_ms < TICK_MS)
             if not alive.any():
                 break
-            t = torch.where(alive, t + gap, t)
-            row = torch.zeros(b, core.EVENT_FIELDS)
+            t = np.where(alive, t + gap_ms, t)
+            etype = _categorical(etype, rng, sample)
+            target = _categorical(target, rng, sample)
+            pos = _xy_draw(xy, rng, sample) * (core.SCREEN_W, core.SCREEN_H)
+            on_target = (etype == core.EV_LEFT_CLICK) & (target > targets.ELSEWHERE)
+            if on_target.any():
+                mean, log_scale = offset[:, :2], np.clip(offset[:, 2:], -6.0, 1.0)
+                off = mean + np.exp(log_scale) * rng.standard_normal(mean.shape) if sample else mean
+                pos = np.where(on_target[:, None], targets.position(target, off), pos)
+            row = events[:, k]
             row[:, core.F_TIME] = t
-            row[:, core.F_TYPE] = _choose(heads["type"], generator, sample).float()
-            row[:, core.F_BUTTON] = _choose(heads["button"], generator, sample).float()
-            row[:, core.F_KEY] = _choose(heads["key"], generator, sample).float()
-            xy = _sample_xy(heads["xy"], generator, sample)
-            row[:, core.F_X] = (xy[:, 0] * core.SCREEN_W).clamp(0.0, core.SCREEN_W - 1.0)
-            row[:, core.F_Y] = (xy[:, 1] * core.SCREEN_H).clamp(0.0, core.SCREEN_H - 1.0)
-            events[alive, k] = row[alive]
-            counts += alive.long()
-            x_in = self._step_inputs(events[:, :k + 1])[:, -1:]
+            row[:, core.F_TYPE] = etype
+            row[:, core.F_X] = np.clip(pos[:, 0], 0.0, core.SCREEN_W - 1.0)
+            row[:, core.F_Y] = np.clip(pos[:, 1], 0.0, core.SCREEN_H - 1.0)
+            row[:, core.F_BUTTON] = _categorical(button, rng, sample)
+            row[:, core.F_KEY] = _categorical(key, rng, sample)
+            row[~alive] = 0.0
+            counts += alive
+            # The next step's input: this event's features (as event_features computes them) and its gap.
+            feats[:] = 0.0
+            feats[:, :4] = row[:, [core.F_TIME, core.F_X, core.F_Y, core.F_SCROLL]] \
+                / (TICK_MS, core.SCREEN_W, core.SCREEN_H, core.MAX_SCROLL)
+            feats[rows, 4 + row[:, core.F_TYPE].astype(np.int64)] = 1.0
+            feats[rows, 4 + NUM_TYPES + row[:, core.F_BUTTON].astype(np.int64)] = 1.0
+            feats[rows, 4 + NUM_TYPES + NUM_BUTTONS + row[:, core.F_KEY].astype(np.int64)] = 1.0
+            previous = events[:, k - 1, core.F_TIME] if k > 0 else 0.0
+            feats[:, -1] = (row[:, core.F_TIME] - previous) / TICK_MS
+            x_in = self.event(torch.from_numpy(feats))
         # Times are strictly inside the tick; float32 rounding must not carry one to 600.
-        events[..., core.F_TIME] = events[..., core.F_TIME].clamp(max=float(np.nextafter(np.float32(TICK_MS), 0)))
-        return events.numpy().astype(np.float32), counts.numpy()
+        np.minimum(events[..., core.F_TIME], np.nextafter(np.float32(TICK_MS), np.float32(0)),
+                   out=events[..., core.F_TIME])
+        return events, counts
 
     def forward(self, gamestate: Tensor, history: Tensor, history_len: Tensor, style: Tensor) -> Tensor:
         """The context of each decision (``generate`` and ``loss`` take it)."""
@@ -296,31 +356,50 @@ def _xy_log_prob(params: Tensor, xy: Tensor) -> Tensor:
     return torch.logsumexp(log_w + comp, -1)
 
 
-def _choose(logits: Tensor, generator: torch.Generator | None, sample: bool) -> Tensor:
+def _gaussian_log_prob(params: Tensor, value: Tensor) -> Tensor:
+    """log N(value; mean, scale) summed over the last axis (``params``: means then log-scales)."""
+    mean, log_scale = params.chunk(2, -1)
+    log_scale = log_scale.clamp(-6.0, 1.0)
+    return (-0.5 * ((value - mean) / log_scale.exp()) ** 2 - log_scale - 0.5 * math.log(2 * math.pi)).sum(-1)
+
+
+def _categorical(logits: np.ndarray, rng: np.random.Generator | None, sample: bool) -> np.ndarray:
+    """One draw per row of ``logits`` [B, K] (Gumbel-max), or the most likely class."""
     if sample:
-        return torch.multinomial(torch.softmax(logits, -1), 1, generator=generator)[:, 0]
+        logits = logits - np.log(-np.log(rng.random(logits.shape)))
     return logits.argmax(-1)
 
 
-def _sample_gap(params: Tensor, generator: torch.Generator | None, sample: bool) -> Tensor:
-    log_w, mean, log_scale = _mixture(params, TIME_MIXTURE)
-    comp = _choose(log_w, generator, sample)
-    mu = mean.gather(-1, comp[:, None])[:, 0]
+def _gap_draw(params: np.ndarray, rng: np.random.Generator | None, sample: bool) -> np.ndarray:
+    """A gap in ms from the log-normal mixture [B, 3 * TIME_MIXTURE] (or the heaviest component's median)."""
+    logits, mean, log_scale = params[:, :TIME_MIXTURE], params[:, TIME_MIXTURE:2 * TIME_MIXTURE], params[:, 2 * TIME_MIXTURE:]
+    rows, comp = np.arange(len(params)), _categorical(logits, rng, sample)
+    mu = mean[rows, comp]
     if sample:
-        sd = log_scale.exp().gather(-1, comp[:, None])[:, 0]
-        mu = mu + sd * torch.randn(mu.shape, generator=generator)
-    return torch.expm1(mu * LOG_GAP_SCALE).clamp(min=0.0)
+        mu = mu + np.exp(np.clip(log_scale[rows, comp], -6.0, 2.0)) * rng.standard_normal(len(mu))
+    return np.maximum(np.expm1(mu * LOG_GAP_SCALE), 0.0)
 
 
-def _sample_xy(params: Tensor, generator: torch.Generator | None, sample: bool) -> Tensor:
-    logits, mean, log_scale = params.split([XY_MIXTURE, 2 * XY_MIXTURE, 2 * XY_MIXTURE], -1)
-    comp = _choose(logits, generator, sample)
-    idx = comp[:, None, None].expand(-1, 1, 2)
-    mu = mean.unflatten(-1, (XY_MIXTURE, 2)).gather(1, idx)[:, 0]
+def _xy_draw(params: np.ndarray, rng: np.random.Generator | None, sample: bool) -> np.ndarray:
+    """A position in screen fractions [B, 2] from the Gaussian mixture [B, 5 * XY_MIXTURE] (or the heaviest
+    component's mean)."""
+    logits = params[:, :XY_MIXTURE]
+    mean = params[:, XY_MIXTURE:3 * XY_MIXTURE].reshape(-1, XY_MIXTURE, 2)
+    rows, comp = np.arange(len(params)), _categorical(logits, rng, sample)
+    mu = mean[rows, comp]
     if sample:
-        sd = log_scale.unflatten(-1, (XY_MIXTURE, 2)).clamp(-7.0, 1.0).exp().gather(1, idx)[:, 0]
-        mu = mu + sd * torch.randn(mu.shape, generator=generator)
-    return mu.clamp(0.0, 1.0)
+        log_scale = params[:, 3 * XY_MIXTURE:].reshape(-1, XY_MIXTURE, 2)[rows, comp]
+        mu = mu + np.exp(np.clip(log_scale, -7.0, 1.0)) * rng.standard_normal(mu.shape)
+    return np.clip(mu, 0.0, 1.0)
+
+
+def most_likely_click(xy_params: Tensor, target_logits: Tensor, offset_params: Tensor) -> np.ndarray:
+    """Screen pixels [B, 2] of the most likely click: on the most likely target at its mean offset, or at the
+    position mixture's heaviest component when that target is "elsewhere"."""
+    target = target_logits.argmax(-1).numpy()
+    pos = _xy_draw(xy_params.double().numpy(), None, False) * (core.SCREEN_W, core.SCREEN_H)
+    on_target = (target > targets.ELSEWHERE)[:, None]
+    return np.where(on_target, targets.position(target, offset_params[:, :2].double().numpy()), pos)
 
 
 __all__ = ["DecoderConfig", "EventDecoder", "STYLES", "UNKNOWN_STYLE", "event_features"]

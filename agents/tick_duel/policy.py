@@ -40,11 +40,11 @@ class DecoderAgent(BaseAgent):
             model, self.card = load_decoder(checkpoint)
         self.model = model.eval()
         self.style = UNKNOWN_STYLE if style is None else STYLES.index(style)
-        self.generator = torch.Generator().manual_seed(0)
+        self.generator = np.random.default_rng(0)
 
     def reset(self, seed: int | None = None) -> None:
         super().reset(seed)
-        self.generator = torch.Generator().manual_seed(int(self.rng.integers(2**62)))
+        self.generator = np.random.default_rng(int(self.rng.integers(2**62)))
 
     def act(self, obs: Any) -> dict[str, Any]:
         batch = {k: np.asarray(v)[None] for k, v in obs.items()}

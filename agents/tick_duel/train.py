@@ -6,14 +6,20 @@
    ``runs/tick_duel-data``); missing ones are written first with ``botarena datasets tick_duel``'s own code
    (``--episodes`` episodes each, seeds 0..N-1, against ``nh_expert``). Split by episode (``data.split_of``).
 2. Training: AdamW on the decoder's loss (``decoder.EventDecoder.loss``), batches drawn with every (player,
-   build) pair equally likely, whatever its size; event types weighted by 1 / sqrt(frequency).
-3. Every ``--eval-every`` steps and at the end, on the validation ticks: the loss, event-type macro-F1 and
+   build) pair equally likely, whatever its size; event types weighted by 1 / sqrt(frequency). Left clicks are
+   labelled with the UI element they hit (``targets``).
+3. DAgger (``--dagger-rounds``, after the ``--steps`` of behaviour cloning): each round plays
+   ``--dagger-duels`` duels per (player, build) against ``nh_expert`` on training seeds (below 2**32, away from
+   the datasets'), the expert labelling every tick (``TickDuelVectorEnv.expert_events``) and driving it with
+   probability ``beta0 * 0.5 ** (round - 1)``, the decoder otherwise; then ``--dagger-steps`` steps with half
+   of every batch from the demonstrations, half from all rounds' on-policy ticks (``<out>/dagger<r>.npz``).
+4. Every ``--eval-every`` steps and at the end, on the validation ticks: the loss, event-type macro-F1 and
    balanced accuracy (teacher forced), gap MAE (the heaviest component's median), and, generating freely,
    events-per-tick exactness. ``metrics.jsonl`` and TensorBoard (when installed) get them; the final test-split
    report, with the confusion matrix and the two baselines (copy the last tick; majority type with mean
    timing), goes into ``report.json`` and the model card.
 
-The run checkpoint ``<out>/run.pt`` (weights, optimizer, step, RNG) is written atomically every ``--save-every``
+The run checkpoint ``<out>/run.pt`` (weights, optimizer, step, the samplers' RNG) is written atomically every ``--save-every``
 steps; ``--resume`` continues from it (the same settings, or a clear error). The final weights are
 ``<out>/decoder.pt`` with a model card (command, seed, data and their sizes, git sha, test metrics).
 """
@@ -38,8 +44,9 @@ from botarena.agents.common.metrics import balanced_accuracy, confusion, macro_f
 from botarena.agents.leaderboard.seeds import TRAINING_SEED_LIMIT
 from botarena.envs.tick_duel import core
 
-from .data import DemoTicks, load_split_ticks
-from .decoder import NUM_TYPES, TICK_MS, DecoderConfig, EventDecoder
+from . import targets
+from .data import DemoTicks, collect_on_policy, concat_ticks, load_split_ticks, load_ticks, save_ticks
+from .decoder import NUM_TYPES, TICK_MS, DecoderConfig, EventDecoder, most_likely_click
 
 AGENT_NAME = "tick_duel/decoder"
 # Held-out duels: seeds 2**32 + 2 * 10**6 + ..., never a dataset's (seeds below 2**32) nor the leaderboard's (>= 2**40).
@@ -64,12 +71,35 @@ class TrainConfig:
     save_every: int = 250
     eval_ticks: int = 2048
     threads: int = 2
+    # DAgger (Ross et al. 2011) after the ``steps`` of behaviour cloning: each round collects ``dagger_duels``
+    # duels per (player, build), the expert labelling every tick and driving it with probability
+    # beta0 * 0.5 ** (round - 1), then trains ``dagger_steps`` more steps, half of every batch from the
+    # demonstrations and half from every round's on-policy ticks.
+    dagger_rounds: int = 0
+    dagger_steps: int = 2000
+    dagger_duels: int = 8
+    beta0: float = 0.5
 
     @classmethod
     def quick(cls, **overrides: Any) -> TrainConfig:
         """A smoke run: tiny data and step counts."""
         return cls(**{"episodes": 10, "steps": 20, "batch": 16, "eval_every": 10, "save_every": 5,
-                      "eval_ticks": 64, "builds": "max", **overrides})
+                      "eval_ticks": 64, "builds": "max", "dagger_steps": 10, "dagger_duels": 2, **overrides})
+
+    @property
+    def total_steps(self) -> int:
+        return self.steps + self.dagger_rounds * self.dagger_steps
+
+    def round_start(self, round_index: int) -> int:
+        """The step at which DAgger round ``round_index`` (1-based) collects its duels."""
+        return self.steps + (round_index - 1) * self.dagger_steps
+
+    def round_seed(self, round_index: int) -> int:
+        """Round ``round_index``'s first duel seed: far from the datasets' (0 ..) and below 2**32 (training)."""
+        return 1_000_000_000 + 10_000_000 * self.seed + 100_000 * round_index
+
+    def beta(self, round_index: int) -> float:
+        return self.beta0 * 0.5 ** (round_index - 1)
 
     def model(self) -> DecoderConfig:
         return DecoderConfig(backbone=self.backbone, history=self.history)
@@ -93,6 +123,16 @@ def ensure_datasets(c: TrainConfig) -> None:
 
 def to_tensors(batch: dict[str, np.ndarray]) -> dict[str, torch.Tensor]:
     return {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in batch.items()}
+
+
+def merge_batches(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Two batches as one, every array zero padded to the larger (tick events, action history rows)."""
+    out = {}
+    for k in a:
+        shape = np.maximum(a[k].shape[1:], b[k].shape[1:])
+        out[k] = np.concatenate([np.pad(x, [(0, 0)] + [(0, int(n - m)) for n, m in zip(shape, x.shape[1:])])
+                                 for x in (a[k], b[k])])
+    return out
 
 
 def type_weights(ticks: DemoTicks) -> torch.Tensor:
@@ -126,12 +166,12 @@ def evaluate(model: EventDecoder, ticks: DemoTicks, limit: int, history: int, se
     model.eval()
     idx = np.random.default_rng(seed).permutation(len(ticks))[:limit]
     losses, pred_types, true_types, gap_err, count_pred, count_true = [], [], [], [], [], []
-    gen = torch.Generator().manual_seed(seed)
+    click_hit, click_px = [], []
     times_ok = 0
     for at in range(0, len(idx), 256):
         b = to_tensors(ticks.batch(idx[at:at + 256], history))
         context = model(b["gamestate"], b["action_history"], b["history_len"], b["style"])
-        loss, _ = model.loss(context, b["events"], b["count"])
+        loss, _ = model.loss(context, b["events"], b["count"], b["target"], b["offset"])
         losses.append(float(loss) * len(b["count"]))
         heads = model.teacher_forced(context, b["events"])
         n = b["count"].numpy()
@@ -144,7 +184,17 @@ def evaluate(model: EventDecoder, ticks: DemoTicks, limit: int, history: int, se
         t = b["events"][..., core.F_TIME].numpy()
         true_gap = np.diff(t, axis=1, prepend=0.0)
         gap_err.append(np.abs(pred_gap - true_gap)[valid])
-        events, counts = model.generate(context, gen, sample=False)
+        # Clicks on an element: where the most likely target and offset put them, against the true click.
+        on = torch.from_numpy(valid) & (b["events"][..., core.F_TYPE].round() == core.EV_LEFT_CLICK) \
+            & (b["target"] > targets.ELSEWHERE)
+        if on.any():
+            xy = most_likely_click(heads["xy"][:, :-1][on], heads["target"][:, :-1][on], heads["offset"][:, :-1][on])
+            true_xy = b["events"][on][:, [core.F_X, core.F_Y]].numpy()
+            r = targets.RECTS[b["target"][on].numpy()]
+            click_hit.append((r[:, 0] <= xy[:, 0]) & (xy[:, 0] < r[:, 0] + r[:, 2])
+                             & (r[:, 1] <= xy[:, 1]) & (xy[:, 1] < r[:, 1] + r[:, 3]))
+            click_px.append(np.hypot(*(xy - true_xy).T))
+        events, counts = model.generate(context, sample=False)
         count_pred.append(counts)
         count_true.append(n)
         times = events[..., core.F_TIME]
@@ -160,6 +210,9 @@ def evaluate(model: EventDecoder, ticks: DemoTicks, limit: int, history: int, se
         "gap_mae_ms": float(np.mean(np.concatenate(gap_err))),
         "count_exact": float(np.mean(cp == ct)), "count_within_1": float(np.mean(np.abs(cp - ct) <= 1)),
         "generated_times_inside_tick": times_ok == (len(idx) + 255) // 256,
+        "clicks": int(sum(len(h) for h in click_hit)),
+        "click_on_intended_element": float(np.mean(np.concatenate(click_hit))) if click_hit else float("nan"),
+        "click_pixel_error": float(np.mean(np.concatenate(click_px))) if click_px else float("nan"),
     }
     if full:
         report["type_confusion"] = confusion(pt, tt, NUM_TYPES).tolist()
@@ -254,6 +307,7 @@ class Run:
         self.opt = torch.optim.AdamW(self.model.parameters(), lr=config.lr, weight_decay=1e-4)
         self.step = 0
         self.sampler_state: dict | None = None
+        self.on_policy_state: dict | None = None
         if resume:
             self._resume()
         elif self.run_path.exists():
@@ -262,7 +316,8 @@ class Run:
     def _resume(self) -> None:
         state, card, extra = load_checkpoint(self.run_path, expected_name=AGENT_NAME + "/run")
         changed = {k for k, v in asdict(self.c).items()
-                   if k not in ("steps", "threads", "eval_every", "save_every") and card.config.get(k) != v}
+                   if k not in ("steps", "threads", "eval_every", "save_every", "dagger_rounds")
+                   and card.config.get(k) != v}
         if changed:
             raise CheckpointError(f"--resume: {self.run_path} was trained with other settings ({sorted(changed)}); "
                                   f"use its settings or another --out")
@@ -270,12 +325,47 @@ class Run:
         self.opt.load_state_dict(extra["optimizer"])
         self.step = int(extra["step"])
         self.sampler_state = extra["sampler"]
+        self.on_policy_state = extra.get("on_policy_sampler")
 
-    def _save_run(self, sampler: Sampler) -> None:
+    def _save_run(self, sampler: Sampler, on_policy_sampler: Sampler | None) -> None:
         card = ModelCard(name=AGENT_NAME + "/run", config=asdict(self.c), command=self.command, seed=self.c.seed)
         save_checkpoint(self.run_path, self.model.state_dict(), card,
                         extra={"optimizer": self.opt.state_dict(), "step": self.step,
-                               "sampler": sampler.rng.bit_generator.state})
+                               "sampler": sampler.rng.bit_generator.state,
+                               "on_policy_sampler": None if on_policy_sampler is None
+                               else on_policy_sampler.rng.bit_generator.state})
+
+    # ------------------------------------------------------------------ DAgger
+    def _round_at(self, step: int) -> int:
+        """The DAgger round step ``step`` trains in (0: behaviour cloning)."""
+        c = self.c
+        return 0 if step < c.steps else min(c.dagger_rounds, 1 + (step - c.steps) // c.dagger_steps)
+
+    def _on_policy_rounds(self) -> tuple[list[DemoTicks], Sampler | None]:
+        """The rounds already collected (a resumed run reads them back) and their sampler."""
+        rounds = [load_ticks(self.out / f"dagger{r}.npz") for r in range(1, self._round_at(self.step) + 1)
+                  if self.step > self.c.round_start(r)]
+        if not rounds:
+            return [], None
+        sampler = Sampler(concat_ticks(rounds), self.c.seed + 1)
+        if self.on_policy_state is not None:
+            sampler.rng.bit_generator.state = self.on_policy_state
+        return rounds, sampler
+
+    def _collect(self, round_index: int) -> DemoTicks:
+        c = self.c
+        path = self.out / f"dagger{round_index}.npz"
+        if path.exists():  # collected before a kill that came ahead of the next save
+            return load_ticks(path)
+        players, builds = c.player_list(), c.build_list()
+        with tqdm(desc=f"DAgger round {round_index}: collect (beta {c.beta(round_index):.3g})", unit="tick",
+                  file=sys.stdout) as bar:
+            ticks = collect_on_policy(self.model, players, builds, c.dagger_duels, c.round_seed(round_index),
+                                      c.beta(round_index), progress=bar.update)
+        self.model.train()
+        save_ticks(ticks, path)
+        self.log("collect", {"round": round_index, "ticks": len(ticks), "beta": c.beta(round_index)})
+        return ticks
 
     def log(self, tag: str, values: dict[str, Any]) -> None:
         with open(self.out / "metrics.jsonl", "a") as handle:
@@ -301,30 +391,42 @@ class Run:
         sampler = Sampler(splits["train"], c.seed)
         if self.sampler_state is not None:
             sampler.rng.bit_generator.state = self.sampler_state
+        on_policy, on_policy_sampler = self._on_policy_rounds()
         weights = type_weights(splits["train"])
         start = time.perf_counter()
-        with tqdm(total=c.steps, initial=self.step, desc="train tick_duel decoder", unit="step",
+        with tqdm(total=c.total_steps, initial=self.step, desc="train tick_duel decoder", unit="step",
                   file=sys.stdout) as bar:
-            while self.step < c.steps:
-                b = to_tensors(splits["train"].batch(sampler.draw(c.batch), c.history))
+            while self.step < c.total_steps:
+                round_index = self._round_at(self.step)
+                if round_index > len(on_policy):  # a DAgger round starts: collect its duels first
+                    self._save_run(sampler, on_policy_sampler)
+                    on_policy.append(self._collect(round_index))
+                    on_policy_sampler = Sampler(concat_ticks(on_policy), c.seed + 1)
+                if on_policy_sampler is None:
+                    b = splits["train"].batch(sampler.draw(c.batch), c.history)
+                else:  # half demonstrations, half the states the learner reaches
+                    half = c.batch // 2
+                    b = merge_batches(splits["train"].batch(sampler.draw(c.batch - half), c.history),
+                                      on_policy_sampler.ticks.batch(on_policy_sampler.draw(half), c.history))
+                b = to_tensors(b)
                 context = self.model(b["gamestate"], b["action_history"], b["history_len"], b["style"])
-                loss, parts = self.model.loss(context, b["events"], b["count"], weights)
+                loss, parts = self.model.loss(context, b["events"], b["count"], b["target"], b["offset"], weights)
                 self.opt.zero_grad()
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
                 self.opt.step()
                 self.step += 1
                 bar.update(1)
-                bar.set_postfix(loss=f"{float(loss):.3f}")
+                bar.set_postfix(loss=f"{float(loss.detach()):.3f}")
                 if self.step % 50 == 0:
                     self.log("train", {"loss": float(loss), **parts,
                                        "steps_per_s": self.step / max(time.perf_counter() - start, 1e-9)})
                 # Evaluate before saving: a run killed in between redoes the evaluation after --resume rather than
-                # skip it (the steps since the last save replay exactly: the sampler's state is saved too).
-                if self.step % c.eval_every == 0 or self.step == c.steps:
+                # skip it (the steps since the last save replay exactly: the samplers' states are saved too).
+                if self.step % c.eval_every == 0 or self.step == c.total_steps:
                     self.log("val", evaluate(self.model, splits["val"], c.eval_ticks, c.history))
-                if self.step % c.save_every == 0 or self.step == c.steps:
-                    self._save_run(sampler)
+                if self.step % c.save_every == 0 or self.step == c.total_steps:
+                    self._save_run(sampler, on_policy_sampler)
         test = evaluate(self.model, splits["test"], c.eval_ticks, c.history, full=True)
         report = {"test": test, "baselines": baselines(splits["test"], c.eval_ticks), "data_ticks": sizes,
                   "parameters": self.model.num_parameters()}
@@ -335,7 +437,7 @@ class Run:
                               f"split by index: k % 10 == 0 test, 1 validation)",
                          metrics={k: v for k, v in test.items() if k != "type_confusion"})
         path = save_checkpoint(self.out / "decoder.pt", self.model.state_dict(), card)
-        self._save_run(sampler)  # the run checkpoint, rewritten once the run is whole (a resumed finish writes too)
+        self._save_run(sampler, on_policy_sampler)  # rewritten once the run is whole (a resumed finish writes too)
         return path
 
 
@@ -369,9 +471,13 @@ def parse_config(argv: list[str]) -> tuple[TrainConfig, Path, bool, argparse.Nam
     args = parser.parse_args(argv)
     overrides = {f.name: getattr(args, f.name) for f in fields(TrainConfig) if getattr(args, f.name) is not None}
     config = TrainConfig.quick(**overrides) if args.quick else TrainConfig(**overrides)
-    for name in ("steps", "batch", "episodes", "history", "eval_every", "save_every", "eval_ticks", "threads"):
+    for name in ("steps", "batch", "episodes", "history", "eval_every", "save_every", "eval_ticks", "threads",
+                 "dagger_steps", "dagger_duels"):
         if getattr(config, name) < 1:
             raise ValueError(f"--{name.replace('_', '-')} must be >= 1, got {getattr(config, name)}")
+    if config.dagger_rounds < 0 or not 0.0 <= config.beta0 <= 1.0:
+        raise ValueError(f"--dagger-rounds must be >= 0 and --beta0 in [0, 1], got {config.dagger_rounds} and "
+                         f"{config.beta0}")
     if config.episodes < 10:
         raise ValueError(f"--episodes must be >= 10 (one in ten is the test split), got {config.episodes}")
     config.model()  # a clear error for an unknown backbone

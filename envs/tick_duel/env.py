@@ -104,8 +104,10 @@ opponent, 2 draw, -1 running), ``tick``, ``opponent_events`` (events the opponen
 ## Arguments
 
 ``build`` (``"max"``, ``"zerker"``, ``"pure"`` or ``"random"``, default ``"max"``), ``opponent_build`` (same
-choices; default: the same as ``build``), ``opponent`` (a name from ``bots.BOT_NAMES``; default
-``"nh_expert"``), ``max_events`` (64), ``reward``, ``render_mode`` (``"rgb_array"`` or ``"human"``),
+choices; default: the same as ``build``), ``opponent`` (a name from ``bots.BOT_NAMES``, default
+``"nh_expert"``; or a registered TickDuel agent's name such as ``"tick_duel/decoder"``, or any object with
+``act_batch(obs)``: it then plays seat 1 from seat 1's own observation, see ``resolve_opponent``),
+``max_events`` (64), ``reward``, ``render_mode`` (``"rgb_array"`` or ``"human"``),
 ``max_episode_steps``, ``rules`` (1 = TickDuel-v1, the default; 0 = TickDuel-v0).
 
 ## Version History
@@ -148,6 +150,7 @@ from gymnasium import spaces
 from gymnasium.vector import AutoresetMode
 
 from botarena.envs.common import BatchedVectorEnv, SingleEnvView, rng
+from botarena.envs.common.validation import validate_batch_action
 
 from . import bots, core, observe
 
@@ -200,6 +203,25 @@ def check_max_events(max_events: Any) -> int:
     return int(max_events)
 
 
+def resolve_opponent(opponent: Any) -> Any:
+    """The built-in bot's name, or the agent, behind ``opponent``: a bot name (``bots.BOT_NAMES``); a registered
+    TickDuel agent's name (``"tick_duel/decoder"``; one that wraps a built-in bot, like ``"tick_duel/nh_expert"``,
+    gives that bot); or any object with ``act_batch(obs) -> {"n", "events"}``. An agent plays seat 1 from seat
+    1's own observation."""
+    if isinstance(opponent, str) and opponent in bots.BOT_NAMES:
+        return opponent
+    if hasattr(opponent, "act_batch"):
+        return opponent
+    if isinstance(opponent, str) and opponent.startswith("tick_duel/"):
+        from botarena.agents import list_agents, make_agent  # only an agent opponent needs the agents package
+
+        spec = {spec.name: spec for spec in list_agents("tick_duel")}.get(opponent)
+        if spec is not None:
+            return spec.kwargs.get("native_bot") or make_agent(opponent)
+    raise ValueError(f"opponent must be a built-in bot ({', '.join(bots.BOT_NAMES)}), a registered tick_duel agent "
+                     f"(botarena.agents.list_agents('tick_duel')) or an object with act_batch(obs), got {opponent!r}")
+
+
 def build_choice(name: str, arg: str) -> int:
     """Build id, or -1 for ``"random"``."""
     if name == "random":
@@ -237,7 +259,7 @@ class TickDuelVectorEnv(BatchedVectorEnv):
         *,
         build: str = "max",
         opponent_build: str | None = None,
-        opponent: str = "nh_expert",
+        opponent: str | Any = "nh_expert",
         max_events: int = DEFAULT_MAX_EVENTS,
         reward: str | RewardFn = "default",
         max_episode_steps: int | None = DEFAULT_MAX_EPISODE_STEPS,
@@ -249,7 +271,9 @@ class TickDuelVectorEnv(BatchedVectorEnv):
         self.rules = check_rules(rules)
         b0 = build_choice(build, "build")
         b1 = build_choice(build if opponent_build is None else opponent_build, "opponent_build")
-        opp = bots.bot_id(opponent)
+        resolved = resolve_opponent(opponent)
+        self.opponent_agent = None if isinstance(resolved, str) else resolved
+        opp = bots.BOT_NONE if self.opponent_agent is not None else bots.bot_id(resolved)
         if not callable(reward) and reward not in REWARDS:
             raise ValueError(f"reward must be one of {list(REWARDS)} or a callable, got {reward!r}")
         obs_space, act_space = duel_spaces(max_events, self.rules)
@@ -269,8 +293,40 @@ class TickDuelVectorEnv(BatchedVectorEnv):
         self.hist_len = np.zeros((n, HISTORY), np.int32)
         self.obs_buf = np.zeros((n, observe.obs_size(self.rules)), np.float32)
         self.since_opp = np.zeros(n, np.int64)
+        if self.opponent_agent is not None:  # seat 1's own view, as the learner's
+            self.opp_hist = np.zeros_like(self.hist)
+            self.opp_hist_len = np.zeros_like(self.hist_len)
+            self.opp_obs_buf = np.zeros_like(self.obs_buf)
+            self.opp_since = np.zeros(n, np.int64)
         self._order = np.zeros(max_events, np.int64)
         self._plan = bots.new_plan()
+
+    def reset(self, *, seed: int | list[int | None] | None = None, options: dict[str, Any] | None = None
+              ) -> tuple[Any, dict[str, Any]]:
+        out = super().reset(seed=seed, options=options)
+        if self.opponent_agent is not None and hasattr(self.opponent_agent, "reset"):
+            self.opponent_agent.reset(seed if isinstance(seed, int) else None)
+        return out
+
+    # ------------------------------------------------------------------ expert labels
+    def expert_events(self, player: str | np.ndarray = "nh_expert") -> dict[str, np.ndarray]:
+        """The action a scripted ``player`` would make in seat 0 of every env now: ``{"n", "events"}`` as the
+        action space, zero for an env whose duel is over. For DAgger: label the states a learner reaches.
+
+        ``player`` is a bot name, or an array of bot ids (``bots.bot_id``) per env. Labelling changes nothing in
+        the game: the bot draws from seat 0's own stream, which only a bot in that seat reads, so a learner that
+        plays the labels plays exactly the game the bot would have played.
+        """
+        ids = np.broadcast_to(np.asarray(bots.bot_id(player) if isinstance(player, str) else player, np.int8),
+                              (self.num_envs,))
+        if ((ids < 0) | (ids >= len(bots.BOT_NAMES))).any():
+            raise ValueError(f"player ids must be in [0, {len(bots.BOT_NAMES)}), got {np.unique(ids).tolist()}")
+        policies = np.full((self.num_envs, core.NUM_PLAYERS), bots.BOT_NONE, np.int8)
+        policies[:, 0] = ids
+        events = np.zeros((self.num_envs, core.NUM_PLAYERS, self.max_events, core.EVENT_FIELDS), np.float32)
+        counts = np.zeros((self.num_envs, core.NUM_PLAYERS), np.int64)
+        bots.bot_events(self.state, policies, events, counts, np.ones(self.num_envs, np.bool_), self._plan)
+        return {"n": counts[:, 0].copy(), "events": events[:, 0].copy()}
 
     # ------------------------------------------------------------------ hooks
     def _reset_envs(self, mask: np.ndarray) -> None:
@@ -286,6 +342,10 @@ class TickDuelVectorEnv(BatchedVectorEnv):
         self.counts[mask] = 0
         self.events[mask] = 0.0
         self.since_opp[mask] = 0
+        if self.opponent_agent is not None:
+            self.opp_hist[mask] = 0.0
+            self.opp_hist_len[mask] = 0
+            self.opp_since[mask] = 0
 
     def _step_envs(self, actions: dict[str, np.ndarray], active: np.ndarray) -> None:
         s = self.state
@@ -296,9 +356,21 @@ class TickDuelVectorEnv(BatchedVectorEnv):
         self.counts[:, 0] = actions["n"]
         self.events[:, 0] = actions["events"]
         self.counts[:, 1] = 0
+        if self.opponent_agent is not None:
+            observe.write_observations(s, 1, self.opp_obs_buf, self.opp_since)
+            seat_1 = {"gamestate": self.opp_obs_buf.copy(), "action_history": self.opp_hist.copy(),
+                      "history_len": self.opp_hist_len.copy()}
+            played = validate_batch_action(self.single_action_space, self.opponent_agent.act_batch(seat_1),
+                                           self.num_envs, name="the opponent agent's actions")
+            self.counts[:, 1] = np.where(active, played["n"], 0)
+            self.events[:, 1] = played["events"]
         bots.bot_events(s, self.policies, self.events, self.counts, active, self._plan)
         core.step_envs(s, self.events, self.counts, active, self._order)
         observe.push_history(self.events, self.counts, 0, self.hist, self.hist_len, active, self._order)
+        if self.opponent_agent is not None:
+            observe.push_history(self.events, self.counts, 1, self.opp_hist, self.opp_hist_len, active, self._order)
+            self.opp_since = np.where(active, np.where(s.last_style[:, 0] >= 0, 0, self.opp_since + 1),
+                                      self.opp_since)
         self.since_opp = np.where(active, np.where(s.last_style[:, 1] >= 0, 0, self.since_opp + 1), self.since_opp)
         terminated = active & (s.done == 1)
         self.terminated[active] = terminated[active]

@@ -253,7 +253,9 @@ def build_parser() -> argparse.ArgumentParser:
                                             "Esc quits). Every duel is recorded for `botarena replay`.")
     p.add_argument("--build", default="max", help=f"your build: {', '.join(core.BUILD_NAMES)} (default max)")
     p.add_argument("--opponent-build", default=None, help="the bot's build (default: yours)")
-    p.add_argument("--opponent", default="nh_expert", help=f"one of {', '.join(bots.BOT_NAMES)} (default nh_expert)")
+    p.add_argument("--opponent", default="nh_expert",
+                   help=f"a built-in bot ({', '.join(bots.BOT_NAMES)}; default nh_expert) or a registered agent, "
+                        f"e.g. tick_duel/decoder (`botarena agents`)")
     p.add_argument("--tick-ms", type=float, default=float(core.TICK_MS), help="wall-clock ms per tick (default 600)")
     # The game keeps its own clock (--tick-ms), so no --fps; one step is one tick, hence the --max-ticks spelling.
     add_session_args(p, SPEC.name, unit="ticks", fps=None, max_steps_aliases=("--max-ticks",))

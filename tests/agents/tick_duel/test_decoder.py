@@ -44,7 +44,7 @@ def test_generated_times_lie_inside_the_tick_in_order_and_counts_fit():
             model.gap.bias[3:6] = bias
         context = torch.randn(32, SMALL.context)
         for sample in (True, False):
-            events, counts = model.generate(context, torch.Generator().manual_seed(1), sample=sample)
+            events, counts = model.generate(context, np.random.default_rng(1), sample=sample)
             assert events.shape == (32, SMALL.max_events, 7) and ((counts >= 0) & (counts <= 64)).all()
             for row, n in zip(events, counts, strict=True):
                 t = row[:n, core.F_TIME]
@@ -72,13 +72,25 @@ def test_the_loss_falls_on_a_small_batch(quick_run):
     losses = []
     for _ in range(60):
         context = model(b["gamestate"], b["action_history"], b["history_len"], b["style"])
-        loss, parts = model.loss(context, b["events"], b["count"])
+        loss, parts = model.loss(context, b["events"], b["count"], b["target"], b["offset"])
         opt.zero_grad()
         loss.backward()
         opt.step()
-        losses.append(float(loss))
+        losses.append(float(loss.detach()))
     assert losses[-1] < losses[0] - 2.0, losses[::10]
-    assert set(parts) == {"stop", "type", "gap", "button", "key", "xy", "beyond"}
+    assert set(parts) == {"stop", "type", "gap", "button", "key", "xy", "beyond", "target", "offset"}
+
+
+def test_every_demonstrated_click_of_the_fast_hands_is_labelled_with_its_element(quick_run):
+    from botarena.agents.tick_duel import targets
+
+    splits, _ = load_split_ticks(quick_run[0], ["nh_expert:fast"], ["max"])
+    ticks = splits["train"]
+    valid = np.arange(ticks.events.shape[1])[None] < ticks.count[:, None]
+    clicks = valid & (np.rint(ticks.events[..., core.F_TYPE]) == core.EV_LEFT_CLICK)
+    assert clicks.sum() > 50
+    assert (ticks.target[clicks] > targets.ELSEWHERE).all()  # fast hands click inside what they aim at
+    assert (ticks.target[~clicks] == targets.ELSEWHERE).all()
 
 
 def test_the_data_split_is_by_episode_and_unknown_players_are_refused(quick_run, tmp_path):
@@ -131,3 +143,55 @@ def test_the_closed_loop_report_plays_held_out_duels_to_the_end(quick_run):
     assert report["ms_per_tick_batch1"] > 0 and report["seed_base"] >= 2**32
     # An untrained decoder's duels end in kills, not time-outs: the score is 0 or 1, never a reset's 0.5.
     assert report["pure"]["mean_return"] < 0 and report["pure"]["score_rate"] < 0.5
+
+
+def test_dagger_rounds_collect_on_policy_ticks_labelled_by_the_expert_and_resume(tmp_path, quick_run):
+    from botarena.agents.tick_duel.data import load_ticks
+
+    data, _, _ = quick_run
+    out = tmp_path / "dagger"
+    args = ["--quick", "--out", str(out), "--data", str(data), "--players", "nh_expert:fast", "--threads", "1",
+            "--dagger-rounds", "1"]
+    assert main(args) == 0
+    ticks = load_ticks(out / "dagger1.npz")
+    assert len(ticks) > 20 and ticks.shown is not None
+    # Labels are the expert's; the history shows what was played, which is the learner's on about half the ticks.
+    assert (ticks.count != ticks.shown_count).any() and (ticks.count == ticks.shown_count).any()
+    lines = [line for line in (out / "metrics.jsonl").read_text().splitlines() if '"collect"' in line]
+    assert len(lines) == 1 and '"round": 1' in lines[0]
+    assert main([*args[:-1], "2", "--resume"]) == 0  # one more round on top
+    assert (out / "dagger2.npz").exists()
+    _, card = load_decoder(out / "decoder.pt")
+    assert card.config["dagger_rounds"] == 2
+    (out / "broken.npz").write_bytes(b"not a zip")
+    with pytest.raises(ValueError, match="corrupt"):
+        load_ticks(out / "broken.npz")
+
+
+def test_greedy_generation_is_what_the_teacher_forced_heads_choose():
+    """``generate`` (the fast path the agent plays with) and ``teacher_forced`` (what training fits) are one model:
+    feeding the greedy events back, every event's type, button and key are the heads' argmax there, and its
+    gap the heaviest component's median."""
+    torch.manual_seed(1)
+    model = EventDecoder(SMALL).eval()
+    with torch.no_grad():
+        model.stop.bias[:] = -3.0  # long sequences
+        model.gap.bias[3:6] = 0.5
+    context = torch.randn(16, SMALL.context)
+    events, counts = model.generate(context, sample=False)
+    assert counts.max() >= 3
+    for i in range(3):  # batch 1 takes its own faster path to the same events
+        alone, n = model.generate(context[i:i + 1], sample=False)
+        assert n[0] == counts[i]
+        np.testing.assert_allclose(alone[0], events[i], rtol=1e-4, atol=1e-3)
+    longest = int(counts.max())
+    with torch.no_grad():
+        heads = model.teacher_forced(context, torch.from_numpy(events[:, :longest]))
+    for i, n in enumerate(counts):
+        for name, field in (("type", core.F_TYPE), ("button", core.F_BUTTON), ("key", core.F_KEY)):
+            assert (heads[name][i, :n].argmax(-1).numpy() == events[i, :n, field]).all(), name
+        log_w, mean, _ = heads["gap"][i, :n].split(3, -1)
+        best = mean.gather(-1, log_w.argmax(-1, keepdim=True))[:, 0]
+        gaps = np.diff(events[i, :n, core.F_TIME], prepend=0.0)
+        np.testing.assert_allclose(gaps, np.maximum(np.expm1(best.double().numpy() * np.log(601.0)), 0.0),
+                                   rtol=1e-3, atol=1e-2)

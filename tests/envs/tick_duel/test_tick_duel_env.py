@@ -171,3 +171,71 @@ def test_gym_make_max_episode_steps_beyond_the_default_is_honoured():
         if terminated:
             pytest.skip("the random opponent won before the time limit")
         assert truncated == (step == 520), step
+
+
+def test_playing_the_expert_labels_replays_the_game_the_expert_plays():
+    """``expert_events`` labels without touching the game: an agent that plays the labels of nh_expert:fast
+    plays, tick for tick, the duel nh_expert:fast plays in seat 0 itself (same seeds)."""
+    from botarena.envs.tick_duel import TickDuelVectorEnv, bots
+
+    by_bot = TickDuelVectorEnv(3, build="pure", autoreset_mode="disabled")
+    by_bot.policies[:, 0] = bots.bot_id("nh_expert:fast")
+    by_labels = TickDuelVectorEnv(3, build="pure", autoreset_mode="disabled")
+    noop = {"n": np.zeros(3, np.int64), "events": np.zeros((3, 64, 7), np.float32)}
+    obs_bot, _ = by_bot.reset(seed=11)
+    obs_lab, _ = by_labels.reset(seed=11)
+    for _ in range(120):
+        labels = by_labels.expert_events("nh_expert:fast")
+        obs_bot, _, term_bot, _, _ = by_bot.step(noop)
+        obs_lab, _, term_lab, _, _ = by_labels.step(labels)
+        np.testing.assert_array_equal(labels["n"], by_bot.counts[:, 0])
+        np.testing.assert_array_equal(obs_bot["gamestate"], obs_lab["gamestate"])
+        np.testing.assert_array_equal(term_bot, term_lab)
+    assert obs_lab["history_len"].sum() > 0
+    with pytest.raises(ValueError, match="bot must be one of"):
+        by_labels.expert_events("nobody")
+
+
+class _PrayerTabOpener:
+    """An opponent agent that presses F4 (the prayer tab) at 100 ms every tick and keeps what it was shown."""
+
+    def __init__(self) -> None:
+        self.seen: list[dict] = []
+        self.seeds: list = []
+
+    def reset(self, seed=None) -> None:
+        self.seeds.append(seed)
+
+    def act_batch(self, obs):
+        self.seen.append({k: np.array(v) for k, v in obs.items()})
+        n = len(obs["gamestate"])
+        events = np.zeros((n, 64, 7), np.float32)
+        events[:, 0] = (100.0, 3, 0, 0, 0, 4, 0)  # KEY_DOWN F4
+        return {"n": np.ones(n, np.int64), "events": events}
+
+
+def test_an_agent_opponent_plays_seat_1_from_its_own_observation():
+    from botarena.envs.tick_duel import TickDuelVectorEnv, core
+
+    agent = _PrayerTabOpener()
+    env = TickDuelVectorEnv(2, build="pure", opponent=agent, autoreset_mode="disabled")
+    obs, _ = env.reset(seed=4)
+    assert agent.seeds == [4]
+    for _ in range(3):
+        obs, _, _, _, info = env.step({"n": np.zeros(2, np.int64), "events": np.zeros((2, 64, 7), np.float32)})
+    assert (env.state.open_tab[:, 1] == core.TAB_PRAYER).all() and (env.state.open_tab[:, 0] != core.TAB_PRAYER).all()
+    seen = agent.seen[-1]
+    assert seen["history_len"][:, -1].tolist() == [1, 1]  # its own last tick: the F4
+    assert seen["action_history"][0, -1, 0, core.F_KEY] == 4 and obs["history_len"].sum() == 0
+    # Its observation is seat 1's: the tab it opened, and its own hitpoints where the learner sees the opponent's.
+    assert (seen["gamestate"][:, 27] == 1).all() and (obs["gamestate"][:, 27] == 0).all()  # open tab: prayer
+    np.testing.assert_array_equal(env.state.hp[:, 1], info["opponent_hp"])
+    bad = _PrayerTabOpener()
+    bad.act_batch = lambda obs: {"n": np.full(2, 99), "events": np.zeros((2, 64, 7), np.float32)}
+    env = TickDuelVectorEnv(2, opponent=bad)
+    env.reset(seed=0)
+    with pytest.raises(ValueError, match="opponent agent"):
+        env.step({"n": np.zeros(2, np.int64), "events": np.zeros((2, 64, 7), np.float32)})
+    with pytest.raises(ValueError, match="registered tick_duel agent"):
+        TickDuelVectorEnv(1, opponent="tick_duel/nobody")
+    assert TickDuelVectorEnv(1, opponent="tick_duel/nh_expert-fast").policies[0, 1] == 2  # a wrapped bot: the bot

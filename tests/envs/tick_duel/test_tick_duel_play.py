@@ -75,3 +75,15 @@ def test_spectate_and_max_steps_mean_what_they_mean_in_the_other_games(tmp_path)
                       "--record", str(path)]) == 0
     rec = EpisodeRecording.load(path)
     assert rec.length <= 6 and rec.actions["agent"]["n"].sum() > 0  # the bot's hand made the events
+
+
+def test_a_registered_agent_can_be_the_opponent_and_its_duel_replays(tmp_path):
+    """``--opponent tick_duel/random``: a registered agent (acting on seat 1's observation, not a built-in bot)
+    plays the other seat; the recording names it, and the replay makes it again and plays the same duel."""
+    path = tmp_path / "vs-agent.npz"
+    assert play.main(["--spectate", "nh_expert:fast", "--tick-ms", "5", "--max-steps", "30", "--seed", "2",
+                      "--record", str(path), "--opponent", "tick_duel/random"]) == 0
+    rec = EpisodeRecording.load(path)
+    assert rec.env_kwargs["opponent"] == "tick_duel/random"
+    steps = list(replay(rec))  # raises ReplayDivergence if a reward differs
+    assert len(steps) == rec.length > 0
