@@ -14,13 +14,16 @@
    probability ``beta0 * 0.5 ** (round - 1)``, the decoder otherwise; then ``--dagger-steps`` steps with half
    of every batch from the demonstrations, half from all rounds' on-policy ticks (``<out>/dagger<r>.npz``).
 4. Every ``--eval-every`` steps and at the end, on the validation ticks: the loss, event-type macro-F1 and
-   balanced accuracy (teacher forced), gap MAE (the heaviest component's median), and, generating freely,
-   events-per-tick exactness. ``metrics.jsonl`` and TensorBoard (when installed) get them; the final test-split
-   report, with the confusion matrix and the two baselines (copy the last tick; majority type with mean
-   timing), goes into ``report.json`` and the model card.
+   balanced accuracy (teacher forced), gap MAE (the heaviest component's median), clicks on the intended UI
+   element and their pixel error (the most likely target and offset), and, generating freely, events-per-tick
+   exactness (greedy, and sampled as the agent plays; ``benchmarks/tick_duel_count_ceiling.py`` measures what
+   the demonstrators' own random hands allow). ``metrics.jsonl`` and TensorBoard (when installed) get them;
+   the final test-split report, with the confusion matrix and the two baselines (copy the last tick; majority
+   type with mean timing), goes into ``report.json`` and the model card, with ``--final-duels`` held-out duels
+   per build against ``nh_expert`` when asked (``duel_report``).
 
-The run checkpoint ``<out>/run.pt`` (weights, optimizer, step, the samplers' RNG) is written atomically every ``--save-every``
-steps; ``--resume`` continues from it (the same settings, or a clear error). The final weights are
+The run checkpoint ``<out>/run.pt`` (weights, optimizer, step, the samplers' RNG) is written atomically every
+``--save-every`` steps; ``--resume`` continues from it (the same settings, or a clear error). The final weights are
 ``<out>/decoder.pt`` with a model card (command, seed, data and their sizes, git sha, test metrics).
 """
 
@@ -79,6 +82,9 @@ class TrainConfig:
     dagger_steps: int = 2000
     dagger_duels: int = 8
     beta0: float = 0.5
+    # Closed loop at the end: this many held-out duels per build against nh_expert (``duel_report``), into the
+    # report and the model card; 0 skips them (ablations).
+    final_duels: int = 0
 
     @classmethod
     def quick(cls, **overrides: Any) -> TrainConfig:
@@ -166,7 +172,8 @@ def evaluate(model: EventDecoder, ticks: DemoTicks, limit: int, history: int, se
     model.eval()
     idx = np.random.default_rng(seed).permutation(len(ticks))[:limit]
     losses, pred_types, true_types, gap_err, count_pred, count_true = [], [], [], [], [], []
-    click_hit, click_px = [], []
+    click_hit, click_px, count_sampled = [], [], []
+    rng = np.random.default_rng(seed)
     times_ok = 0
     for at in range(0, len(idx), 256):
         b = to_tensors(ticks.batch(idx[at:at + 256], history))
@@ -196,19 +203,21 @@ def evaluate(model: EventDecoder, ticks: DemoTicks, limit: int, history: int, se
             click_px.append(np.hypot(*(xy - true_xy).T))
         events, counts = model.generate(context, sample=False)
         count_pred.append(counts)
+        count_sampled.append(model.generate(context, rng, sample=True)[1])
         count_true.append(n)
         times = events[..., core.F_TIME]
         inside = np.arange(events.shape[1])[None] < counts[:, None]
         times_ok += int(np.all((times[inside] >= 0) & (times[inside] < TICK_MS)))
     model.train()
     pt, tt = np.concatenate(pred_types), np.concatenate(true_types)
-    cp, ct = np.concatenate(count_pred), np.concatenate(count_true)
+    cp, ct, cs = np.concatenate(count_pred), np.concatenate(count_true), np.concatenate(count_sampled)
     report = {
         "ticks": int(len(idx)), "events": int(len(tt)),
         "loss": float(np.sum(losses) / len(idx)),
         "type_macro_f1": macro_f1(pt, tt, NUM_TYPES), "type_balanced_accuracy": balanced_accuracy(pt, tt, NUM_TYPES),
         "gap_mae_ms": float(np.mean(np.concatenate(gap_err))),
         "count_exact": float(np.mean(cp == ct)), "count_within_1": float(np.mean(np.abs(cp - ct) <= 1)),
+        "count_exact_sampled": float(np.mean(cs == ct)), "count_within_1_sampled": float(np.mean(np.abs(cs - ct) <= 1)),
         "generated_times_inside_tick": times_ok == (len(idx) + 255) // 256,
         "clicks": int(sum(len(h) for h in click_hit)),
         "click_on_intended_element": float(np.mean(np.concatenate(click_hit))) if click_hit else float("nan"),
@@ -316,7 +325,7 @@ class Run:
     def _resume(self) -> None:
         state, card, extra = load_checkpoint(self.run_path, expected_name=AGENT_NAME + "/run")
         changed = {k for k, v in asdict(self.c).items()
-                   if k not in ("steps", "threads", "eval_every", "save_every", "dagger_rounds")
+                   if k not in ("steps", "threads", "eval_every", "save_every", "dagger_rounds", "final_duels")
                    and card.config.get(k) != v}
         if changed:
             raise CheckpointError(f"--resume: {self.run_path} was trained with other settings ({sorted(changed)}); "
@@ -430,12 +439,18 @@ class Run:
         test = evaluate(self.model, splits["test"], c.eval_ticks, c.history, full=True)
         report = {"test": test, "baselines": baselines(splits["test"], c.eval_ticks), "data_ticks": sizes,
                   "parameters": self.model.num_parameters()}
+        if c.final_duels:
+            from .policy import DecoderAgent
+
+            report["closed_loop"] = duel_report(DecoderAgent(model=self.model), c.final_duels)
+            self.model.train()
         (self.out / "report.json").write_text(json.dumps(report, indent=1) + "\n")
         card = ModelCard(name=AGENT_NAME, config={**asdict(self.c), "model": self.c.model().as_dict()},
                          command=self.command, seed=c.seed,
                          data=f"TickDuel-v1 Minari datasets under {c.data}: {sizes} (ticks per dataset; episodes "
                               f"split by index: k % 10 == 0 test, 1 validation)",
-                         metrics={k: v for k, v in test.items() if k != "type_confusion"})
+                         metrics={**{k: v for k, v in test.items() if k != "type_confusion"},
+                                  **({"closed_loop": report["closed_loop"]} if "closed_loop" in report else {})})
         path = save_checkpoint(self.out / "decoder.pt", self.model.state_dict(), card)
         self._save_run(sampler, on_policy_sampler)  # rewritten once the run is whole (a resumed finish writes too)
         return path
@@ -475,9 +490,9 @@ def parse_config(argv: list[str]) -> tuple[TrainConfig, Path, bool, argparse.Nam
                  "dagger_steps", "dagger_duels"):
         if getattr(config, name) < 1:
             raise ValueError(f"--{name.replace('_', '-')} must be >= 1, got {getattr(config, name)}")
-    if config.dagger_rounds < 0 or not 0.0 <= config.beta0 <= 1.0:
-        raise ValueError(f"--dagger-rounds must be >= 0 and --beta0 in [0, 1], got {config.dagger_rounds} and "
-                         f"{config.beta0}")
+    if config.dagger_rounds < 0 or config.final_duels < 0 or not 0.0 <= config.beta0 <= 1.0:
+        raise ValueError(f"--dagger-rounds and --final-duels must be >= 0 and --beta0 in [0, 1], got "
+                         f"{config.dagger_rounds}, {config.final_duels} and {config.beta0}")
     if config.episodes < 10:
         raise ValueError(f"--episodes must be >= 10 (one in ten is the test split), got {config.episodes}")
     config.model()  # a clear error for an unknown backbone

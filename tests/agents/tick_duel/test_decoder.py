@@ -159,10 +159,12 @@ def test_dagger_rounds_collect_on_policy_ticks_labelled_by_the_expert_and_resume
     assert (ticks.count != ticks.shown_count).any() and (ticks.count == ticks.shown_count).any()
     lines = [line for line in (out / "metrics.jsonl").read_text().splitlines() if '"collect"' in line]
     assert len(lines) == 1 and '"round": 1' in lines[0]
-    assert main([*args[:-1], "2", "--resume"]) == 0  # one more round on top
+    assert main([*args[:-1], "2", "--resume", "--final-duels", "1"]) == 0  # one more round, then duels
     assert (out / "dagger2.npz").exists()
     _, card = load_decoder(out / "decoder.pt")
     assert card.config["dagger_rounds"] == 2
+    closed = card.metrics["closed_loop"]
+    assert closed["duels_per_build"] == 1 and 0.0 <= closed["all"]["score_rate"] <= 1.0
     (out / "broken.npz").write_bytes(b"not a zip")
     with pytest.raises(ValueError, match="corrupt"):
         load_ticks(out / "broken.npz")
