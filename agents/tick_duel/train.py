@@ -287,6 +287,11 @@ def duel_report(agent: Any, duels: int, opponent: str = "nh_expert", builds: tup
     every = np.concatenate(scores)
     report["all"] = {"score_rate": float(every.mean()), "ci95": _wilson(every),
                      "mean_return": float(np.concatenate(returns).mean())}
+    # As the leaderboard's cards read it: seeds, episodes, win rate (draws half) and mean placement (1 or 2).
+    report["held_out_seeds"] = f"{seed}..{seed + len(builds) + duels - 2}"
+    report["episodes"] = int(len(every))
+    report["win_rate"], report["win_rate_ci95"] = report["all"]["score_rate"], report["all"]["ci95"]
+    report["placement"] = 2.0 - report["all"]["score_rate"]
     env = TickDuelVectorEnv(1, opponent=opponent)
     obs, _ = env.reset(seed=seed)
     start = time.perf_counter()
@@ -450,7 +455,7 @@ class Run:
                          data=f"TickDuel-v1 Minari datasets under {c.data}: {sizes} (ticks per dataset; episodes "
                               f"split by index: k % 10 == 0 test, 1 validation)",
                          metrics={**{k: v for k, v in test.items() if k != "type_confusion"},
-                                  **({"closed_loop": report["closed_loop"]} if "closed_loop" in report else {})})
+                                  **({"final": report["closed_loop"]} if "closed_loop" in report else {})})
         path = save_checkpoint(self.out / "decoder.pt", self.model.state_dict(), card)
         self._save_run(sampler, on_policy_sampler)  # rewritten once the run is whole (a resumed finish writes too)
         return path

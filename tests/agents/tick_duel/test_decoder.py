@@ -163,8 +163,9 @@ def test_dagger_rounds_collect_on_policy_ticks_labelled_by_the_expert_and_resume
     assert (out / "dagger2.npz").exists()
     _, card = load_decoder(out / "decoder.pt")
     assert card.config["dagger_rounds"] == 2
-    closed = card.metrics["closed_loop"]
-    assert closed["duels_per_build"] == 1 and 0.0 <= closed["all"]["score_rate"] <= 1.0
+    final = card.metrics["final"]  # the closed loop, as every shipped card carries it
+    assert final["duels_per_build"] == 1 and final["episodes"] == 3 and 0.0 <= final["win_rate"] <= 1.0
+    assert int(final["held_out_seeds"].split("..")[0]) >= 2**32
     (out / "broken.npz").write_bytes(b"not a zip")
     with pytest.raises(ValueError, match="corrupt"):
         load_ticks(out / "broken.npz")
