@@ -21,7 +21,9 @@ Sequential decoder
     * the time gap since the previous event (from the tick start for the first): a mixture of ``TIME_MIXTURE``
       log-normals over ``gap + 1`` ms, so fast (< 100 ms), medium and slow (> 300 ms) gaps each get a
       component, mixed by a learned selector (the multi-scale timing head);
-    * the event type (6), the button (4) and the key (16): categorical;
+    * the event type (6): categorical; the button follows from it (left click 1, right click 2, else 0);
+    * the key (16) of a key event: categorical, trained on key events only, so "no key" (what every other
+      event carries) does not drown F1-F5;
     * where a left click lands: a categorical over the UI elements of ``targets`` (the tab buttons, the orb and
       bar, inventory slots, prayers, spells, arena tiles, or "elsewhere") and a 2-D Gaussian offset inside the
       chosen element, so a click is a *choice* the game understands and lands inside what was chosen;
@@ -29,13 +31,17 @@ Sequential decoder
       ``XY_MIXTURE`` 2-D Gaussians over the screen scaled to [0, 1];
     * the scroll notches are not modelled: the game gives them no effect, and they are generated as 0.
 
+    The step input is the previous event (its features and gap, as the tick encoder sees events) plus an
+    embedding of the element it clicked (``targets``; "elsewhere" for anything else), so the decoder knows
+    exactly what it has clicked so far: a prayer clicked once is switched, clicked twice is flicked.
+
     Generation accumulates the gaps from the tick start and stops at a stop decision, at ``max_events``, or when
     the next time would reach 600 ms, so every generated time lies in [0, 600) and the events are in time
     order. Training is teacher forced: the GRU runs over the true sequence in one call, and ``free_running`` uses
     the same GRU one step at a time (a test checks they agree on a fixed sequence).
 
-Losses (``loss``): per event, class-weighted cross-entropy of the type, cross-entropy of the button and key, the
-gap's negative log-likelihood and the position mixture's (events not on an element), all averaged over events;
+Losses (``loss``): per event, class-weighted cross-entropy of the type, the gap's negative log-likelihood and the
+position mixture's (events not on an element), all averaged over events; per key event, the key's cross-entropy;
 per left click, the target's cross-entropy and the offset's negative log-likelihood, averaged over clicks (the
 few events that decide the game weigh as much as the many moves); the stop decision's binary cross-entropy at
 every step (the step after the last event is the one that stops); and a timing term that penalises the
@@ -64,6 +70,7 @@ UNKNOWN_STYLE = len(STYLES)
 EVENT_FEATURES = 4 + NUM_TYPES + NUM_BUTTONS + NUM_KEYS  # time, x, y, scroll, then one-hots
 TIME_MIXTURE, XY_MIXTURE = 3, 8
 TICK_MS = float(core.TICK_MS)
+BUTTON_OF_TYPE = np.array([0, 1, 2, 0, 0, 0], np.float32)  # MOVE, LEFT_CLICK, RIGHT_CLICK, KEY_DOWN, KEY_UP, SCROLL
 LOG_GAP_SCALE = math.log(TICK_MS + 1.0)  # log(gap + 1) / this lies in [0, 1]
 
 
@@ -143,13 +150,13 @@ class EventDecoder(nn.Module):
         self.context = ContextEncoder(cfg)
         self.event = nn.Sequential(nn.Linear(EVENT_FEATURES + 1, cfg.event_dim), nn.GELU())
         self.start = nn.Parameter(torch.zeros(cfg.event_dim))
+        self.clicked = nn.Embedding(targets.NUM_TARGETS, cfg.event_dim)  # the element the previous event clicked
         self.init = nn.Linear(cfg.context, cfg.hidden)
         self.gru = nn.GRU(cfg.event_dim + cfg.context, cfg.hidden, batch_first=True)
         out = cfg.hidden + cfg.context
         self.stop = nn.Linear(out, 1)
         self.gap = nn.Linear(out, 3 * TIME_MIXTURE)  # logits, means and log-scales of log(gap + 1) / LOG_GAP_SCALE
         self.etype = nn.Linear(out, NUM_TYPES)  # not `type`: nn.Module has a method of that name
-        self.button = nn.Linear(out, NUM_BUTTONS)
         self.key = nn.Linear(out, NUM_KEYS)
         self.xy = nn.Linear(out, 5 * XY_MIXTURE)  # logits, x / y means, x / y log-scales
         self.target = nn.Linear(out, targets.NUM_TARGETS)
@@ -159,21 +166,23 @@ class EventDecoder(nn.Module):
         return sum(p.numel() for p in self.parameters())
 
     # ------------------------------------------------------------------ the GRU's input
-    def _step_inputs(self, events: Tensor) -> Tensor:
-        """[B, L, 7] events (the tick's, in order) -> [B, L, D] inputs of steps 1..L (step 0 takes ``start``)."""
+    def _step_inputs(self, events: Tensor, target: Tensor) -> Tensor:
+        """[B, L, 7] events (the tick's, in order) and their click targets [B, L] -> [B, L, D] inputs of steps
+        1..L (step 0 takes ``start``)."""
         gap = torch.diff(events[..., core.F_TIME], dim=1, prepend=torch.zeros_like(events[:, :1, core.F_TIME]))
         feats = torch.cat([event_features(events), (gap / TICK_MS)[..., None]], -1)
-        return self.event(feats)
+        return self.event(feats) + self.clicked(target)
 
     def _heads(self, out: Tensor) -> dict[str, Tensor]:
         return {"stop": self.stop(out)[..., 0], "gap": self.gap(out), "type": self.etype(out),
-                "button": self.button(out), "key": self.key(out), "xy": self.xy(out),
+                "key": self.key(out), "xy": self.xy(out),
                 "target": self.target(out), "offset": self.offset(out)}
 
-    def teacher_forced(self, context: Tensor, events: Tensor) -> dict[str, Tensor]:
-        """Head outputs at steps 0..L for the true events [B, L, 7] (step k predicts event k, or the stop)."""
+    def teacher_forced(self, context: Tensor, events: Tensor, target: Tensor) -> dict[str, Tensor]:
+        """Head outputs at steps 0..L for the true events [B, L, 7] and their click targets [B, L] (step k
+        predicts event k, or the stop)."""
         b = context.shape[0]
-        inputs = torch.cat([self.start.expand(b, 1, -1), self._step_inputs(events)], 1)  # [B, L + 1, D]
+        inputs = torch.cat([self.start.expand(b, 1, -1), self._step_inputs(events, target)], 1)  # [B, L + 1, D]
         ctx = context[:, None].expand(-1, inputs.shape[1], -1)
         out, _ = self.gru(torch.cat([inputs, ctx], -1), torch.tanh(self.init(context))[None])
         return self._heads(torch.cat([out, ctx], -1))
@@ -183,7 +192,7 @@ class EventDecoder(nn.Module):
              type_weights: Tensor | None = None) -> tuple[Tensor, dict[str, float]]:
         """Training loss of the true tick inputs ``events`` [B, L, 7] with ``count`` [B] events each, their
         click ``target`` [B, L] and ``offset`` [B, L, 2] (``targets.label_clicks`` and ``targets.offsets``)."""
-        heads = self.teacher_forced(context, events)
+        heads = self.teacher_forced(context, events, target)
         b, steps = heads["stop"].shape
         k = torch.arange(steps, device=events.device)
         is_event = k[None] < count[:, None]  # [B, L + 1]: steps that predict an event
@@ -202,10 +211,9 @@ class EventDecoder(nn.Module):
         beyond = _gap_beyond(heads["gap"], TICK_MS - (ev[..., core.F_TIME] - gap_ms))  # mass past the tick's end
         etype = ev[..., core.F_TYPE].round().long().clamp(0, NUM_TYPES - 1)
         type_ce = F.cross_entropy(heads["type"].transpose(1, 2), etype, weight=type_weights, reduction="none")
-        button_ce = F.cross_entropy(heads["button"].transpose(1, 2),
-                                    ev[..., core.F_BUTTON].round().long().clamp(0, NUM_BUTTONS - 1), reduction="none")
         key_ce = F.cross_entropy(heads["key"].transpose(1, 2),
                                  ev[..., core.F_KEY].round().long().clamp(0, NUM_KEYS - 1), reduction="none")
+        is_key = is_event & ((etype == core.EV_KEY_DOWN) | (etype == core.EV_KEY_UP))
         click = is_event & (etype == core.EV_LEFT_CLICK)
         on_target = click & (target > targets.ELSEWHERE)
         xy = torch.stack([ev[..., core.F_X] / core.SCREEN_W, ev[..., core.F_Y] / core.SCREEN_H], -1)
@@ -213,33 +221,34 @@ class EventDecoder(nn.Module):
         target_ce = F.cross_entropy(heads["target"].transpose(1, 2), target, reduction="none")
         offset_nll = -_gaussian_log_prob(heads["offset"], offset)
         parts = {"stop": stop}
-        for name, value in (("type", type_ce), ("gap", gap_nll), ("button", button_ce), ("key", key_ce),
-                            ("xy", xy_nll), ("beyond", beyond)):
+        for name, value in (("type", type_ce), ("gap", gap_nll), ("xy", xy_nll), ("beyond", beyond)):
             parts[name] = (value * is_event).sum() / n_ev
+        parts["key"] = (key_ce * is_key).sum() / is_key.sum().clamp(min=1)
         n_click = click.sum().clamp(min=1)
         parts["target"] = (target_ce * click).sum() / n_click
         parts["offset"] = (offset_nll * on_target).sum() / n_click
-        total = parts["stop"] + parts["type"] + parts["gap"] + parts["button"] + parts["key"] + 0.5 * parts["xy"] \
+        total = parts["stop"] + parts["type"] + parts["gap"] + parts["key"] + 0.5 * parts["xy"] \
             + parts["beyond"] + parts["target"] + 0.1 * parts["offset"]
         return total, {name: float(value.detach()) for name, value in parts.items()}
 
     # ------------------------------------------------------------------ generation
     @torch.no_grad()
-    def free_running(self, context: Tensor, events: Tensor) -> dict[str, Tensor]:
+    def free_running(self, context: Tensor, events: Tensor, target: Tensor) -> dict[str, Tensor]:
         """The same head outputs as ``teacher_forced``, computed one GRU step at a time (for the agreement test)."""
         b = context.shape[0]
         h = torch.tanh(self.init(context))[None]
         outs = []
-        inputs = torch.cat([self.start.expand(b, 1, -1), self._step_inputs(events)], 1)
+        inputs = torch.cat([self.start.expand(b, 1, -1), self._step_inputs(events, target)], 1)
         for k in range(inputs.shape[1]):
             out, h = self.gru(torch.cat([inputs[:, k:k + 1], context[:, None]], -1), h)
             outs.append(out)
         return self._heads(torch.cat([torch.cat(outs, 1), context[:, None].expand(-1, len(outs), -1)], -1))
 
     @torch.no_grad()
-    def generate(self, context: Tensor, rng: np.random.Generator | None = None, sample: bool = True
-                 ) -> tuple[np.ndarray, np.ndarray]:
-        """A tick's events for each context: float32 [B, max_events, 7] (zero padded) and counts [B].
+    def generate(self, context: Tensor, rng: np.random.Generator | None = None, sample: bool = True,
+                 with_targets: bool = False) -> tuple[np.ndarray, ...]:
+        """A tick's events for each context: float32 [B, max_events, 7] (zero padded) and counts [B]; with
+        ``with_targets`` also each event's click target int64 [B, max_events] (``targets.ELSEWHERE`` if none).
 
         ``sample`` draws every choice from its distribution with ``rng``; otherwise the most likely one (the
         heaviest mixture component's median for times and positions). Times are accumulated from the tick start
@@ -252,7 +261,7 @@ class EventDecoder(nn.Module):
             raise ValueError("generate(sample=True) needs an rng (numpy.random.Generator)")
         b = context.shape[0]
         limit = self.cfg.max_events
-        heads = [self.stop, self.gap, self.etype, self.button, self.key, self.xy, self.target, self.offset]
+        heads = [self.stop, self.gap, self.etype, self.key, self.xy, self.target, self.offset]
         w_heads = torch.cat([m.weight for m in heads])
         hidden = self.cfg.hidden
         # The heads read [h, context]: the context's part is the same at every step, so it is computed once.
@@ -269,6 +278,7 @@ class EventDecoder(nn.Module):
             gru = (w_ih, w_hh, self.gru.bias_ih_l0, b_hh)
         events = np.zeros((b, limit, core.EVENT_FIELDS), np.float32)
         counts = np.zeros(b, np.int64)
+        chosen = np.zeros((b, limit), np.int64)
         alive = np.ones(b, np.bool_)
         t = np.zeros(b)
         h = torch.tanh(self.init(context))
@@ -278,7 +288,7 @@ class EventDecoder(nn.Module):
         for k in range(limit):
             h = torch.gru_cell(x_in if b == 1 else torch.cat([x_in, context], -1), h, *gru)
             out = torch.addmm(from_context, h, w_hidden).numpy().astype(np.float64)
-            stop_logit, gap, etype, button, key, xy, target, offset = (out[:, part] for part in parts)
+            stop_logit, gap, etype, key, xy, target, offset = (out[:, part] for part in parts)
             p_stop = 1.0 / (1.0 + np.exp(-stop_logit[:, 0]))
             stop = rng.random(b) < p_stop if sample else p_stop > 0.5
             gap_ms = _gap_draw(gap, rng, sample)
@@ -299,9 +309,11 @@ class EventDecoder(nn.Module):
             row[:, core.F_TYPE] = etype
             row[:, core.F_X] = np.clip(pos[:, 0], 0.0, core.SCREEN_W - 1.0)
             row[:, core.F_Y] = np.clip(pos[:, 1], 0.0, core.SCREEN_H - 1.0)
-            row[:, core.F_BUTTON] = _categorical(button, rng, sample)
-            row[:, core.F_KEY] = _categorical(key, rng, sample)
+            row[:, core.F_BUTTON] = BUTTON_OF_TYPE[etype]
+            is_key = (etype == core.EV_KEY_DOWN) | (etype == core.EV_KEY_UP)
+            row[:, core.F_KEY] = np.where(is_key, _categorical(key, rng, sample), 0)
             row[~alive] = 0.0
+            chosen[:, k] = np.where(alive & on_target, target, targets.ELSEWHERE)
             counts += alive
             # The next step's input: this event's features (as event_features computes them) and its gap.
             feats[:] = 0.0
@@ -312,11 +324,11 @@ class EventDecoder(nn.Module):
             feats[rows, 4 + NUM_TYPES + NUM_BUTTONS + row[:, core.F_KEY].astype(np.int64)] = 1.0
             previous = events[:, k - 1, core.F_TIME] if k > 0 else 0.0
             feats[:, -1] = (row[:, core.F_TIME] - previous) / TICK_MS
-            x_in = self.event(torch.from_numpy(feats))
+            x_in = self.event(torch.from_numpy(feats)) + self.clicked(torch.from_numpy(chosen[:, k]))
         # Times are strictly inside the tick; float32 rounding must not carry one to 600.
         np.minimum(events[..., core.F_TIME], np.nextafter(np.float32(TICK_MS), np.float32(0)),
                    out=events[..., core.F_TIME])
-        return events, counts
+        return (events, counts, chosen) if with_targets else (events, counts)
 
     def forward(self, gamestate: Tensor, history: Tensor, history_len: Tensor, style: Tensor) -> Tensor:
         """The context of each decision (``generate`` and ``loss`` take it)."""

@@ -180,7 +180,7 @@ def evaluate(model: EventDecoder, ticks: DemoTicks, limit: int, history: int, se
         context = model(b["gamestate"], b["action_history"], b["history_len"], b["style"])
         loss, _ = model.loss(context, b["events"], b["count"], b["target"], b["offset"])
         losses.append(float(loss) * len(b["count"]))
-        heads = model.teacher_forced(context, b["events"])
+        heads = model.teacher_forced(context, b["events"], b["target"])
         n = b["count"].numpy()
         valid = np.arange(b["events"].shape[1])[None] < n[:, None]
         pred_types.append(heads["type"][:, :-1].argmax(-1).numpy()[valid])

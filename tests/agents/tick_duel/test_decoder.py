@@ -58,8 +58,8 @@ def test_teacher_forced_and_free_running_paths_agree_on_a_fixed_sequence(quick_r
     model = EventDecoder(SMALL).eval()
     b = _batch(quick_run[0])
     context = model(b["gamestate"], b["action_history"], b["history_len"], b["style"])
-    forced = model.teacher_forced(context, b["events"])
-    free = model.free_running(context, b["events"])
+    forced = model.teacher_forced(context, b["events"], b["target"])
+    free = model.free_running(context, b["events"], b["target"])
     for name in forced:
         torch.testing.assert_close(forced[name], free[name], rtol=1e-5, atol=1e-5)
 
@@ -78,7 +78,7 @@ def test_the_loss_falls_on_a_small_batch(quick_run):
         opt.step()
         losses.append(float(loss.detach()))
     assert losses[-1] < losses[0] - 2.0, losses[::10]
-    assert set(parts) == {"stop", "type", "gap", "button", "key", "xy", "beyond", "target", "offset"}
+    assert set(parts) == {"stop", "type", "gap", "key", "xy", "beyond", "target", "offset"}
 
 
 def test_every_demonstrated_click_of_the_fast_hands_is_labelled_with_its_element(quick_run):
@@ -181,7 +181,7 @@ def test_greedy_generation_is_what_the_teacher_forced_heads_choose():
         model.stop.bias[:] = -3.0  # long sequences
         model.gap.bias[3:6] = 0.5
     context = torch.randn(16, SMALL.context)
-    events, counts = model.generate(context, sample=False)
+    events, counts, clicked = model.generate(context, sample=False, with_targets=True)
     assert counts.max() >= 3
     for i in range(3):  # batch 1 takes its own faster path to the same events
         alone, n = model.generate(context[i:i + 1], sample=False)
@@ -189,10 +189,15 @@ def test_greedy_generation_is_what_the_teacher_forced_heads_choose():
         np.testing.assert_allclose(alone[0], events[i], rtol=1e-4, atol=1e-3)
     longest = int(counts.max())
     with torch.no_grad():
-        heads = model.teacher_forced(context, torch.from_numpy(events[:, :longest]))
+        heads = model.teacher_forced(context, torch.from_numpy(events[:, :longest]), torch.from_numpy(clicked[:, :longest]))
     for i, n in enumerate(counts):
-        for name, field in (("type", core.F_TYPE), ("button", core.F_BUTTON), ("key", core.F_KEY)):
-            assert (heads[name][i, :n].argmax(-1).numpy() == events[i, :n, field]).all(), name
+        types = heads["type"][i, :n].argmax(-1).numpy()
+        assert (types == events[i, :n, core.F_TYPE]).all()
+        is_key = (types == core.EV_KEY_DOWN) | (types == core.EV_KEY_UP)
+        assert (np.where(is_key, heads["key"][i, :n].argmax(-1).numpy(), 0) == events[i, :n, core.F_KEY]).all()
+        assert (events[i, :n, core.F_BUTTON] == (types == 1) + 2 * (types == 2)).all()
+        clicks = (types == core.EV_LEFT_CLICK) & (heads["target"][i, :n].argmax(-1).numpy() > 0)
+        assert (clicked[i, :n][clicks] == heads["target"][i, :n].argmax(-1).numpy()[clicks]).all()
         log_w, mean, _ = heads["gap"][i, :n].split(3, -1)
         best = mean.gather(-1, log_w.argmax(-1, keepdim=True))[:, 0]
         gaps = np.diff(events[i, :n, core.F_TIME], prepend=0.0)
