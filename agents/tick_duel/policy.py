@@ -54,8 +54,13 @@ class DecoderAgent(BaseAgent):
     def act_batch(self, obs: Any) -> dict[str, Any]:
         h = self.model.cfg.history
         gamestate = torch.as_tensor(np.asarray(obs["gamestate"], np.float32))
-        history = torch.as_tensor(np.asarray(obs["action_history"], np.float32)[:, -h:])
-        history_len = torch.as_tensor(np.asarray(obs["history_len"], np.int64)[:, -h:])
+        history = np.asarray(obs["action_history"], np.float32)[:, -h:]
+        history_len = np.asarray(obs["history_len"], np.int64)[:, -h:]
+        if history.shape[1] < h:  # a model of a longer window than the env keeps: the older ticks are empty
+            missing = h - history.shape[1]
+            history = np.concatenate([np.zeros((len(history), missing, *history.shape[2:]), np.float32), history], 1)
+            history_len = np.concatenate([np.zeros((len(history_len), missing), np.int64), history_len], 1)
+        history, history_len = torch.from_numpy(history), torch.from_numpy(history_len)
         style = torch.full((gamestate.shape[0],), self.style, dtype=torch.long)
         context = self.model(gamestate, history, history_len, style)
         events, counts = self.model.generate(context, self.generator, sample=not self.deterministic)

@@ -203,3 +203,15 @@ def test_greedy_generation_is_what_the_teacher_forced_heads_choose():
         gaps = np.diff(events[i, :n, core.F_TIME], prepend=0.0)
         np.testing.assert_allclose(gaps, np.maximum(np.expm1(best.double().numpy() * np.log(601.0)), 0.0),
                                    rtol=1e-3, atol=1e-2)
+
+
+def test_a_model_of_a_longer_window_than_the_env_keeps_plays_with_the_older_ticks_empty():
+    torch.manual_seed(0)
+    model = EventDecoder(DecoderConfig(event_dim=16, tick_dim=16, context=32, hidden=32, history=20))
+    agent = DecoderAgent(model=model, deterministic=True)
+    env = gym.make("botarena/TickDuel-v1", opponent="nh_expert")
+    obs, _ = env.reset(seed=1)
+    assert obs["action_history"].shape[0] == 10
+    action = agent.act(obs)
+    assert action["events"].shape == (64, 7) and 0 <= action["n"] <= 64
+    env.step(action)
