@@ -13,10 +13,12 @@ Context (one vector per decision, ``CONTEXT``-wide)
       average, sloppy, or unknown) is a learned embedding (the build is already one-hot in ``gamestate``);
     * a fusion layer mixes the three.
 
-Sequential decoder
-    A GRU runs over the tick's events: its input at step ``k`` is the embedding of event ``k - 1`` (a learned
-    start vector at ``k = 0``) beside the context, its hidden state starts from the context. At every step the
-    heads predict whether the tick's input *stops* here, and otherwise the next event:
+Decoders (``decoder``)
+    ``sequential`` (the default): a GRU runs over the tick's events: its input at step ``k`` is the embedding of
+    event ``k - 1`` (a learned start vector at ``k = 0``) beside the context, its hidden state starts from the
+    context. ``attention``: a causal transformer decoder (2 layers, 4 heads) over the same step inputs, its
+    cross-attention reading the context as ``CONTEXT_TOKENS`` learned tokens. At every step the heads (the
+    same for both) predict whether the tick's input *stops* here, and otherwise the next event:
 
     * the time gap since the previous event (from the tick start for the first): a mixture of ``TIME_MIXTURE``
       log-normals over ``gap + 1`` ms, so fast (< 100 ms), medium and slow (> 300 ms) gaps each get a
@@ -37,8 +39,9 @@ Sequential decoder
 
     Generation accumulates the gaps from the tick start and stops at a stop decision, at ``max_events``, or when
     the next time would reach 600 ms, so every generated time lies in [0, 600) and the events are in time
-    order. Training is teacher forced: the GRU runs over the true sequence in one call, and ``free_running`` uses
-    the same GRU one step at a time (a test checks they agree on a fixed sequence).
+    order. Training is teacher forced: the step network runs over the true sequence in one call, and
+    ``free_running`` runs it one step at a time as generation does (a test checks they agree on a fixed
+    sequence).
 
 Losses (``loss``): per event, class-weighted cross-entropy of the type, the gap's negative log-likelihood and the
 position mixture's (events not on an element), all averaged over events; per key event, the key's cross-entropy;
@@ -69,6 +72,8 @@ STYLES = ("nh_expert:fast", "nh_expert", "nh_expert:sloppy", "tick_perfect")
 UNKNOWN_STYLE = len(STYLES)
 EVENT_FEATURES = 4 + NUM_TYPES + NUM_BUTTONS + NUM_KEYS  # time, x, y, scroll, then one-hots
 TIME_MIXTURE, XY_MIXTURE = 3, 8
+DECODERS = ("sequential", "attention")
+CONTEXT_TOKENS = 4  # the attention decoder's cross-attention reads the context as this many tokens
 TICK_MS = float(core.TICK_MS)
 BUTTON_OF_TYPE = np.array([0, 1, 2, 0, 0, 0], np.float32)  # MOVE, LEFT_CLICK, RIGHT_CLICK, KEY_DOWN, KEY_UP, SCROLL
 LOG_GAP_SCALE = math.log(TICK_MS + 1.0)  # log(gap + 1) / this lies in [0, 1]
@@ -79,6 +84,7 @@ class DecoderConfig:
     """The architecture (stored in every checkpoint)."""
 
     backbone: str = "gru"
+    decoder: str = "sequential"
     history: int = 10
     gamestate: int = 152
     event_dim: int = 64
@@ -90,6 +96,8 @@ class DecoderConfig:
     def __post_init__(self) -> None:
         if self.backbone not in BACKBONES:
             raise ValueError(f"backbone must be one of {list(BACKBONES)}, got {self.backbone!r}")
+        if self.decoder not in DECODERS:
+            raise ValueError(f"decoder must be one of {list(DECODERS)}, got {self.decoder!r}")
         for name in ("history", "gamestate", "event_dim", "tick_dim", "context", "hidden", "max_events"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -141,8 +149,31 @@ class ContextEncoder(nn.Module):
         return self.fuse(torch.cat([self.state(gamestate), summary[:, -1], self.style(style)], -1))
 
 
+class AttentionSteps(nn.Module):
+    """The ``attention`` decoder's step network: a causal transformer decoder whose self-attention sees the
+    steps so far and whose cross-attention reads the context as ``CONTEXT_TOKENS`` learned tokens."""
+
+    def __init__(self, cfg: DecoderConfig, layers: int = 2, heads: int = 4) -> None:
+        super().__init__()
+        d = cfg.hidden
+        self.inp = nn.Linear(cfg.event_dim, d)
+        self.pos = nn.Embedding(cfg.max_events + 1, d)
+        self.memory = nn.Linear(cfg.context, CONTEXT_TOKENS * d)
+        layer = nn.TransformerDecoderLayer(d, heads, dim_feedforward=2 * d, dropout=0.0, batch_first=True,
+                                           norm_first=True)
+        self.layers = nn.TransformerDecoder(layer, layers)
+
+    def forward(self, inputs: Tensor, context: Tensor) -> Tensor:
+        """[B, L, event_dim] step inputs and the [B, C] context -> [B, L, hidden], step k seeing steps <= k."""
+        b, steps, _ = inputs.shape
+        x = self.inp(inputs) + self.pos(torch.arange(steps, device=inputs.device))
+        memory = self.memory(context).view(b, CONTEXT_TOKENS, -1)
+        mask = nn.Transformer.generate_square_subsequent_mask(steps, device=inputs.device)
+        return self.layers(x, memory, tgt_mask=mask, tgt_is_causal=True)
+
+
 class EventDecoder(nn.Module):
-    """The context encoder and the sequential decoder (see the module docstring)."""
+    """The context encoder and the event decoder (see the module docstring)."""
 
     def __init__(self, cfg: DecoderConfig) -> None:
         super().__init__()
@@ -151,8 +182,11 @@ class EventDecoder(nn.Module):
         self.event = nn.Sequential(nn.Linear(EVENT_FEATURES + 1, cfg.event_dim), nn.GELU())
         self.start = nn.Parameter(torch.zeros(cfg.event_dim))
         self.clicked = nn.Embedding(targets.NUM_TARGETS, cfg.event_dim)  # the element the previous event clicked
-        self.init = nn.Linear(cfg.context, cfg.hidden)
-        self.gru = nn.GRU(cfg.event_dim + cfg.context, cfg.hidden, batch_first=True)
+        if cfg.decoder == "sequential":
+            self.init = nn.Linear(cfg.context, cfg.hidden)
+            self.gru = nn.GRU(cfg.event_dim + cfg.context, cfg.hidden, batch_first=True)
+        else:
+            self.steps = AttentionSteps(cfg)
         out = cfg.hidden + cfg.context
         self.stop = nn.Linear(out, 1)
         self.gap = nn.Linear(out, 3 * TIME_MIXTURE)  # logits, means and log-scales of log(gap + 1) / LOG_GAP_SCALE
@@ -184,7 +218,10 @@ class EventDecoder(nn.Module):
         b = context.shape[0]
         inputs = torch.cat([self.start.expand(b, 1, -1), self._step_inputs(events, target)], 1)  # [B, L + 1, D]
         ctx = context[:, None].expand(-1, inputs.shape[1], -1)
-        out, _ = self.gru(torch.cat([inputs, ctx], -1), torch.tanh(self.init(context))[None])
+        if self.cfg.decoder == "attention":
+            out = self.steps(inputs, context)
+        else:
+            out, _ = self.gru(torch.cat([inputs, ctx], -1), torch.tanh(self.init(context))[None])
         return self._heads(torch.cat([out, ctx], -1))
 
     # ------------------------------------------------------------------ losses
@@ -234,14 +271,18 @@ class EventDecoder(nn.Module):
     # ------------------------------------------------------------------ generation
     @torch.no_grad()
     def free_running(self, context: Tensor, events: Tensor, target: Tensor) -> dict[str, Tensor]:
-        """The same head outputs as ``teacher_forced``, computed one GRU step at a time (for the agreement test)."""
+        """The same head outputs as ``teacher_forced``, computed one step at a time as generation does (the GRU
+        carrying its state; the attention decoder rerun over the steps so far) (for the agreement test)."""
         b = context.shape[0]
-        h = torch.tanh(self.init(context))[None]
         outs = []
         inputs = torch.cat([self.start.expand(b, 1, -1), self._step_inputs(events, target)], 1)
-        for k in range(inputs.shape[1]):
-            out, h = self.gru(torch.cat([inputs[:, k:k + 1], context[:, None]], -1), h)
-            outs.append(out)
+        if self.cfg.decoder == "attention":
+            outs = [self.steps(inputs[:, :k + 1], context)[:, -1:] for k in range(inputs.shape[1])]
+        else:
+            h = torch.tanh(self.init(context))[None]
+            for k in range(inputs.shape[1]):
+                out, h = self.gru(torch.cat([inputs[:, k:k + 1], context[:, None]], -1), h)
+                outs.append(out)
         return self._heads(torch.cat([torch.cat(outs, 1), context[:, None].expand(-1, len(outs), -1)], -1))
 
     @torch.no_grad()
@@ -254,8 +295,9 @@ class EventDecoder(nn.Module):
         heaviest mixture component's median for times and positions). Times are accumulated from the tick start
         and the tick's input ends before a time would reach 600 ms.
 
-        Built for latency at batch 1: a step is one GRU cell, one matrix product for all the heads, and the
-        choices drawn in numpy (a torch call costs microseconds of dispatch, a small numpy one less).
+        Built for latency at batch 1: a step is one GRU cell (or one pass of the attention decoder over the steps
+        so far), one matrix product for all the heads, and the choices drawn in numpy (a torch call costs
+        microseconds of dispatch, a small numpy one less).
         """
         if sample and rng is None:
             raise ValueError("generate(sample=True) needs an rng (numpy.random.Generator)")
@@ -269,24 +311,31 @@ class EventDecoder(nn.Module):
         w_hidden = w_heads[:, :hidden].T.contiguous()
         ends = np.cumsum([m.out_features for m in heads])
         parts = [slice(a, b) for a, b in zip([0, *ends[:-1]], ends, strict=True)]
-        # The GRU reads [event, context] too: at batch 1 the context's part folds into the input bias.
-        w_ih, w_hh, b_hh = self.gru.weight_ih_l0, self.gru.weight_hh_l0, self.gru.bias_hh_l0
-        width = self.cfg.event_dim
-        if b == 1:
-            gru = (w_ih[:, :width], w_hh, torch.addmm(self.gru.bias_ih_l0, context, w_ih[:, width:].T)[0], b_hh)
-        else:
-            gru = (w_ih, w_hh, self.gru.bias_ih_l0, b_hh)
+        attention = self.cfg.decoder == "attention"
+        if attention:
+            steps_so_far: list[Tensor] = []
+        else:  # the GRU reads [event, context] too: at batch 1 the context's part folds into the input bias
+            w_ih, w_hh, b_hh = self.gru.weight_ih_l0, self.gru.weight_hh_l0, self.gru.bias_hh_l0
+            width = self.cfg.event_dim
+            if b == 1:
+                gru = (w_ih[:, :width], w_hh, torch.addmm(self.gru.bias_ih_l0, context, w_ih[:, width:].T)[0], b_hh)
+            else:
+                gru = (w_ih, w_hh, self.gru.bias_ih_l0, b_hh)
+            h = torch.tanh(self.init(context))
         events = np.zeros((b, limit, core.EVENT_FIELDS), np.float32)
         counts = np.zeros(b, np.int64)
         chosen = np.zeros((b, limit), np.int64)
         alive = np.ones(b, np.bool_)
         t = np.zeros(b)
-        h = torch.tanh(self.init(context))
         x_in = self.start.expand(b, -1)
         feats = np.zeros((b, EVENT_FEATURES + 1), np.float32)
         rows = np.arange(b)
         for k in range(limit):
-            h = torch.gru_cell(x_in if b == 1 else torch.cat([x_in, context], -1), h, *gru)
+            if attention:  # no cache: the prefix is rerun (ticks hold a dozen events)
+                steps_so_far.append(x_in)
+                h = self.steps(torch.stack(steps_so_far, 1), context)[:, -1]
+            else:
+                h = torch.gru_cell(x_in if b == 1 else torch.cat([x_in, context], -1), h, *gru)
             out = torch.addmm(from_context, h, w_hidden).numpy().astype(np.float64)
             stop_logit, gap, etype, key, xy, target, offset = (out[:, part] for part in parts)
             p_stop = 1.0 / (1.0 + np.exp(-stop_logit[:, 0]))

@@ -1,6 +1,7 @@
 """``botarena train tick_duel``: the event decoder, trained on TickDuel-v1 demonstrations.
 
-    botarena train tick_duel --out runs/tick_duel/gru [--backbone gru] [--steps 6000] [--episodes 100] [--resume]
+    botarena train tick_duel --out runs/tick_duel/gru [--backbone gru] [--decoder sequential|attention]
+                             [--steps 6000] [--episodes 100] [--dagger-rounds 2] [--final-duels 32] [--resume]
 
 1. Data: the Minari datasets of every ``--players`` x ``--builds`` pair under ``--data`` (default
    ``runs/tick_duel-data``); missing ones are written first with ``botarena datasets tick_duel``'s own code
@@ -61,6 +62,7 @@ class TrainConfig:
     """A run's settings (stored in its checkpoints; ``--resume`` refuses other ones)."""
 
     backbone: str = "gru"
+    decoder: str = "sequential"
     history: int = 10
     players: str = "nh_expert:fast,nh_expert,nh_expert:sloppy"
     builds: str = "max,zerker,pure"
@@ -108,7 +110,7 @@ class TrainConfig:
         return self.beta0 * 0.5 ** (round_index - 1)
 
     def model(self) -> DecoderConfig:
-        return DecoderConfig(backbone=self.backbone, history=self.history)
+        return DecoderConfig(backbone=self.backbone, decoder=self.decoder, history=self.history)
 
     def player_list(self) -> list[str]:
         return [p for p in self.players.split(",") if p]

@@ -53,9 +53,10 @@ def test_generated_times_lie_inside_the_tick_in_order_and_counts_fit():
                 assert np.isin(row[:n, core.F_TYPE], np.arange(core.NUM_EVENT_TYPES)).all()
 
 
-def test_teacher_forced_and_free_running_paths_agree_on_a_fixed_sequence(quick_run):
+@pytest.mark.parametrize("decoder", ["sequential", "attention"])
+def test_teacher_forced_and_free_running_paths_agree_on_a_fixed_sequence(quick_run, decoder):
     torch.manual_seed(0)
-    model = EventDecoder(SMALL).eval()
+    model = EventDecoder(DecoderConfig(**{**SMALL.as_dict(), "decoder": decoder})).eval()
     b = _batch(quick_run[0])
     context = model(b["gamestate"], b["action_history"], b["history_len"], b["style"])
     forced = model.teacher_forced(context, b["events"], b["target"])
@@ -171,12 +172,13 @@ def test_dagger_rounds_collect_on_policy_ticks_labelled_by_the_expert_and_resume
         load_ticks(out / "broken.npz")
 
 
-def test_greedy_generation_is_what_the_teacher_forced_heads_choose():
+@pytest.mark.parametrize("decoder", ["sequential", "attention"])
+def test_greedy_generation_is_what_the_teacher_forced_heads_choose(decoder):
     """``generate`` (the fast path the agent plays with) and ``teacher_forced`` (what training fits) are one model:
-    feeding the greedy events back, every event's type, button and key are the heads' argmax there, and its
+    feeding the greedy events back, every event's type, key and target are the heads' argmax there, and its
     gap the heaviest component's median."""
     torch.manual_seed(1)
-    model = EventDecoder(SMALL).eval()
+    model = EventDecoder(DecoderConfig(**{**SMALL.as_dict(), "decoder": decoder})).eval()
     with torch.no_grad():
         model.stop.bias[:] = -3.0  # long sequences
         model.gap.bias[3:6] = 0.5
