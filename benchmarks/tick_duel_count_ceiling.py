@@ -74,7 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     print(f"Events-per-tick ceilings: {args.draws} redraws of the hand per state, every {args.every}th tick of "
           f"{args.duels} held-out duels per (player, build)\n")
-    print("| player | build | states | mean events | best exact | best within +-1 | sampler exact | sampler within +-1 |"
+    print("| player | build | states | mean events | best exact | best within +-1 | sampler exact | sampler within +-1 "
+          "|"
           "\n|---|---|---|---|---|---|---|---|")
     rows = []
     for k, player in enumerate(args.players.split(",")):

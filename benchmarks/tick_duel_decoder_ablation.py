@@ -10,6 +10,7 @@ back, an interrupted one ``--resume``s, so the script can be stopped and rerun.
     python benchmarks/tick_duel_decoder_ablation.py backbones --steps 2000            # six rows, seed 0
     python benchmarks/tick_duel_decoder_ablation.py backbones --backbones gru,lstm --seeds 0,1,2
     python benchmarks/tick_duel_decoder_ablation.py history --backbones gru,lstm --histories 5,10,20,40
+    python benchmarks/tick_duel_decoder_ablation.py backbones --backbones gru --decoders attention
 
 Each run takes 5 to 15 minutes of one core here (mamba and jamba run the pure-PyTorch Mamba).
 """
@@ -28,21 +29,23 @@ import torch
 
 from botarena.agents.nn import BACKBONES
 
-COLUMNS = ("backbone", "history", "seeds", "val loss", "type macro-F1", "gap MAE ms", "click on element",
+COLUMNS = ("backbone", "decoder", "history", "seeds", "val loss", "type macro-F1", "gap MAE ms", "click on element",
            "count exact", "parameters", "train ms/step", "tick ms (batch 1)")
 
 
-def run_dir(root: Path, backbone: str, history: int, seed: int, steps: int) -> Path:
-    return root / f"{backbone}-h{history}-s{seed}-{steps}"
+def run_dir(root: Path, backbone: str, decoder: str, history: int, seed: int, steps: int) -> Path:
+    name = f"{backbone}-h{history}-s{seed}-{steps}"
+    return root / (name if decoder == "sequential" else f"{decoder}-{name}")
 
 
-def train(root: Path, backbone: str, history: int, seed: int, args: argparse.Namespace) -> Path:
+def train(root: Path, backbone: str, decoder: str, history: int, seed: int, args: argparse.Namespace) -> Path:
     """The run's folder, trained (or resumed) to ``args.steps`` steps."""
-    out = run_dir(root, backbone, history, seed, args.steps)
+    out = run_dir(root, backbone, decoder, history, seed, args.steps)
     if (out / "decoder.pt").exists():
         return out
     cmd = [sys.executable, "-m", "botarena.agents.tick_duel.train", "--out", str(out), "--data", args.data,
-           "--episodes", str(args.episodes), "--backbone", backbone, "--history", str(history), "--seed", str(seed),
+           "--episodes", str(args.episodes), "--backbone", backbone, "--decoder", decoder, "--history", str(history),
+           "--seed", str(seed),
            "--steps", str(args.steps), "--eval-every", str(args.steps), "--save-every", "250",
            "--threads", str(args.threads)]
     if (out / "run.pt").exists():
@@ -85,14 +88,15 @@ def row_of(out: Path) -> dict:
 
 
 def table(rows: list[dict]) -> str:
-    """Markdown: one line per (backbone, history), mean ± spread (min-max / 2) over seeds where there are several."""
+    """Markdown: one line per (backbone, decoder, history), mean ± spread (min-max / 2) over seeds where there are
+    several."""
     groups: dict[tuple, list[dict]] = {}
     for r in rows:
-        groups.setdefault((r["backbone"], r["history"]), []).append(r)
+        groups.setdefault((r["backbone"], r["decoder"], r["history"]), []).append(r)
     lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
-    for (backbone, history), rs in groups.items():
-        cells = [backbone, str(history), str(len(rs))]
-        for col in COLUMNS[3:]:
+    for (backbone, decoder, history), rs in groups.items():
+        cells = [backbone, decoder, str(history), str(len(rs))]
+        for col in COLUMNS[4:]:
             values = np.array([r[col] for r in rs], float)
             fmt = "{:,.0f}" if col == "parameters" else ("{:.1f}" if "ms" in col else "{:.3f}")
             cell = fmt.format(values.mean())
@@ -107,6 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("what", choices=("backbones", "history"))
     p.add_argument("--backbones", default=",".join(BACKBONES))
+    p.add_argument("--decoders", default="sequential", help="sequential, attention or both")
     p.add_argument("--histories", default="5,10,20,40", help="for `history` (backbones uses 10)")
     p.add_argument("--seeds", default="0")
     p.add_argument("--steps", type=int, default=2000)
@@ -120,12 +125,15 @@ def main(argv: list[str] | None = None) -> int:
     histories = [int(h) for h in args.histories.split(",")] if args.what == "history" else [10]
     rows = []
     for backbone in args.backbones.split(","):
-        for history in histories:
-            for seed in (int(s) for s in args.seeds.split(",")):
-                out = train(root, backbone, history, seed, args)
-                rows.append({"backbone": backbone, "history": history, "seed": seed, **row_of(out)})
-                print(table(rows), flush=True)
-    (root / f"{args.what}.json").write_text(json.dumps(rows, indent=1) + "\n")
+        for decoder in args.decoders.split(","):
+            for history in histories:
+                for seed in (int(s) for s in args.seeds.split(",")):
+                    out = train(root, backbone, decoder, history, seed, args)
+                    rows.append({"backbone": backbone, "decoder": decoder, "history": history, "seed": seed,
+                                 **row_of(out)})
+                    print(table(rows), flush=True)
+    tag = "-".join(getattr(args, k).replace(",", "_") for k in ("backbones", "decoders", "seeds"))
+    (root / f"{args.what}-{tag}.json").write_text(json.dumps(rows, indent=1) + "\n")
     print(f"\n{args.what} ablation, {args.steps} steps each, runs under {root}:\n\n{table(rows)}")
     return 0
 

@@ -433,7 +433,8 @@ def _categorical(logits: np.ndarray, rng: np.random.Generator | None, sample: bo
 
 def _gap_draw(params: np.ndarray, rng: np.random.Generator | None, sample: bool) -> np.ndarray:
     """A gap in ms from the log-normal mixture [B, 3 * TIME_MIXTURE] (or the heaviest component's median)."""
-    logits, mean, log_scale = params[:, :TIME_MIXTURE], params[:, TIME_MIXTURE:2 * TIME_MIXTURE], params[:, 2 * TIME_MIXTURE:]
+    m = TIME_MIXTURE
+    logits, mean, log_scale = params[:, :m], params[:, m:2 * m], params[:, 2 * m:]
     rows, comp = np.arange(len(params)), _categorical(logits, rng, sample)
     mu = mean[rows, comp]
     if sample:

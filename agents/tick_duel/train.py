@@ -138,8 +138,8 @@ def merge_batches(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> dict[st
     out = {}
     for k in a:
         shape = np.maximum(a[k].shape[1:], b[k].shape[1:])
-        out[k] = np.concatenate([np.pad(x, [(0, 0)] + [(0, int(n - m)) for n, m in zip(shape, x.shape[1:])])
-                                 for x in (a[k], b[k])])
+        pads = [[(0, 0)] + [(0, int(n - m)) for n, m in zip(shape, x.shape[1:], strict=True)] for x in (a[k], b[k])]
+        out[k] = np.concatenate([np.pad(x, pad) for x, pad in zip((a[k], b[k]), pads, strict=True)])
     return out
 
 

@@ -191,7 +191,8 @@ def test_greedy_generation_is_what_the_teacher_forced_heads_choose(decoder):
         np.testing.assert_allclose(alone[0], events[i], rtol=1e-4, atol=1e-3)
     longest = int(counts.max())
     with torch.no_grad():
-        heads = model.teacher_forced(context, torch.from_numpy(events[:, :longest]), torch.from_numpy(clicked[:, :longest]))
+        heads = model.teacher_forced(context, torch.from_numpy(events[:, :longest]),
+                                     torch.from_numpy(clicked[:, :longest]))
     for i, n in enumerate(counts):
         types = heads["type"][i, :n].argmax(-1).numpy()
         assert (types == events[i, :n, core.F_TYPE]).all()
