@@ -20,9 +20,9 @@ Decoders (``decoder``)
     cross-attention reading the context as ``CONTEXT_TOKENS`` learned tokens. At every step the heads (the
     same for both) predict whether the tick's input *stops* here, and otherwise the next event:
 
-    * the time gap since the previous event (from the tick start for the first): a mixture of ``TIME_MIXTURE``
-      log-normals over ``gap + 1`` ms, so fast (< 100 ms), medium and slow (> 300 ms) gaps each get a
-      component, mixed by a learned selector (the multi-scale timing head);
+    * the time gap since the previous event (from the tick start for the first): a mixture of ``time_components``
+      (3) log-normals over ``gap + 1`` ms, so fast (< 100 ms), medium and slow (> 300 ms) gaps each get a
+      component, mixed by a learned selector (the multi-scale timing head; 1 is a single log-normal);
     * the event type (6): categorical; the button follows from it (left click 1, right click 2, else 0);
     * the key (16) of a key event: categorical, trained on key events only, so "no key" (what every other
       event carries) does not drown F1-F5;
@@ -71,7 +71,7 @@ NUM_TYPES, NUM_BUTTONS, NUM_KEYS = core.NUM_EVENT_TYPES, core.NUM_BUTTONS, core.
 STYLES = ("nh_expert:fast", "nh_expert", "nh_expert:sloppy", "tick_perfect")
 UNKNOWN_STYLE = len(STYLES)
 EVENT_FEATURES = 4 + NUM_TYPES + NUM_BUTTONS + NUM_KEYS  # time, x, y, scroll, then one-hots
-TIME_MIXTURE, XY_MIXTURE = 3, 8
+XY_MIXTURE = 8
 DECODERS = ("sequential", "attention")
 CONTEXT_TOKENS = 4  # the attention decoder's cross-attention reads the context as this many tokens
 TICK_MS = float(core.TICK_MS)
@@ -86,6 +86,7 @@ class DecoderConfig:
     backbone: str = "gru"
     decoder: str = "sequential"
     history: int = 10
+    time_components: int = 3
     gamestate: int = 152
     event_dim: int = 64
     tick_dim: int = 128
@@ -98,7 +99,7 @@ class DecoderConfig:
             raise ValueError(f"backbone must be one of {list(BACKBONES)}, got {self.backbone!r}")
         if self.decoder not in DECODERS:
             raise ValueError(f"decoder must be one of {list(DECODERS)}, got {self.decoder!r}")
-        for name in ("history", "gamestate", "event_dim", "tick_dim", "context", "hidden", "max_events"):
+        for name in ("history", "time_components", "gamestate", "event_dim", "tick_dim", "context", "hidden", "max_events"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be a positive int, got {value!r}")
@@ -189,7 +190,8 @@ class EventDecoder(nn.Module):
             self.steps = AttentionSteps(cfg)
         out = cfg.hidden + cfg.context
         self.stop = nn.Linear(out, 1)
-        self.gap = nn.Linear(out, 3 * TIME_MIXTURE)  # logits, means and log-scales of log(gap + 1) / LOG_GAP_SCALE
+        # Logits, means and log-scales of log(gap + 1) / LOG_GAP_SCALE.
+        self.gap = nn.Linear(out, 3 * cfg.time_components)
         self.etype = nn.Linear(out, NUM_TYPES)  # not `type`: nn.Module has a method of that name
         self.key = nn.Linear(out, NUM_KEYS)
         self.xy = nn.Linear(out, 5 * XY_MIXTURE)  # logits, x / y means, x / y log-scales
@@ -393,7 +395,7 @@ def _mixture(params: Tensor, size: int) -> tuple[Tensor, Tensor, Tensor]:
 def _gap_log_prob(params: Tensor, gap_ms: Tensor) -> Tensor:
     """log p(gap) under the log-normal mixture (density of the scaled log(gap + 1), the same up to a constant
     per event for every model, so the losses compare)."""
-    log_w, mean, log_scale = _mixture(params, TIME_MIXTURE)
+    log_w, mean, log_scale = _mixture(params, params.shape[-1] // 3)
     z = torch.log1p(gap_ms)[..., None] / LOG_GAP_SCALE
     comp = -0.5 * ((z - mean) / log_scale.exp()) ** 2 - log_scale - 0.5 * math.log(2 * math.pi)
     return torch.logsumexp(log_w + comp, -1)
@@ -401,7 +403,7 @@ def _gap_log_prob(params: Tensor, gap_ms: Tensor) -> Tensor:
 
 def _gap_beyond(params: Tensor, room_ms: Tensor) -> Tensor:
     """The probability the gap mixture gives to a gap past ``room_ms`` (the rest of the tick)."""
-    log_w, mean, log_scale = _mixture(params, TIME_MIXTURE)
+    log_w, mean, log_scale = _mixture(params, params.shape[-1] // 3)
     z = torch.log1p(room_ms.clamp(min=0.0))[..., None] / LOG_GAP_SCALE
     tail = 0.5 * torch.erfc((z - mean) / (log_scale.exp() * math.sqrt(2.0)))
     return (log_w.exp() * tail).sum(-1)
@@ -432,8 +434,8 @@ def _categorical(logits: np.ndarray, rng: np.random.Generator | None, sample: bo
 
 
 def _gap_draw(params: np.ndarray, rng: np.random.Generator | None, sample: bool) -> np.ndarray:
-    """A gap in ms from the log-normal mixture [B, 3 * TIME_MIXTURE] (or the heaviest component's median)."""
-    m = TIME_MIXTURE
+    """A gap in ms from the log-normal mixture [B, 3 * components] (or the heaviest component's median)."""
+    m = params.shape[-1] // 3
     logits, mean, log_scale = params[:, :m], params[:, m:2 * m], params[:, 2 * m:]
     rows, comp = np.arange(len(params)), _categorical(logits, rng, sample)
     mu = mean[rows, comp]

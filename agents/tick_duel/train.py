@@ -64,6 +64,7 @@ class TrainConfig:
     backbone: str = "gru"
     decoder: str = "sequential"
     history: int = 10
+    time_components: int = 3
     players: str = "nh_expert:fast,nh_expert,nh_expert:sloppy"
     builds: str = "max,zerker,pure"
     episodes: int = 100
@@ -110,7 +111,8 @@ class TrainConfig:
         return self.beta0 * 0.5 ** (round_index - 1)
 
     def model(self) -> DecoderConfig:
-        return DecoderConfig(backbone=self.backbone, decoder=self.decoder, history=self.history)
+        return DecoderConfig(backbone=self.backbone, decoder=self.decoder, history=self.history,
+                             time_components=self.time_components)
 
     def player_list(self) -> list[str]:
         return [p for p in self.players.split(",") if p]
@@ -187,7 +189,7 @@ def evaluate(model: EventDecoder, ticks: DemoTicks, limit: int, history: int, se
         valid = np.arange(b["events"].shape[1])[None] < n[:, None]
         pred_types.append(heads["type"][:, :-1].argmax(-1).numpy()[valid])
         true_types.append(b["events"][..., core.F_TYPE].round().long().numpy()[valid])
-        log_w, mean, _ = heads["gap"][:, :-1].split(3, -1)
+        log_w, mean, _ = heads["gap"][:, :-1].chunk(3, -1)
         best = mean.gather(-1, log_w.argmax(-1, keepdim=True))[..., 0]
         pred_gap = torch.expm1(best * np.log(TICK_MS + 1.0)).numpy()
         t = b["events"][..., core.F_TIME].numpy()
@@ -331,9 +333,10 @@ class Run:
 
     def _resume(self) -> None:
         state, card, extra = load_checkpoint(self.run_path, expected_name=AGENT_NAME + "/run")
+        defaults = asdict(TrainConfig())  # a setting added since the run began had its default then
         changed = {k for k, v in asdict(self.c).items()
                    if k not in ("steps", "threads", "eval_every", "save_every", "dagger_rounds", "final_duels")
-                   and card.config.get(k) != v}
+                   and card.config.get(k, defaults[k]) != v}
         if changed:
             raise CheckpointError(f"--resume: {self.run_path} was trained with other settings ({sorted(changed)}); "
                                   f"use its settings or another --out")

@@ -201,7 +201,7 @@ def test_greedy_generation_is_what_the_teacher_forced_heads_choose(decoder):
         assert (events[i, :n, core.F_BUTTON] == (types == 1) + 2 * (types == 2)).all()
         clicks = (types == core.EV_LEFT_CLICK) & (heads["target"][i, :n].argmax(-1).numpy() > 0)
         assert (clicked[i, :n][clicks] == heads["target"][i, :n].argmax(-1).numpy()[clicks]).all()
-        log_w, mean, _ = heads["gap"][i, :n].split(3, -1)
+        log_w, mean, _ = heads["gap"][i, :n].chunk(3, -1)
         best = mean.gather(-1, log_w.argmax(-1, keepdim=True))[:, 0]
         gaps = np.diff(events[i, :n, core.F_TIME], prepend=0.0)
         np.testing.assert_allclose(gaps, np.maximum(np.expm1(best.double().numpy() * np.log(601.0)), 0.0),
