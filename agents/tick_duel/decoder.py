@@ -99,7 +99,8 @@ class DecoderConfig:
             raise ValueError(f"backbone must be one of {list(BACKBONES)}, got {self.backbone!r}")
         if self.decoder not in DECODERS:
             raise ValueError(f"decoder must be one of {list(DECODERS)}, got {self.decoder!r}")
-        for name in ("history", "time_components", "gamestate", "event_dim", "tick_dim", "context", "hidden", "max_events"):
+        for name in ("history", "time_components", "gamestate", "event_dim", "tick_dim", "context", "hidden",
+                     "max_events"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be a positive int, got {value!r}")
