@@ -113,15 +113,17 @@ def tick_duel_progress(out: Path, argv: list[str]) -> dict[str, Any]:
     _, _, extra = load_checkpoint(out / "run.pt")
     step = int(extra["step"])
     rows = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines() if line.strip()]
-    return {"steps": step, "evaluated_at": sorted({r["step"] for r in rows if r["tag"] == "val" and r["step"] <= step})}
+    return {"steps": step, "evaluated_at": sorted({r["step"] for r in rows if r["tag"] == "val" and r["step"] <= step}),
+            "dagger_rounds": len(list(out.glob("dagger*.npz")))}
 
 
 def tick_duel_uninterrupted(out: Path, argv: list[str]) -> dict[str, Any]:
     from botarena.agents.tick_duel.train import parse_config
 
     c, _, _, _ = parse_config([*argv, "--out", str(out)])
-    grid = list(range(c.eval_every, c.steps + 1, c.eval_every))
-    return {"steps": c.steps, "evaluated_at": grid if grid[-1] == c.steps else [*grid, c.steps]}
+    grid = list(range(c.eval_every, c.total_steps + 1, c.eval_every))
+    return {"steps": c.total_steps, "evaluated_at": grid if grid[-1] == c.total_steps else [*grid, c.total_steps],
+            "dagger_rounds": c.dagger_rounds}
 
 
 TRAINERS = [
@@ -132,7 +134,9 @@ TRAINERS = [
                             "--strategist-steps", "5", "--tactician-steps", "5", "--executor-steps", "5",
                             "--strategist-batch", "8", "--tactician-batch", "8", "--executor-streams", "2"),
             "run.pt", 1.5, click_arena_progress, click_arena_uninterrupted),
-    Trainer("tick_duel", ("--quick", "--threads", "1", "--players", "nh_expert:fast,nh_expert:sloppy", "--steps", "40"),
+    # 40 steps of behaviour cloning, then a DAgger round (two duels per player, 10 steps).
+    Trainer("tick_duel", ("--quick", "--threads", "1", "--players", "nh_expert:fast,nh_expert:sloppy", "--steps", "40",
+                          "--dagger-rounds", "1"),
             "run.pt", 1.0, tick_duel_progress, tick_duel_uninterrupted, run_argv=tick_duel_argv),
 ]
 
