@@ -66,7 +66,7 @@ def shipped(ticks: int) -> float | None:
 
 
 def parts(decoder: str, events: int, repeats: int) -> None:
-    from botarena.agents.tick_duel.decoder import DecoderConfig, EventDecoder, UNKNOWN_STYLE
+    from botarena.agents.tick_duel.decoder import UNKNOWN_STYLE, DecoderConfig, EventDecoder
     from botarena.envs.tick_duel import TickDuelVectorEnv
 
     torch.manual_seed(0)
