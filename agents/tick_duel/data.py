@@ -137,7 +137,7 @@ def collect_on_policy(model: Any, players: Sequence[str], builds: Sequence[str],
     episodes: list[tuple[dict[str, list], int, int]] = []
     for group, (player, build) in enumerate((p, b) for p in players for b in builds):
         env = TickDuelVectorEnv(duels, build=build, opponent="nh_expert", autoreset_mode="disabled")
-        agent = DecoderAgent(model=model, style=player)
+        agent = DecoderAgent(model=model, style=player)  # greedy, as it plays on the leaderboard
         obs, _ = env.reset(seed=seed + 1000 * group)
         agent.reset(seed + 1000 * group)
         rows: list[dict[str, list]] = [{k: [] for k in ("gamestate", "label", "n", "shown", "shown_n")}

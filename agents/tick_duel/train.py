@@ -489,6 +489,8 @@ def parse_config(argv: list[str]) -> tuple[TrainConfig, Path, bool, argparse.Nam
                         help="train nothing: play CHECKPOINT against nh_expert on held-out seeds in every build "
                              "(--duels each) and print the report")
     parser.add_argument("--duels", type=int, default=64, help="held-out duels per build for --evaluate")
+    parser.add_argument("--sample", action="store_true",
+                        help="--evaluate the agent sampling its events (default: greedy, as the leaderboard plays)")
     defaults = TrainConfig()
     for f in fields(TrainConfig):
         parser.add_argument("--" + f.name.replace("_", "-"), type=type(getattr(defaults, f.name)), default=None,
@@ -518,7 +520,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.evaluate is not None:
         from .policy import DecoderAgent
 
-        report = {"checkpoint": args.evaluate, **duel_report(DecoderAgent(args.evaluate), args.duels)}
+        agent = DecoderAgent(args.evaluate, deterministic=not args.sample)
+        report = {"checkpoint": args.evaluate, "sampled": args.sample, **duel_report(agent, args.duels)}
         print(json.dumps(report, indent=1), flush=True)
         return 0
     path = Run(config, out, resume, "botarena train tick_duel " + shlex.join(argv)).run()
