@@ -22,6 +22,11 @@
    the final test-split report, with the confusion matrix and the two baselines (copy the last tick; majority
    type with mean timing), goes into ``report.json`` and the model card, with ``--final-duels`` held-out duels
    per build against ``nh_expert`` when asked (``duel_report``).
+5. Checkpoint selection (``--val-duels``): at every evaluation the greedy agent also plays validation duels
+   against ``nh_expert`` (training-range seeds from ``VALIDATION_SEED_BASE``), and the weights that scored best
+   there are the ones tested and shipped (the step and score go on the card). The closed loop is noisy from one
+   checkpoint to the next (0.52 and 0.39 of the same 96 held-out duels at steps 5,250 and 9,000 of one run),
+   and the held-out duels must not choose.
 
 The run checkpoint ``<out>/run.pt`` (weights, optimizer, step, the samplers' RNG) is written atomically every
 ``--save-every`` steps; ``--resume`` continues from it (the same settings, or a clear error). The final weights are
@@ -55,6 +60,8 @@ from .decoder import NUM_TYPES, TICK_MS, DecoderConfig, EventDecoder, most_likel
 AGENT_NAME = "tick_duel/decoder"
 # Held-out duels: seeds 2**32 + 2 * 10**6 + ..., never a dataset's (seeds below 2**32) nor the leaderboard's (>= 2**40).
 HELD_OUT_SEED_BASE = TRAINING_SEED_LIMIT + 2_000_000
+# Validation duels (checkpoint selection): training-range seeds, away from the datasets' and DAgger's.
+VALIDATION_SEED_BASE = 3_000_000_000
 
 
 @dataclass
@@ -88,6 +95,10 @@ class TrainConfig:
     # Closed loop at the end: this many held-out duels per build against nh_expert (``duel_report``), into the
     # report and the model card; 0 skips them (ablations).
     final_duels: int = 0
+    # Closed-loop checkpoint selection: at every evaluation, this many validation duels per build against
+    # nh_expert (seeds from VALIDATION_SEED_BASE); the run ships the evaluated weights that scored best there
+    # (``<out>/best.pt``), not the last ones. 0: the last weights.
+    val_duels: int = 0
 
     @classmethod
     def quick(cls, **overrides: Any) -> TrainConfig:
@@ -335,7 +346,8 @@ class Run:
         state, card, extra = load_checkpoint(self.run_path, expected_name=AGENT_NAME + "/run")
         defaults = asdict(TrainConfig())  # a setting added since the run began had its default then
         changed = {k for k, v in asdict(self.c).items()
-                   if k not in ("steps", "threads", "eval_every", "save_every", "dagger_rounds", "final_duels")
+                   if k not in ("steps", "threads", "eval_every", "save_every", "dagger_rounds", "final_duels",
+                                "val_duels")
                    and card.config.get(k, defaults[k]) != v}
         if changed:
             raise CheckpointError(f"--resume: {self.run_path} was trained with other settings ({sorted(changed)}); "
@@ -353,6 +365,25 @@ class Run:
                                "sampler": sampler.rng.bit_generator.state,
                                "on_policy_sampler": None if on_policy_sampler is None
                                else on_policy_sampler.rng.bit_generator.state})
+
+    def _validation_duels(self) -> dict[str, float]:
+        """With ``val_duels``: the greedy agent's validation duels, and the weights kept if they are the best yet
+        (higher score rate, then higher mean return) in ``<out>/best.pt``, written atomically."""
+        if not self.c.val_duels:
+            return {}
+        from .policy import DecoderAgent
+
+        report = duel_report(DecoderAgent(model=self.model), self.c.val_duels, seed=VALIDATION_SEED_BASE)
+        self.model.train()
+        score, mean_return = report["all"]["score_rate"], report["all"]["mean_return"]
+        best = self.out / "best.pt"
+        previous = load_checkpoint(best, expected_name=AGENT_NAME + "/best")[1].metrics if best.exists() else None
+        if previous is None or (score, mean_return) > (previous["val_duel_score"], previous["val_duel_return"]):
+            card = ModelCard(name=AGENT_NAME + "/best", config=asdict(self.c), command=self.command, seed=self.c.seed,
+                             metrics={"step": self.step, "val_duel_score": score, "val_duel_return": mean_return,
+                                      "val_duels": report["episodes"], "val_seeds": report["held_out_seeds"]})
+            save_checkpoint(best, self.model.state_dict(), card)
+        return {"val_duel_score": score, "val_duel_return": mean_return}
 
     # ------------------------------------------------------------------ DAgger
     def _round_at(self, step: int) -> int:
@@ -443,12 +474,18 @@ class Run:
                 # Evaluate before saving: a run killed in between redoes the evaluation after --resume rather than
                 # skip it (the steps since the last save replay exactly: the samplers' states are saved too).
                 if self.step % c.eval_every == 0 or self.step == c.total_steps:
-                    self.log("val", evaluate(self.model, splits["val"], c.eval_ticks, c.history))
+                    self.log("val", {**evaluate(self.model, splits["val"], c.eval_ticks, c.history),
+                                     **self._validation_duels()})
                 if self.step % c.save_every == 0 or self.step == c.total_steps:
                     self._save_run(sampler, on_policy_sampler)
+        selected = None
+        if c.val_duels:  # the best validated weights, not the last
+            state, best_card, _ = load_checkpoint(self.out / "best.pt", expected_name=AGENT_NAME + "/best")
+            self.model.load_state_dict(state)
+            selected = best_card.metrics
         test = evaluate(self.model, splits["test"], c.eval_ticks, c.history, full=True)
         report = {"test": test, "baselines": baselines(splits["test"], c.eval_ticks), "data_ticks": sizes,
-                  "parameters": self.model.num_parameters()}
+                  "parameters": self.model.num_parameters(), "selected": selected}
         if c.final_duels:
             from .policy import DecoderAgent
 
@@ -460,7 +497,8 @@ class Run:
                          data=f"TickDuel-v1 Minari datasets under {c.data}: {sizes} (ticks per dataset; episodes "
                               f"split by index: k % 10 == 0 test, 1 validation)",
                          metrics={**{k: v for k, v in test.items() if k != "type_confusion"},
-                                  **({"final": report["closed_loop"]} if "closed_loop" in report else {})})
+                                  **({"final": report["closed_loop"]} if "closed_loop" in report else {}),
+                                  **({"selected": selected} if selected else {})})
         path = save_checkpoint(self.out / "decoder.pt", self.model.state_dict(), card)
         self._save_run(sampler, on_policy_sampler)  # rewritten once the run is whole (a resumed finish writes too)
         return path
@@ -499,12 +537,12 @@ def parse_config(argv: list[str]) -> tuple[TrainConfig, Path, bool, argparse.Nam
     overrides = {f.name: getattr(args, f.name) for f in fields(TrainConfig) if getattr(args, f.name) is not None}
     config = TrainConfig.quick(**overrides) if args.quick else TrainConfig(**overrides)
     for name in ("steps", "batch", "episodes", "history", "eval_every", "save_every", "eval_ticks", "threads",
-                 "dagger_steps", "dagger_duels"):
+                 "dagger_steps", "dagger_duels", "time_components"):
         if getattr(config, name) < 1:
             raise ValueError(f"--{name.replace('_', '-')} must be >= 1, got {getattr(config, name)}")
-    if config.dagger_rounds < 0 or config.final_duels < 0 or not 0.0 <= config.beta0 <= 1.0:
-        raise ValueError(f"--dagger-rounds and --final-duels must be >= 0 and --beta0 in [0, 1], got "
-                         f"{config.dagger_rounds}, {config.final_duels} and {config.beta0}")
+    if min(config.dagger_rounds, config.final_duels, config.val_duels) < 0 or not 0.0 <= config.beta0 <= 1.0:
+        raise ValueError(f"--dagger-rounds, --final-duels and --val-duels must be >= 0 and --beta0 in [0, 1], got "
+                         f"{config.dagger_rounds}, {config.final_duels}, {config.val_duels} and {config.beta0}")
     if config.episodes < 10:
         raise ValueError(f"--episodes must be >= 10 (one in ten is the test split), got {config.episodes}")
     config.model()  # a clear error for an unknown backbone

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import gymnasium as gym
 import numpy as np
 import pytest
@@ -160,10 +162,16 @@ def test_dagger_rounds_collect_on_policy_ticks_labelled_by_the_expert_and_resume
     assert (ticks.count != ticks.shown_count).any() and (ticks.count == ticks.shown_count).any()
     lines = [line for line in (out / "metrics.jsonl").read_text().splitlines() if '"collect"' in line]
     assert len(lines) == 1 and '"round": 1' in lines[0]
-    assert main([*args[:-1], "2", "--resume", "--final-duels", "1"]) == 0  # one more round, then duels
+    # One more round, then held-out duels; validation duels at every evaluation choose the shipped weights.
+    assert main([*args[:-1], "2", "--resume", "--final-duels", "1", "--val-duels", "1"]) == 0
     assert (out / "dagger2.npz").exists()
     _, card = load_decoder(out / "decoder.pt")
     assert card.config["dagger_rounds"] == 2
+    vals = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines() if '"val"' in line]
+    dueled = {r["step"]: (r["val_duel_score"], r["val_duel_return"]) for r in vals if "val_duel_score" in r}
+    chosen = card.metrics["selected"]
+    assert chosen["step"] in dueled and (chosen["val_duel_score"], chosen["val_duel_return"]) == max(dueled.values())
+    assert int(chosen["val_seeds"].split("..")[0]) < 2**32 <= int(card.metrics["final"]["held_out_seeds"][:10])
     final = card.metrics["final"]  # the closed loop, as every shipped card carries it
     assert final["duels_per_build"] == 1 and final["episodes"] == 3 and 0.0 <= final["win_rate"] <= 1.0
     assert int(final["held_out_seeds"].split("..")[0]) >= 2**32
@@ -218,3 +226,29 @@ def test_a_model_of_a_longer_window_than_the_env_keeps_plays_with_the_older_tick
     action = agent.act(obs)
     assert action["events"].shape == (64, 7) and 0 <= action["n"] <= 64
     env.step(action)
+
+
+def test_the_shipped_decoder_plays_a_whole_duel_through_act_and_can_be_the_opponent(tmp_path):
+    """``tick_duel/decoder`` as users meet it: made by name, acting on observations to the end of a duel, and
+    dueling a player as the opponent (``botarena play tick_duel --opponent tick_duel/decoder``)."""
+    from botarena.agents import make_agent
+    from botarena.envs.common.recording import EpisodeRecording, replay
+    from botarena.envs.tick_duel import play
+
+    agent = make_agent("tick_duel/decoder")
+    env = gym.make("botarena/TickDuel-v1", build="pure", opponent="nh_expert")
+    obs, _ = env.reset(seed=2**32 + 1)
+    agent.reset(2**32 + 1)
+    made, done = 0, False
+    while not done:
+        action = agent.act(obs)
+        made += int(action["n"])
+        obs, _, terminated, truncated, info = env.step(action)
+        done = terminated or truncated
+    assert made > 0 and info["winner"] in (-1, 0, 1, 2)
+    path = tmp_path / "vs-decoder.npz"
+    assert play.main(["--spectate", "nh_expert:fast", "--tick-ms", "5", "--max-steps", "20", "--seed", "4",
+                      "--record", str(path), "--opponent", "tick_duel/decoder"]) == 0
+    rec = EpisodeRecording.load(path)
+    assert rec.env_kwargs["opponent"] == "tick_duel/decoder"
+    assert len(list(replay(rec))) == rec.length  # the decoder plays the same duel again
