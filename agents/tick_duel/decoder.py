@@ -298,48 +298,35 @@ class EventDecoder(nn.Module):
         heaviest mixture component's median for times and positions). Times are accumulated from the tick start
         and the tick's input ends before a time would reach 600 ms.
 
-        Built for latency at batch 1: a step is one GRU cell (or one pass of the attention decoder over the steps
-        so far), one matrix product for all the heads, and the choices drawn in numpy (a torch call costs
-        microseconds of dispatch, a small numpy one less).
+        Built for latency at batch 1: the sequential decoder's steps run in numpy on the module's weights (a
+        dozen small torch calls an event cost more in dispatch than the arithmetic; numpy does a step in tens of
+        microseconds), one matrix product for all the heads, the context's share of it computed once a tick;
+        the attention decoder reruns its transformer over the steps so far.
         """
         if sample and rng is None:
             raise ValueError("generate(sample=True) needs an rng (numpy.random.Generator)")
         b = context.shape[0]
         limit = self.cfg.max_events
         heads = [self.stop, self.gap, self.etype, self.key, self.xy, self.target, self.offset]
-        w_heads = torch.cat([m.weight for m in heads])
+        w_heads = torch.cat([m.weight for m in heads]).detach().numpy()
         hidden = self.cfg.hidden
+        ctx = context.detach().numpy()
         # The heads read [h, context]: the context's part is the same at every step, so it is computed once.
-        from_context = torch.addmm(torch.cat([m.bias for m in heads]), context, w_heads[:, hidden:].T)
-        w_hidden = w_heads[:, :hidden].T.contiguous()
+        from_context = ctx @ w_heads[:, hidden:].T + torch.cat([m.bias for m in heads]).detach().numpy()
+        w_hidden = w_heads[:, :hidden].T
         ends = np.cumsum([m.out_features for m in heads])
         parts = [slice(a, b) for a, b in zip([0, *ends[:-1]], ends, strict=True)]
-        attention = self.cfg.decoder == "attention"
-        if attention:
-            steps_so_far: list[Tensor] = []
-        else:  # the GRU reads [event, context] too: at batch 1 the context's part folds into the input bias
-            w_ih, w_hh, b_hh = self.gru.weight_ih_l0, self.gru.weight_hh_l0, self.gru.bias_hh_l0
-            width = self.cfg.event_dim
-            if b == 1:
-                gru = (w_ih[:, :width], w_hh, torch.addmm(self.gru.bias_ih_l0, context, w_ih[:, width:].T)[0], b_hh)
-            else:
-                gru = (w_ih, w_hh, self.gru.bias_ih_l0, b_hh)
-            h = torch.tanh(self.init(context))
+        steps = _AttentionSteps(self, context) if self.cfg.decoder == "attention" else _NumpyGRUSteps(self, ctx)
         events = np.zeros((b, limit, core.EVENT_FIELDS), np.float32)
         counts = np.zeros(b, np.int64)
         chosen = np.zeros((b, limit), np.int64)
         alive = np.ones(b, np.bool_)
         t = np.zeros(b)
-        x_in = self.start.expand(b, -1)
+        x_in = steps.first_input(b)
         feats = np.zeros((b, EVENT_FEATURES + 1), np.float32)
         rows = np.arange(b)
         for k in range(limit):
-            if attention:  # no cache: the prefix is rerun (ticks hold a dozen events)
-                steps_so_far.append(x_in)
-                h = self.steps(torch.stack(steps_so_far, 1), context)[:, -1]
-            else:
-                h = torch.gru_cell(x_in if b == 1 else torch.cat([x_in, context], -1), h, *gru)
-            out = torch.addmm(from_context, h, w_hidden).numpy().astype(np.float64)
+            out = (steps.step(x_in) @ w_hidden + from_context).astype(np.float64)
             stop_logit, gap, etype, key, xy, target, offset = (out[:, part] for part in parts)
             p_stop = 1.0 / (1.0 + np.exp(-stop_logit[:, 0]))
             stop = rng.random(b) < p_stop if sample else p_stop > 0.5
@@ -376,7 +363,7 @@ class EventDecoder(nn.Module):
             feats[rows, 4 + NUM_TYPES + NUM_BUTTONS + row[:, core.F_KEY].astype(np.int64)] = 1.0
             previous = events[:, k - 1, core.F_TIME] if k > 0 else 0.0
             feats[:, -1] = (row[:, core.F_TIME] - previous) / TICK_MS
-            x_in = self.event(torch.from_numpy(feats)) + self.clicked(torch.from_numpy(chosen[:, k]))
+            x_in = steps.next_input(feats, chosen[:, k])
         # Times are strictly inside the tick; float32 rounding must not carry one to 600.
         np.minimum(events[..., core.F_TIME], np.nextafter(np.float32(TICK_MS), np.float32(0)),
                    out=events[..., core.F_TIME])
@@ -385,6 +372,70 @@ class EventDecoder(nn.Module):
     def forward(self, gamestate: Tensor, history: Tensor, history_len: Tensor, style: Tensor) -> Tensor:
         """The context of each decision (``generate`` and ``loss`` take it)."""
         return self.context(gamestate, history, history_len, style)
+
+
+# ---------------------------------------------------------------------------------------------- generation steps
+class _NumpyGRUSteps:
+    """The sequential decoder's step network, in numpy (float32, views of the module's current weights, nothing
+    copied): the same arithmetic as ``nn.GRU`` (gates r, z, n), ``EventDecoder.event`` (Linear, exact GELU) and
+    ``clicked``."""
+
+    def __init__(self, model: EventDecoder, context: np.ndarray) -> None:
+        def w(t: Tensor) -> np.ndarray:
+            return t.detach().numpy()
+
+        width, gru = model.cfg.event_dim, model.gru
+        w_ih = w(gru.weight_ih_l0)
+        self.w_x = w_ih[:, :width].T
+        self.gi_context = context @ w_ih[:, width:].T + w(gru.bias_ih_l0)  # the context's share, once a tick
+        self.w_hh, self.b_hh = w(gru.weight_hh_l0).T, w(gru.bias_hh_l0)
+        self.h = np.tanh(context @ w(model.init.weight).T + w(model.init.bias))
+        linear = model.event[0]
+        self.w_event, self.b_event = w(linear.weight).T, w(linear.bias)
+        self.clicked, self.start = w(model.clicked.weight), w(model.start)
+
+    def first_input(self, b: int) -> np.ndarray:
+        return np.broadcast_to(self.start, (b, len(self.start)))
+
+    def step(self, x: np.ndarray) -> np.ndarray:
+        gi, gh = x @ self.w_x + self.gi_context, self.h @ self.w_hh + self.b_hh
+        n = self.h.shape[1]
+        r = 1.0 / (1.0 + np.exp(-(gi[:, :n] + gh[:, :n])))
+        z = 1.0 / (1.0 + np.exp(-(gi[:, n:2 * n] + gh[:, n:2 * n])))
+        cand = np.tanh(gi[:, 2 * n:] + r * gh[:, 2 * n:])
+        self.h = (1.0 - z) * cand + z * self.h
+        return self.h
+
+    def next_input(self, feats: np.ndarray, clicked: np.ndarray) -> np.ndarray:
+        return _gelu(feats @ self.w_event + self.b_event) + self.clicked[clicked]
+
+
+class _AttentionSteps:
+    """The attention decoder's step network: the transformer rerun over the steps so far (no cache: a tick holds a
+    dozen events)."""
+
+    def __init__(self, model: EventDecoder, context: Tensor) -> None:
+        self.model, self.context, self.prefix = model, context, []
+
+    def first_input(self, b: int) -> Tensor:
+        return self.model.start.expand(b, -1)
+
+    def step(self, x: Tensor) -> np.ndarray:
+        self.prefix.append(x)
+        return self.model.steps(torch.stack(self.prefix, 1), self.context)[:, -1].numpy()
+
+    def next_input(self, feats: np.ndarray, clicked: np.ndarray) -> Tensor:
+        event = self.model.event(torch.from_numpy(feats))
+        return event + self.model.clicked(torch.from_numpy(clicked))
+
+
+def _gelu(x: np.ndarray) -> np.ndarray:
+    """GELU with the exact erf (as ``nn.GELU()``), erf from Abramowitz & Stegun 7.1.26 (error below 1.5e-7)."""
+    u = np.abs(x) * np.float32(1.0 / math.sqrt(2.0))
+    t = 1.0 / (1.0 + 0.3275911 * u)
+    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
+    erf = np.sign(x) * (1.0 - poly * np.exp(-u * u))
+    return 0.5 * x * (1.0 + erf)
 
 
 # ---------------------------------------------------------------------------------------------- distributions
