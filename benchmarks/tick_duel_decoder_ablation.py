@@ -11,6 +11,7 @@ back, an interrupted one ``--resume``s, so the script can be stopped and rerun.
     python benchmarks/tick_duel_decoder_ablation.py backbones --backbones gru,lstm --seeds 0,1,2
     python benchmarks/tick_duel_decoder_ablation.py history --backbones gru,lstm --histories 5,10,20,40
     python benchmarks/tick_duel_decoder_ablation.py backbones --backbones gru --decoders attention
+    python benchmarks/tick_duel_decoder_ablation.py backbones --backbones gru --time-components 1
 
 Each run takes 5 to 15 minutes of one core here (mamba and jamba run the pure-PyTorch Mamba).
 """
@@ -29,23 +30,24 @@ import torch
 
 from botarena.agents.nn import BACKBONES
 
-COLUMNS = ("backbone", "decoder", "history", "seeds", "val loss", "type macro-F1", "gap MAE ms", "click on element",
-           "count exact", "parameters", "train ms/step", "tick ms (batch 1)")
+COLUMNS = ("backbone", "decoder", "timing", "history", "seeds", "val loss", "type macro-F1", "gap MAE ms",
+           "click on element", "count exact", "parameters", "train ms/step", "tick ms (batch 1)")
 
 
-def run_dir(root: Path, backbone: str, decoder: str, history: int, seed: int, steps: int) -> Path:
+def run_dir(root: Path, backbone: str, decoder: str, history: int, seed: int, steps: int, timing: int = 3) -> Path:
     name = f"{backbone}-h{history}-s{seed}-{steps}"
-    return root / (name if decoder == "sequential" else f"{decoder}-{name}")
+    name = name if decoder == "sequential" else f"{decoder}-{name}"
+    return root / (name if timing == 3 else f"t{timing}-{name}")
 
 
 def train(root: Path, backbone: str, decoder: str, history: int, seed: int, args: argparse.Namespace) -> Path:
     """The run's folder, trained (or resumed) to ``args.steps`` steps."""
-    out = run_dir(root, backbone, decoder, history, seed, args.steps)
+    out = run_dir(root, backbone, decoder, history, seed, args.steps, args.time_components)
     if (out / "decoder.pt").exists():
         return out
     cmd = [sys.executable, "-m", "botarena.agents.tick_duel.train", "--out", str(out), "--data", args.data,
            "--episodes", str(args.episodes), "--backbone", backbone, "--decoder", decoder, "--history", str(history),
-           "--seed", str(seed),
+           "--seed", str(seed), "--time-components", str(args.time_components),
            "--steps", str(args.steps), "--eval-every", str(args.steps), "--save-every", "250",
            "--threads", str(args.threads)]
     if (out / "run.pt").exists():
@@ -92,11 +94,11 @@ def table(rows: list[dict]) -> str:
     several."""
     groups: dict[tuple, list[dict]] = {}
     for r in rows:
-        groups.setdefault((r["backbone"], r["decoder"], r["history"]), []).append(r)
+        groups.setdefault((r["backbone"], r["decoder"], r["timing"], r["history"]), []).append(r)
     lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
-    for (backbone, decoder, history), rs in groups.items():
-        cells = [backbone, decoder, str(history), str(len(rs))]
-        for col in COLUMNS[4:]:
+    for (backbone, decoder, timing, history), rs in groups.items():
+        cells = [backbone, decoder, f"{timing} log-normal{'s' * (timing > 1)}", str(history), str(len(rs))]
+        for col in COLUMNS[5:]:
             values = np.array([r[col] for r in rs], float)
             fmt = "{:,.0f}" if col == "parameters" else ("{:.1f}" if "ms" in col else "{:.3f}")
             cell = fmt.format(values.mean())
@@ -112,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("what", choices=("backbones", "history"))
     p.add_argument("--backbones", default=",".join(BACKBONES))
     p.add_argument("--decoders", default="sequential", help="sequential, attention or both")
+    p.add_argument("--time-components", type=int, default=3, help="the timing head's log-normals (1: no mixture)")
     p.add_argument("--histories", default="5,10,20,40", help="for `history` (backbones uses 10)")
     p.add_argument("--seeds", default="0")
     p.add_argument("--steps", type=int, default=2000)
@@ -129,10 +132,11 @@ def main(argv: list[str] | None = None) -> int:
             for history in histories:
                 for seed in (int(s) for s in args.seeds.split(",")):
                     out = train(root, backbone, decoder, history, seed, args)
-                    rows.append({"backbone": backbone, "decoder": decoder, "history": history, "seed": seed,
-                                 **row_of(out)})
+                    rows.append({"backbone": backbone, "decoder": decoder, "timing": args.time_components,
+                                 "history": history, "seed": seed, **row_of(out)})
                     print(table(rows), flush=True)
     tag = "-".join(getattr(args, k).replace(",", "_") for k in ("backbones", "decoders", "seeds"))
+    tag += "" if args.time_components == 3 else f"-t{args.time_components}"
     (root / f"{args.what}-{tag}.json").write_text(json.dumps(rows, indent=1) + "\n")
     print(f"\n{args.what} ablation, {args.steps} steps each, runs under {root}:\n\n{table(rows)}")
     return 0
