@@ -54,3 +54,8 @@ for _name, _bot, _description in (
 ):
     register_agent(f"tick_duel/{_name}", "botarena.agents.scripted.common:NativeBotAgent", kind="scripted",
                    description=_description, native_bot=_bot, game="tick_duel")
+
+register_agent("tick_duel/decoder", "botarena.agents.tick_duel.policy:DecoderAgent", kind="learned",
+               checkpoint="tick-duel-decoder.pt",
+               description="learned sequential event decoder: the NH expert's input imitated event by event "
+                           "(behaviour cloning + DAgger, greedy)")

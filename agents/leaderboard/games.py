@@ -237,10 +237,13 @@ GAME_ADAPTERS: dict[str, GameAdapter] = {
             "tick_duel", "single", 1, f"against the fixed scripted opponent {TICK_DUEL_OPPONENT}, every seed "
             "played in every build.",
             opponents={1: TICK_DUEL_OPPONENT}, variant_arg="builds", variants=TICK_DUEL_BUILDS,
-            references=TICK_DUEL_REFERENCES, episodes=16, quick_episodes=8),
+            # quick: 4 seeds (x 3 builds), because the learned tick_duel/decoder takes ~3 ms a tick (torch at batch
+            # 1) in duels of ~200 ticks, where the scripted agents take 0.1 ms; 8 put `make demo` past 3 minutes
+            references=TICK_DUEL_REFERENCES, episodes=16, quick_episodes=4),
         PettingZooTable(
             "tick_duel", "duel", 2, "head to head: every pair of agents on every seed in every build, both seat "
             "orders.", name="tick_duel-h2h", variant_arg="builds", variants=TICK_DUEL_BUILDS,
-            episodes=8, quick_episodes=3),
+            # quick: 1 seed (x 3 builds x 2 seat orders = 6 duels a pair), for the decoder as above
+            episodes=8, quick_episodes=1),
     )
 }
