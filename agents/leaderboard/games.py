@@ -230,9 +230,10 @@ GAME_ADAPTERS: dict[str, GameAdapter] = {
         PettingZooTable(
             "click_arena", "single", 1, "standard difficulty, human cursor: one ship alone in the arena for the "
             "whole 3-minute episode.",
-            # quick: 2 seeds, because the learned agent plays a 3-minute episode in 16 to 27 s of one core (torch
-            # at batch 1); 4 seeds put `make demo` past its 3 minutes once the Territory agent joined (220 s cold)
-            env_kwargs={"num_players": 1}, references=CLICK_ARENA_REFERENCES, episodes=16, quick_episodes=2),
+            # quick: 1 seed, because the learned agent plays a 3-minute episode in 16 to 27 s of one core (torch
+            # at batch 1); 4 seeds put `make demo` past its 3 minutes once the Territory agent joined (220 s cold),
+            # and 2 once the TickDuel decoder did (3 min 34 s from a fresh clone, the leaderboard 175 s)
+            env_kwargs={"num_players": 1}, references=CLICK_ARENA_REFERENCES, episodes=16, quick_episodes=1),
         PettingZooTable(
             "tick_duel", "single", 1, f"against the fixed scripted opponent {TICK_DUEL_OPPONENT}, every seed "
             "played in every build.",
