@@ -18,20 +18,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 
 import numpy as np
 import torch
-from harness import pin_one_core
-
-
-def _times(fn, repeats: int) -> np.ndarray:
-    out = np.empty(repeats)
-    for i in range(repeats):
-        start = time.perf_counter()
-        fn()
-        out[i] = time.perf_counter() - start
-    return out * 1e3
+from harness import pin_one_core, times_ms
 
 
 def measure(core: str, obs: dict[str, np.ndarray], seconds: int, repeats: int) -> None:
@@ -48,15 +38,15 @@ def measure(core: str, obs: dict[str, np.ndarray], seconds: int, repeats: int) -
     state = model.executor.initial_state(1)
     with torch.inference_mode():
         levels = {
-            "strategist": _times(lambda: model.strategist(history), repeats),
-            "tactician": _times(lambda: model.tactician(objects, mask, goal), repeats),
-            "executor": _times(lambda: model.executor.step(x, state), repeats * 5),
+            "strategist": times_ms(lambda: model.strategist(history), repeats),
+            "tactician": times_ms(lambda: model.tactician(objects, mask, goal), repeats),
+            "executor": times_ms(lambda: model.executor.step(x, state), repeats * 5),
         }
     agent = HierarchicalAgent(model=model)
     agent.reset(0)
     for _ in range(60):  # warm-up second
         agent.act(obs)
-    frames = _times(lambda: agent.act(obs), seconds * 60)
+    frames = times_ms(lambda: agent.act(obs), seconds * 60)
     counts = model.parameter_counts()
     print(f"\nexecutor core: {core} (parameters: strategist {counts['strategist']:,}, tactician "
           f"{counts['tactician']:,}, executor {counts['executor']:,}, total {counts['total']:,})")

@@ -21,16 +21,7 @@ import time
 
 import numpy as np
 import torch
-from harness import pin_one_core
-
-
-def _times(fn, repeats: int) -> np.ndarray:
-    out = np.empty(repeats)
-    for i in range(repeats):
-        start = time.perf_counter()
-        fn()
-        out[i] = time.perf_counter() - start
-    return out * 1e3
+from harness import pin_one_core, times_ms
 
 
 def shipped(ticks: int) -> float | None:
@@ -82,9 +73,9 @@ def parts(decoder: str, events: int, repeats: int) -> None:
     style = torch.full((1,), UNKNOWN_STYLE)
     with torch.inference_mode():
         context = model(*inputs, style)
-        t_context = _times(lambda: model(*inputs, style), repeats)
+        t_context = times_ms(lambda: model(*inputs, style), repeats)
         made = model.generate(context, sample=False)[1][0]
-        t_generate = _times(lambda: model.generate(context, sample=False), repeats)
+        t_generate = times_ms(lambda: model.generate(context, sample=False), repeats)
     print(f"  {decoder:<10} context {np.median(t_context):.2f} ms, {made} events {np.median(t_generate):.2f} ms "
           f"({np.median(t_generate) / max(made, 1):.3f} ms an event); {model.num_parameters():,} parameters")
 

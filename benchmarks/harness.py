@@ -1,4 +1,4 @@
-"""What every benchmark script shares: pinning to one core, and timing the same code without numba.
+"""What every benchmark script shares: pinning to one core, timing calls, and timing the same code without numba.
 
 Imported by the ``bench_*.py`` scripts beside it (they run with this folder first on ``sys.path``).
 """
@@ -8,9 +8,22 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
+
+import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 _ALL_CPUS: set[int] | None = None  # the affinity before pin_one_core, for the multi-core figures
+
+
+def times_ms(fn, repeats: int) -> np.ndarray:
+    """Milliseconds of each of ``repeats`` calls of ``fn()``."""
+    out = np.empty(repeats)
+    for i in range(repeats):
+        start = time.perf_counter()
+        fn()
+        out[i] = time.perf_counter() - start
+    return out * 1e3
 
 
 def pin_one_core() -> str:
