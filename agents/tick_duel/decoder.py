@@ -315,7 +315,7 @@ class EventDecoder(nn.Module):
         from_context = ctx @ w_heads[:, hidden:].T + torch.cat([m.bias for m in heads]).detach().numpy()
         w_hidden = w_heads[:, :hidden].T
         ends = np.cumsum([m.out_features for m in heads])
-        parts = [slice(a, b) for a, b in zip([0, *ends[:-1]], ends, strict=True)]
+        parts = [slice(lo, hi) for lo, hi in zip([0, *ends[:-1]], ends, strict=True)]
         steps = _AttentionSteps(self, context) if self.cfg.decoder == "attention" else _NumpyGRUSteps(self, ctx)
         events = np.zeros((b, limit, core.EVENT_FIELDS), np.float32)
         counts = np.zeros(b, np.int64)
