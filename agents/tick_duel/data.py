@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -78,6 +78,42 @@ class DemoTicks:
                 "target": self.target[idx, :longest], "offset": self.offset[idx, :longest]}
 
 
+class Episode(NamedTuple):
+    """One episode's ticks: ``gamestate`` [T, G], ``events`` [T, E, 7] and ``count`` [T]; for on-policy ticks also
+    the events the env executed (``shown``, ``shown_count``)."""
+
+    gamestate: np.ndarray
+    events: np.ndarray
+    count: np.ndarray
+    style: int
+    build: int
+    shown: np.ndarray | None = None
+    shown_count: np.ndarray | None = None
+
+
+def pack_episodes(episodes: Sequence[Episode]) -> DemoTicks:
+    """The episodes as one labelled ``DemoTicks``, events trimmed to the longest tick."""
+    on_policy = episodes[0].shown is not None
+    width = max(1, max(int(ep.count.max(initial=0)) for ep in episodes),
+                max((int(ep.shown_count.max(initial=0)) for ep in episodes if on_policy), default=0))
+
+    def stacked(get) -> np.ndarray:
+        return np.concatenate([get(ep) for ep in episodes])
+
+    starts = np.cumsum([0] + [len(ep.count) for ep in episodes])[:-1]
+    ticks = DemoTicks(
+        gamestate=stacked(lambda ep: ep.gamestate).astype(np.float32),
+        events=stacked(lambda ep: ep.events[:, :width]).astype(np.float32),
+        count=stacked(lambda ep: ep.count).astype(np.int64),
+        episode_start=np.repeat(starts, [len(ep.count) for ep in episodes]).astype(np.int64),
+        style=np.repeat([ep.style for ep in episodes], [len(ep.count) for ep in episodes]).astype(np.int64),
+        build=np.repeat([ep.build for ep in episodes], [len(ep.count) for ep in episodes]).astype(np.int64),
+        shown=stacked(lambda ep: ep.shown[:, :width]).astype(np.float32) if on_policy else None,
+        shown_count=stacked(lambda ep: ep.shown_count).astype(np.int64) if on_policy else None)
+    ticks.label()
+    return ticks
+
+
 def load_split_ticks(root: str | Path, players: Sequence[str], builds: Sequence[str]
                      ) -> tuple[dict[str, DemoTicks], dict[str, int]]:
     """Every (player, build) dataset under ``root``, split by episode; also the ticks per dataset."""
@@ -98,24 +134,8 @@ def load_split_ticks(root: str | Path, players: Sequence[str], builds: Sequence[
         if not eps:
             raise ValueError(f"no {split} episodes: write at least 10 episodes per dataset (`botarena datasets "
                              f"tick_duel --episodes N`)")
-        longest = max(int(ep.n.max()) for ep, _, _ in eps)
-        total = sum(len(ep.n) for ep, _, _ in eps)
-        ticks = DemoTicks(gamestate=np.zeros((total, eps[0][0].gamestate.shape[1]), np.float32),
-                          events=np.zeros((total, max(longest, 1), core.EVENT_FIELDS), np.float32),
-                          count=np.zeros(total, np.int64), episode_start=np.zeros(total, np.int64),
-                          style=np.zeros(total, np.int64), build=np.zeros(total, np.int64))
-        at = 0
-        for ep, style, build in eps:
-            t = len(ep.n)
-            ticks.gamestate[at:at + t] = ep.gamestate[:t]
-            ticks.events[at:at + t] = ep.events[:, :ticks.events.shape[1]]
-            ticks.count[at:at + t] = ep.n
-            ticks.episode_start[at:at + t] = at
-            ticks.style[at:at + t] = style
-            ticks.build[at:at + t] = build
-            at += t
-        ticks.label()
-        out[split] = ticks
+        out[split] = pack_episodes([Episode(ep.gamestate[:len(ep.n)], ep.events, ep.n, style, build)
+                                    for ep, style, build in eps])
     return out, sizes
 
 
@@ -134,7 +154,7 @@ def collect_on_policy(model: Any, players: Sequence[str], builds: Sequence[str],
     from .policy import DecoderAgent
 
     rng = np.random.default_rng(seed)
-    episodes: list[tuple[dict[str, list], int, int]] = []
+    episodes: list[Episode] = []
     for group, (player, build) in enumerate((p, b) for p in players for b in builds):
         env = TickDuelVectorEnv(duels, build=build, opponent="nh_expert", autoreset_mode="disabled")
         agent = DecoderAgent(model=model, style=player)  # greedy, as it plays on the leaderboard
@@ -161,28 +181,9 @@ def collect_on_policy(model: Any, players: Sequence[str], builds: Sequence[str],
                 progress(int(running.sum()))
             running &= ~(terminated | truncated)
         env.close()
-        episodes += [(r, STYLES.index(player), core.build_index(build)) for r in rows]
-    total = sum(len(r["n"]) for r, _, _ in episodes)
-    width = max(1, max(max(max(r["n"]), max(r["shown_n"])) for r, _, _ in episodes))
-    ticks = DemoTicks(gamestate=np.zeros((total, episodes[0][0]["gamestate"][0].shape[0]), np.float32),
-                      events=np.zeros((total, width, core.EVENT_FIELDS), np.float32), count=np.zeros(total, np.int64),
-                      episode_start=np.zeros(total, np.int64), style=np.zeros(total, np.int64),
-                      build=np.zeros(total, np.int64), shown=np.zeros((total, width, core.EVENT_FIELDS), np.float32),
-                      shown_count=np.zeros(total, np.int64))
-    at = 0
-    for r, style, build in episodes:
-        t = len(r["n"])
-        ticks.gamestate[at:at + t] = r["gamestate"]
-        ticks.events[at:at + t] = np.asarray(r["label"])[:, :width]
-        ticks.count[at:at + t] = r["n"]
-        ticks.shown[at:at + t] = np.asarray(r["shown"])[:, :width]
-        ticks.shown_count[at:at + t] = r["shown_n"]
-        ticks.episode_start[at:at + t] = at
-        ticks.style[at:at + t] = style
-        ticks.build[at:at + t] = build
-        at += t
-    ticks.label()
-    return ticks
+        episodes += [Episode(np.array(r["gamestate"]), np.array(r["label"]), np.array(r["n"]), STYLES.index(player),
+                             core.build_index(build), np.array(r["shown"]), np.array(r["shown_n"])) for r in rows]
+    return pack_episodes(episodes)
 
 
 def concat_ticks(parts: Sequence[DemoTicks]) -> DemoTicks:
