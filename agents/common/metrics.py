@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-__all__ = ["balanced_accuracy", "confusion", "macro_f1"]
+
+def wilson(successes: float, n: int, z: float = 1.96) -> tuple[float, float]:
+    """The Wilson score interval of a proportion (``successes`` may count draws as halves)."""
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+__all__ = ["balanced_accuracy", "confusion", "macro_f1", "wilson"]
 
 
 def macro_f1(predicted: np.ndarray, actual: np.ndarray, classes: int) -> float:

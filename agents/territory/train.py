@@ -56,6 +56,7 @@ from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.vec_env import VecEnvWrapper, VecMonitor
 
 from botarena.agents.common.checkpoint import CheckpointError, ModelCard, git_sha, save_checkpoint
+from botarena.agents.common.metrics import wilson
 from botarena.agents.leaderboard.seeds import TRAINING_SEED_LIMIT
 from botarena.envs.common.io import atomic_write, atomic_write_text
 
@@ -302,14 +303,6 @@ def evaluate(policy: Any, env_kwargs: dict[str, Any], games: int, seed_base: int
             "win_rate_ci": list(wilson(int(wins.sum()), games)), "placement": float(placement.mean()),
             "placement_ci": list(mean_ci(placement)), "land_share": float(share.mean()),
             "idle_share": idle / max(valid, 1)}
-
-
-def wilson(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:
-    """The Wilson score interval of a proportion."""
-    p = successes / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 def mean_ci(values: np.ndarray, z: float = 1.96) -> tuple[float, float]:

@@ -49,7 +49,7 @@ import torch
 from tqdm import tqdm
 
 from botarena.agents.common.checkpoint import CheckpointError, ModelCard, load_checkpoint, save_checkpoint
-from botarena.agents.common.metrics import balanced_accuracy, confusion, macro_f1
+from botarena.agents.common.metrics import balanced_accuracy, confusion, macro_f1, wilson
 from botarena.agents.leaderboard.seeds import TRAINING_SEED_LIMIT
 from botarena.envs.tick_duel import core
 
@@ -298,9 +298,10 @@ def duel_report(agent: Any, duels: int, opponent: str = "nh_expert", builds: tup
         env.close()
         scores.append(score)
         returns.append(total)
-        report[build] = {"score_rate": float(score.mean()), "ci95": _wilson(score), "mean_return": float(total.mean())}
+        report[build] = {"score_rate": float(score.mean()), "ci95": list(wilson(float(score.sum()), len(score))),
+                         "mean_return": float(total.mean())}
     every = np.concatenate(scores)
-    report["all"] = {"score_rate": float(every.mean()), "ci95": _wilson(every),
+    report["all"] = {"score_rate": float(every.mean()), "ci95": list(wilson(float(every.sum()), len(every))),
                      "mean_return": float(np.concatenate(returns).mean())}
     # As the leaderboard's cards read it: seeds, episodes, win rate (draws half) and mean placement (1 or 2).
     report["held_out_seeds"] = f"{seed}..{seed + len(builds) + duels - 2}"
@@ -315,14 +316,6 @@ def duel_report(agent: Any, duels: int, opponent: str = "nh_expert", builds: tup
     report["ms_per_tick_batch1"] = (time.perf_counter() - start) / 50 * 1e3
     env.close()
     return report
-
-
-def _wilson(score: np.ndarray) -> list[float]:
-    """The 95 % Wilson interval of a score rate (draws count as half a win)."""
-    n, p, z = len(score), float(score.mean()), 1.96
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return [float(centre - half), float(centre + half)]
 
 
 # ---------------------------------------------------------------------------------------------- the run
