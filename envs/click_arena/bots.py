@@ -43,7 +43,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from botarena.envs.common.jit import NO_NRT
+from botarena.envs.common.jit import NO_NRT, kernel_helper
 from botarena.envs.common.motor import click_scatter, fitts_time, minimum_jerk_position, needs_correction, reaction_time
 from botarena.envs.common.rng import next_u64, uniform
 from botarena.envs.common.validation import check_int
@@ -234,7 +234,7 @@ def bot_actions(s: core.ArenaState, b: BotState, policies: np.ndarray, actions: 
                 actions[n, j, c] = b.action[n, j, c]
 
 
-@njit(**NO_NRT)
+@kernel_helper
 def _random_act(s: core.ArenaState, b: BotState, n: int, j: int) -> None:
     k = n * core.MAX_SHIPS + j
     ux = uniform(b.rng, k)
@@ -250,13 +250,13 @@ def _random_act(s: core.ArenaState, b: BotState, n: int, j: int) -> None:
     b.aim_y[n, j] = uy * core.VIEW_H
 
 
-@njit(**NO_NRT)
+@kernel_helper
 def _on_screen(s: core.ArenaState, n: int, j: int, x: float, y: float, margin: float) -> bool:
     sx, sy = core.world_to_screen(s, n, j, x, y)
     return margin <= sx <= core.VIEW_W - margin and margin <= sy <= core.VIEW_H - margin
 
 
-@njit(**NO_NRT)
+@kernel_helper
 def _empty_point(s: core.ArenaState, n: int, j: int, wx: float, wy: float) -> tuple[float, float]:
     """(wx, wy) pulled onto the screen and the map, nudged off any object (a click there must fly, not lock)."""
     sx, sy = core.world_to_screen(s, n, j, wx, wy)
@@ -276,7 +276,7 @@ def _empty_point(s: core.ArenaState, n: int, j: int, wx: float, wy: float) -> tu
 
 
 # ---------------------------------------------------------------------- expert: strategist and tactician
-@njit(**NO_NRT)
+@kernel_helper
 def _expert_act(s: core.ArenaState, b: BotState, n: int, j: int, aimbot: bool) -> None:
     """One frame of the expert (or, with ``aimbot``, the aimbot) in seat ``j``: perceive, pick the mode, pick
     the operation, and let the executor move the cursor and press the buttons."""
@@ -494,7 +494,7 @@ def _explore(s: core.ArenaState, b: BotState, n: int, j: int) -> tuple[int, int,
 
 
 # ---------------------------------------------------------------------- expert: executor
-@njit(**NO_NRT)
+@kernel_helper
 def _object_state(s: core.ArenaState, n: int, j: int, kind: int, idx: int, wx: float,
                   wy: float) -> tuple[float, float, float, float, float, bool]:
     """(screen x, screen y, screen vx, screen vy, click radius, exists) of a motor target now."""
@@ -514,7 +514,7 @@ def _object_state(s: core.ArenaState, n: int, j: int, kind: int, idx: int, wx: f
     return x, y, svx, svy, POINT_WIDTH * 0.5, True
 
 
-@njit(**NO_NRT)
+@kernel_helper
 def _plan(b: BotState, n: int, j: int, k: int, curx: float, cury: float, x: float, y: float, vx: float,
           vy: float, r: float) -> None:
     """Plan one aimed movement: Fitts' time, led and scattered end point, minimum-jerk from the cursor."""
@@ -528,7 +528,7 @@ def _plan(b: BotState, n: int, j: int, k: int, curx: float, cury: float, x: floa
     b.move_elapsed[n, j] = 0.0
 
 
-@njit(**NO_NRT)
+@kernel_helper
 def _executor(s: core.ArenaState, b: BotState, n: int, j: int, kind: int, idx: int, wx: float, wy: float,
               aimbot: bool) -> None:
     """Take the wanted operation (``kind``, ``idx``, world point) in hand and advance the hand one frame:

@@ -128,7 +128,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from botarena.envs.common.jit import NO_NRT
+from botarena.envs.common.jit import NO_NRT, kernel_helper
 from botarena.envs.common.rng import uniform
 from botarena.envs.common.validation import check_int
 
@@ -481,7 +481,7 @@ def alien_max_hp(s: ArenaState, n: int, a: int) -> float:
     return ALIEN_HP[s.al_kind[n, a]] * s.params[n, P_ALIEN_HP]
 
 
-@njit(**NO_NRT)
+@kernel_helper
 def _spawn_alien(s: ArenaState, n: int, a: int) -> None:
     best_x, best_y, best_d = 0.0, 0.0, -1.0
     for _ in range(8):
@@ -520,7 +520,7 @@ def _spawn_alien(s: ArenaState, n: int, a: int) -> None:
     s.al_beam[n, a] = 0.0
 
 
-@njit(**NO_NRT)
+@kernel_helper
 def _spawn_box(s: ArenaState, n: int, b: int) -> None:
     s.box_x[n, b] = uniform(s.rng_state, n) * (MAP_W - 200.0) + 100.0
     s.box_y[n, b] = uniform(s.rng_state, n) * (MAP_H - 200.0) + 100.0
@@ -654,7 +654,7 @@ def hit_test(s: ArenaState, n: int, j: int, wx: float, wy: float) -> tuple[int, 
     return best_kind, best_idx
 
 
-@njit(**NO_NRT)
+@kernel_helper
 def lock_is_valid(s: ArenaState, n: int, j: int) -> bool:
     """Whether ship ``j`` has a lock on a living alien or ship (a lock outlives its target by up to a frame)."""
     kind = s.ship_lock_kind[n, j]
@@ -687,7 +687,7 @@ def step_envs(s: ArenaState, actions: np.ndarray, active: np.ndarray) -> None:
             _step_one(s, actions, n)
 
 
-@njit(**NO_NRT)
+@kernel_helper
 def _step_one(s: ArenaState, actions: np.ndarray, n: int) -> None:
     """One frame of env ``n``: the phases below, in this order, each over every ship or alien."""
     _clear_step_outputs(s, n)

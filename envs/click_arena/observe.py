@@ -19,7 +19,7 @@ import math
 import numpy as np
 from numba import njit
 
-from botarena.envs.common.jit import NO_NRT
+from botarena.envs.common.jit import NO_NRT, kernel_helper
 
 from .core import (
     ALIEN_RADIUS,
@@ -90,7 +90,7 @@ def write_observations(s: ArenaState, seats: np.ndarray, objects: np.ndarray, ob
             _write_obs_one(s, n, seats[n], objects[n], object_mask[n], state_buf[n], s.obs_score[n], s.obs_code[n])
 
 
-@njit(**NO_NRT)
+@kernel_helper
 def _visible(s: ArenaState, n: int, j: int, x: float, y: float, r: float) -> bool:
     """Whether an object of click radius ``r`` at world (x, y) shows on ship ``j``'s screen."""
     sx, sy = world_to_screen(s, n, j, x, y)
@@ -103,7 +103,7 @@ def _quadrant(x: float, y: float) -> int:
     return (1 if x >= MAP_W * 0.5 else 0) + (2 if y >= MAP_H * 0.5 else 0)
 
 
-@njit(**NO_NRT)
+@kernel_helper
 def _write_obs_one(s: ArenaState, n: int, j: int, obj: np.ndarray, mask: np.ndarray, st: np.ndarray,
                    cand_score: np.ndarray, cand_code: np.ndarray) -> None:
     """Ship ``j``'s observation in env ``n``: gather the candidate objects, sort, write the rows and the state."""
@@ -399,7 +399,7 @@ PIXEL_OTHER_SHIP = (245, 245, 245)  # white
 PIXEL_WHITE = (255, 255, 255)  # the lock dot and the cursor cross
 
 
-@njit(**NO_NRT)
+@kernel_helper
 def _disc(img: np.ndarray, cx: float, cy: float, r: float, c0: int, c1: int, c2: int) -> None:
     """Fill the pixels of ``img`` [3, H, W] whose centres lie within ``r`` of (cx, cy) with colour (c0, c1, c2)."""
     h, w = img.shape[1], img.shape[2]

@@ -31,7 +31,7 @@ import numpy as np
 from numba import njit
 
 from botarena.envs.common import rng
-from botarena.envs.common.jit import NO_NRT
+from botarena.envs.common.jit import NO_NRT, kernel_helper
 
 from . import core, observe
 
@@ -110,7 +110,7 @@ def _wait(actions, n, p):
 
 # Helpers take one env's rows of the state arrays (``owner_n = s.owner[n]``, as in ``core``) rather than the
 # state tuple: a call that is not inlined passes every array of the tuple, several times per decision.
-@njit(**NO_NRT)
+@kernel_helper
 def _scan_frontier_rows(owner_n, b_end_n, b_list_n, mark_n, stamp, cand_n, n, p):
     """One walk of ``p``'s border: frontier cells into ``cand_n[:count]``, packed with their owners
     (``core.collect_frontier``).
@@ -136,7 +136,7 @@ def _scan_frontier(s, n, p):
     return _scan_frontier_rows(s.owner[n], s.b_end[n], s.b_list[n], s.mark[n], s.stamp, s.cand[n], n, p)
 
 
-@njit(**NO_NRT)
+@kernel_helper
 def _pick_cell(cand_n, rng_state, n, count, target):
     """A uniformly drawn cell of the packed frontier ``cand_n[:count]`` owned by ``target`` (-1 when none)."""
     tag = target + core.OWNER_BIAS
@@ -155,7 +155,7 @@ def _pick_cell(cand_n, rng_state, n, count, target):
     return -1
 
 
-@njit(**NO_NRT)
+@kernel_helper
 def _try_cell(s, actions, n, p, count, target, intensity):
     """Aim at a random frontier cell of ``target``; WAIT when that launch would be invalid."""
     cell = _pick_cell(s.cand[n], s.rng_state, n, count, target)
@@ -179,7 +179,7 @@ def _weakest(s, n, bits):
     return best
 
 
-@njit(**NO_NRT)
+@kernel_helper
 def random_policy(s, n, p, actions, scratch):
     observe.direction_mask_one(s, n, p, scratch)
     valid = np.int64(0)
@@ -196,7 +196,7 @@ def random_policy(s, n, p, actions, scratch):
             pick -= 1
 
 
-@njit(**NO_NRT)
+@kernel_helper
 def expander_policy(s, n, p, actions):
     troops = s.troops[n, p]
     cap = core.max_troops(s.tiles[n, p], s.cities[n, p], s.tile_scale[n])
@@ -214,7 +214,7 @@ def expander_policy(s, n, p, actions):
     _wait(actions, n, p)
 
 
-@njit(**NO_NRT)
+@kernel_helper
 def aggressor_policy(s, n, p, actions):
     troops = s.troops[n, p]
     cap = core.max_troops(s.tiles[n, p], s.cities[n, p], s.tile_scale[n])
@@ -232,7 +232,7 @@ def aggressor_policy(s, n, p, actions):
     _wait(actions, n, p)
 
 
-@njit(**NO_NRT)
+@kernel_helper
 def turtle_policy(s, n, p, actions):
     troops = s.troops[n, p]
     cap = core.max_troops(s.tiles[n, p], s.cities[n, p], s.tile_scale[n])
@@ -253,7 +253,7 @@ def turtle_policy(s, n, p, actions):
     _wait(actions, n, p)
 
 
-@njit(**NO_NRT)
+@kernel_helper
 def _intensity_keeping(troops, cap, keep):
     """The largest intensity that leaves at least ``keep`` of the cap at home (-1 when none does)."""
     best = -1
@@ -263,7 +263,7 @@ def _intensity_keeping(troops, cap, keep):
     return best
 
 
-@njit(**NO_NRT)
+@kernel_helper
 def _largest_attacker(s, n, p):
     """The player whose attack on ``p`` holds the most troops (-1 when nobody attacks ``p``)."""
     attacker = -1
@@ -276,7 +276,7 @@ def _largest_attacker(s, n, p):
     return attacker
 
 
-@njit(**NO_NRT)
+@kernel_helper
 def nation_policy(s, n, p, actions):
     troops = s.troops[n, p]
     cap = core.max_troops(s.tiles[n, p], s.cities[n, p], s.tile_scale[n])

@@ -188,7 +188,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from botarena.envs.common.jit import NO_NRT
+from botarena.envs.common.jit import NO_NRT, kernel_helper
 from botarena.envs.common.validation import check_int
 
 # ---------------------------------------------------------------------------------------------------------
@@ -471,7 +471,7 @@ def enemy_tile_cost(terrain_code: int, tile_scale: float, attack_troops: int, de
     return max(1, int(loss))
 
 
-@njit(**NO_NRT)
+@kernel_helper
 def defender_tile_loss(def_troops: int, def_tiles: int) -> int:
     """Troops the defender loses per tile taken: its troop density (OpenFront ``defenderTroopLoss``)."""
     if def_tiles <= 0:
@@ -509,7 +509,7 @@ def size_modifiers(att_tiles, def_tiles, tile_scale):
     return def_debuff, 1.0, 1.0
 
 
-@njit(**NO_NRT)
+@kernel_helper
 def enemy_tile_cost_v2(terrain_code, tile_scale, attack_troops, def_troops, def_tiles, def_debuff, att_loss_bonus):
     """Troops a v2 attack pays for one enemy tile: OpenFront ``attackLogic``'s 0.7 / 0.3 blend of the current and the
     alternative attacker loss, with the size terms, scaled to ``tile_scale`` OpenFront tiles."""
@@ -559,7 +559,7 @@ def tile_budget_v2(terrain_code, target, attack_troops, def_troops, def_debuff, 
 COMPACT_SLACK = 32
 
 
-@njit(**NO_NRT)
+@kernel_helper
 def _compact_border_list(b_list_n, b_pos_n, b_end_n, p):
     """Squeeze the holes out of ``p``'s border list, keeping the order of its tiles."""
     end = 0
@@ -873,7 +873,7 @@ def row_magic(w):
     return np.int64(((1 << ROW_SHIFT) + w - 1) // w)
 
 
-@njit(**NO_NRT)
+@kernel_helper
 def _collect_candidates(owner_n, terrain_n, b_end_n, b_list_n, mark_n, cand_n, visit, p, target, kp):
     """Write the conquest key (``candidate_key``) of every ``target`` tile 4-adjacent to ``p``'s land into
     ``cand_n[:count]``."""
@@ -941,7 +941,7 @@ def collect_frontier(owner_n, b_end_n, b_list_n, mark_n, cand_n, visit, p, pack_
     return count
 
 
-@njit(**NO_NRT)
+@kernel_helper
 def _select_smallest(arr, count, k):
     """Partially sort ``arr[:count]`` so that ``arr[:k]`` holds the k smallest values in ascending order."""
     if k <= 0:
@@ -982,7 +982,7 @@ def _select_smallest(arr, count, k):
     _heapsort_prefix(arr, k)
 
 
-@njit(**NO_NRT)
+@kernel_helper
 def _heapsort_prefix(arr, k):
     """Sort ``arr[:k]`` ascending in place."""
     for start in range(k // 2 - 1, -1, -1):
@@ -1066,7 +1066,7 @@ def launch_ok(att_target_n, troops_n, tiles_n, terrain_n, tile_scale, p, target,
     return commit >= cost
 
 
-@njit(**NO_NRT)
+@kernel_helper
 def cheapest_candidate(owner_n, terrain_n, b_end_n, b_list_n, p, target):
     """v2's first tile for the launch test: a ``target`` tile beside ``p``'s land of the lowest terrain
     magnitude (every tile of one magnitude costs the same), or -1 when there is none."""
@@ -1258,7 +1258,7 @@ def _take_tile(owner_n, terrain_n, conq_tick_n, tiles_n, sum_y_n, sum_x_n, citie
     return old
 
 
-@njit(**NO_NRT)
+@kernel_helper
 def _gather_candidates(owner_n, terrain_n, b_end_n, b_list_n, mark_n, cand_n, cached, num_cached, visit, p, target, kp,
                        rebuild):
     """Phase 1 of ``advance_attack``: the key (``candidate_key``) of every candidate into ``cand_n[:count]``.
@@ -1309,7 +1309,7 @@ def _gather_candidates(owner_n, terrain_n, b_end_n, b_list_n, mark_n, cand_n, ca
     return count, count
 
 
-@njit(**NO_NRT)
+@kernel_helper
 def _conquer_front(views, cached, num_cached, count, tile_scale, tick, p, target, troops):
     """Phase 2 of ``advance_attack``: take the ``front_size`` best of the ``count`` candidates in ``cand_n`` while
     the attack's ``troops`` pay for them, and cache the target's tiles beside each tile taken.
@@ -1369,7 +1369,7 @@ def _take_and_extend(views, cached, num_cached, tick, y, x, p, target):
     return num_cached
 
 
-@njit(**NO_NRT)
+@kernel_helper
 def _take_and_queue_v2(views, cached, num_cached, y, x, p, target, kp):
     """v2's ``_take_and_extend``: queue the target's tiles beside (y, x) with their keys (``front_key_v2``, the
     owned neighbours counted before (y, x) is taken, as OpenFront's ``addNeighbors`` runs before ``conquer``), then
@@ -1393,7 +1393,7 @@ def _take_and_queue_v2(views, cached, num_cached, y, x, p, target, kp):
     return num_cached
 
 
-@njit(**NO_NRT)
+@kernel_helper
 def _conquer_front_v2(s, n, p, a, views, cached, num_cached, count, target, troops, kp):
     """v2's phase 2 of ``advance_attack`` (OpenFront ``AttackExecution.tick``): this tick's budget
     (``tick_budget_v2``, plus the debt the last tick overspent) is spent on the best candidates, each using
@@ -1448,7 +1448,7 @@ def _conquer_front_v2(s, n, p, a, views, cached, num_cached, count, target, troo
     return count, troops, num_cached
 
 
-@njit(**NO_NRT)
+@kernel_helper
 def annex_remnant(s, n, p, target, views):
     """OpenFront ``handleDeadDefender``: ``target`` fell under ``ANNEX_TILES`` OpenFront tiles, so ``ANNEX_SWEEPS``
     sweeps give each of its tiles to ``p`` if it touches ``p``'s land, else to another player it touches; a
@@ -1548,7 +1548,7 @@ def _touches_water(owner_n, y, x):
             or (x > 0 and owner_n[y, x - 1] == IMPASSABLE) or (x < w - 1 and owner_n[y, x + 1] == IMPASSABLE))
 
 
-@njit(**NO_NRT)
+@kernel_helper
 def _flood_border_cluster(owner_n, in_border_n, mark_n, queue, visit, p, seed):
     """Flood the 8-connected cluster of ``p``'s border tiles from ``seed`` into ``queue[:size]`` (marking it
     ``visit``); returns size. OpenFront ``calculateClusters``: a border tile has a 4-neighbour that is not ``p``'s,
@@ -1579,7 +1579,7 @@ def _flood_border_cluster(owner_n, in_border_n, mark_n, queue, visit, p, seed):
     return tail
 
 
-@njit(**NO_NRT)
+@kernel_helper
 def _flood_land(owner_n, mark_n, queue, visit, p, seed):
     """Flood ``p``'s 4-connected land from tile ``seed`` into ``queue[:size]`` (marking it ``visit``); returns size."""
     h = owner_n.shape[0]
@@ -1606,7 +1606,7 @@ def _flood_land(owner_n, mark_n, queue, visit, p, seed):
     return tail
 
 
-@njit(**NO_NRT)
+@kernel_helper
 def _enclave_taker(s, n, p, queue, size, largest):
     """The player that captures the land under the cluster ``queue[:size]`` of ``p``'s border tiles, or -1.
 
@@ -1686,7 +1686,7 @@ def _enclave_taker(s, n, p, queue, size, largest):
     return taker
 
 
-@njit(**NO_NRT)
+@kernel_helper
 def _capture_land(s, n, views, p, seed, taker):
     """Give ``p``'s land 4-connected to tile ``seed`` to ``taker`` (OpenFront ``removeCluster`` floods the land the
     cluster sits on)."""
@@ -1702,7 +1702,7 @@ def _capture_land(s, n, views, p, seed, taker):
                    b_pos_n, b_end_n, b_count_n, s.tick[n], y, tile - y * w, taker)
 
 
-@njit(**NO_NRT)
+@kernel_helper
 def capture_enclaves(s, n, views):
     """v2, every ``CLUSTER_TICKS``: each player's surrounded land goes to a neighbour (OpenFront ``removeClusters``).
 

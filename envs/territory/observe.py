@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from botarena.envs.common.jit import NO_NRT
+from botarena.envs.common.jit import NO_NRT, kernel_helper
 
 from .core import (
     CITY,
@@ -117,7 +117,7 @@ def global_features(rules: int) -> int:
 # ---------------------------------------------------------------------------------------------------------
 # Observations for one seat per env
 # ---------------------------------------------------------------------------------------------------------
-@njit(**NO_NRT)
+@kernel_helper
 def _write_terrain_plane(terrain_n, terrain_plane):
     """``CHANNEL_TERRAIN`` (terrain and cities): it only changes when a game is reset."""
     h = terrain_n.shape[0]
@@ -149,7 +149,7 @@ def _enemy_value(troops_n, me, q):
     return np.uint8(1 + (254 * troops_n[q]) // tot if tot > 0 else EVEN_STRENGTH)
 
 
-@njit(**NO_NRT)
+@kernel_helper
 def _write_owner_planes(owner_n, own_plane, enemy_plane, neutral_plane, me, troops_n):
     """``CHANNEL_OWN``, ``CHANNEL_ENEMY`` and ``CHANNEL_NEUTRAL`` in one vectorised pass over the owner map."""
     h = owner_n.shape[0]
@@ -178,7 +178,7 @@ def _write_owner_planes(owner_n, own_plane, enemy_plane, neutral_plane, me, troo
             neutral_plane[y, x] = full if o == neu else zero
 
 
-@njit(**NO_NRT)
+@kernel_helper
 def _write_border_plane(owner_n, b_end_n, b_list_n, border_plane, me):
     """``CHANNEL_BORDER`` from ``me``'s border list; returns the players touching ``me`` (bit ``q`` set iff ``q``
     owns a tile 4-adjacent to ``me``'s land).
@@ -215,14 +215,14 @@ def _write_border_plane(owner_n, b_end_n, b_list_n, border_plane, me):
     return bits
 
 
-@njit(**NO_NRT)
+@kernel_helper
 def _strength(a, b):
     """``1 + 254 * a // (a + b)`` as uint8 (how strong ``a`` is against ``b``; ``EVEN_STRENGTH`` when both are 0)."""
     tot = a + b
     return np.uint8(1 + (254 * a) // tot if tot > 0 else EVEN_STRENGTH)
 
 
-@njit(**NO_NRT)
+@kernel_helper
 def _write_v2_planes(s, n, me, map_n):
     """Territory-v2's ``CHANNEL_SEAT``, ``CHANNEL_DENSITY``, ``CHANNEL_OUR_FRONT`` and ``CHANNEL_THEIR_FRONT``.
 
@@ -292,7 +292,7 @@ def _seat_value(num_p, me, q):
     return np.uint8(min(SEAT_STEP * (1 + (q - me + num_p) % num_p), 255))
 
 
-@njit(**NO_NRT)
+@kernel_helper
 def _write_slots(s, n, me, out):
     """Territory-v2's per-slot global features (``SLOT_*``) of seat ``me``'s attacks."""
     num_p = s.troops.shape[1]
@@ -353,7 +353,7 @@ def write_observations(s, seats, map_out, global_out, max_ticks):
     write_observations_for(s, seats, map_out, global_out, max_ticks, every, every)
 
 
-@njit(**NO_NRT)
+@kernel_helper
 def _write_global(s, n, me, out, max_ticks, touching):
     """The ``GLOBAL_*`` features (float32 [16]) for seat ``me``.
 
@@ -428,7 +428,7 @@ def _write_global(s, n, me, out, max_ticks, touching):
 # ---------------------------------------------------------------------------------------------------------
 # Action masks: exactly the launch rule (``core.launch_ok``) on the state they are computed from
 # ---------------------------------------------------------------------------------------------------------
-@njit(**NO_NRT)
+@kernel_helper
 def _cheapest_packed(cand_n, count, terrain_n, tag):
     """v2's first tile (``core.cheapest_candidate``) from packed frontier tiles: the lowest-magnitude tile whose
     owner tag is ``tag``, or -1."""
@@ -449,7 +449,7 @@ def _cheapest_packed(cand_n, count, terrain_n, tag):
     return best
 
 
-@njit(**NO_NRT)
+@kernel_helper
 def _direction_mask(owner_n, terrain_n, b_end_n, b_list_n, mark_n, cand_n, visit, att_target_n, troops_n, tiles_n,
                     sum_y_n, sum_x_n, tile_scale, p, out_row, rules, tick):
     h = owner_n.shape[0]
@@ -556,7 +556,7 @@ def write_direction_masks_for(s, seats, out, envs):
             direction_mask_one(s, n, seats[n], out[n])
 
 
-@njit(**NO_NRT)
+@kernel_helper
 def cell_mask_one(s, n, p, out_row):
     """Per-factor mask for ``MultiDiscrete([H*W + 1, 5])``: ``out_row`` int8 [H*W + 1 + 5].
 

@@ -62,7 +62,7 @@ import numpy as np
 from numba import njit
 
 from botarena.envs.common import motor, rng
-from botarena.envs.common.jit import NO_NRT
+from botarena.envs.common.jit import NO_NRT, kernel_helper
 
 from . import core
 from .core import DuelState
@@ -100,7 +100,7 @@ def new_plan() -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------------------------- planning
-@njit(**NO_NRT)
+@kernel_helper
 def _add_click(plan: np.ndarray, n: int, rect: tuple[float, float, float, float], kind: int = PLAN_CLICK) -> int:
     if n >= plan.shape[0]:
         return n
@@ -113,7 +113,7 @@ def _add_click(plan: np.ndarray, n: int, rect: tuple[float, float, float, float]
     return n + 1
 
 
-@njit(**NO_NRT)
+@kernel_helper
 def _open_tab(s: DuelState, i: int, p: int, plan: np.ndarray, n: int, tab: int, cur: int,
               hotkey_prob: float) -> int:
     """Plan opening ``tab`` (F-key or tab button) unless ``cur`` is already it."""
@@ -126,7 +126,7 @@ def _open_tab(s: DuelState, i: int, p: int, plan: np.ndarray, n: int, tab: int, 
     return _add_click(plan, n, core.tab_button_rect(tab))
 
 
-@njit(**NO_NRT)
+@kernel_helper
 def _find_potion(s: DuelState, i: int, p: int, kind: int) -> int:
     """The slot of the potion ``kind`` with the fewest doses left (a player finishes a started one first)."""
     best = -1
@@ -139,14 +139,14 @@ def _find_potion(s: DuelState, i: int, p: int, kind: int) -> int:
     return best
 
 
-@njit(**NO_NRT)
+@kernel_helper
 def _click_item(s: DuelState, i: int, p: int, plan: np.ndarray, n: int, slot: int, tab: int,
                 hotkey_prob: float) -> int:
     n = _open_tab(s, i, p, plan, n, core.TAB_INVENTORY, tab, hotkey_prob)
     return _add_click(plan, n, core.inventory_slot_rect(slot))
 
 
-@njit(**NO_NRT)
+@kernel_helper
 def _plan_potion(s: DuelState, i: int, p: int, frac: float) -> int:
     """Rules v1: the potion to drink this tick (``POT_*``), or -1: a brew when low, a restore when prayer or
     levels are drained, combat and ranging boosts when healthy and unboosted."""
@@ -171,7 +171,7 @@ def _plan_potion(s: DuelState, i: int, p: int, frac: float) -> int:
     return -1
 
 
-@njit(**NO_NRT)
+@kernel_helper
 def _stack_now(s: DuelState, i: int, p: int) -> bool:
     """Rules v1: whether an instant melee special made at this boundary lands with one of our bolts or barrages
     already in flight (a melee hit lands this tick, or next when the opponent acts first)."""
@@ -183,7 +183,7 @@ def _stack_now(s: DuelState, i: int, p: int) -> bool:
     return False
 
 
-@njit(**NO_NRT)
+@kernel_helper
 def plan_nh(s: DuelState, i: int, p: int, plan: np.ndarray, hotkey_prob: float, lapse: float) -> int:
     """The NH expert's plan for this tick (see the module docstring); returns the number of plan rows."""
     o = 1 - p
@@ -300,7 +300,7 @@ def plan_nh(s: DuelState, i: int, p: int, plan: np.ndarray, hotkey_prob: float, 
     return n
 
 
-@njit(**NO_NRT)
+@kernel_helper
 def _plan_boost(s: DuelState, i: int, p: int, plan: np.ndarray, n: int, style: int, want: bool, tab: int,
                 hotkey_prob: float) -> int:
     """The boost prayer of ``style`` on when ``want``; under v1 any boost off otherwise (lazy flicking: a boost
@@ -317,7 +317,7 @@ def _plan_boost(s: DuelState, i: int, p: int, plan: np.ndarray, n: int, style: i
 
 
 # ---------------------------------------------------------------------------------------------- motor model
-@njit(**NO_NRT)
+@kernel_helper
 def _emit(events: np.ndarray, k: int, t: float, etype: int, x: float, y: float, button: int, key: int) -> int:
     if k >= events.shape[0] or t > LAST_EVENT_MS:
         return k
@@ -331,7 +331,7 @@ def _emit(events: np.ndarray, k: int, t: float, etype: int, x: float, y: float, 
     return k + 1
 
 
-@njit(**NO_NRT)
+@kernel_helper
 def human_events(s: DuelState, i: int, p: int, plan: np.ndarray, n: int, style: int, events: np.ndarray) -> int:
     """Turn a plan into timed events with the motor model of ``style``; returns the event count."""
     m = MOTOR[style]
@@ -402,7 +402,7 @@ def human_events(s: DuelState, i: int, p: int, plan: np.ndarray, n: int, style: 
     return k
 
 
-@njit(**NO_NRT)
+@kernel_helper
 def sort_rows(events: np.ndarray, count: int) -> None:
     """Stable insertion sort of the first ``count`` event rows by time, in place."""
     for k in range(1, count):
@@ -415,7 +415,7 @@ def sort_rows(events: np.ndarray, count: int) -> None:
             j -= 1
 
 
-@njit(**NO_NRT)
+@kernel_helper
 def perfect_events(plan: np.ndarray, n: int, events: np.ndarray) -> int:
     """The plan executed instantly: each action 1 ms after the last, clicks at target centres."""
     k = 0
@@ -433,7 +433,7 @@ def perfect_events(plan: np.ndarray, n: int, events: np.ndarray) -> int:
     return k
 
 
-@njit(**NO_NRT)
+@kernel_helper
 def random_events(s: DuelState, i: int, p: int, events: np.ndarray) -> int:
     """0-12 random events: uniform type, time in [0, 600), position on screen."""
     n = min(rng.randint(s.bot_rng[i], p, 13), events.shape[0])

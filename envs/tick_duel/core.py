@@ -205,7 +205,7 @@ import numpy as np
 from numba import njit
 
 from botarena.envs.common import rng
-from botarena.envs.common.jit import NO_NRT
+from botarena.envs.common.jit import NO_NRT, kernel_helper
 
 # ---------------------------------------------------------------------------------------------- time, events
 TICK_MS = 600
@@ -634,7 +634,7 @@ def view_y(p: int, y: int) -> int:
     return y if p == 0 else ARENA_H - 1 - y
 
 
-@njit(**NO_NRT)
+@kernel_helper
 def _inside(x: float, y: float, rx: float, ry: float, rw: float, rh: float) -> bool:
     """Whether (x, y) lies in the rectangle ``rx, ry, rw, rh`` (half-open pixel ranges)."""
     return rx <= x < rx + rw and ry <= y < ry + rh
@@ -657,7 +657,7 @@ def boost_cell(style: int) -> int:
 
 
 # ---------------------------------------------------------------------------------------------- reset
-@njit(**NO_NRT)
+@kernel_helper
 def draw_pid(s: DuelState, i: int) -> None:
     """Rules v1: a fresh PID order (either seat first, fairly) for the next U{100..150} ticks [OSRS wiki, PID]."""
     s.pid_first[i] = rng.randint(s.rng_state, i, NUM_PLAYERS)
@@ -781,7 +781,7 @@ def boost_stat(s: DuelState, i: int, p: int, stat: int, amount: int) -> None:
         s.stats[i, p, stat] = min(s.stats[i, p, stat] + amount, cap)
 
 
-@njit(**NO_NRT)  # not inlined: compiled once, not at every call site (cold compile time)
+@kernel_helper  # not inlined: compiled once, not at every call site (cold compile time)
 def drink(s: DuelState, i: int, p: int, kind: int) -> None:
     """A dose of potion ``kind`` [RuneLite ItemStatChanges; OSRS wiki item pages]."""
     if kind == POT_BREW:  # heal and defence above the base; attack, strength, ranged and magic drained
@@ -811,7 +811,7 @@ def delay_attack_v1(s: DuelState, i: int, p: int, ticks: int) -> None:
     s.attack_timer[i, p] = max(s.attack_timer[i, p], 1) + ticks
 
 
-@njit(**NO_NRT)  # not inlined: compiled once, not at every call site (cold compile time)
+@kernel_helper  # not inlined: compiled once, not at every call site (cold compile time)
 def consume_v1(s: DuelState, i: int, p: int, slot: int, item: int) -> None:
     """Rules v1: eat or drink the item in ``slot``, at once, if its timer lets it.
 
@@ -849,7 +849,7 @@ def consume_v1(s: DuelState, i: int, p: int, slot: int, item: int) -> None:
         s.inventory[i, p, slot] = ITEM_NEXT_DOSE[item]
 
 
-@njit(**NO_NRT)  # not inlined: compiled once, not at every call site (cold compile time)
+@kernel_helper  # not inlined: compiled once, not at every call site (cold compile time)
 def equip_two_handed_v1(s: DuelState, i: int, p: int, slot: int, item: int, equip_slot: int) -> bool:
     """Rules v1, two-handed weapons [OSRS wiki, Two-handed]: wielding one takes the shield off too, into a free
     inventory slot (with none, the click does nothing, as the client refuses it); a shield put on takes a
@@ -1484,7 +1484,7 @@ def land_pending_hits(s: DuelState, i: int, p: int) -> bool:
     return new_freeze
 
 
-@njit(**NO_NRT)  # not inlined: compiled once, not at every call site (cold compile time)
+@kernel_helper  # not inlined: compiled once, not at every call site (cold compile time)
 def restore_stats(s: DuelState, i: int, p: int) -> None:
     """Rules v1, once a minute: boosted and drained levels (and overhealed hitpoints) move 1 toward the base."""
     for stat in (S_ATT, S_STR, S_DEF, S_RNG, S_MAG):
@@ -1512,7 +1512,7 @@ def player_phase(s: DuelState, i: int, p: int, target_went_first: bool) -> None:
     launch_attack(s, i, p, target_went_first)
 
 
-@njit(**NO_NRT)  # not inlined into step_envs: compiled once (cold compile time); one call a tick
+@kernel_helper  # not inlined into step_envs: compiled once (cold compile time); one call a tick
 def resolve_tick_v1(s: DuelState, i: int) -> None:
     """Rules v1: the boundary of a tick, after both players' events: each player's phase in PID order, then the
     minute's stat restore, the end of the duel, and the PID draw when its time is up."""

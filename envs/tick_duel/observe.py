@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from botarena.envs.common.jit import NO_NRT
+from botarena.envs.common.jit import NO_NRT, kernel_helper
 
 from .core import (
     ARENA_H,
@@ -335,7 +335,7 @@ def _doses(s: DuelState, i: int, p: int, kind: int) -> int:
     return total
 
 
-@njit(**NO_NRT)
+@kernel_helper
 def _write_v1(s: DuelState, i: int, p: int, out: np.ndarray) -> None:
     """Features 128-151 (rules v1): hits in flight, current levels, supplies, PID (``V1_FEATURES``)."""
     o = 1 - p

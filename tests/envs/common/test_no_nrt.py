@@ -16,6 +16,7 @@ from botarena.envs.click_arena import bots as arena_bots
 from botarena.envs.click_arena import core as arena_core
 from botarena.envs.click_arena import observe as arena_observe
 from botarena.envs.common import motor, rng
+from botarena.envs.common.jit import KernelHelperDispatcher
 from botarena.envs.territory import bots as territory_bots
 from botarena.envs.territory import core as territory_core
 from botarena.envs.territory import observe as territory_observe
@@ -75,3 +76,14 @@ def test_no_nrt_kernels_only_call_no_nrt_or_inlined_helpers():
                 elif not _is_no_nrt(callee):
                     problems.add(f"{root.__name__} -> {callee.__module__}.{callee.__name__}")
     assert not problems, "NO_NRT kernels call helpers compiled with NRT: " + ", ".join(sorted(problems))
+
+
+def test_a_kernel_helper_runs_inside_kernels_and_refuses_a_call_from_python():
+    helpers = [obj for m in MODULES for obj in vars(m).values() if isinstance(obj, KernelHelperDispatcher)]
+    if not helpers:
+        pytest.skip("NUMBA_DISABLE_JIT=1: helpers are plain functions")
+    assert len(helpers) > 40  # the games' inner helpers, compiled without a Python entry point
+    assert all(_is_no_nrt(h) for h in helpers)
+    assert territory_core.capture_enclaves in helpers  # every Territory step runs it (the games' own tests)
+    with pytest.raises(TypeError, match=r"core\.capture_enclaves is a @kernel_helper.*call it from a numba kernel"):
+        territory_core.capture_enclaves(None, 0)  # numba alone would crash the interpreter here
