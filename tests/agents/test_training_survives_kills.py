@@ -112,7 +112,9 @@ def tick_duel_progress(out: Path, argv: list[str]) -> dict[str, Any]:
 
     _, _, extra = load_checkpoint(out / "run.pt")
     step = int(extra["step"])
-    rows = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines() if line.strip()]
+    metrics = out / "metrics.jsonl"  # not there yet when the kill lands between the first save and evaluation
+    lines = metrics.read_text().splitlines() if metrics.exists() else []
+    rows = [json.loads(line) for line in lines if line.strip()]
     return {"steps": step, "evaluated_at": sorted({r["step"] for r in rows if r["tag"] == "val" and r["step"] <= step}),
             "dagger_rounds": len(list(out.glob("dagger*.npz")))}
 
