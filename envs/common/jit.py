@@ -29,7 +29,7 @@ alone took about 0.3 s of each helper's cold compile, and a helper never called 
 Calling a helper from Python raises ``TypeError`` (numba itself would crash: there is no entry point to call).
 Cold compiles of each game's warm-up on one core (2026-12-07): Territory 41.5 -> 36.0 s, ClickArena 32.7 -> 24.6 s,
 TickDuel 64-72 -> 62 s (the rest of TickDuel's is its rules, inlined into one kernel).
-Not inlining still costs compile time: an ``inline="always"`` helper is pasted into its caller's numba IR, so the
+Inlining costs compile time too: an ``inline="always"`` helper is pasted into its caller's numba IR, so the
 caller's type inference grows with it. That stays where the speed needs it (TickDuel's rules ran 3.6x slower
 with their helpers called instead of inlined; LLVM does not inline numba calls that carry a whole state).
 """
