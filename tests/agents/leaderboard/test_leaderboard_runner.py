@@ -302,3 +302,11 @@ def test_the_pool_takes_learned_agents_and_longer_games_first_and_keeps_every_jo
     assert ordered[0].seats == ("click_arena/hierarchical",)  # the learned agent's 3-minute episode
     assert ordered[1].seats == ("click_arena/random",)  # then the longer game
     assert all(j.table == "tick_duel" for j in ordered[2:])
+
+
+def test_cold_compiles_are_packed_so_the_workers_finish_together():
+    tables = ["click_arena", "territory", "tick_duel"]
+    assert runner.pack_compiles(tables, 2) == [["tick_duel"], ["territory", "click_arena"]]
+    assert runner.pack_compiles(tables, 1) == [["tick_duel", "territory", "click_arena"]]
+    assert sorted(map(tuple, runner.pack_compiles(tables, 8))) == [("click_arena",), ("territory",), ("tick_duel",)]
+    assert runner.pack_compiles(["tick_duel"], 2) == [["tick_duel"]]
