@@ -73,6 +73,7 @@ UNKNOWN_STYLE = len(STYLES)
 EVENT_FEATURES = 4 + NUM_TYPES + NUM_BUTTONS + NUM_KEYS  # time, x, y, scroll, then one-hots
 XY_MIXTURE = 8
 DECODERS = ("sequential", "attention")
+STYLE_ENCODINGS = ("embedding", "onehot")  # how the context sees the demonstrator's motor style
 CONTEXT_TOKENS = 4  # the attention decoder's cross-attention reads the context as this many tokens
 TICK_MS = float(core.TICK_MS)
 BUTTON_OF_TYPE = np.array([0, 1, 2, 0, 0, 0], np.float32)  # MOVE, LEFT_CLICK, RIGHT_CLICK, KEY_DOWN, KEY_UP, SCROLL
@@ -93,12 +94,15 @@ class DecoderConfig:
     context: int = 256
     hidden: int = 256
     max_events: int = 64
+    style_encoding: str = "embedding"
 
     def __post_init__(self) -> None:
         if self.backbone not in BACKBONES:
             raise ValueError(f"backbone must be one of {list(BACKBONES)}, got {self.backbone!r}")
         if self.decoder not in DECODERS:
             raise ValueError(f"decoder must be one of {list(DECODERS)}, got {self.decoder!r}")
+        if self.style_encoding not in STYLE_ENCODINGS:
+            raise ValueError(f"style_encoding must be one of {list(STYLE_ENCODINGS)}, got {self.style_encoding!r}")
         for name in ("history", "time_components", "gamestate", "event_dim", "tick_dim", "context", "hidden",
                      "max_events"):
             value = getattr(self, name)
@@ -133,8 +137,11 @@ class ContextEncoder(nn.Module):
         self.backbone = make_backbone(cfg.backbone, cfg.tick_dim, cfg.tick_dim)
         self.state = nn.Sequential(nn.Linear(cfg.gamestate, cfg.context), nn.GELU(),
                                    nn.Linear(cfg.context, cfg.context))
-        self.style = nn.Embedding(UNKNOWN_STYLE + 1, 16)
-        self.fuse = nn.Sequential(nn.Linear(cfg.context + cfg.tick_dim + 16, cfg.context), nn.GELU(),
+        # The style as a learned 16-d embedding, or as its one-hot (the ablation's other arm; the fusion layer's
+        # weights on a one-hot are an embedding too, of full width and without the 16-d bottleneck).
+        self.style = nn.Embedding(UNKNOWN_STYLE + 1, 16) if cfg.style_encoding == "embedding" else None
+        style_width = 16 if self.style is not None else UNKNOWN_STYLE + 1
+        self.fuse = nn.Sequential(nn.Linear(cfg.context + cfg.tick_dim + style_width, cfg.context), nn.GELU(),
                                   nn.Linear(cfg.context, cfg.context))
         self.max_events = cfg.max_events
 
@@ -148,7 +155,8 @@ class ContextEncoder(nn.Module):
         count = history_len.float()[..., None] / self.max_events
         ticks = self.tick(torch.cat([pooled, count], -1))  # [B, H, T]
         summary, _ = self.backbone(ticks)
-        return self.fuse(torch.cat([self.state(gamestate), summary[:, -1], self.style(style)], -1))
+        styled = self.style(style) if self.style is not None else F.one_hot(style, UNKNOWN_STYLE + 1).float()
+        return self.fuse(torch.cat([self.state(gamestate), summary[:, -1], styled], -1))
 
 
 class AttentionSteps(nn.Module):

@@ -72,6 +72,7 @@ class TrainConfig:
     decoder: str = "sequential"
     history: int = 10
     time_components: int = 3
+    style_encoding: str = "embedding"
     players: str = "nh_expert:fast,nh_expert,nh_expert:sloppy"
     builds: str = "max,zerker,pure"
     episodes: int = 100
@@ -123,7 +124,7 @@ class TrainConfig:
 
     def model(self) -> DecoderConfig:
         return DecoderConfig(backbone=self.backbone, decoder=self.decoder, history=self.history,
-                             time_components=self.time_components)
+                             time_components=self.time_components, style_encoding=self.style_encoding)
 
     def player_list(self) -> list[str]:
         return [p for p in self.players.split(",") if p]

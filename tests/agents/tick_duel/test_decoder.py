@@ -12,7 +12,7 @@ import torch
 import botarena.envs  # noqa: F401  (registers the ids)
 from botarena.agents.common.checkpoint import CheckpointError
 from botarena.agents.tick_duel.data import load_split_ticks, split_of
-from botarena.agents.tick_duel.decoder import DecoderConfig, EventDecoder
+from botarena.agents.tick_duel.decoder import UNKNOWN_STYLE, DecoderConfig, EventDecoder
 from botarena.agents.tick_duel.policy import DecoderAgent
 from botarena.agents.tick_duel.train import load_decoder, main, to_tensors
 from botarena.envs.tick_duel import core
@@ -67,9 +67,10 @@ def test_teacher_forced_and_free_running_paths_agree_on_a_fixed_sequence(quick_r
         torch.testing.assert_close(forced[name], free[name], rtol=1e-5, atol=1e-5)
 
 
-def test_the_loss_falls_on_a_small_batch(quick_run):
+@pytest.mark.parametrize("style_encoding", ["embedding", "onehot"])
+def test_the_loss_falls_on_a_small_batch(quick_run, style_encoding):
     torch.manual_seed(0)
-    model = EventDecoder(SMALL)
+    model = EventDecoder(DecoderConfig(**{**SMALL.as_dict(), "style_encoding": style_encoding}))
     b = _batch(quick_run[0], 16)
     opt = torch.optim.Adam(model.parameters(), lr=3e-3)
     losses = []
@@ -82,6 +83,10 @@ def test_the_loss_falls_on_a_small_batch(quick_run):
         losses.append(float(loss.detach()))
     assert losses[-1] < losses[0] - 2.0, losses[::10]
     assert set(parts) == {"stop", "type", "gap", "key", "xy", "beyond", "target", "offset"}
+    others = torch.tensor([(int(s) + 1) % (UNKNOWN_STYLE + 1) for s in b["style"]])
+    with torch.no_grad():  # the style reaches the context either way
+        changed = model(b["gamestate"], b["action_history"], b["history_len"], others) - context
+    assert changed.abs().max() > 1e-4
 
 
 def test_every_demonstrated_click_of_the_fast_hands_is_labelled_with_its_element(quick_run):
