@@ -13,6 +13,7 @@ back, an interrupted one ``--resume``s, so the script can be stopped and rerun.
     python benchmarks/tick_duel_decoder_ablation.py backbones --backbones gru --decoders attention
     python benchmarks/tick_duel_decoder_ablation.py backbones --backbones gru --time-components 1
     python benchmarks/tick_duel_decoder_ablation.py backbones --backbones gru --style-encoding onehot --seeds 0,1,2
+    python benchmarks/tick_duel_decoder_ablation.py backbones --backbones gru --lr-schedule cosine --seeds 0,1,2
 
 Each run takes 5 to 15 minutes of one core here (mamba and jamba run the pure-PyTorch Mamba).
 """
@@ -31,27 +32,29 @@ import torch
 
 from botarena.agents.nn import BACKBONES
 
-COLUMNS = ("backbone", "decoder", "timing", "style", "history", "seeds", "val loss", "type macro-F1", "gap MAE ms",
-           "click on element", "count exact", "parameters", "train ms/step", "tick ms (batch 1)")
+COLUMNS = ("backbone", "decoder", "timing", "style", "lr", "history", "seeds", "val loss", "type macro-F1",
+           "gap MAE ms", "click on element", "count exact", "parameters", "train ms/step", "tick ms (batch 1)")
 
 
 def run_dir(root: Path, backbone: str, decoder: str, history: int, seed: int, steps: int, timing: int = 3,
-            style: str = "embedding") -> Path:
+            style: str = "embedding", lr_schedule: str = "constant") -> Path:
     name = f"{backbone}-h{history}-s{seed}-{steps}"
     name = name if decoder == "sequential" else f"{decoder}-{name}"
     name = name if timing == 3 else f"t{timing}-{name}"
-    return root / (name if style == "embedding" else f"{style}-{name}")
+    name = name if style == "embedding" else f"{style}-{name}"
+    return root / (name if lr_schedule == "constant" else f"{lr_schedule}-{name}")
 
 
 def train(root: Path, backbone: str, decoder: str, history: int, seed: int, args: argparse.Namespace) -> Path:
     """The run's folder, trained (or resumed) to ``args.steps`` steps."""
-    out = run_dir(root, backbone, decoder, history, seed, args.steps, args.time_components, args.style_encoding)
+    out = run_dir(root, backbone, decoder, history, seed, args.steps, args.time_components, args.style_encoding,
+                  args.lr_schedule)
     if (out / "decoder.pt").exists():
         return out
     cmd = [sys.executable, "-m", "botarena.agents.tick_duel.train", "--out", str(out), "--data", args.data,
            "--episodes", str(args.episodes), "--backbone", backbone, "--decoder", decoder, "--history", str(history),
            "--seed", str(seed), "--time-components", str(args.time_components),
-           "--style-encoding", args.style_encoding,
+           "--style-encoding", args.style_encoding, "--lr-schedule", args.lr_schedule,
            "--steps", str(args.steps), "--eval-every", str(args.steps), "--save-every", "250",
            "--threads", str(args.threads)]
     if (out / "run.pt").exists():
@@ -98,12 +101,14 @@ def table(rows: list[dict]) -> str:
     several."""
     groups: dict[tuple, list[dict]] = {}
     for r in rows:
-        key = (r["backbone"], r["decoder"], r["timing"], r.get("style", "embedding"), r["history"])
+        key = (r["backbone"], r["decoder"], r["timing"], r.get("style", "embedding"), r.get("lr", "constant"),
+               r["history"])
         groups.setdefault(key, []).append(r)
     lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
-    for (backbone, decoder, timing, style, history), rs in groups.items():
-        cells = [backbone, decoder, f"{timing} log-normal{'s' * (timing > 1)}", style, str(history), str(len(rs))]
-        for col in COLUMNS[6:]:
+    for (backbone, decoder, timing, style, lr, history), rs in groups.items():
+        cells = [backbone, decoder, f"{timing} log-normal{'s' * (timing > 1)}", style, lr, str(history),
+                 str(len(rs))]
+        for col in COLUMNS[7:]:
             values = np.array([r[col] for r in rs], float)
             fmt = "{:,.0f}" if col == "parameters" else ("{:.1f}" if "ms" in col else "{:.3f}")
             cell = fmt.format(values.mean())
@@ -121,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--decoders", default="sequential", help="sequential, attention or both")
     p.add_argument("--time-components", type=int, default=3, help="the timing head's log-normals (1: no mixture)")
     p.add_argument("--style-encoding", default="embedding", help="embedding (16-d, learned) or onehot")
+    p.add_argument("--lr-schedule", default="constant", help="constant or cosine (warm-up, then cosine decay)")
     p.add_argument("--histories", default="5,10,20,40", help="for `history` (backbones uses 10)")
     p.add_argument("--seeds", default="0")
     p.add_argument("--steps", type=int, default=2000)
@@ -139,12 +145,13 @@ def main(argv: list[str] | None = None) -> int:
                 for seed in (int(s) for s in args.seeds.split(",")):
                     out = train(root, backbone, decoder, history, seed, args)
                     rows.append({"backbone": backbone, "decoder": decoder, "timing": args.time_components,
-                                 "style": args.style_encoding,
+                                 "style": args.style_encoding, "lr": args.lr_schedule,
                                  "history": history, "seed": seed, **row_of(out)})
                     print(table(rows), flush=True)
     tag = "-".join(getattr(args, k).replace(",", "_") for k in ("backbones", "decoders", "seeds"))
     tag += "" if args.time_components == 3 else f"-t{args.time_components}"
     tag += "" if args.style_encoding == "embedding" else f"-{args.style_encoding}"
+    tag += "" if args.lr_schedule == "constant" else f"-{args.lr_schedule}"
     (root / f"{args.what}-{tag}.json").write_text(json.dumps(rows, indent=1) + "\n")
     print(f"\n{args.what} ablation, {args.steps} steps each, runs under {root}:\n\n{table(rows)}")
     return 0

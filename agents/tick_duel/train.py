@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import shlex
 import sys
 import time
@@ -80,6 +81,9 @@ class TrainConfig:
     steps: int = 6000
     batch: int = 128
     lr: float = 1e-3
+    # "constant", or "cosine": a linear warm-up over the first 100 steps, then a cosine from lr down to 5 % of it
+    # at the last step (DAgger's steps included, so its rounds train at the lower rates).
+    lr_schedule: str = "constant"
     seed: int = 0
     eval_every: int = 500
     save_every: int = 250
@@ -118,6 +122,16 @@ class TrainConfig:
     def round_seed(self, round_index: int) -> int:
         """Round ``round_index``'s first duel seed: far from the datasets' (0 ..) and below 2**32 (training)."""
         return 1_000_000_000 + 10_000_000 * self.seed + 100_000 * round_index
+
+    def lr_at(self, step: int) -> float:
+        """The learning rate of step ``step`` (0-based) under ``lr_schedule``."""
+        if self.lr_schedule == "constant":
+            return self.lr
+        warmup = min(100, self.total_steps // 10)
+        if step < warmup:
+            return self.lr * (step + 1) / warmup
+        progress = (step - warmup) / max(1, self.total_steps - 1 - warmup)
+        return self.lr * (0.05 + 0.95 * 0.5 * (1.0 + math.cos(math.pi * min(progress, 1.0))))
 
     def beta(self, round_index: int) -> float:
         return self.beta0 * 0.5 ** (round_index - 1)
@@ -458,6 +472,8 @@ class Run:
                 self.opt.zero_grad()
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
+                for group in self.opt.param_groups:
+                    group["lr"] = c.lr_at(self.step)
                 self.opt.step()
                 self.step += 1
                 bar.update(1)
@@ -537,6 +553,8 @@ def parse_config(argv: list[str]) -> tuple[TrainConfig, Path, bool, argparse.Nam
     if min(config.dagger_rounds, config.final_duels, config.val_duels) < 0 or not 0.0 <= config.beta0 <= 1.0:
         raise ValueError(f"--dagger-rounds, --final-duels and --val-duels must be >= 0 and --beta0 in [0, 1], got "
                          f"{config.dagger_rounds}, {config.final_duels}, {config.val_duels} and {config.beta0}")
+    if config.lr_schedule not in ("constant", "cosine"):
+        raise ValueError(f"--lr-schedule must be constant or cosine, got {config.lr_schedule!r}")
     if config.episodes < 10:
         raise ValueError(f"--episodes must be >= 10 (one in ten is the test split), got {config.episodes}")
     config.model()  # a clear error for an unknown backbone

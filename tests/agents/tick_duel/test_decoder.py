@@ -14,7 +14,7 @@ from botarena.agents.common.checkpoint import CheckpointError
 from botarena.agents.tick_duel.data import load_split_ticks, split_of
 from botarena.agents.tick_duel.decoder import UNKNOWN_STYLE, DecoderConfig, EventDecoder
 from botarena.agents.tick_duel.policy import DecoderAgent
-from botarena.agents.tick_duel.train import load_decoder, main, to_tensors
+from botarena.agents.tick_duel.train import TrainConfig, load_decoder, main, parse_config, to_tensors
 from botarena.envs.tick_duel import core
 
 SMALL = DecoderConfig(event_dim=16, tick_dim=16, context=32, hidden=32)
@@ -257,3 +257,14 @@ def test_the_shipped_decoder_plays_a_whole_duel_through_act_and_can_be_the_oppon
     rec = EpisodeRecording.load(path)
     assert rec.env_kwargs["opponent"] == "tick_duel/decoder"
     assert len(list(replay(rec))) == rec.length  # the decoder plays the same duel again
+
+
+def test_the_cosine_schedule_warms_up_then_decays_to_a_twentieth_and_constant_stays_put():
+    cosine = TrainConfig(steps=1500, dagger_rounds=1, dagger_steps=500, lr=1e-3, lr_schedule="cosine")
+    rates = np.array([cosine.lr_at(k) for k in range(cosine.total_steps)])
+    assert rates[0] == pytest.approx(1e-5) and rates[99] == pytest.approx(1e-3)  # 100 warm-up steps
+    assert (np.diff(rates[:100]) > 0).all() and (np.diff(rates[100:]) < 0).all()
+    assert rates[-1] == pytest.approx(5e-5)  # DAgger's steps are the schedule's tail
+    assert {TrainConfig(lr=3e-4).lr_at(k) for k in (0, 500, 5999)} == {3e-4}
+    with pytest.raises(ValueError, match="--lr-schedule must be constant or cosine, got 'step'"):
+        parse_config(["--out", "x", "--lr-schedule", "step"])
