@@ -451,7 +451,7 @@ class Run:
             sampler.rng.bit_generator.state = self.sampler_state
         on_policy, on_policy_sampler = self._on_policy_rounds()
         weights = type_weights(splits["train"])
-        start = time.perf_counter()
+        start, first_step = time.perf_counter(), self.step  # a resumed run counts only its own steps
         with tqdm(total=c.total_steps, initial=self.step, desc="train tick_duel decoder", unit="step",
                   file=sys.stdout) as bar:
             while self.step < c.total_steps:
@@ -479,8 +479,8 @@ class Run:
                 bar.update(1)
                 bar.set_postfix(loss=f"{float(loss.detach()):.3f}")
                 if self.step % 50 == 0:
-                    self.log("train", {"loss": float(loss), **parts,
-                                       "steps_per_s": self.step / max(time.perf_counter() - start, 1e-9)})
+                    elapsed = max(time.perf_counter() - start, 1e-9)
+                    self.log("train", {"loss": float(loss), **parts, "steps_per_s": (self.step - first_step) / elapsed})
                 # Evaluate before saving: a run killed in between redoes the evaluation after --resume rather than
                 # skip it (the steps since the last save replay exactly: the samplers' states are saved too).
                 if self.step % c.eval_every == 0 or self.step == c.total_steps:
