@@ -31,6 +31,8 @@ import numpy as np
 import torch
 
 from botarena.agents.nn import BACKBONES
+from botarena.agents.tick_duel.decoder import STYLE_ENCODINGS
+from botarena.agents.tick_duel.train import LR_SCHEDULES
 
 COLUMNS = ("backbone", "decoder", "timing", "style", "lr", "history", "seeds", "val loss", "type macro-F1",
            "gap MAE ms", "click on element", "count exact", "parameters", "train ms/step", "tick ms (batch 1)")
@@ -125,8 +127,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--backbones", default=",".join(BACKBONES))
     p.add_argument("--decoders", default="sequential", help="sequential, attention or both")
     p.add_argument("--time-components", type=int, default=3, help="the timing head's log-normals (1: no mixture)")
-    p.add_argument("--style-encoding", default="embedding", help="embedding (16-d, learned) or onehot")
-    p.add_argument("--lr-schedule", default="constant", help="constant or cosine (warm-up, then cosine decay)")
+    p.add_argument("--style-encoding", default="embedding", choices=STYLE_ENCODINGS, help="16-d learned, or one-hot")
+    p.add_argument("--lr-schedule", default="constant", choices=LR_SCHEDULES, help="cosine: warm-up, then decay")
     p.add_argument("--histories", default="5,10,20,40", help="for `history` (backbones uses 10)")
     p.add_argument("--seeds", default="0")
     p.add_argument("--steps", type=int, default=2000)

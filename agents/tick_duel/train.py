@@ -63,6 +63,7 @@ AGENT_NAME = "tick_duel/decoder"
 HELD_OUT_SEED_BASE = TRAINING_SEED_LIMIT + 2_000_000
 # Validation duels (checkpoint selection): training-range seeds, away from the datasets' and DAgger's.
 VALIDATION_SEED_BASE = 3_000_000_000
+LR_SCHEDULES = ("constant", "cosine")  # see TrainConfig.lr_schedule
 
 
 @dataclass
@@ -553,8 +554,8 @@ def parse_config(argv: list[str]) -> tuple[TrainConfig, Path, bool, argparse.Nam
     if min(config.dagger_rounds, config.final_duels, config.val_duels) < 0 or not 0.0 <= config.beta0 <= 1.0:
         raise ValueError(f"--dagger-rounds, --final-duels and --val-duels must be >= 0 and --beta0 in [0, 1], got "
                          f"{config.dagger_rounds}, {config.final_duels}, {config.val_duels} and {config.beta0}")
-    if config.lr_schedule not in ("constant", "cosine"):
-        raise ValueError(f"--lr-schedule must be constant or cosine, got {config.lr_schedule!r}")
+    if config.lr_schedule not in LR_SCHEDULES:
+        raise ValueError(f"--lr-schedule must be {' or '.join(LR_SCHEDULES)}, got {config.lr_schedule!r}")
     if config.episodes < 10:
         raise ValueError(f"--episodes must be >= 10 (one in ten is the test split), got {config.episodes}")
     config.model()  # a clear error for an unknown backbone
