@@ -400,3 +400,19 @@ def test_evaluate_scores_a_checkpoint_with_either_hand_and_trains_nothing(quick_
     assert sorted(p.name for p in path.parent.iterdir()) == before
     with pytest.raises(ValueError, match="--hand must be one of"):
         main(["--evaluate", str(path), "--hand", "robot"])
+
+
+def test_the_diagnosis_reports_modes_and_each_levels_exploring_direction(model):
+    from botarena.agents.click_arena import diagnose
+
+    np.testing.assert_allclose(diagnose._inward(np.array([[100.0, 1000.0], [1000.0, 1900.0]])), [[1, 0], [0, -1]])
+    with pytest.raises(ValueError, match="driver must be 'expert' or a HierarchicalAgent"):
+        diagnose.diagnose("aimbot", num_envs=1, frames=10)
+    report = diagnose.diagnose(HierarchicalAgent(model=model, hand="human"), num_envs=2, frames=600, seed=7)
+    assert sum(report["mode_share"].values()) == pytest.approx(1.0, abs=0.01)
+    explore = report["explore"]  # an untrained agent finds few aliens: the expert would explore
+    assert explore["frames"] > 0 and 0.0 <= explore["flying"] <= 1.0
+    for level in diagnose.LEVELS:
+        cosine = explore[f"inward_cosine_{level}"]
+        assert all(v is None or -1.0 <= v <= 1.0 for v in cosine.values())
+    assert "strategist_goal" not in str(diagnose.diagnose("expert", num_envs=1, frames=120, seed=7))
