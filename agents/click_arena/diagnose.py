@@ -29,9 +29,9 @@ from botarena.envs.click_arena import ClickArenaVectorEnv, bots, core
 
 from . import features as fx
 from .policy import HANDS, HierarchicalAgent
+from .train import HELD_OUT_SEED_BASE
 
 EDGE_PX = 100.0  # "at the edge": the ship this close to the map's border
-HELD_OUT_SEED = 2**32  # the training command's held-out seeds (train.HELD_OUT_SEED_BASE)
 LEVELS = ("expert_goal", "strategist_goal", "tactician_point", "executor_aim")
 
 
@@ -46,7 +46,7 @@ def _cosine(vectors: np.ndarray, unit: np.ndarray) -> np.ndarray:
 
 
 def diagnose(driver: str | HierarchicalAgent, *, num_envs: int = 16, frames: int = 10_800,
-             seed: int = HELD_OUT_SEED) -> dict[str, Any]:
+             seed: int = HELD_OUT_SEED_BASE) -> dict[str, Any]:
     """Play ``num_envs`` games (seeds ``seed + i``, each env's first episode) with ``driver`` (``"expert"`` or
     an agent) and report where its frames go (module docstring)."""
     agent = None if isinstance(driver, str) else driver
