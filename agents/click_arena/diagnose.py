@@ -12,6 +12,10 @@ report says, per driver,
   The expert's waypoints lie inside the map, so its goal points inward; a level whose cosine is negative
   steers the ship into the edge.
 
+``--strategist-memory S`` blanks all but the strategist's last ``S`` seconds of history at every decision (as
+the padding before an episode's first second reads): whether a level's direction comes from the heading the
+history shows.
+
     python -m botarena.agents.click_arena.diagnose --checkpoint agents/checkpoints/click-arena-hierarchical.pt
 """
 
@@ -33,6 +37,25 @@ from .train import HELD_OUT_SEED_BASE
 
 EDGE_PX = 100.0  # "at the edge": the ship this close to the map's border
 LEVELS = ("expert_goal", "strategist_goal", "tactician_point", "executor_aim")
+
+
+class ShortMemoryAgent(HierarchicalAgent):
+    """The agent with a strategist that sees only the last ``memory`` seconds of its history (a diagnosis)."""
+
+    def __init__(self, *args: Any, memory: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not 1 <= memory <= fx.HISTORY_SECONDS:
+            raise ValueError(f"memory must be 1..{fx.HISTORY_SECONDS} seconds, got {memory}")
+        self.memory = memory
+
+    def _run_strategist(self, rows: np.ndarray, objects: np.ndarray, mask: np.ndarray, state: np.ndarray) -> None:
+        super()._run_strategist(rows, objects, mask, state)  # keeps the whole history, as the agent does
+        index = torch.as_tensor(rows)
+        history = self.history[index].clone()
+        history[:, :-self.memory] = 0.0
+        mode_logits, goal, _ = self.model.strategist(history)
+        self.goal[index] = goal
+        self.mode[rows] = mode_logits.argmax(-1).numpy()
 
 
 def _inward(ship_xy: np.ndarray) -> np.ndarray:
@@ -122,13 +145,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hand", choices=HANDS, default="human")
     parser.add_argument("--envs", type=int, default=16)
     parser.add_argument("--frames", type=int, default=10_800)
+    parser.add_argument("--strategist-memory", type=int, default=None, metavar="S",
+                        help="the strategist sees only its last S seconds (default: all 60)")
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     report = {"expert": diagnose("expert", num_envs=args.envs, frames=args.frames)}
     if args.checkpoint:
-        agent = HierarchicalAgent(args.checkpoint, hand=args.hand)
-        report[f"hierarchical (hand={args.hand})"] = diagnose(agent, num_envs=args.envs, frames=args.frames)
+        if args.strategist_memory is None:
+            agent = HierarchicalAgent(args.checkpoint, hand=args.hand)
+        else:
+            agent = ShortMemoryAgent(args.checkpoint, hand=args.hand, memory=args.strategist_memory)
+        report[f"hierarchical (hand={args.hand}, strategist memory {args.strategist_memory or fx.HISTORY_SECONDS} s)"] = diagnose(agent, num_envs=args.envs, frames=args.frames)
     print(json.dumps(report, indent=1))
     return 0
 

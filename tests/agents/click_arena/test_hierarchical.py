@@ -416,3 +416,14 @@ def test_the_diagnosis_reports_modes_and_each_levels_exploring_direction(model):
         cosine = explore[f"inward_cosine_{level}"]
         assert all(v is None or -1.0 <= v <= 1.0 for v in cosine.values())
     assert "strategist_goal" not in str(diagnose.diagnose("expert", num_envs=1, frames=120, seed=7))
+    with pytest.raises(ValueError, match="memory must be 1..60 seconds"):
+        diagnose.ShortMemoryAgent(model=model, memory=0)
+    forgetful, agent = diagnose.ShortMemoryAgent(model=model, memory=1), HierarchicalAgent(model=model)
+    data = collect(1, 61, seed=3)  # the same frames for both: the strategist decides at frames 0 and 60
+    for k in range(61):
+        obs = {"objects": data.objects[:, k], "object_mask": data.object_mask[:, k], "state": data.state[:, k]}
+        forgetful.act_batch(obs), agent.act_batch(obs)
+        if k == 0:  # one second of history: nothing to forget yet
+            torch.testing.assert_close(forgetful.goal, agent.goal)
+    assert not torch.allclose(forgetful.goal, agent.goal)
+    torch.testing.assert_close(forgetful.history, agent.history)  # the agent's own history is kept whole
