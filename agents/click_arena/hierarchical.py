@@ -70,9 +70,20 @@ class HierarchyConfig:
     executor_layers: int = 2
     mamba_d_state: int = 64
     mamba_d_conv: int = 4
+    # The tactician's cross-attention output plus its goal query (a transformer decoder's residual). Without it,
+    # with no object on screen the output is the no-object token's value alone, whatever the goal: the
+    # no-object point (where to fly when exploring) was one fixed screen point, and the agent flew into the
+    # map's edge and stayed there (``diagnose``). False: checkpoints made before it.
+    tactician_goal_residual: bool = True
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict) -> HierarchyConfig:
+        """The config a checkpoint or run recorded; one recorded before a field existed gets that field's old
+        behaviour (``tactician_goal_residual`` False)."""
+        return cls(**{"tactician_goal_residual": False, **values})
 
 
 # ====================================================================== strategist
@@ -129,14 +140,16 @@ class Tactician(nn.Module):
 
     Object encoder Linear 20 -> 128 + LayerNorm + GELU; goal encoder 64 -> 128; a learned *no object* token
     joins the 16 rows; 2 pre-LN self-attention layers (2 heads, FFN 256) over the 17 slots; cross-attention
-    with the goal as query, whose weights are the target choice; heads approach 128 -> 64 -> 4, target info
-    128 -> 64 -> 32, and the no-object slot's screen point 128 -> 2.
+    with the goal as query, whose weights are the target choice, and whose output plus the query (the residual,
+    ``goal_residual``) feeds the heads: approach 128 -> 64 -> 4, target info 128 -> 64 -> 32, and the no-object
+    slot's screen point 128 -> 2.
     """
 
     d_model = 128
 
-    def __init__(self) -> None:
+    def __init__(self, goal_residual: bool = True) -> None:
         super().__init__()
+        self.goal_residual = goal_residual
         d = self.d_model
         self.object_encoder = _embed(fx.OBJECT_FEATURES, d)
         self.goal_encoder = nn.Linear(GOAL_DIM, d)
@@ -161,6 +174,8 @@ class Tactician(nn.Module):
         context, weights = self.cross_attention(query, tokens, tokens, key_padding_mask=absent, need_weights=True,
                                                 average_attn_weights=True)
         context, weights = context[:, 0], weights[:, 0]  # [B, d], [B, 17]
+        if self.goal_residual:
+            context = context + query[:, 0]
         point = torch.sigmoid(self.point_head(context))
         slot_xy = torch.cat([point[:, None], objects[..., [fx.ObjectColumn.SCREEN_X, fx.ObjectColumn.SCREEN_Y]]],
                             dim=1)
@@ -247,7 +262,7 @@ class Hierarchy(nn.Module):
         super().__init__()
         self.config = config
         self.strategist = Strategist(config)
-        self.tactician = Tactician()
+        self.tactician = Tactician(config.tactician_goal_residual)
         self.executor = Executor(config)
 
     def parameter_counts(self) -> dict[str, int]:

@@ -36,7 +36,7 @@ HANDS = ("human", "direct")
 def load_hierarchy(checkpoint: str | Path) -> tuple[Hierarchy, Any]:
     """The model in a checkpoint written by ``botarena train click_arena`` (weights cast to float32), and its card."""
     state_dict, card, _ = load_checkpoint(checkpoint, expected_name=AGENT_NAME)
-    model = Hierarchy(HierarchyConfig(**card.config.get("model", {})))
+    model = Hierarchy(HierarchyConfig.from_dict(card.config.get("model", {})))
     state_dict = {k: v.float() if torch.is_tensor(v) and v.is_floating_point() else v for k, v in state_dict.items()}
     load_weights_into(model, state_dict, source=str(checkpoint))
     return model.eval(), card

@@ -338,7 +338,7 @@ class Run:
         self.out = Path(config.out)
         self.out.mkdir(parents=True, exist_ok=True)
         self.command = command
-        self.model = Hierarchy(HierarchyConfig(**config.model))
+        self.model = Hierarchy(HierarchyConfig.from_dict(config.model))
         self.ema = copy.deepcopy(self.model).eval()
         self.finished: list[str] = []
         self.reports: list[dict[str, Any]] = []

@@ -427,3 +427,13 @@ def test_the_diagnosis_reports_modes_and_each_levels_exploring_direction(model):
             torch.testing.assert_close(forgetful.goal, agent.goal)
     assert not torch.allclose(forgetful.goal, agent.goal)
     torch.testing.assert_close(forgetful.history, agent.history)  # the agent's own history is kept whole
+
+
+def test_the_tacticians_no_object_point_follows_the_goal_when_no_object_is_on_screen():
+    torch.manual_seed(0)
+    goals = torch.randn(2, GOAL_DIM)
+    empty = torch.zeros(2, 16, 20), torch.zeros(2, 16)
+    points = Hierarchy().tactician(*empty, goals).point
+    assert not torch.allclose(points[0], points[1])  # two goals, two places to fly
+    legacy = Hierarchy(HierarchyConfig(tactician_goal_residual=False)).tactician(*empty, goals).point
+    torch.testing.assert_close(legacy[0], legacy[1])  # before the residual: one point whatever the goal
