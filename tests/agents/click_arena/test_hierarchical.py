@@ -402,6 +402,36 @@ def test_evaluate_scores_a_checkpoint_with_either_hand_and_trains_nothing(quick_
         main(["--evaluate", str(path), "--hand", "robot"])
 
 
+def test_the_executor_ablation_swaps_only_the_executor_and_prints_a_row_per_core(quick_run, tmp_path, capsys,
+                                                                                  monkeypatch):
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    from botarena.agents.common.checkpoint import load_checkpoint
+
+    benchmarks = Path(__file__).resolve().parents[3] / "benchmarks"
+    monkeypatch.syspath_prepend(str(benchmarks))  # the script imports its harness from beside it
+    spec = importlib.util.spec_from_file_location("click_arena_executor_ablation",
+                                                  benchmarks / "click_arena_executor_ablation.py")
+    ablation = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "click_arena_executor_ablation", ablation)
+    spec.loader.exec_module(ablation)
+    config, _ = quick_run
+    snapshot = Path(config.out) / "run.pt"
+    assert ablation.main(["--snapshot", str(snapshot), "--data", str(Path(config.out) / "round0.npz"),
+                          "--out", str(tmp_path), "--cores", "lstm,gru", "--hand", "direct"]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| ") and "core" not in line]
+    assert [row.split("|")[1].strip() for row in rows] == ["lstm", "gru"]
+    upper, _, _ = load_checkpoint(snapshot, expected_name="click_arena/hierarchical")
+    for core in ("lstm", "gru"):
+        report = json.loads((tmp_path / core / "report.json").read_text())
+        assert report["core"] == core and report["executor_parameters"] > 0 and report["step_ms"] > 0
+        trained, card, _ = load_checkpoint(tmp_path / core / "run.pt", expected_name="click_arena/hierarchical")
+        assert card.config["model"]["executor_core"] == core
+        assert all(torch.equal(trained[k], upper[k]) for k in upper if k.startswith(("strategist.", "tactician.")))
+
+
 def test_the_diagnosis_reports_modes_and_each_levels_exploring_direction(model):
     from botarena.agents.click_arena import diagnose
 

@@ -1,0 +1,94 @@
+"""The ClickArena executor ablation: mamba vs lstm vs gru at the same budget, behind the same upper levels.
+
+The strategist and tactician are the ones a finished behaviour-cloning round left (a run's ``run.pt`` saved
+after ``round0/evaluate``); only the executor changes. For each core this trains a fresh executor on that run's
+round-0 demonstrations with the run's own settings (steps, batch streams, chunk, lr, seed), the way
+``botarena train click_arena`` does, then evaluates the agent on the held-out seeds with the same evaluation.
+It prints, per core: executor parameters, one executor step at batch 1 on one thread (median ms), training
+ms per step, the normalised score with its 95 % CI, aim error, click precision / recall.
+
+    # a run's state after behaviour cloning, e.g. copied from runs/click-arena-s5/run.pt before round 1 starts
+    python benchmarks/click_arena_executor_ablation.py --snapshot runs/click-arena-s5-round0-run.pt \
+        --data runs/click-arena-s5/round0.npz --out runs/click-arena-executor-ablation
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from harness import times_ms
+
+
+def ablate(core: str, snapshot: Path, data_path: Path, out: Path, eval_hand: str) -> dict:
+    from botarena.agents.click_arena.data import Demonstrations
+    from botarena.agents.click_arena.hierarchical import EXECUTOR_IN
+    from botarena.agents.click_arena.train import Run, TrainConfig
+    from botarena.agents.common.checkpoint import load_checkpoint
+
+    state_dict, _, extra = load_checkpoint(snapshot, expected_name="click_arena/hierarchical")
+    saved = json.loads(extra["train_config"])
+    if "round0/evaluate" not in json.loads(extra["finished"]):
+        raise SystemExit(f"{snapshot}: behaviour cloning has not finished (round0/evaluate missing)")
+    config = TrainConfig(**{**saved, "out": str(out / core), "rounds": 1, "hand": eval_hand,
+                            "model": {**saved["model"], "executor_core": core}})
+    run = Run(config, command=f"executor ablation: {core}")
+    upper = ("strategist.", "tactician.")
+    for target, weights in ((run.model, state_dict), (run.ema, extra["ema"])):
+        missing = target.load_state_dict({k: v for k, v in weights.items() if k.startswith(upper)}, strict=False)
+        assert not [k for k in missing.unexpected_keys], missing.unexpected_keys
+    run.references = json.loads(extra["references"])
+    torch.manual_seed(config.seed)
+    torch.set_num_threads(config.threads)
+    data = Demonstrations.load(data_path)
+    started = time.perf_counter()
+    run.train_executor(data, 0)
+    train_ms = (time.perf_counter() - started) * 1000 / config.executor_steps
+    run.finish("round0/executor")  # <out>/<core>/run.pt
+    report = run.evaluate(0)
+    run.reports.append(report)
+    run.finish("round0/evaluate")
+    run.export()  # <out>/<core>/click-arena-hierarchical.pt: this agent, for evaluate / diagnose / humanlike
+    torch.set_num_threads(1)
+    executor = run.ema.executor.eval()
+    with torch.inference_mode():
+        state, x = executor.initial_state(1), torch.rand(1, EXECUTOR_IN)
+        step_ms = float(np.median(times_ms(lambda: executor.step(x, state), 1000)))
+    row = {"core": core, "executor_parameters": sum(p.numel() for p in executor.parameters()),
+           "step_ms": step_ms, "train_ms_per_step": train_ms, **report}
+    (out / core).mkdir(parents=True, exist_ok=True)
+    (out / core / "report.json").write_text(json.dumps(row, indent=1))
+    return row
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--snapshot", type=Path, required=True, help="a run.pt saved after round0/evaluate")
+    parser.add_argument("--data", type=Path, required=True, help="that run's round0.npz")
+    parser.add_argument("--out", type=Path, default=Path("runs/click-arena-executor-ablation"))
+    parser.add_argument("--cores", default="mamba,lstm,gru")
+    parser.add_argument("--hand", default="human", help="the hand the evaluation plays with (default human)")
+    args = parser.parse_args(argv)
+    rows = []
+    for core in args.cores.split(","):
+        done = args.out / core / "report.json"
+        rows.append(json.loads(done.read_text()) if done.exists()
+                    else ablate(core, args.snapshot, args.data, args.out, args.hand))
+    print(f"\n| executor core | parameters | step ms (batch 1, 1 thread) | train ms/step | normalised score "
+          f"({args.hand} hand) | aim error px | click precision / recall |")
+    print("|---|---|---|---|---|---|---|")
+    for r in rows:
+        low, high = r["normalised_ci95"]
+        print(f"| {r['core']} | {r['executor_parameters']:,} | {r['step_ms']:.3f} | {r['train_ms_per_step']:.0f} | "
+              f"{r['normalised_score']:.2f} [{low:.2f}, {high:.2f}] | {r['aim_error_px']:.0f} | "
+              f"{r['click_precision']:.2f} / {r['click_recall']:.2f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
