@@ -25,7 +25,7 @@ import torch
 from harness import times_ms
 
 
-def ablate(core: str, snapshot: Path, data_path: Path, out: Path, eval_hand: str) -> dict:
+def ablate(core: str, snapshot: Path, data_path: Path, out: Path, eval_hand: str, threads: int | None) -> dict:
     from botarena.agents.click_arena.data import Demonstrations
     from botarena.agents.click_arena.hierarchical import EXECUTOR_IN
     from botarena.agents.click_arena.train import Run, TrainConfig
@@ -36,6 +36,7 @@ def ablate(core: str, snapshot: Path, data_path: Path, out: Path, eval_hand: str
     if "round0/evaluate" not in json.loads(extra["finished"]):
         raise SystemExit(f"{snapshot}: behaviour cloning has not finished (round0/evaluate missing)")
     config = TrainConfig(**{**saved, "out": str(out / core), "rounds": 1, "hand": eval_hand,
+                            "threads": threads or saved["threads"],
                             "model": {**saved["model"], "executor_core": core}})
     run = Run(config, command=f"executor ablation: {core}")
     upper = ("strategist.", "tactician.")
@@ -73,12 +74,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("runs/click-arena-executor-ablation"))
     parser.add_argument("--cores", default="mamba,lstm,gru")
     parser.add_argument("--hand", default="human", help="the hand the evaluation plays with (default human)")
+    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: the run's)")
     args = parser.parse_args(argv)
     rows = []
     for core in args.cores.split(","):
         done = args.out / core / "report.json"
         rows.append(json.loads(done.read_text()) if done.exists()
-                    else ablate(core, args.snapshot, args.data, args.out, args.hand))
+                    else ablate(core, args.snapshot, args.data, args.out, args.hand, args.threads))
     print(f"\n| executor core | parameters | step ms (batch 1, 1 thread) | train ms/step | normalised score "
           f"({args.hand} hand) | aim error px | click precision / recall |")
     print("|---|---|---|---|---|---|---|")
