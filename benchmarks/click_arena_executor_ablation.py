@@ -5,11 +5,12 @@ after ``round0/evaluate``); only the executor changes. For each core this trains
 round-0 demonstrations with the run's own settings (steps, batch streams, chunk, lr, seed), the way
 ``botarena train click_arena`` does, then evaluates the agent on the held-out seeds with the same evaluation.
 It prints, per core: executor parameters, one executor step at batch 1 on one thread (median ms), training
-ms per step, the normalised score with its 95 % CI, aim error, click precision / recall.
+ms per step, the normalised score with its 95 % CI, aim error, click precision / recall. The run's own core,
+evaluated with the run's hand, is not retrained: its row is the run's round 0 (trained exactly so).
 
     # a run's state after behaviour cloning, e.g. copied from runs/click-arena-s5/run.pt before round 1 starts
     python benchmarks/click_arena_executor_ablation.py --snapshot runs/click-arena-s5-round0-run.pt \
-        --data runs/click-arena-s5/round0.npz --out runs/click-arena-executor-ablation
+        --data runs/click-arena-s5/round0.npz --out runs/click-arena-executor-ablation --hand direct
 """
 
 from __future__ import annotations
@@ -26,12 +27,11 @@ from harness import times_ms
 
 
 def ablate(core: str, snapshot: Path, data_path: Path, out: Path, eval_hand: str, threads: int | None) -> dict:
-    from botarena.agents.click_arena.data import Demonstrations
     from botarena.agents.click_arena.hierarchical import EXECUTOR_IN
     from botarena.agents.click_arena.train import Run, TrainConfig
     from botarena.agents.common.checkpoint import load_checkpoint
 
-    state_dict, _, extra = load_checkpoint(snapshot, expected_name="click_arena/hierarchical")
+    state_dict, card, extra = load_checkpoint(snapshot, expected_name="click_arena/hierarchical")
     saved = json.loads(extra["train_config"])
     if "round0/evaluate" not in json.loads(extra["finished"]):
         raise SystemExit(f"{snapshot}: behaviour cloning has not finished (round0/evaluate missing)")
@@ -39,22 +39,13 @@ def ablate(core: str, snapshot: Path, data_path: Path, out: Path, eval_hand: str
                             "threads": threads or saved["threads"],
                             "model": {**saved["model"], "executor_core": core}})
     run = Run(config, command=f"executor ablation: {core}")
-    upper = ("strategist.", "tactician.")
-    for target, weights in ((run.model, state_dict), (run.ema, extra["ema"])):
-        missing = target.load_state_dict({k: v for k, v in weights.items() if k.startswith(upper)}, strict=False)
-        assert not [k for k in missing.unexpected_keys], missing.unexpected_keys
-    run.references = json.loads(extra["references"])
-    torch.manual_seed(config.seed)
-    torch.set_num_threads(config.threads)
-    data = Demonstrations.load(data_path)
-    started = time.perf_counter()
-    run.train_executor(data, 0)
-    train_ms = (time.perf_counter() - started) * 1000 / config.executor_steps
-    run.finish("round0/executor")  # <out>/<core>/run.pt
-    report = run.evaluate(0)
-    run.reports.append(report)
-    run.finish("round0/evaluate")
-    run.export()  # <out>/<core>/click-arena-hierarchical.pt: this agent, for evaluate / diagnose / humanlike
+    if core == saved["model"]["executor_core"] and eval_hand == saved["hand"]:
+        # The run's own executor was trained exactly so, and evaluated so: its row is the run's round 0.
+        run.model.load_state_dict(state_dict)
+        run.ema.load_state_dict(extra["ema"])
+        report, train_ms = card.metrics["rounds"][0], None
+    else:
+        report, train_ms = _train_executor(run, state_dict, extra, data_path)
     torch.set_num_threads(1)
     executor = run.ema.executor.eval()
     with torch.inference_mode():
@@ -62,9 +53,31 @@ def ablate(core: str, snapshot: Path, data_path: Path, out: Path, eval_hand: str
         step_ms = float(np.median(times_ms(lambda: executor.step(x, state), 1000)))
     row = {"core": core, "executor_parameters": sum(p.numel() for p in executor.parameters()),
            "step_ms": step_ms, "train_ms_per_step": train_ms, **report}
-    (out / core).mkdir(parents=True, exist_ok=True)
     (out / core / "report.json").write_text(json.dumps(row, indent=1))
     return row
+
+
+def _train_executor(run, state_dict: dict, extra: dict, data_path: Path) -> tuple[dict, float]:
+    """A fresh executor behind the snapshot's strategist and tactician, trained and evaluated as the run does."""
+    from botarena.agents.click_arena.data import Demonstrations
+
+    upper = ("strategist.", "tactician.")
+    for target, weights in ((run.model, state_dict), (run.ema, extra["ema"])):
+        missing = target.load_state_dict({k: v for k, v in weights.items() if k.startswith(upper)}, strict=False)
+        assert not missing.unexpected_keys, missing.unexpected_keys
+    run.references = json.loads(extra["references"])
+    torch.manual_seed(run.config.seed)
+    torch.set_num_threads(run.config.threads)
+    data = Demonstrations.load(data_path)
+    started = time.perf_counter()
+    run.train_executor(data, 0)
+    train_ms = (time.perf_counter() - started) * 1000 / run.config.executor_steps
+    run.finish("round0/executor")  # <out>/<core>/run.pt
+    report = run.evaluate(0)
+    run.reports.append(report)
+    run.finish("round0/evaluate")
+    run.export()  # <out>/<core>/click-arena-hierarchical.pt: this agent, for evaluate / diagnose / humanlike
+    return report, train_ms
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -86,7 +99,8 @@ def main(argv: list[str] | None = None) -> int:
     print("|---|---|---|---|---|---|---|")
     for r in rows:
         low, high = r["normalised_ci95"]
-        print(f"| {r['core']} | {r['executor_parameters']:,} | {r['step_ms']:.3f} | {r['train_ms_per_step']:.0f} | "
+        train_ms = "the run's" if r["train_ms_per_step"] is None else f"{r['train_ms_per_step']:.0f}"
+        print(f"| {r['core']} | {r['executor_parameters']:,} | {r['step_ms']:.3f} | {train_ms} | "
               f"{r['normalised_score']:.2f} [{low:.2f}, {high:.2f}] | {r['aim_error_px']:.0f} | "
               f"{r['click_precision']:.2f} / {r['click_recall']:.2f} |")
     return 0

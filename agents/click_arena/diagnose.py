@@ -7,10 +7,13 @@ report says, per driver,
   or repair (an agent that finds few aliens spends its time in ``explore`` states);
 * ``explore``: in the frames the expert would explore, how often the ship is flying, how far it is from the
   map's edge (median, and the share within ``EDGE_PX``), and, near the edge and away from it, the cosine
-  between "toward the map centre" and the direction of the expert's goal, of the strategist's goal (read
+  between "toward the map centre" and the direction of the expert's goal, of the expert's aim point (the
+  executor's label, relative to the ship at the screen's centre), of the strategist's goal (read
   through its training-only ``goal_decoder``), of the tactician's point and of the executor's aim point.
   The expert's waypoints lie inside the map, so its goal points inward; a level whose cosine is negative
-  steers the ship into the edge.
+  steers the ship into the edge. For the agent, also the executor's *gate* (the share of the way from the
+  point it last commanded to the tactician's target that its aim starts from, ``hierarchical.Executor``: 0
+  holds the hand where it is) and the inward cosine of that last commanded point.
 
 ``--strategist-memory S`` blanks all but the strategist's last ``S`` seconds of history at every decision (as
 the padding before an episode's first second reads): whether a level's direction comes from the heading the
@@ -36,7 +39,7 @@ from .policy import HANDS, HierarchicalAgent
 from .train import HELD_OUT_SEED_BASE
 
 EDGE_PX = 100.0  # "at the edge": the ship this close to the map's border
-LEVELS = ("expert_goal", "strategist_goal", "tactician_point", "executor_aim")
+LEVELS = ("expert_goal", "expert_aim", "strategist_goal", "tactician_point", "executor_aim", "previous_command")
 
 
 class ShortMemoryAgent(HierarchicalAgent):
@@ -85,6 +88,13 @@ def diagnose(driver: str | HierarchicalAgent, *, num_envs: int = 16, frames: int
     mode_frames = np.zeros(fx.NUM_MODES)
     moving, edge, near_edge = [], [], []
     cosines: dict[str, list[np.ndarray]] = {level: [] for level in LEVELS}
+    gates: list[np.ndarray] = []
+    gate_now = np.zeros(num_envs)  # the executor's gate in the frame it just stepped, per env
+
+    def read_gate(_module: torch.nn.Module, _inputs: Any, output: torch.Tensor) -> None:
+        gate_now[:] = torch.sigmoid(output)[:, 0].numpy()
+
+    hook = None if agent is None else agent.model.executor.gate.register_forward_hook(read_gate)
     try:
         for _ in range(frames):
             labels = env.expert_labels()
@@ -101,6 +111,7 @@ def diagnose(driver: str | HierarchicalAgent, *, num_envs: int = 16, frames: int
                 near_edge.append(to_edge < EDGE_PX)
                 inward = _inward(ship)
                 cosines["expert_goal"].append(_cosine(fx.goal_offset(s, labels)[rows], inward))
+                cosines["expert_aim"].append(_cosine(fx.point_xy(labels)[rows] - 0.5, inward))
                 if agent is not None:
                     with torch.inference_mode():
                         goal = agent.model.strategist.goal_decoder(agent.goal[torch.as_tensor(rows)]).numpy()
@@ -108,6 +119,9 @@ def diagnose(driver: str | HierarchicalAgent, *, num_envs: int = 16, frames: int
                     cosines["strategist_goal"].append(_cosine(goal, inward))
                     cosines["tactician_point"].append(_cosine(agent.target_info[rows, -2:].numpy() - 0.5, inward))
                     cosines["executor_aim"].append(_cosine(np.nan_to_num(aim, nan=0.5) - 0.5, inward))
+                    previous = obs["state"][rows][:, [core.StateColumn.CMD_X, core.StateColumn.CMD_Y]]
+                    cosines["previous_command"].append(_cosine(previous - 0.5, inward))
+                    gates.append(gate_now[rows])
             obs, reward, terminated, truncated, _ = env.step(action)
             returns += np.where(alive, reward, 0.0)
             done = terminated | truncated
@@ -118,6 +132,8 @@ def diagnose(driver: str | HierarchicalAgent, *, num_envs: int = 16, frames: int
                 break
     finally:
         env.close()
+        if hook is not None:
+            hook.remove()
     report: dict[str, Any] = {
         "return_mean": float(returns.mean()),
         "mode_share": dict(zip(bots.MODE_NAMES, np.round(mode_frames / max(1, mode_frames.sum()), 3).tolist(),
@@ -134,6 +150,10 @@ def diagnose(driver: str | HierarchicalAgent, *, num_envs: int = 16, frames: int
                 explore[f"inward_cosine_{level}"] = {
                     "at_edge": float(values[at_edge].mean()) if at_edge.any() else None,
                     "inside": float(values[~at_edge].mean()) if (~at_edge).any() else None}
+        if gates:
+            gate = np.concatenate(gates)
+            explore["executor_gate"] = {"at_edge": float(gate[at_edge].mean()) if at_edge.any() else None,
+                                        "inside": float(gate[~at_edge].mean()) if (~at_edge).any() else None}
         report["explore"] = explore
     return report
 
@@ -156,7 +176,9 @@ def main(argv: list[str] | None = None) -> int:
             agent = HierarchicalAgent(args.checkpoint, hand=args.hand)
         else:
             agent = ShortMemoryAgent(args.checkpoint, hand=args.hand, memory=args.strategist_memory)
-        report[f"hierarchical (hand={args.hand}, strategist memory {args.strategist_memory or fx.HISTORY_SECONDS} s)"] = diagnose(agent, num_envs=args.envs, frames=args.frames)
+        memory = args.strategist_memory or fx.HISTORY_SECONDS
+        report[f"hierarchical (hand={args.hand}, strategist memory {memory} s)"] = diagnose(
+            agent, num_envs=args.envs, frames=args.frames)
     print(json.dumps(report, indent=1))
     return 0
 

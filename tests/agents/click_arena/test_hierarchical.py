@@ -420,10 +420,14 @@ def test_the_executor_ablation_swaps_only_the_executor_and_prints_a_row_per_core
     config, _ = quick_run
     snapshot = Path(config.out) / "run.pt"
     assert ablation.main(["--snapshot", str(snapshot), "--data", str(Path(config.out) / "round0.npz"),
-                          "--out", str(tmp_path), "--cores", "lstm,gru", "--hand", "direct"]) == 0
+                          "--out", str(tmp_path), "--cores", "mamba,lstm,gru", "--hand", "direct"]) == 0
     rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| ") and "core" not in line]
-    assert [row.split("|")[1].strip() for row in rows] == ["lstm", "gru"]
-    upper, _, _ = load_checkpoint(snapshot, expected_name="click_arena/hierarchical")
+    assert [row.split("|")[1].strip() for row in rows] == ["mamba", "lstm", "gru"]
+    upper, run_card, _ = load_checkpoint(snapshot, expected_name="click_arena/hierarchical")
+    # the run's own core with the run's hand is the run's round 0, not retrained
+    own = json.loads((tmp_path / "mamba" / "report.json").read_text())
+    assert own["normalised_score"] == run_card.metrics["rounds"][0]["normalised_score"]
+    assert own["train_ms_per_step"] is None and not (tmp_path / "mamba" / "run.pt").exists()
     for core in ("lstm", "gru"):
         report = json.loads((tmp_path / core / "report.json").read_text())
         assert report["core"] == core and report["executor_parameters"] > 0 and report["step_ms"] > 0
@@ -445,6 +449,10 @@ def test_the_diagnosis_reports_modes_and_each_levels_exploring_direction(model):
     for level in diagnose.LEVELS:
         cosine = explore[f"inward_cosine_{level}"]
         assert all(v is None or -1.0 <= v <= 1.0 for v in cosine.values())
+    # an untrained gate is its start value everywhere (zero weights); the hook that read it is gone after
+    start = 1.0 / (1.0 + np.exp(-GATE_START))
+    assert all(v is None or v == pytest.approx(start, abs=1e-6) for v in explore["executor_gate"].values())
+    assert not model.executor.gate._forward_hooks
     assert "strategist_goal" not in str(diagnose.diagnose("expert", num_envs=1, frames=120, seed=7))
     with pytest.raises(ValueError, match="memory must be 1..60 seconds"):
         diagnose.ShortMemoryAgent(model=model, memory=0)
