@@ -41,7 +41,7 @@ for _bot, _description in (
 
 register_agent("click_arena/hierarchical", "botarena.agents.click_arena.policy:HierarchicalAgent", kind="learned",
                checkpoint="click-arena-hierarchical.pt",
-               description="learned Strategist / Tactician / Executor (Mamba), imitating the expert by BC + DAgger")
+               description="learned Strategist / Tactician / Executor (GRU), imitating the expert by BC + DAgger")
 
 # ---------------------------------------------------------------------- TickDuel
 register_agent("tick_duel/random", "botarena.agents.scripted.random_input:TickDuelRandomAgent", kind="random",
