@@ -7,6 +7,13 @@ round-0 demonstrations with the run's own settings (steps, batch streams, chunk,
 It prints, per core: executor parameters, one executor step at batch 1 on one thread (median ms), training
 ms per step, the normalised score with its 95 % CI, aim error, click precision / recall. The run's own core,
 evaluated with the run's hand, is not retrained: its row is the run's round 0 (trained exactly so).
+``--no-hold-gate`` trains executors whose aim starts from the tactician's target instead of the gated point
+(``HierarchyConfig.executor_hold_gate``); ``--data`` takes several rounds' files, ``--executor-steps`` another
+budget:
+
+    python benchmarks/click_arena_executor_ablation.py --snapshot runs/click-arena-s6-gru/run.pt --cores gru \
+        --data runs/click-arena-s6-gru/round0.npz,runs/click-arena-s6-gru/round1.npz --executor-steps 3000 \
+        --no-hold-gate --out runs/click-arena-no-hold-gate
 
     # a run's state after behaviour cloning, e.g. copied from runs/click-arena-s5/run.pt before round 1 starts
     python benchmarks/click_arena_executor_ablation.py --snapshot runs/click-arena-s5-round0-run.pt \
@@ -26,7 +33,8 @@ import torch
 from harness import times_ms
 
 
-def ablate(core: str, snapshot: Path, data_path: Path, out: Path, eval_hand: str, threads: int | None) -> dict:
+def ablate(core: str, snapshot: Path, data_paths: list[Path], out: Path, eval_hand: str, threads: int | None,
+           hold_gate: bool = True, executor_steps: int | None = None) -> dict:
     from botarena.agents.click_arena.hierarchical import EXECUTOR_IN
     from botarena.agents.click_arena.train import Run, TrainConfig
     from botarena.agents.common.checkpoint import load_checkpoint
@@ -37,15 +45,19 @@ def ablate(core: str, snapshot: Path, data_path: Path, out: Path, eval_hand: str
         raise SystemExit(f"{snapshot}: behaviour cloning has not finished (round0/evaluate missing)")
     config = TrainConfig(**{**saved, "out": str(out / core), "rounds": 1, "hand": eval_hand,
                             "threads": threads or saved["threads"],
-                            "model": {**saved["model"], "executor_core": core}})
+                            "executor_steps": executor_steps or saved["executor_steps"],
+                            "model": {**saved["model"], "executor_core": core, "executor_hold_gate": hold_gate}})
     run = Run(config, command=f"executor ablation: {core}")
-    if core == saved["model"]["executor_core"] and eval_hand == saved["hand"]:
+    as_the_run = (core == saved["model"]["executor_core"] and eval_hand == saved["hand"] and hold_gate
+                  and config.executor_steps == saved["executor_steps"]
+                  and [p.name for p in data_paths] == ["round0.npz"])
+    if as_the_run:
         # The run's own executor was trained exactly so, and evaluated so: its row is the run's round 0.
         run.model.load_state_dict(state_dict)
         run.ema.load_state_dict(extra["ema"])
         report, train_ms = card.metrics["rounds"][0], None
     else:
-        report, train_ms = _train_executor(run, state_dict, extra, data_path)
+        report, train_ms = _train_executor(run, state_dict, extra, data_paths)
     torch.set_num_threads(1)
     executor = run.ema.executor.eval()
     with torch.inference_mode():
@@ -57,7 +69,7 @@ def ablate(core: str, snapshot: Path, data_path: Path, out: Path, eval_hand: str
     return row
 
 
-def _train_executor(run, state_dict: dict, extra: dict, data_path: Path) -> tuple[dict, float]:
+def _train_executor(run, state_dict: dict, extra: dict, data_paths: list[Path]) -> tuple[dict, float]:
     """A fresh executor behind the snapshot's strategist and tactician, trained and evaluated as the run does."""
     from botarena.agents.click_arena.data import Demonstrations
 
@@ -68,7 +80,7 @@ def _train_executor(run, state_dict: dict, extra: dict, data_path: Path) -> tupl
     run.references = json.loads(extra["references"])
     torch.manual_seed(run.config.seed)
     torch.set_num_threads(run.config.threads)
-    data = Demonstrations.load(data_path)
+    data = Demonstrations.concatenate([Demonstrations.load(path) for path in data_paths])
     started = time.perf_counter()
     run.train_executor(data, 0)
     train_ms = (time.perf_counter() - started) * 1000 / run.config.executor_steps
@@ -83,7 +95,11 @@ def _train_executor(run, state_dict: dict, extra: dict, data_path: Path) -> tupl
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--snapshot", type=Path, required=True, help="a run.pt saved after round0/evaluate")
-    parser.add_argument("--data", type=Path, required=True, help="that run's round0.npz")
+    parser.add_argument("--data", required=True,
+                        help="that run's round0.npz (or several rounds' files, comma-separated, aggregated)")
+    parser.add_argument("--executor-steps", type=int, default=None, help="default: the run's")
+    parser.add_argument("--no-hold-gate", action="store_true",
+                        help="executors without the hold gate (HierarchyConfig.executor_hold_gate=False)")
     parser.add_argument("--out", type=Path, default=Path("runs/click-arena-executor-ablation"))
     parser.add_argument("--cores", default="mamba,lstm,gru")
     parser.add_argument("--hand", default="human", help="the hand the evaluation plays with (default human)")
@@ -93,7 +109,8 @@ def main(argv: list[str] | None = None) -> int:
     for core in args.cores.split(","):
         done = args.out / core / "report.json"
         rows.append(json.loads(done.read_text()) if done.exists()
-                    else ablate(core, args.snapshot, args.data, args.out, args.hand, args.threads))
+                    else ablate(core, args.snapshot, [Path(p) for p in args.data.split(",")], args.out, args.hand,
+                                args.threads, not args.no_hold_gate, args.executor_steps))
     print(f"\n| executor core | parameters | step ms (batch 1, 1 thread) | train ms/step | normalised score "
           f"({args.hand} hand) | aim error px | click precision / recall |")
     print("|---|---|---|---|---|---|---|")

@@ -94,7 +94,8 @@ def diagnose(driver: str | HierarchicalAgent, *, num_envs: int = 16, frames: int
     def read_gate(_module: torch.nn.Module, _inputs: Any, output: torch.Tensor) -> None:
         gate_now[:] = torch.sigmoid(output)[:, 0].numpy()
 
-    hook = None if agent is None else agent.model.executor.gate.register_forward_hook(read_gate)
+    gate_layer = None if agent is None else agent.model.executor.gate  # None: an executor without the gate
+    hook = None if gate_layer is None else gate_layer.register_forward_hook(read_gate)
     try:
         for _ in range(frames):
             labels = env.expert_labels()
@@ -121,7 +122,8 @@ def diagnose(driver: str | HierarchicalAgent, *, num_envs: int = 16, frames: int
                     cosines["executor_aim"].append(_cosine(np.nan_to_num(aim, nan=0.5) - 0.5, inward))
                     previous = obs["state"][rows][:, [core.StateColumn.CMD_X, core.StateColumn.CMD_Y]]
                     cosines["previous_command"].append(_cosine(previous - 0.5, inward))
-                    gates.append(gate_now[rows])
+                    if hook is not None:
+                        gates.append(gate_now[rows])
             obs, reward, terminated, truncated, _ = env.step(action)
             returns += np.where(alive, reward, 0.0)
             done = terminated | truncated

@@ -75,6 +75,9 @@ class HierarchyConfig:
     # no-object point (where to fly when exploring) was one fixed screen point, and the agent flew into the
     # map's edge and stayed there (``diagnose``). False: checkpoints made before it.
     tactician_goal_residual: bool = True
+    # The executor's hold gate (``Executor``): its aim starts from a point between the one it last commanded and
+    # the tactician's target. False: it starts from the target itself (the hand, not the executor, rests).
+    executor_hold_gate: bool = True
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -216,9 +219,10 @@ class Executor(nn.Module):
         nn.init.zeros_(self.head[-1].bias)
         with torch.no_grad():
             self.head[-1].bias[2] = CLICK_PRIOR_LOGIT
-        self.gate = nn.Linear(d, 1)
-        nn.init.zeros_(self.gate.weight)
-        nn.init.constant_(self.gate.bias, GATE_START)
+        self.gate = nn.Linear(d, 1) if config.executor_hold_gate else None
+        if self.gate is not None:
+            nn.init.zeros_(self.gate.weight)
+            nn.init.constant_(self.gate.bias, GATE_START)
 
     def initial_state(self, batch_size: int) -> State:
         return self.core.initial_state(batch_size)
@@ -239,7 +243,7 @@ class Executor(nn.Module):
         out = self.head(y)
         target_xy = x[..., -2:]
         previous = x[..., PREVIOUS_COMMAND]
-        aim = previous + torch.sigmoid(self.gate(y)) * (target_xy - previous)
+        aim = target_xy if self.gate is None else previous + torch.sigmoid(self.gate(y)) * (target_xy - previous)
         bias = torch.cat([torch.logit(aim.clamp(CURSOR_EPS, 1.0 - CURSOR_EPS)), torch.zeros_like(aim)], dim=-1)
         return out + bias
 

@@ -641,6 +641,9 @@ def parse_config(argv: list[str] | None) -> tuple[TrainConfig, bool, str | None]
                         help="continue the run in --out after its last phase (with more --rounds: add DAgger rounds)")
     parser.add_argument("--executor-core", choices=("mamba", "lstm", "gru"), default=None,
                         help="the executor's recurrent core (default mamba)")
+    parser.add_argument("--no-executor-hold-gate", action="store_true",
+                        help="the executor's aim starts from the tactician's target, not from a gated point between "
+                             "it and the last command (HierarchyConfig.executor_hold_gate)")
     parser.add_argument("--evaluate", metavar="CHECKPOINT", default=None,
                         help="train nothing: evaluate CHECKPOINT on the held-out seeds (with --hand, --eval-envs, "
                              "--eval-frames) and print the report")
@@ -654,8 +657,13 @@ def parse_config(argv: list[str] | None) -> tuple[TrainConfig, bool, str | None]
     args = parser.parse_args(argv)
     overrides = {f.name: getattr(args, f.name) for f in fields(TrainConfig)
                  if f.name != "model" and getattr(args, f.name) is not None}
+    model = HierarchyConfig().to_dict()
     if args.executor_core is not None:
-        overrides["model"] = {**HierarchyConfig().to_dict(), "executor_core": args.executor_core}
+        model["executor_core"] = args.executor_core
+    if args.no_executor_hold_gate:
+        model["executor_hold_gate"] = False
+    if model != HierarchyConfig().to_dict():
+        overrides["model"] = model
     config = TrainConfig.quick(**overrides) if args.quick else TrainConfig(**overrides)
     for name in ("num_envs", "frames", "rounds", "chunk", "eval_envs", "eval_frames"):
         if getattr(config, name) < 1:

@@ -15,6 +15,7 @@ from botarena.agents.click_arena.hierarchical import (
     GATE_START,
     GOAL_DIM,
     TARGET_DIM,
+    Executor,
     Hierarchy,
     HierarchyConfig,
     action_from_logits,
@@ -105,6 +106,12 @@ def test_untrained_executor_aims_at_its_target(model):
     torch.testing.assert_close(action[:, :2], expected, atol=1e-5, rtol=0)
     assert torch.all((action[:, :2] - target_xy).norm(dim=-1) <= 0.02 * (previous - target_xy).norm(dim=-1))
     assert torch.all(action[:, 2:] == 0)  # neither clicks nor holds the attack key
+    # without the hold gate the aim starts from the target itself, wherever the last command was
+    ungated = Executor(HierarchyConfig(executor_core="gru", executor_hold_gate=False)).eval()
+    assert ungated.gate is None
+    with torch.no_grad():
+        logits, _ = ungated.step(x)
+    torch.testing.assert_close(action_from_logits(logits)[:, :2], target_xy, atol=1e-5, rtol=0)
 
 
 def test_expert_labels_name_the_row_of_the_target(expert_data):
