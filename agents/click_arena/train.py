@@ -366,6 +366,8 @@ class Run:
     def _load(self) -> None:
         state_dict, card, extra = load_checkpoint(self.run_path, expected_name=AGENT_NAME)
         saved = json.loads(extra["train_config"])
+        # A run saved before a model field existed recorded that field's old behaviour (HierarchyConfig.from_dict).
+        saved["model"] = HierarchyConfig.from_dict(saved["model"]).to_dict()
         # A resumed run may only add DAgger rounds (more --rounds); anything else would mix two experiments.
         changed = {k for k in saved if k not in ("out", "threads", "rounds") and saved[k] != asdict(self.config).get(k)}
         if saved["rounds"] > self.config.rounds:

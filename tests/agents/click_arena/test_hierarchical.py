@@ -263,6 +263,22 @@ def test_resume_skips_finished_phases_and_refuses_other_settings(quick_run, caps
         Run(TrainConfig.quick(out=config.out, threads=1, rounds=1), resume=True)
 
 
+def test_a_run_saved_before_a_model_field_existed_resumes_with_that_fields_old_behaviour(quick_run, tmp_path):
+    import shutil
+
+    from botarena.agents.common.checkpoint import load_checkpoint, save_checkpoint
+
+    config, _ = quick_run
+    old = tmp_path / "old-run"
+    shutil.copytree(config.out, old)
+    state_dict, card, extra = load_checkpoint(old / "run.pt", expected_name="click_arena/hierarchical")
+    saved = json.loads(extra["train_config"])
+    del saved["model"]["executor_hold_gate"]  # as a run written before the field was added
+    save_checkpoint(old / "run.pt", state_dict, card, extra={**extra, "train_config": json.dumps(saved)})
+    run = Run(TrainConfig.quick(out=str(old), threads=1), resume=True)
+    assert run.finished and run.model.config.executor_hold_gate
+
+
 def test_corrupt_or_foreign_checkpoints_are_rejected(quick_run, tmp_path):
     _, path = quick_run
     broken = tmp_path / "broken.pt"
