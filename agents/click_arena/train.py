@@ -659,13 +659,11 @@ def parse_config(argv: list[str] | None) -> tuple[TrainConfig, bool, str | None]
     args = parser.parse_args(argv)
     overrides = {f.name: getattr(args, f.name) for f in fields(TrainConfig)
                  if f.name != "model" and getattr(args, f.name) is not None}
-    model = HierarchyConfig().to_dict()
+    overrides["model"] = HierarchyConfig().to_dict()
     if args.executor_core is not None:
-        model["executor_core"] = args.executor_core
+        overrides["model"]["executor_core"] = args.executor_core
     if args.no_executor_hold_gate:
-        model["executor_hold_gate"] = False
-    if model != HierarchyConfig().to_dict():
-        overrides["model"] = model
+        overrides["model"]["executor_hold_gate"] = False
     config = TrainConfig.quick(**overrides) if args.quick else TrainConfig(**overrides)
     for name in ("num_envs", "frames", "rounds", "chunk", "eval_envs", "eval_frames"):
         if getattr(config, name) < 1:
