@@ -5,7 +5,7 @@ Prints (never asserts):
 * the shipped agent (``tick_duel/decoder``, when its checkpoint is present) deciding real ticks of a duel against
   ``nh_expert``: ``act`` per tick, median and 99th percentile, and the events it made per tick;
 * the two parts of a decision, context (the tick encoder and the temporal backbone over the history) and the
-  generation of a tick's events, for each decoder (sequential, attention) with the shipped sizes and a fixed
+  generation of a tick's events, for each decoder (sequential, attention at widths 256 and 128) and a fixed
   number of events (the shipped agent's mean; untrained weights with the stop decision switched off, so both
   decoders generate exactly as many events: the cost does not depend on the weights' values).
 
@@ -56,12 +56,12 @@ def shipped(ticks: int) -> float | None:
     return float(np.mean(events))
 
 
-def parts(decoder: str, events: int, repeats: int) -> None:
+def parts(decoder: str, hidden: int, events: int, repeats: int) -> None:
     from botarena.agents.tick_duel.decoder import UNKNOWN_STYLE, DecoderConfig, EventDecoder
     from botarena.envs.tick_duel import TickDuelVectorEnv
 
     torch.manual_seed(0)
-    model = EventDecoder(DecoderConfig(decoder=decoder, max_events=events)).eval()
+    model = EventDecoder(DecoderConfig(decoder=decoder, hidden=hidden, max_events=events)).eval()
     with torch.no_grad():
         model.stop.bias[:] = -30.0  # never stop: exactly ``events`` events (the 600 ms limit aside)
         model.gap.bias[model.cfg.time_components:2 * model.cfg.time_components] = 0.0  # ~1 ms gaps
@@ -76,7 +76,7 @@ def parts(decoder: str, events: int, repeats: int) -> None:
         t_context = times_ms(lambda: model(*inputs, style), repeats)
         made = model.generate(context, sample=False)[1][0]
         t_generate = times_ms(lambda: model.generate(context, sample=False), repeats)
-    print(f"  {decoder:<10} context {np.median(t_context):.2f} ms, {made} events {np.median(t_generate):.2f} ms "
+    print(f"  {decoder:<10} width {hidden:<3} context {np.median(t_context):.2f} ms, {made} events {np.median(t_generate):.2f} ms "
           f"({np.median(t_generate) / max(made, 1):.3f} ms an event); {model.num_parameters():,} parameters")
 
 
@@ -89,8 +89,8 @@ def main(argv: list[str] | None = None) -> int:
     mean_events = shipped(20 if args.quick else 400)
     events = int(round(mean_events)) if mean_events else 12
     print(f"Parts of one decision at batch 1, {events} events (median of {5 if args.quick else 200}):")
-    for decoder in ("sequential", "attention"):
-        parts(decoder, events, 5 if args.quick else 200)
+    for decoder, hidden in (("sequential", 256), ("attention", 256), ("attention", 128)):
+        parts(decoder, hidden, events, 5 if args.quick else 200)
     return 0
 
 

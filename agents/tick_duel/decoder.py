@@ -306,10 +306,10 @@ class EventDecoder(nn.Module):
         heaviest mixture component's median for times and positions). Times are accumulated from the tick start
         and the tick's input ends before a time would reach 600 ms.
 
-        Built for latency at batch 1: the sequential decoder's steps run in numpy on the module's weights (a
-        dozen small torch calls an event cost more in dispatch than the arithmetic; numpy does a step in tens of
+        Built for latency at batch 1: the decoders' steps run in numpy on the module's weights (a dozen small
+        torch calls an event cost more in dispatch than the arithmetic; numpy does a step in tens of
         microseconds), one matrix product for all the heads, the context's share of it computed once a tick;
-        the attention decoder reruns its transformer over the steps so far.
+        the attention decoder keeps its keys and values (``_NumpyAttentionSteps``).
         """
         if sample and rng is None:
             raise ValueError("generate(sample=True) needs an rng (numpy.random.Generator)")
@@ -324,7 +324,7 @@ class EventDecoder(nn.Module):
         w_hidden = w_heads[:, :hidden].T
         ends = np.cumsum([m.out_features for m in heads])
         parts = [slice(lo, hi) for lo, hi in zip([0, *ends[:-1]], ends, strict=True)]
-        steps = _AttentionSteps(self, context) if self.cfg.decoder == "attention" else _NumpyGRUSteps(self, ctx)
+        steps = (_NumpyAttentionSteps if self.cfg.decoder == "attention" else _NumpyGRUSteps)(self, ctx)
         events = np.zeros((b, limit, core.EVENT_FIELDS), np.float32)
         counts = np.zeros(b, np.int64)
         chosen = np.zeros((b, limit), np.int64)
@@ -383,27 +383,39 @@ class EventDecoder(nn.Module):
 
 
 # ---------------------------------------------------------------------------------------------- generation steps
-class _NumpyGRUSteps:
-    """The sequential decoder's step network, in numpy (float32, views of the module's current weights, nothing
-    copied): the same arithmetic as ``nn.GRU`` (gates r, z, n), ``EventDecoder.event`` (Linear, exact GELU) and
-    ``clicked``."""
+# Both decoders' steps run in numpy on views of the module's current weights (float32, nothing copied): a dozen
+# small torch calls an event cost more in dispatch than the arithmetic. Tests check them against the torch path.
+def _weights(t: Tensor) -> np.ndarray:
+    return t.detach().numpy()
 
-    def __init__(self, model: EventDecoder, context: np.ndarray) -> None:
-        def w(t: Tensor) -> np.ndarray:
-            return t.detach().numpy()
 
-        width, gru = model.cfg.event_dim, model.gru
-        w_ih = w(gru.weight_ih_l0)
-        self.w_x = w_ih[:, :width].T
-        self.gi_context = context @ w_ih[:, width:].T + w(gru.bias_ih_l0)  # the context's share, once a tick
-        self.w_hh, self.b_hh = w(gru.weight_hh_l0).T, w(gru.bias_hh_l0)
-        self.h = np.tanh(context @ w(model.init.weight).T + w(model.init.bias))
+class _NumpyStepInputs:
+    """The step inputs both decoders share: ``start``, then ``EventDecoder.event`` (Linear, exact GELU) of the
+    previous event plus ``clicked``."""
+
+    def __init__(self, model: EventDecoder) -> None:
         linear = model.event[0]
-        self.w_event, self.b_event = w(linear.weight).T, w(linear.bias)
-        self.clicked, self.start = w(model.clicked.weight), w(model.start)
+        self.w_event, self.b_event = _weights(linear.weight).T, _weights(linear.bias)
+        self.clicked, self.start = _weights(model.clicked.weight), _weights(model.start)
 
     def first_input(self, b: int) -> np.ndarray:
         return np.broadcast_to(self.start, (b, len(self.start)))
+
+    def next_input(self, feats: np.ndarray, clicked: np.ndarray) -> np.ndarray:
+        return _gelu(feats @ self.w_event + self.b_event) + self.clicked[clicked]
+
+
+class _NumpyGRUSteps(_NumpyStepInputs):
+    """The sequential decoder's step network: the same arithmetic as ``nn.GRU`` (gates r, z, n)."""
+
+    def __init__(self, model: EventDecoder, context: np.ndarray) -> None:
+        super().__init__(model)
+        width, gru = model.cfg.event_dim, model.gru
+        w_ih = _weights(gru.weight_ih_l0)
+        self.w_x = w_ih[:, :width].T
+        self.gi_context = context @ w_ih[:, width:].T + _weights(gru.bias_ih_l0)  # the context's share, once a tick
+        self.w_hh, self.b_hh = _weights(gru.weight_hh_l0).T, _weights(gru.bias_hh_l0)
+        self.h = np.tanh(context @ _weights(model.init.weight).T + _weights(model.init.bias))
 
     def step(self, x: np.ndarray) -> np.ndarray:
         gi, gh = x @ self.w_x + self.gi_context, self.h @ self.w_hh + self.b_hh
@@ -414,27 +426,81 @@ class _NumpyGRUSteps:
         self.h = (1.0 - z) * cand + z * self.h
         return self.h
 
-    def next_input(self, feats: np.ndarray, clicked: np.ndarray) -> np.ndarray:
-        return _gelu(feats @ self.w_event + self.b_event) + self.clicked[clicked]
+
+class _NumpyAttentionSteps(_NumpyStepInputs):
+    """The attention decoder's step network with a key / value cache: the arithmetic of ``AttentionSteps`` (pre-LN
+    ``nn.TransformerDecoderLayer``s: self-attention, cross-attention, ReLU feed-forward), one new step at a time.
+    Each step's keys and values are kept, and the context tokens' keys and values are computed once a tick, so
+    an event costs one position's work instead of a rerun over the whole prefix."""
+
+    def __init__(self, model: EventDecoder, context: np.ndarray) -> None:
+        super().__init__(model)
+        steps = model.steps
+        b, d = context.shape[0], model.cfg.hidden
+        self.w_inp, self.b_inp = _weights(steps.inp.weight).T, _weights(steps.inp.bias)
+        self.pos = _weights(steps.pos.weight)
+        memory = (context @ _weights(steps.memory.weight).T + _weights(steps.memory.bias)).reshape(b, -1, d)
+        self.layers = []
+        for layer in steps.layers.layers:
+            heads = layer.self_attn.num_heads
+            width = d // heads
+
+            def per_head(x: np.ndarray) -> np.ndarray:  # [B, positions, d] -> [B, heads, positions, width]
+                return np.ascontiguousarray(x.reshape(b, -1, heads, width).transpose(0, 2, 1, 3))
+
+            w_in, b_in = _weights(layer.self_attn.in_proj_weight), _weights(layer.self_attn.in_proj_bias)
+            w_cross, b_cross = (_weights(layer.multihead_attn.in_proj_weight),
+                                _weights(layer.multihead_attn.in_proj_bias))
+            self.layers.append({
+                "norms": [(_weights(n.weight), _weights(n.bias), n.eps)
+                          for n in (layer.norm1, layer.norm2, layer.norm3)],
+                "self_in": (w_in.T, b_in), "self_out": _linear(layer.self_attn.out_proj),
+                "cross_q": (w_cross[:d].T, b_cross[:d]), "cross_out": _linear(layer.multihead_attn.out_proj),
+                "cross_k": per_head(memory @ w_cross[d:2 * d].T + b_cross[d:2 * d]),
+                "cross_v": per_head(memory @ w_cross[2 * d:].T + b_cross[2 * d:]),
+                "ff1": _linear(layer.linear1), "ff2": _linear(layer.linear2),
+                "keys": np.zeros((b, heads, model.cfg.max_events + 1, width), np.float32),
+                "values": np.zeros((b, heads, model.cfg.max_events + 1, width), np.float32),
+            })
+        self.k = 0  # steps taken
+
+    def step(self, x: np.ndarray) -> np.ndarray:
+        k, b = self.k, x.shape[0]
+        h = x @ self.w_inp + self.b_inp + self.pos[k]
+        for layer in self.layers:
+            norm1, norm2, norm3 = layer["norms"]
+            keys, values = layer["keys"], layer["values"]
+            heads, width = keys.shape[1], keys.shape[3]
+            q, key, value = np.split(_layer_norm(h, *norm1) @ layer["self_in"][0] + layer["self_in"][1], 3, -1)
+            keys[:, :, k], values[:, :, k] = key.reshape(b, heads, width), value.reshape(b, heads, width)
+            q = q.reshape(b, heads, 1, width)
+            h = h + _apply(layer["self_out"], _attend(q, keys[:, :, :k + 1], values[:, :, :k + 1]))
+            q = (_layer_norm(h, *norm2) @ layer["cross_q"][0] + layer["cross_q"][1]).reshape(b, heads, 1, width)
+            h = h + _apply(layer["cross_out"], _attend(q, layer["cross_k"], layer["cross_v"]))
+            h = h + _apply(layer["ff2"], np.maximum(_apply(layer["ff1"], _layer_norm(h, *norm3)), 0.0))
+        self.k += 1
+        return h
 
 
-class _AttentionSteps:
-    """The attention decoder's step network: the transformer rerun over the steps so far (no cache: a tick holds a
-    dozen events)."""
+def _linear(module: nn.Linear) -> tuple[np.ndarray, np.ndarray]:
+    return _weights(module.weight).T, _weights(module.bias)
 
-    def __init__(self, model: EventDecoder, context: Tensor) -> None:
-        self.model, self.context, self.prefix = model, context, []
 
-    def first_input(self, b: int) -> Tensor:
-        return self.model.start.expand(b, -1)
+def _apply(linear: tuple[np.ndarray, np.ndarray], x: np.ndarray) -> np.ndarray:
+    return x @ linear[0] + linear[1]
 
-    def step(self, x: Tensor) -> np.ndarray:
-        self.prefix.append(x)
-        return self.model.steps(torch.stack(self.prefix, 1), self.context)[:, -1].numpy()
 
-    def next_input(self, feats: np.ndarray, clicked: np.ndarray) -> Tensor:
-        event = self.model.event(torch.from_numpy(feats))
-        return event + self.model.clicked(torch.from_numpy(clicked))
+def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float) -> np.ndarray:
+    centred = x - x.mean(-1, keepdims=True)
+    return centred / np.sqrt((centred * centred).mean(-1, keepdims=True) + eps) * weight + bias
+
+
+def _attend(q: np.ndarray, keys: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """One query per head [B, heads, 1, w] over keys and values [B, heads, positions, w] -> [B, heads * w]."""
+    scores = q @ keys.swapaxes(-1, -2) / np.float32(math.sqrt(q.shape[-1]))  # [B, heads, 1, positions]
+    weights = np.exp(scores - scores.max(-1, keepdims=True))
+    weights /= weights.sum(-1, keepdims=True)
+    return (weights @ values).reshape(q.shape[0], -1)
 
 
 def _gelu(x: np.ndarray) -> np.ndarray:

@@ -72,6 +72,9 @@ class TrainConfig:
 
     backbone: str = "gru"
     decoder: str = "sequential"
+    # The decoder's width: the GRU's hidden size, or the attention decoder's model width (its feed-forward is
+    # twice that). At batch 1 a step reads every weight once, so its cost grows with the square of this.
+    hidden: int = 256
     history: int = 10
     time_components: int = 3
     style_encoding: str = "embedding"
@@ -138,7 +141,7 @@ class TrainConfig:
         return self.beta0 * 0.5 ** (round_index - 1)
 
     def model(self) -> DecoderConfig:
-        return DecoderConfig(backbone=self.backbone, decoder=self.decoder, history=self.history,
+        return DecoderConfig(backbone=self.backbone, decoder=self.decoder, hidden=self.hidden, history=self.history,
                              time_components=self.time_components, style_encoding=self.style_encoding)
 
     def player_list(self) -> list[str]:

@@ -221,6 +221,23 @@ def test_greedy_generation_is_what_the_teacher_forced_heads_choose(decoder):
                                    rtol=1e-3, atol=1e-2)
 
 
+def test_the_attention_decoders_cached_steps_equal_its_transformer_over_the_prefix():
+    """Generation's numpy steps with a key / value cache give, step by step, the torch transformer's output at the
+    last position of the prefix (what training fits), in a batch and at batch 1."""
+    from botarena.agents.tick_duel.decoder import _NumpyAttentionSteps
+
+    torch.manual_seed(2)
+    model = EventDecoder(DecoderConfig(**{**SMALL.as_dict(), "decoder": "attention"})).eval()
+    context = torch.randn(5, SMALL.context)
+    inputs = torch.randn(5, 9, SMALL.event_dim)
+    with torch.no_grad():
+        expected = model.steps(inputs, context).numpy()
+    for rows in (slice(0, 5), slice(3, 4)):
+        steps = _NumpyAttentionSteps(model, context[rows].numpy())
+        for k in range(inputs.shape[1]):
+            np.testing.assert_allclose(steps.step(inputs[rows, k].numpy()), expected[rows, k], rtol=1e-4, atol=1e-5)
+
+
 def test_a_model_of_a_longer_window_than_the_env_keeps_plays_with_the_older_ticks_empty():
     torch.manual_seed(0)
     model = EventDecoder(DecoderConfig(event_dim=16, tick_dim=16, context=32, hidden=32, history=20))
