@@ -76,7 +76,8 @@ def parts(decoder: str, hidden: int, events: int, repeats: int) -> None:
         t_context = times_ms(lambda: model(*inputs, style), repeats)
         made = model.generate(context, sample=False)[1][0]
         t_generate = times_ms(lambda: model.generate(context, sample=False), repeats)
-    print(f"  {decoder:<10} width {hidden:<3} context {np.median(t_context):.2f} ms, {made} events {np.median(t_generate):.2f} ms "
+    print(f"  {decoder:<10} width {hidden:<3} context {np.median(t_context):.2f} ms, "
+          f"{made} events {np.median(t_generate):.2f} ms "
           f"({np.median(t_generate) / max(made, 1):.3f} ms an event); {model.num_parameters():,} parameters")
 
 

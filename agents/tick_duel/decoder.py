@@ -445,9 +445,6 @@ class _NumpyAttentionSteps(_NumpyStepInputs):
             heads = layer.self_attn.num_heads
             width = d // heads
 
-            def per_head(x: np.ndarray) -> np.ndarray:  # [B, positions, d] -> [B, heads, positions, width]
-                return np.ascontiguousarray(x.reshape(b, -1, heads, width).transpose(0, 2, 1, 3))
-
             w_in, b_in = _weights(layer.self_attn.in_proj_weight), _weights(layer.self_attn.in_proj_bias)
             w_cross, b_cross = (_weights(layer.multihead_attn.in_proj_weight),
                                 _weights(layer.multihead_attn.in_proj_bias))
@@ -456,8 +453,8 @@ class _NumpyAttentionSteps(_NumpyStepInputs):
                           for n in (layer.norm1, layer.norm2, layer.norm3)],
                 "self_in": (w_in.T, b_in), "self_out": _linear(layer.self_attn.out_proj),
                 "cross_q": (w_cross[:d].T, b_cross[:d]), "cross_out": _linear(layer.multihead_attn.out_proj),
-                "cross_k": per_head(memory @ w_cross[d:2 * d].T + b_cross[d:2 * d]),
-                "cross_v": per_head(memory @ w_cross[2 * d:].T + b_cross[2 * d:]),
+                "cross_k": _per_head(memory @ w_cross[d:2 * d].T + b_cross[d:2 * d], heads),
+                "cross_v": _per_head(memory @ w_cross[2 * d:].T + b_cross[2 * d:], heads),
                 "ff1": _linear(layer.linear1), "ff2": _linear(layer.linear2),
                 "keys": np.zeros((b, heads, model.cfg.max_events + 1, width), np.float32),
                 "values": np.zeros((b, heads, model.cfg.max_events + 1, width), np.float32),
@@ -480,6 +477,12 @@ class _NumpyAttentionSteps(_NumpyStepInputs):
             h = h + _apply(layer["ff2"], np.maximum(_apply(layer["ff1"], _layer_norm(h, *norm3)), 0.0))
         self.k += 1
         return h
+
+
+def _per_head(x: np.ndarray, heads: int) -> np.ndarray:
+    """[B, positions, d] -> [B, heads, positions, d / heads]."""
+    b, positions, d = x.shape
+    return np.ascontiguousarray(x.reshape(b, positions, heads, d // heads).transpose(0, 2, 1, 3))
 
 
 def _linear(module: nn.Linear) -> tuple[np.ndarray, np.ndarray]:
