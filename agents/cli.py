@@ -25,6 +25,8 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from botarena.agents.common.threads import single_threaded_numpy_blas
+
 __all__ = ["main", "build_parser"]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -232,6 +234,7 @@ def _said_in_one_line(err: Exception) -> bool:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    single_threaded_numpy_blas()
     try:
         return int(args.func(args) or 0)
     except CommandUnavailable as err:

@@ -85,3 +85,13 @@ def test_reports_are_written_readable_by_others(tmp_path):
     finally:
         os.umask(old)
     assert (tmp_path / "page.html").stat().st_mode & 0o777 == 0o644
+
+
+def test_our_commands_run_numpys_blas_on_one_thread():
+    """numpy's OpenBLAS would otherwise start a thread per core and fight torch's threads over small products."""
+    code = ("from botarena.agents.cli import main; main(['envs']); from threadpoolctl import threadpool_info; "
+            "print(sorted({i['num_threads'] for i in threadpool_info() if i['user_api'] == 'blas'}))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            env={**os.environ, "OPENBLAS_NUM_THREADS": "2"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "[1]"

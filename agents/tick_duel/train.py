@@ -51,6 +51,7 @@ from tqdm import tqdm
 
 from botarena.agents.common.checkpoint import CheckpointError, ModelCard, load_checkpoint, save_checkpoint
 from botarena.agents.common.metrics import balanced_accuracy, confusion, macro_f1, wilson
+from botarena.agents.common.threads import single_threaded_numpy_blas
 from botarena.agents.leaderboard.seeds import TRAINING_SEED_LIMIT
 from botarena.envs.tick_duel import core
 
@@ -571,6 +572,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     config, out, resume, args = parse_config(argv)
     torch.set_num_threads(config.threads)
+    single_threaded_numpy_blas()  # the decoder's steps are small numpy products (see the function)
     if args.evaluate is not None:
         from .policy import DecoderAgent
 
