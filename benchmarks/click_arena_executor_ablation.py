@@ -18,6 +18,8 @@ budget:
     # a run's state after behaviour cloning, e.g. copied from runs/click-arena-s5/run.pt before round 1 starts
     python benchmarks/click_arena_executor_ablation.py --snapshot runs/click-arena-s5-round0-run.pt \
         --data runs/click-arena-s5/round0.npz --out runs/click-arena-executor-ablation --hand direct
+    # the same rows with another training seed for the executors
+    python benchmarks/click_arena_executor_ablation.py ... --seed 1
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from harness import times_ms
 
 
 def ablate(core: str, snapshot: Path, data_paths: list[Path], out: Path, eval_hand: str, threads: int | None,
-           hold_gate: bool = True, executor_steps: int | None = None) -> dict:
+           hold_gate: bool = True, executor_steps: int | None = None, seed: int | None = None) -> dict:
     from botarena.agents.click_arena.hierarchical import EXECUTOR_IN
     from botarena.agents.click_arena.train import Run, TrainConfig
     from botarena.agents.common.checkpoint import load_checkpoint
@@ -43,12 +45,15 @@ def ablate(core: str, snapshot: Path, data_paths: list[Path], out: Path, eval_ha
     saved = json.loads(extra["train_config"])
     if "round0/evaluate" not in json.loads(extra["finished"]):
         raise SystemExit(f"{snapshot}: behaviour cloning has not finished (round0/evaluate missing)")
-    config = TrainConfig(**{**saved, "out": str(out / core), "rounds": 1, "hand": eval_hand,
+    folder = _folder(core, seed)
+    config = TrainConfig(**{**saved, "out": str(out / folder), "rounds": 1, "hand": eval_hand,
+                            "seed": saved["seed"] if seed is None else seed,
                             "threads": threads or saved["threads"],
                             "executor_steps": executor_steps or saved["executor_steps"],
                             "model": {**saved["model"], "executor_core": core, "executor_hold_gate": hold_gate}})
     run = Run(config, command=f"executor ablation: {core}")
     as_the_run = (core == saved["model"]["executor_core"] and eval_hand == saved["hand"] and hold_gate
+                  and config.seed == saved["seed"]
                   and config.executor_steps == saved["executor_steps"]
                   and [p.name for p in data_paths] == ["round0.npz"])
     if as_the_run:
@@ -63,10 +68,15 @@ def ablate(core: str, snapshot: Path, data_paths: list[Path], out: Path, eval_ha
     with torch.inference_mode():
         state, x = executor.initial_state(1), torch.rand(1, EXECUTOR_IN)
         step_ms = float(np.median(times_ms(lambda: executor.step(x, state), 1000)))
-    row = {"core": core, "executor_parameters": sum(p.numel() for p in executor.parameters()),
+    row = {"core": folder, "executor_parameters": sum(p.numel() for p in executor.parameters()),
            "step_ms": step_ms, "train_ms_per_step": train_ms, **report}
-    (out / core / "report.json").write_text(json.dumps(row, indent=1))
+    (out / folder / "report.json").write_text(json.dumps(row, indent=1))
     return row
+
+
+def _folder(core: str, seed: int | None) -> str:
+    """A row's folder under ``--out`` (and its name in the table): the core, and the training seed if given."""
+    return core if seed is None else f"{core}-seed{seed}"
 
 
 def _train_executor(run, state_dict: dict, extra: dict, data_paths: list[Path]) -> tuple[dict, float]:
@@ -104,13 +114,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cores", default="mamba,lstm,gru")
     parser.add_argument("--hand", default="human", help="the hand the evaluation plays with (default human)")
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: the run's)")
+    parser.add_argument("--seed", type=int, default=None,
+                        help="the executor's training seed (its initial weights and batch order; default: the "
+                             "run's); rows go to <out>/<core>-seed<seed>")
     args = parser.parse_args(argv)
     rows = []
     for core in args.cores.split(","):
-        done = args.out / core / "report.json"
+        done = args.out / _folder(core, args.seed) / "report.json"
         rows.append(json.loads(done.read_text()) if done.exists()
                     else ablate(core, args.snapshot, [Path(p) for p in args.data.split(",")], args.out, args.hand,
-                                args.threads, not args.no_hold_gate, args.executor_steps))
+                                args.threads, not args.no_hold_gate, args.executor_steps, args.seed))
     print(f"\n| executor core | parameters | step ms (batch 1, 1 thread) | train ms/step | normalised score "
           f"({args.hand} hand) | aim error px | click precision / recall |")
     print("|---|---|---|---|---|---|---|")

@@ -457,6 +457,13 @@ def test_the_executor_ablation_swaps_only_the_executor_and_prints_a_row_per_core
         trained, card, _ = load_checkpoint(tmp_path / core / "run.pt", expected_name="click_arena/hierarchical")
         assert card.config["model"]["executor_core"] == core
         assert all(torch.equal(trained[k], upper[k]) for k in upper if k.startswith(("strategist.", "tactician.")))
+    # another training seed retrains even the run's own core, into its own folder and row
+    assert ablation.main(["--snapshot", str(snapshot), "--data", str(Path(config.out) / "round0.npz"),
+                          "--out", str(tmp_path), "--cores", "mamba", "--hand", "direct", "--seed", "5"]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| ") and "core" not in line]
+    assert [row.split("|")[1].strip() for row in rows] == ["mamba-seed5"]
+    _, card, _ = load_checkpoint(tmp_path / "mamba-seed5" / "run.pt", expected_name="click_arena/hierarchical")
+    assert card.seed == 5 and json.loads((tmp_path / "mamba-seed5" / "report.json").read_text())["train_ms_per_step"]
 
 
 def test_the_diagnosis_reports_modes_and_each_levels_exploring_direction(model):
