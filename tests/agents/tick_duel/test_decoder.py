@@ -14,7 +14,7 @@ from botarena.agents.common.checkpoint import CheckpointError
 from botarena.agents.tick_duel.data import load_split_ticks, split_of
 from botarena.agents.tick_duel.decoder import UNKNOWN_STYLE, DecoderConfig, EventDecoder
 from botarena.agents.tick_duel.policy import DecoderAgent
-from botarena.agents.tick_duel.train import TrainConfig, load_decoder, main, parse_config, to_tensors
+from botarena.agents.tick_duel.train import TrainConfig, load_decoder, main, parse_config, selected_step, to_tensors
 from botarena.envs.tick_duel import core
 
 SMALL = DecoderConfig(event_dim=16, tick_dim=16, context=32, hidden=32)
@@ -175,7 +175,8 @@ def test_dagger_rounds_collect_on_policy_ticks_labelled_by_the_expert_and_resume
     vals = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines() if '"val"' in line]
     dueled = {r["step"]: (r["val_duel_score"], r["val_duel_return"]) for r in vals if "val_duel_score" in r}
     chosen = card.metrics["selected"]
-    assert chosen["step"] in dueled and (chosen["val_duel_score"], chosen["val_duel_return"]) == max(dueled.values())
+    assert chosen["step"] == selected_step({k: v[0] for k, v in dueled.items()}, 3)
+    assert (chosen["val_duel_score"], chosen["val_duel_return"]) == dueled[chosen["step"]]
     assert int(chosen["val_seeds"].split("..")[0]) < 2**32 <= int(card.metrics["final"]["held_out_seeds"][:10])
     final = card.metrics["final"]  # the closed loop, as every shipped card carries it
     assert final["duels_per_build"] == 1 and final["episodes"] == 3 and 0.0 <= final["win_rate"] <= 1.0
@@ -183,6 +184,17 @@ def test_dagger_rounds_collect_on_policy_ticks_labelled_by_the_expert_and_resume
     (out / "broken.npz").write_bytes(b"not a zip")
     with pytest.raises(ValueError, match="corrupt"):
         load_ticks(out / "broken.npz")
+
+
+def test_the_shipped_weights_are_the_latest_within_one_standard_error_of_the_best_validation_score():
+    # run attn128-s0's validation duels (72 a time): 0.493 at the end is within 0.059 of the best, 0.514
+    history = {750: 0.181, 1500: 0.222, 2250: 0.514, 3000: 0.361, 3750: 0.458, 4500: 0.0, 5250: 0.028, 6000: 0.493}
+    assert selected_step(history, 72) == 6000
+    assert selected_step({**history, 6000: 0.45}, 72) == 3750  # 0.45 falls outside, 0.458 does not
+    assert selected_step(history, 10_000) == 2250  # measured exactly, the best is the best
+    assert selected_step({5: 0.0, 10: 0.0}, 3) == 10  # ties: the more trained
+    with pytest.raises(ValueError, match="no validation duels"):
+        selected_step({}, 72)
 
 
 @pytest.mark.parametrize("decoder", ["sequential", "attention"])
