@@ -502,27 +502,30 @@ class Run:
                                      **self._validation_duels()})
                 if self.step % c.save_every == 0 or self.step == c.total_steps:
                     self._save_run(sampler, on_policy_sampler)
-        selected = None
-        if c.val_duels:  # the selected validated weights (selected_step), not necessarily the last
+        # The shipped weights: the selected ones (selected_step) with validation duels, else the last. They are a
+        # separate model: ``self.model`` keeps the last weights, which run.pt holds and a resumed run continues.
+        shipped, selected = self.model, None
+        if c.val_duels:
             rows = self._validation_rows()
             duels = c.val_duels * len(core.BUILD_NAMES)  # duel_report plays every build
             chosen = selected_step({k: r["val_duel_score"] for k, r in rows.items()}, duels)
             selected = {"step": chosen, **rows[chosen], "val_duels": duels,
                         "best_val_duel_score": max(r["val_duel_score"] for r in rows.values())}
-            if chosen != self.step:  # else the last evaluation's weights, the ones in hand
+            if chosen != self.step:
                 state, best_card, _ = load_checkpoint(self.out / "best.pt", expected_name=AGENT_NAME + "/best")
                 if best_card.metrics["step"] != chosen:
                     raise CheckpointError(f"{self.out / 'best.pt'} holds step {best_card.metrics['step']}'s weights, "
                                           f"but the validation duels select step {chosen}: rerun the run")
-                self.model.load_state_dict(state)
-        test = evaluate(self.model, splits["test"], c.eval_ticks, c.history, full=True)
+                shipped = EventDecoder(c.model())
+                shipped.load_state_dict(state)
+        test = evaluate(shipped, splits["test"], c.eval_ticks, c.history, full=True)
         report = {"test": test, "baselines": baselines(splits["test"], c.eval_ticks), "data_ticks": sizes,
-                  "parameters": self.model.num_parameters(), "selected": selected}
+                  "parameters": shipped.num_parameters(), "selected": selected}
         if c.final_duels:
             from .policy import DecoderAgent
 
-            report["closed_loop"] = duel_report(DecoderAgent(model=self.model), c.final_duels)
-            self.model.train()
+            report["closed_loop"] = duel_report(DecoderAgent(model=shipped), c.final_duels)
+        self.model.train()
         (self.out / "report.json").write_text(json.dumps(report, indent=1) + "\n")
         card = ModelCard(name=AGENT_NAME, config={**asdict(self.c), "model": self.c.model().as_dict()},
                          command=self.command, seed=c.seed,
@@ -531,7 +534,7 @@ class Run:
                          metrics={**{k: v for k, v in test.items() if k != "type_confusion"},
                                   **({"final": report["closed_loop"]} if "closed_loop" in report else {}),
                                   **({"selected": selected} if selected else {})})
-        path = save_checkpoint(self.out / "decoder.pt", self.model.state_dict(), card)
+        path = save_checkpoint(self.out / "decoder.pt", shipped.state_dict(), card)
         self._save_run(sampler, on_policy_sampler)  # rewritten once the run is whole (a resumed finish writes too)
         return path
 

@@ -177,6 +177,13 @@ def test_dagger_rounds_collect_on_policy_ticks_labelled_by_the_expert_and_resume
     chosen = card.metrics["selected"]
     assert chosen["step"] == selected_step({k: v[0] for k, v in dueled.items()}, 3)
     assert (chosen["val_duel_score"], chosen["val_duel_return"]) == dueled[chosen["step"]]
+    # run.pt keeps the last weights (what --resume continues); decoder.pt the chosen ones
+    from botarena.agents.common.checkpoint import load_checkpoint
+
+    last, run_card, extra = load_checkpoint(out / "run.pt", expected_name="tick_duel/decoder/run")
+    shipped, _ = load_decoder(out / "decoder.pt")
+    same = all(torch.equal(last[k], v) for k, v in shipped.state_dict().items())
+    assert same == (chosen["step"] == extra["step"] == max(dueled))
     assert int(chosen["val_seeds"].split("..")[0]) < 2**32 <= int(card.metrics["final"]["held_out_seeds"][:10])
     final = card.metrics["final"]  # the closed loop, as every shipped card carries it
     assert final["duels_per_build"] == 1 and final["episodes"] == 3 and 0.0 <= final["win_rate"] <= 1.0
