@@ -468,7 +468,9 @@ class _NumpyAttentionSteps(_NumpyStepInputs):
             norm1, norm2, norm3 = layer["norms"]
             keys, values = layer["keys"], layer["values"]
             heads, width = keys.shape[1], keys.shape[3]
-            q, key, value = np.split(_layer_norm(h, *norm1) @ layer["self_in"][0] + layer["self_in"][1], 3, -1)
+            qkv = _layer_norm(h, *norm1) @ layer["self_in"][0] + layer["self_in"][1]
+            d = qkv.shape[1] // 3
+            q, key, value = qkv[:, :d], qkv[:, d:2 * d], qkv[:, 2 * d:]
             keys[:, :, k], values[:, :, k] = key.reshape(b, heads, width), value.reshape(b, heads, width)
             q = q.reshape(b, heads, 1, width)
             h = h + _apply(layer["self_out"], _attend(q, keys[:, :, :k + 1], values[:, :, :k + 1]))
@@ -494,8 +496,11 @@ def _apply(linear: tuple[np.ndarray, np.ndarray], x: np.ndarray) -> np.ndarray:
 
 
 def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float) -> np.ndarray:
-    centred = x - x.mean(-1, keepdims=True)
-    return centred / np.sqrt((centred * centred).mean(-1, keepdims=True) + eps) * weight + bias
+    # np.add.reduce, not x.mean: the mean's Python wrapper costs more than the sum at these sizes.
+    inverse_width = np.float32(1.0 / x.shape[-1])
+    centred = x - np.add.reduce(x, -1, keepdims=True) * inverse_width
+    variance = np.add.reduce(centred * centred, -1, keepdims=True) * inverse_width
+    return centred / np.sqrt(variance + eps) * weight + bias
 
 
 def _attend(q: np.ndarray, keys: np.ndarray, values: np.ndarray) -> np.ndarray:
