@@ -304,3 +304,26 @@ def test_the_cosine_schedule_warms_up_then_decays_to_a_twentieth_and_constant_st
     assert {TrainConfig(lr=3e-4).lr_at(k) for k in (0, 500, 5999)} == {3e-4}
     with pytest.raises(ValueError, match="--lr-schedule must be constant or cosine, got 'step'"):
         parse_config(["--out", "x", "--lr-schedule", "step"])
+
+
+def test_the_closed_loop_actions_script_counts_what_a_decoder_and_a_run_checkpoint_click(quick_run, capsys,
+                                                                                          monkeypatch):
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    benchmarks = Path(__file__).resolve().parents[3] / "benchmarks"
+    spec = importlib.util.spec_from_file_location("tick_duel_closed_loop_actions",
+                                                  benchmarks / "tick_duel_closed_loop_actions.py")
+    script = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "tick_duel_closed_loop_actions", script)
+    spec.loader.exec_module(script)
+    _, out, _ = quick_run
+    assert script.main([str(out / "decoder.pt"), str(out / "run.pt"), "--duels", "2", "--builds", "max",
+                        "--threads", "1"]) == 0
+    rows = [line.split("|")[1:-1] for line in capsys.readouterr().out.splitlines() if "| max |" in line]
+    assert [r[0].strip() for r in rows] == [str(out / "decoder.pt"), str(out / "run.pt")]
+    for r in rows:
+        score, ticks, events = float(r[2]), float(r[3]), float(r[4])
+        assert 0.0 <= score <= 1.0 and ticks >= 1 and events >= 0
+        assert all(float(c) >= 0 for c in r[6:]) and len(r) == 6 + len(script.GROUPS)
