@@ -444,7 +444,6 @@ class _NumpyAttentionSteps(_NumpyStepInputs):
         for layer in steps.layers.layers:
             heads = layer.self_attn.num_heads
             width = d // heads
-
             w_in, b_in = _weights(layer.self_attn.in_proj_weight), _weights(layer.self_attn.in_proj_bias)
             w_cross, b_cross = (_weights(layer.multihead_attn.in_proj_weight),
                                 _weights(layer.multihead_attn.in_proj_bias))
