@@ -50,6 +50,7 @@ def group_bounds() -> dict[str, tuple[int, int]]:
 def play(model, build_index: int, build: str, duels: int, seed: int) -> dict:
     """``duels`` greedy duels in one build; what the decoder did, per tick of play."""
     from botarena.agents.tick_duel.decoder import STYLES
+    from botarena.agents.tick_duel.train import duel_score
     from botarena.envs.tick_duel import TickDuelVectorEnv, core
 
     env = TickDuelVectorEnv(duels, build=build, opponent="nh_expert", autoreset_mode="disabled")
@@ -75,10 +76,7 @@ def play(model, build_index: int, build: str, duels: int, seed: int) -> dict:
         action[:, :min(limit, made.shape[1])] = made[:, :limit]
         obs, _, terminated, truncated, info = env.step({"n": np.minimum(count, limit), "events": action})
         for i in np.flatnonzero(running & (terminated | truncated)):
-            if info["winner"][i] in (0, 1):
-                score[i] = 1.0 - info["winner"][i]
-            else:  # a double knockout or the time limit: the larger hitpoints left, as duel_report scores it
-                score[i] = 0.5 + 0.5 * np.sign(info["hp"][i] - info["opponent_hp"][i])
+            score[i] = duel_score(info, i)
             running[i] = False
     env.close()
     return {"score": float(score.mean()), "ticks_per_duel": ticks / duels, "events": events / ticks,

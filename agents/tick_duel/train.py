@@ -287,6 +287,14 @@ def baselines(ticks: DemoTicks, limit: int, seed: int = 0) -> dict[str, Any]:
     }
 
 
+def duel_score(info: dict[str, np.ndarray], i: int) -> float:
+    """Seat 0's score in ended duel ``i`` (the env's ``info``): a win 1, a loss 0; a double knockout or the time
+    limit goes to the larger share of hitpoints left (mirrored builds), as on the leaderboard, 1/2 if equal."""
+    if info["winner"][i] in (0, 1):
+        return 1.0 - float(info["winner"][i])
+    return 0.5 + 0.5 * float(np.sign(info["hp"][i] - info["opponent_hp"][i]))
+
+
 def duel_report(agent: Any, duels: int, opponent: str = "nh_expert", builds: tuple[str, ...] = core.BUILD_NAMES,
                 seed: int = HELD_OUT_SEED_BASE) -> dict[str, Any]:
     """Closed loop: ``agent`` (seat 0) against the built-in ``opponent`` in ``duels`` mirrored duels per build on
@@ -311,10 +319,7 @@ def duel_report(agent: Any, duels: int, opponent: str = "nh_expert", builds: tup
                 total += np.where(running, reward, 0.0)
                 ended = running & (terminated | truncated)
                 for i in np.flatnonzero(ended):
-                    if info["winner"][i] in (0, 1):
-                        score[i] = 1.0 - info["winner"][i]
-                    else:  # a double knockout or the time limit: the larger hitpoints left (mirrored builds)
-                        score[i] = 0.5 + 0.5 * np.sign(info["hp"][i] - info["opponent_hp"][i])
+                    score[i] = duel_score(info, i)
                     bar.update(1)
         env.close()
         scores.append(score)
