@@ -55,6 +55,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -315,16 +316,12 @@ class EventDecoder(nn.Module):
             raise ValueError("generate(sample=True) needs an rng (numpy.random.Generator)")
         b = context.shape[0]
         limit = self.cfg.max_events
-        heads = [self.stop, self.gap, self.etype, self.key, self.xy, self.target, self.offset]
-        w_heads = torch.cat([m.weight for m in heads]).detach().numpy()
-        hidden = self.cfg.hidden
+        weights = self._numpy_weights()
         ctx = context.detach().numpy()
         # The heads read [h, context]: the context's part is the same at every step, so it is computed once.
-        from_context = ctx @ w_heads[:, hidden:].T + torch.cat([m.bias for m in heads]).detach().numpy()
-        w_hidden = w_heads[:, :hidden].T
-        ends = np.cumsum([m.out_features for m in heads])
-        parts = [slice(lo, hi) for lo, hi in zip([0, *ends[:-1]], ends, strict=True)]
-        steps = (_NumpyAttentionSteps if self.cfg.decoder == "attention" else _NumpyGRUSteps)(self, ctx)
+        from_context = ctx @ weights.heads_context + weights.heads_bias
+        w_hidden, parts = weights.heads_hidden, weights.head_parts
+        steps = (_NumpyAttentionSteps if self.cfg.decoder == "attention" else _NumpyGRUSteps)(weights, ctx)
         events = np.zeros((b, limit, core.EVENT_FIELDS), np.float32)
         counts = np.zeros(b, np.int64)
         chosen = np.zeros((b, limit), np.int64)
@@ -381,6 +378,15 @@ class EventDecoder(nn.Module):
         """The context of each decision (``generate`` and ``loss`` take it)."""
         return self.context(gamestate, history, history_len, style)
 
+    def _numpy_weights(self) -> _NumpyWeights:
+        """``generate``'s weights in numpy, prepared once and prepared again whenever a parameter has changed (a
+        training step, ``load_state_dict``): a parameter's storage and in-place version identify its values."""
+        key = tuple((p.data_ptr(), p._version) for p in self.parameters())
+        cached = getattr(self, "_numpy_cache", None)
+        if cached is None or cached[0] != key:
+            cached = self._numpy_cache = (key, _NumpyWeights(self))  # a plain attribute: not in the state dict
+        return cached[1]
+
 
 # ---------------------------------------------------------------------------------------------- generation steps
 # Both decoders' steps run in numpy on views of the module's current weights (float32, nothing copied): a dozen
@@ -389,14 +395,60 @@ def _weights(t: Tensor) -> np.ndarray:
     return t.detach().numpy()
 
 
+class _NumpyWeights:
+    """What ``generate`` reads of a model, as numpy arrays: the heads as one matrix (split into the hidden state's
+    and the context's rows) and each decoder's step weights, the attention decoder's layer norms folded into the
+    linear maps after them: (c / sigma * g + beta) @ W + b = (c / sigma) @ (g W) + (beta @ W + b)."""
+
+    def __init__(self, model: EventDecoder) -> None:
+        heads = [model.stop, model.gap, model.etype, model.key, model.xy, model.target, model.offset]
+        w_heads = torch.cat([m.weight for m in heads]).detach().numpy()
+        hidden = model.cfg.hidden
+        self.heads_hidden = np.ascontiguousarray(w_heads[:, :hidden].T)
+        self.heads_context = np.ascontiguousarray(w_heads[:, hidden:].T)
+        self.heads_bias = torch.cat([m.bias for m in heads]).detach().numpy()
+        ends = np.cumsum([m.out_features for m in heads])
+        self.head_parts = [slice(lo, hi) for lo, hi in zip([0, *ends[:-1]], ends, strict=True)]
+        self.max_events = model.cfg.max_events
+        self.event = _linear(model.event[0])
+        self.clicked, self.start = _weights(model.clicked.weight), _weights(model.start)
+        if model.cfg.decoder == "attention":
+            steps = model.steps
+            self.width = hidden
+            self.inp, self.pos = _linear(steps.inp), _weights(steps.pos.weight)
+            self.memory = _linear(steps.memory)
+            self.layers = [_attention_layer(layer, hidden) for layer in steps.layers.layers]
+        else:
+            gru, width = model.gru, model.cfg.event_dim
+            w_ih = _weights(gru.weight_ih_l0)
+            self.gru_x, self.gru_context = w_ih[:, :width].T, w_ih[:, width:].T
+            self.gru_bias_ih = _weights(gru.bias_ih_l0)
+            self.gru_hh = (_weights(gru.weight_hh_l0).T, _weights(gru.bias_hh_l0))
+            self.init = _linear(model.init)
+
+
+def _attention_layer(layer: nn.TransformerDecoderLayer, d: int) -> dict[str, Any]:
+    """One pre-LN decoder layer's weights, each layer norm folded into the map after it (``_NumpyWeights``)."""
+    def folded(norm: nn.LayerNorm, w: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        g, beta = _weights(norm.weight), _weights(norm.bias)
+        return np.ascontiguousarray(g[:, None] * w), beta @ w + b
+
+    w_self, b_self = _weights(layer.self_attn.in_proj_weight).T, _weights(layer.self_attn.in_proj_bias)
+    w_cross, b_cross = _weights(layer.multihead_attn.in_proj_weight).T, _weights(layer.multihead_attn.in_proj_bias)
+    return {"heads": layer.self_attn.num_heads, "eps": (layer.norm1.eps, layer.norm2.eps, layer.norm3.eps),
+            "self_in": folded(layer.norm1, w_self, b_self), "self_out": _linear(layer.self_attn.out_proj),
+            "cross_q": folded(layer.norm2, w_cross[:, :d], b_cross[:d]),
+            "cross_kv": (w_cross[:, d:], b_cross[d:]), "cross_out": _linear(layer.multihead_attn.out_proj),
+            "ff1": folded(layer.norm3, *_linear(layer.linear1)), "ff2": _linear(layer.linear2)}
+
+
 class _NumpyStepInputs:
     """The step inputs both decoders share: ``start``, then ``EventDecoder.event`` (Linear, exact GELU) of the
     previous event plus ``clicked``."""
 
-    def __init__(self, model: EventDecoder) -> None:
-        linear = model.event[0]
-        self.w_event, self.b_event = _weights(linear.weight).T, _weights(linear.bias)
-        self.clicked, self.start = _weights(model.clicked.weight), _weights(model.start)
+    def __init__(self, weights: _NumpyWeights) -> None:
+        self.w_event, self.b_event = weights.event
+        self.clicked, self.start = weights.clicked, weights.start
 
     def first_input(self, b: int) -> np.ndarray:
         return np.broadcast_to(self.start, (b, len(self.start)))
@@ -408,14 +460,12 @@ class _NumpyStepInputs:
 class _NumpyGRUSteps(_NumpyStepInputs):
     """The sequential decoder's step network: the same arithmetic as ``nn.GRU`` (gates r, z, n)."""
 
-    def __init__(self, model: EventDecoder, context: np.ndarray) -> None:
-        super().__init__(model)
-        width, gru = model.cfg.event_dim, model.gru
-        w_ih = _weights(gru.weight_ih_l0)
-        self.w_x = w_ih[:, :width].T
-        self.gi_context = context @ w_ih[:, width:].T + _weights(gru.bias_ih_l0)  # the context's share, once a tick
-        self.w_hh, self.b_hh = _weights(gru.weight_hh_l0).T, _weights(gru.bias_hh_l0)
-        self.h = np.tanh(context @ _weights(model.init.weight).T + _weights(model.init.bias))
+    def __init__(self, weights: _NumpyWeights, context: np.ndarray) -> None:
+        super().__init__(weights)
+        self.w_x = weights.gru_x
+        self.gi_context = context @ weights.gru_context + weights.gru_bias_ih  # the context's share, once a tick
+        self.w_hh, self.b_hh = weights.gru_hh
+        self.h = np.tanh(_apply(weights.init, context))
 
     def step(self, x: np.ndarray) -> np.ndarray:
         gi, gh = x @ self.w_x + self.gi_context, self.h @ self.w_hh + self.b_hh
@@ -433,30 +483,20 @@ class _NumpyAttentionSteps(_NumpyStepInputs):
     Each step's keys and values are kept, and the context tokens' keys and values are computed once a tick, so
     an event costs one position's work instead of a rerun over the whole prefix."""
 
-    def __init__(self, model: EventDecoder, context: np.ndarray) -> None:
-        super().__init__(model)
-        steps = model.steps
-        b, d = context.shape[0], model.cfg.hidden
-        self.w_inp, self.b_inp = _weights(steps.inp.weight).T, _weights(steps.inp.bias)
-        self.pos = _weights(steps.pos.weight)
-        memory = (context @ _weights(steps.memory.weight).T + _weights(steps.memory.bias)).reshape(b, -1, d)
+    def __init__(self, weights: _NumpyWeights, context: np.ndarray) -> None:
+        super().__init__(weights)
+        b, d = context.shape[0], weights.width
+        self.w_inp, self.b_inp = weights.inp
+        self.pos = weights.pos
+        memory = _apply(weights.memory, context).reshape(b, -1, d)
         self.layers = []
-        for layer in steps.layers.layers:
-            heads = layer.self_attn.num_heads
-            width = d // heads
-            w_in, b_in = _weights(layer.self_attn.in_proj_weight), _weights(layer.self_attn.in_proj_bias)
-            w_cross, b_cross = (_weights(layer.multihead_attn.in_proj_weight),
-                                _weights(layer.multihead_attn.in_proj_bias))
+        for layer in weights.layers:
+            heads = layer["heads"]
+            cross_kv = _apply(layer["cross_kv"], memory)
             self.layers.append({
-                "norms": [(_weights(n.weight), _weights(n.bias), n.eps)
-                          for n in (layer.norm1, layer.norm2, layer.norm3)],
-                "self_in": (w_in.T, b_in), "self_out": _linear(layer.self_attn.out_proj),
-                "cross_q": (w_cross[:d].T, b_cross[:d]), "cross_out": _linear(layer.multihead_attn.out_proj),
-                "cross_k": _per_head(memory @ w_cross[d:2 * d].T + b_cross[d:2 * d], heads),
-                "cross_v": _per_head(memory @ w_cross[2 * d:].T + b_cross[2 * d:], heads),
-                "ff1": _linear(layer.linear1), "ff2": _linear(layer.linear2),
-                "keys": np.zeros((b, heads, model.cfg.max_events + 1, width), np.float32),
-                "values": np.zeros((b, heads, model.cfg.max_events + 1, width), np.float32),
+                **layer, "cross_k": _per_head(cross_kv[..., :d], heads), "cross_v": _per_head(cross_kv[..., d:], heads),
+                "keys": np.zeros((b, heads, weights.max_events + 1, d // heads), np.float32),
+                "values": np.zeros((b, heads, weights.max_events + 1, d // heads), np.float32),
             })
         self.k = 0  # steps taken
 
@@ -464,18 +504,18 @@ class _NumpyAttentionSteps(_NumpyStepInputs):
         k, b = self.k, x.shape[0]
         h = x @ self.w_inp + self.b_inp + self.pos[k]
         for layer in self.layers:
-            norm1, norm2, norm3 = layer["norms"]
+            eps1, eps2, eps3 = layer["eps"]
             keys, values = layer["keys"], layer["values"]
             heads, width = keys.shape[1], keys.shape[3]
-            qkv = _layer_norm(h, *norm1) @ layer["self_in"][0] + layer["self_in"][1]
+            qkv = _apply(layer["self_in"], _standardize(h, eps1))
             d = qkv.shape[1] // 3
             q, key, value = qkv[:, :d], qkv[:, d:2 * d], qkv[:, 2 * d:]
             keys[:, :, k], values[:, :, k] = key.reshape(b, heads, width), value.reshape(b, heads, width)
             q = q.reshape(b, heads, 1, width)
             h = h + _apply(layer["self_out"], _attend(q, keys[:, :, :k + 1], values[:, :, :k + 1]))
-            q = (_layer_norm(h, *norm2) @ layer["cross_q"][0] + layer["cross_q"][1]).reshape(b, heads, 1, width)
+            q = _apply(layer["cross_q"], _standardize(h, eps2)).reshape(b, heads, 1, width)
             h = h + _apply(layer["cross_out"], _attend(q, layer["cross_k"], layer["cross_v"]))
-            h = h + _apply(layer["ff2"], np.maximum(_apply(layer["ff1"], _layer_norm(h, *norm3)), 0.0))
+            h = h + _apply(layer["ff2"], np.maximum(_apply(layer["ff1"], _standardize(h, eps3)), 0.0))
         self.k += 1
         return h
 
@@ -494,12 +534,13 @@ def _apply(linear: tuple[np.ndarray, np.ndarray], x: np.ndarray) -> np.ndarray:
     return x @ linear[0] + linear[1]
 
 
-def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float) -> np.ndarray:
+def _standardize(x: np.ndarray, eps: float) -> np.ndarray:
+    """A layer norm without its gain and bias (``_NumpyWeights`` folds them into the next map)."""
     # np.add.reduce, not x.mean: the mean's Python wrapper costs more than the sum at these sizes.
     inverse_width = np.float32(1.0 / x.shape[-1])
     centred = x - np.add.reduce(x, -1, keepdims=True) * inverse_width
     variance = np.add.reduce(centred * centred, -1, keepdims=True) * inverse_width
-    return centred / np.sqrt(variance + eps) * weight + bias
+    return centred / np.sqrt(variance + eps)
 
 
 def _attend(q: np.ndarray, keys: np.ndarray, values: np.ndarray) -> np.ndarray:
