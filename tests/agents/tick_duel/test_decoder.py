@@ -204,6 +204,45 @@ def test_the_shipped_weights_are_the_latest_within_one_standard_error_of_the_bes
         selected_step({}, 72)
 
 
+def test_the_weight_average_warms_up_then_moves_by_one_minus_the_decay():
+    from botarena.agents.tick_duel.train import average_into
+
+    torch.manual_seed(0)
+    model, averaged = EventDecoder(SMALL), EventDecoder(SMALL)
+    before = [p.detach().clone() for p in averaged.parameters()]
+    average_into(averaged, model, 0.999, step=0)  # warm-up: decay min(0.999, 1 / 10)
+    for old, new, weight in zip(before, averaged.parameters(), model.parameters(), strict=True):
+        torch.testing.assert_close(new, 0.1 * old + 0.9 * weight)
+    before = [p.detach().clone() for p in averaged.parameters()]
+    average_into(averaged, model, 0.99, step=10_000)  # past the warm-up: the decay itself
+    for old, new, weight in zip(before, averaged.parameters(), model.parameters(), strict=True):
+        torch.testing.assert_close(new, 0.99 * old + 0.01 * weight)
+    with pytest.raises(ValueError, match="--ema must be in"):
+        parse_config(["--out", "x", "--ema", "1.0"])
+
+
+def test_an_averaged_run_ships_and_resumes_its_average_exactly(tmp_path, quick_run):
+    """With --ema the shipped decoder is the average (not the last weights), and a run stopped halfway and resumed
+    ends with the same average as one run straight through."""
+    data, _, _ = quick_run
+    common = ["--quick", "--data", str(data), "--players", "nh_expert:fast,nh_expert:sloppy", "--threads", "1",
+              "--ema", "0.9", "--eval-every", "6", "--save-every", "6"]
+    straight, halves = tmp_path / "straight", tmp_path / "halves"
+    assert main([*common, "--out", str(straight), "--steps", "12"]) == 0
+    assert main([*common, "--out", str(halves), "--steps", "6"]) == 0
+    assert main([*common, "--out", str(halves), "--steps", "12", "--resume"]) == 0
+    shipped, card = load_decoder(straight / "decoder.pt")
+    resumed, _ = load_decoder(halves / "decoder.pt")
+    assert card.config["ema"] == 0.9
+    for a, b in zip(shipped.state_dict().values(), resumed.state_dict().values(), strict=True):
+        torch.testing.assert_close(a, b)
+    from botarena.agents.common.checkpoint import load_checkpoint
+
+    last, _, extra = load_checkpoint(straight / "run.pt")
+    assert all(torch.equal(extra["averaged"][k], v) for k, v in shipped.state_dict().items())
+    assert not all(torch.equal(last[k], v) for k, v in shipped.state_dict().items())  # the raw weights differ
+
+
 @pytest.mark.parametrize("decoder", ["sequential", "attention"])
 def test_greedy_generation_is_what_the_teacher_forced_heads_choose(decoder):
     """``generate`` (the fast path the agent plays with) and ``teacher_forced`` (what training fits) are one model:
@@ -249,12 +288,23 @@ def test_the_attention_decoders_cached_steps_equal_its_transformer_over_the_pref
     model = EventDecoder(DecoderConfig(**{**SMALL.as_dict(), "decoder": "attention"})).eval()
     context = torch.randn(5, SMALL.context)
     inputs = torch.randn(5, 9, SMALL.event_dim)
-    with torch.no_grad():
-        expected = model.steps(inputs, context).numpy()
-    for rows in (slice(0, 5), slice(3, 4)):
-        steps = _NumpyAttentionSteps(model, context[rows].numpy())
-        for k in range(inputs.shape[1]):
-            np.testing.assert_allclose(steps.step(inputs[rows, k].numpy()), expected[rows, k], rtol=1e-4, atol=1e-5)
+    norms = [m for m in model.steps.modules() if isinstance(m, torch.nn.LayerNorm)]
+    with torch.no_grad():  # gains and biases away from 1 and 0: the numpy steps fold them into the next map
+        for norm in norms:
+            norm.weight.normal_(1.0, 0.3)
+            norm.bias.normal_(0.0, 0.3)
+    for changed in (False, True):
+        if changed:  # an in-place change, as a training step makes: the prepared weights follow it
+            with torch.no_grad():
+                norms[0].weight.mul_(2.0)
+                model.steps.layers.layers[1].linear2.bias.add_(1.0)
+        with torch.no_grad():
+            expected = model.steps(inputs, context).numpy()
+        for rows in (slice(0, 5), slice(3, 4)):
+            steps = _NumpyAttentionSteps(model._numpy_weights(), context[rows].numpy())
+            for k in range(inputs.shape[1]):
+                np.testing.assert_allclose(steps.step(inputs[rows, k].numpy()), expected[rows, k], rtol=1e-4,
+                                           atol=1e-5)
 
 
 def test_a_model_of_a_longer_window_than_the_env_keeps_plays_with_the_older_ticks_empty():
@@ -326,4 +376,6 @@ def test_the_closed_loop_actions_script_counts_what_a_decoder_and_a_run_checkpoi
     for r in rows:
         score, ticks, events = float(r[2]), float(r[3]), float(r[4])
         assert 0.0 <= score <= 1.0 and ticks >= 1 and events >= 0
-        assert all(float(c) >= 0 for c in r[6:]) and len(r) == 6 + len(script.GROUPS)
+        assert all(float(c) >= 0 for c in r[6:]) and len(r) == 9 + len(script.GROUPS) + len(script.ATTACK_STYLES)
+        attacking = float(r[6 + len(script.GROUPS)])
+        assert 0.0 <= attacking <= 1.0
