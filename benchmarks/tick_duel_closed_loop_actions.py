@@ -4,7 +4,10 @@ The per-event metrics of ``botarena train tick_duel`` score a decoder on the dem
 decoder (greedy, the fast hands' style, as the agent plays) against ``nh_expert`` and counts what it actually
 does: the score rate (draws half), ticks per duel, events and key presses per tick, and left clicks per tick on
 each group of elements (``agents/tick_duel/targets.py``: tab buttons, the spec orb and bar, inventory slots,
-prayers, spells, arena tiles). Comparing two checkpoints of a run shows which action a losing one stopped taking.
+prayers, spells, arena tiles) — and what came of it in the game: the share of ticks it was attacking the
+opponent (a click on the opponent's tile sets that until it walks away, so most tile clicks re-click an attack
+already on), the damage it dealt and took a tick, and its attacks a tick by style. Comparing two checkpoints of a
+run shows what a losing one does differently.
 
 Each checkpoint is a decoder (``decoder.pt`` of a run, or a shipped one) or a run's ``run.pt`` (its last weights).
 The duels are on the validation seeds by default (those that chose the checkpoint; ``--seed`` for others).
@@ -23,6 +26,7 @@ import numpy as np
 import torch
 
 GROUPS = ("tab", "spec", "inventory", "prayer", "spell", "tile")
+ATTACK_STYLES = ("melee", "ranged", "magic")
 
 
 def load(path: Path):
@@ -58,7 +62,8 @@ def play(model, build_index: int, build: str, duels: int, seed: int) -> dict:
     style = torch.full((duels,), STYLES.index("nh_expert:fast"))
     bounds = group_bounds()
     score, running = np.full(duels, np.nan), np.ones(duels, bool)
-    ticks = events = keys = 0
+    ticks = events = keys = attacking = dealt = taken = 0
+    attacks = dict.fromkeys(ATTACK_STYLES, 0)
     clicks = dict.fromkeys(GROUPS, 0)
     while running.any():
         context = model(*(torch.as_tensor(np.asarray(obs[k])) for k in ("gamestate", "action_history", "history_len")),
@@ -75,12 +80,20 @@ def play(model, build_index: int, build: str, duels: int, seed: int) -> dict:
         action = np.zeros((duels, limit, made.shape[2]), np.float32)
         action[:, :min(limit, made.shape[1])] = made[:, :limit]
         obs, _, terminated, truncated, info = env.step({"n": np.minimum(count, limit), "events": action})
+        s = env.state  # after the tick's boundary: its damage and attacks (seat 0 is the decoder)
+        attacking += int((running & (s.target[:, 0] == 1)).sum())
+        dealt += int(s.dealt[running, 0].sum())
+        taken += int(s.taken[running, 0].sum())
+        for name, code in zip(ATTACK_STYLES, (core.MELEE, core.RANGED, core.MAGIC), strict=True):
+            attacks[name] += int((running & (s.last_style[:, 0] == code)).sum())
         for i in np.flatnonzero(running & (terminated | truncated)):
             score[i] = duel_score(info, i)
             running[i] = False
     env.close()
     return {"score": float(score.mean()), "ticks_per_duel": ticks / duels, "events": events / ticks,
-            "key_downs": keys / ticks, **{name: n / ticks for name, n in clicks.items()}}
+            "key_downs": keys / ticks, **{name: n / ticks for name, n in clicks.items()},
+            "attacking": attacking / ticks, "dealt": dealt / ticks, "taken": taken / ticks,
+            **{f"{name}_attacks": n / ticks for name, n in attacks.items()}}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -98,14 +111,18 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(args.threads)
     single_threaded_numpy_blas()
     print("| checkpoint | build | score rate | ticks / duel | events / tick | key downs / tick | "
-          + " | ".join(f"{g} clicks / tick" for g in GROUPS) + " |")
-    print("|---" * (6 + len(GROUPS)) + "|")
+          + " | ".join(f"{g} clicks / tick" for g in GROUPS)
+          + " | attacking (share of ticks) | damage dealt / tick | damage taken / tick | "
+          + " | ".join(f"{name} attacks / tick" for name in ATTACK_STYLES) + " |")
+    print("|---" * (9 + len(GROUPS) + len(ATTACK_STYLES)) + "|")
     for path in args.checkpoints:
         model = load(path)
         for build in args.builds.split(","):
             r = play(model, core.BUILD_NAMES.index(build), build, args.duels, args.seed)
             print(f"| {path} | {build} | {r['score']:.2f} | {r['ticks_per_duel']:.0f} | {r['events']:.1f} | "
-                  f"{r['key_downs']:.2f} | " + " | ".join(f"{r[g]:.3f}" for g in GROUPS) + " |", flush=True)
+                  f"{r['key_downs']:.2f} | " + " | ".join(f"{r[g]:.3f}" for g in GROUPS)
+                  + f" | {r['attacking']:.2f} | {r['dealt']:.2f} | {r['taken']:.2f} | "
+                  + " | ".join(f"{r[name + '_attacks']:.3f}" for name in ATTACK_STYLES) + " |", flush=True)
     return 0
 
 
