@@ -54,11 +54,13 @@ probability mass the gap mixture puts beyond the tick's end.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
 import torch
+from numba import njit
 from torch import Tensor, nn
 from torch.nn import functional as F
 
@@ -380,12 +382,24 @@ class EventDecoder(nn.Module):
 
     def _numpy_weights(self) -> _NumpyWeights:
         """``generate``'s weights in numpy, prepared once and prepared again whenever a parameter has changed (a
-        training step, ``load_state_dict``): a parameter's storage and in-place version identify its values."""
-        key = tuple((p.data_ptr(), p._version) for p in self.parameters())
+        training step, ``load_state_dict``): a parameter's storage and in-place version identify its values. The
+        parameter list itself is kept too (walking the modules for it costs half a millisecond); ``_apply``
+        (``.to``, ``.float``, ...) and ``load_state_dict``, which may replace parameters, drop it."""
+        if getattr(self, "_generation_params", None) is None:
+            self._generation_params = list(self.parameters())  # plain attributes: not in the state dict
+        key = tuple((p.data_ptr(), p._version) for p in self._generation_params)
         cached = getattr(self, "_numpy_cache", None)
         if cached is None or cached[0] != key:
-            cached = self._numpy_cache = (key, _NumpyWeights(self))  # a plain attribute: not in the state dict
+            cached = self._numpy_cache = (key, _NumpyWeights(self))
         return cached[1]
+
+    def _apply(self, fn: Callable[[Tensor], Tensor], recurse: bool = True) -> EventDecoder:
+        self._generation_params = None
+        return super()._apply(fn, recurse)
+
+    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True, assign: bool = False) -> Any:
+        self._generation_params = None
+        return super().load_state_dict(state_dict, strict=strict, assign=assign)
 
 
 # ---------------------------------------------------------------------------------------------- generation steps
@@ -509,12 +523,12 @@ class _NumpyAttentionSteps(_NumpyStepInputs):
             heads, width = keys.shape[1], keys.shape[3]
             qkv = _apply(layer["self_in"], _standardize(h, eps1))
             d = qkv.shape[1] // 3
-            q, key, value = qkv[:, :d], qkv[:, d:2 * d], qkv[:, 2 * d:]
-            keys[:, :, k], values[:, :, k] = key.reshape(b, heads, width), value.reshape(b, heads, width)
-            q = q.reshape(b, heads, 1, width)
-            h = h + _apply(layer["self_out"], _attend(q, keys[:, :, :k + 1], values[:, :, :k + 1]))
-            q = _apply(layer["cross_q"], _standardize(h, eps2)).reshape(b, heads, 1, width)
-            h = h + _apply(layer["cross_out"], _attend(q, layer["cross_k"], layer["cross_v"]))
+            keys[:, :, k] = qkv[:, d:2 * d].reshape(b, heads, width)
+            values[:, :, k] = qkv[:, 2 * d:].reshape(b, heads, width)
+            h = h + _apply(layer["self_out"], _attend(np.ascontiguousarray(qkv[:, :d]), keys, values, k + 1))
+            q = _apply(layer["cross_q"], _standardize(h, eps2))
+            cross_k = layer["cross_k"]
+            h = h + _apply(layer["cross_out"], _attend(q, cross_k, layer["cross_v"], cross_k.shape[2]))
             h = h + _apply(layer["ff2"], np.maximum(_apply(layer["ff1"], _standardize(h, eps3)), 0.0))
         self.k += 1
         return h
@@ -534,30 +548,66 @@ def _apply(linear: tuple[np.ndarray, np.ndarray], x: np.ndarray) -> np.ndarray:
     return x @ linear[0] + linear[1]
 
 
+# The elementwise parts of a step are numba kernels: at batch 1 each numpy call costs a microsecond or two of
+# dispatch, a layer norm took 7 of them and an attention 10; a kernel is one call.
+@njit(cache=True)
 def _standardize(x: np.ndarray, eps: float) -> np.ndarray:
-    """A layer norm without its gain and bias (``_NumpyWeights`` folds them into the next map)."""
-    # np.add.reduce, not x.mean: the mean's Python wrapper costs more than the sum at these sizes.
-    inverse_width = np.float32(1.0 / x.shape[-1])
-    centred = x - np.add.reduce(x, -1, keepdims=True) * inverse_width
-    variance = np.add.reduce(centred * centred, -1, keepdims=True) * inverse_width
-    return centred / np.sqrt(variance + eps)
+    """A layer norm of the rows of ``x`` [B, D] without its gain and bias (``_NumpyWeights`` folds those into the
+    next map); statistics in float64."""
+    out = np.empty_like(x)
+    rows, width = x.shape
+    for i in range(rows):
+        mean = 0.0
+        for j in range(width):
+            mean += x[i, j]
+        mean /= width
+        variance = 0.0
+        for j in range(width):
+            variance += (x[i, j] - mean) ** 2
+        scale = 1.0 / math.sqrt(variance / width + eps)
+        for j in range(width):
+            out[i, j] = (x[i, j] - mean) * scale
+    return out
 
 
-def _attend(q: np.ndarray, keys: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """One query per head [B, heads, 1, w] over keys and values [B, heads, positions, w] -> [B, heads * w]."""
-    scores = q @ keys.swapaxes(-1, -2) / np.float32(math.sqrt(q.shape[-1]))  # [B, heads, 1, positions]
-    weights = np.exp(scores - scores.max(-1, keepdims=True))
-    weights /= weights.sum(-1, keepdims=True)
-    return (weights @ values).reshape(q.shape[0], -1)
+@njit(cache=True)
+def _attend(q: np.ndarray, keys: np.ndarray, values: np.ndarray, length: int) -> np.ndarray:
+    """Scaled dot-product attention of one query per head, ``q`` [B, heads * w], over the first ``length``
+    positions of ``keys`` and ``values`` [B, heads, positions, w] -> [B, heads * w]."""
+    batch, heads, _, w = keys.shape
+    out = np.zeros((batch, heads * w), np.float32)
+    weights = np.empty(length)
+    scale = 1.0 / math.sqrt(w)
+    for i in range(batch):
+        for head in range(heads):
+            base = head * w
+            top = -np.inf
+            for p in range(length):
+                score = 0.0
+                for j in range(w):
+                    score += q[i, base + j] * keys[i, head, p, j]
+                weights[p] = score * scale
+                top = max(top, weights[p])
+            total = 0.0
+            for p in range(length):
+                weights[p] = math.exp(weights[p] - top)
+                total += weights[p]
+            for p in range(length):
+                share = weights[p] / total
+                for j in range(w):
+                    out[i, base + j] += share * values[i, head, p, j]
+    return out
 
 
+@njit(cache=True)
 def _gelu(x: np.ndarray) -> np.ndarray:
-    """GELU with the exact erf (as ``nn.GELU()``), erf from Abramowitz & Stegun 7.1.26 (error below 1.5e-7)."""
-    u = np.abs(x) * np.float32(1.0 / math.sqrt(2.0))
-    t = 1.0 / (1.0 + 0.3275911 * u)
-    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
-    erf = np.sign(x) * (1.0 - poly * np.exp(-u * u))
-    return 0.5 * x * (1.0 + erf)
+    """GELU with the exact erf (as ``nn.GELU()``) of ``x`` [B, D]."""
+    out = np.empty_like(x)
+    rows, width = x.shape
+    for i in range(rows):
+        for j in range(width):
+            out[i, j] = 0.5 * x[i, j] * (1.0 + math.erf(x[i, j] / math.sqrt(2.0)))
+    return out
 
 
 # ---------------------------------------------------------------------------------------------- distributions
