@@ -9,7 +9,8 @@ opponent (a click on the opponent's tile sets that until it walks away, so most 
 already on), the damage it dealt and took a tick, and its attacks a tick by style. Comparing two checkpoints of a
 run shows what a losing one does differently.
 
-Each checkpoint is a decoder (``decoder.pt`` of a run, or a shipped one) or a run's ``run.pt`` (its last weights).
+Each checkpoint is a decoder (``decoder.pt`` of a run, or a shipped one) or a run's ``run.pt`` (its last weights),
+or ``nh_expert``: the scripted expert itself in the decoder's seat, the demonstrator for reference.
 The duels are on the validation seeds by default (those that chose the checkpoint; ``--seed`` for others).
 
     python benchmarks/tick_duel_closed_loop_actions.py runs/tick_duel/attn128-s0/decoder.pt \\
@@ -29,12 +30,17 @@ GROUPS = ("tab", "spec", "inventory", "prayer", "spell", "tile")
 ATTACK_STYLES = ("melee", "ranged", "magic")
 
 
+EXPERT = "nh_expert"
+
+
 def load(path: Path):
-    """A decoder checkpoint, or a run checkpoint's last weights."""
+    """A decoder checkpoint, or a run checkpoint's last weights; None for ``EXPERT``."""
     from botarena.agents.common.checkpoint import load_checkpoint
     from botarena.agents.tick_duel.decoder import EventDecoder
     from botarena.agents.tick_duel.train import AGENT_NAME, TrainConfig, load_decoder
 
+    if str(path) == EXPERT:
+        return None
     if path.name != "run.pt":
         return load_decoder(path)[0]
     state, card, _ = load_checkpoint(path, expected_name=AGENT_NAME + "/run")
@@ -52,7 +58,8 @@ def group_bounds() -> dict[str, tuple[int, int]]:
 
 @torch.no_grad()
 def play(model, build_index: int, build: str, duels: int, seed: int) -> dict:
-    """``duels`` greedy duels in one build; what the decoder did, per tick of play."""
+    """``duels`` greedy duels in one build; what the decoder (``model``; None: the expert) did, per tick of play."""
+    from botarena.agents.tick_duel import targets
     from botarena.agents.tick_duel.decoder import STYLES
     from botarena.agents.tick_duel.train import duel_score
     from botarena.envs.tick_duel import TickDuelVectorEnv, core
@@ -66,9 +73,14 @@ def play(model, build_index: int, build: str, duels: int, seed: int) -> dict:
     attacks = dict.fromkeys(ATTACK_STYLES, 0)
     clicks = dict.fromkeys(GROUPS, 0)
     while running.any():
-        context = model(*(torch.as_tensor(np.asarray(obs[k])) for k in ("gamestate", "action_history", "history_len")),
-                        style)
-        made, count, chosen = model.generate(context, sample=False, with_targets=True)
+        if model is None:
+            expert = env.expert_events(EXPERT)  # drawn from the seat's own stream: the game is unchanged by it
+            made, count = expert["events"], expert["n"]
+            chosen = targets.label_clicks(made, count, env.state.open_tab[:, 0])
+        else:
+            context = model(*(torch.as_tensor(np.asarray(obs[k]))
+                              for k in ("gamestate", "action_history", "history_len")), style)
+            made, count, chosen = model.generate(context, sample=False, with_targets=True)
         live = chosen[running]
         for name, (lo, hi) in bounds.items():
             clicks[name] += int(((live >= lo) & (live < hi)).sum())

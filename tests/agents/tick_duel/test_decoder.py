@@ -369,10 +369,11 @@ def test_the_closed_loop_actions_script_counts_what_a_decoder_and_a_run_checkpoi
     monkeypatch.setitem(sys.modules, "tick_duel_closed_loop_actions", script)
     spec.loader.exec_module(script)
     _, out, _ = quick_run
-    assert script.main([str(out / "decoder.pt"), str(out / "run.pt"), "--duels", "2", "--builds", "max",
+    assert script.main([str(out / "decoder.pt"), str(out / "run.pt"), "nh_expert", "--duels", "2", "--builds", "max",
                         "--threads", "1"]) == 0
     rows = [line.split("|")[1:-1] for line in capsys.readouterr().out.splitlines() if "| max |" in line]
-    assert [r[0].strip() for r in rows] == [str(out / "decoder.pt"), str(out / "run.pt")]
+    assert [r[0].strip() for r in rows] == [str(out / "decoder.pt"), str(out / "run.pt"), "nh_expert"]
+    assert float(rows[2][6 + script.GROUPS.index("inventory")]) > 0.5  # the expert's gear switches and food
     for r in rows:
         score, ticks, events = float(r[2]), float(r[3]), float(r[4])
         assert 0.0 <= score <= 1.0 and ticks >= 1 and events >= 0
