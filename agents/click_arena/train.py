@@ -47,7 +47,14 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from tqdm import tqdm
 
-from botarena.agents.common.checkpoint import CheckpointError, ModelCard, git_sha, load_checkpoint, save_checkpoint
+from botarena.agents.common.checkpoint import (
+    CheckpointError,
+    ModelCard,
+    git_sha,
+    load_checkpoint,
+    resumed_git_sha,
+    save_checkpoint,
+)
 from botarena.agents.common.metrics import macro_f1
 from botarena.agents.leaderboard.seeds import TRAINING_SEED_LIMIT
 
@@ -381,10 +388,7 @@ class Run:
         self.references = json.loads(extra["references"])
         self.global_step = json.loads(extra["global_step"])
         self.reports = card.metrics.get("rounds", [])
-        if card.git_sha and not card.git_sha.startswith(self.git_sha):
-            self.git_sha = f"{card.git_sha}, resumed at {self.git_sha}"  # both commits trained it
-        elif card.git_sha:
-            self.git_sha = card.git_sha
+        self.git_sha = resumed_git_sha(card.git_sha, self.git_sha)  # both commits trained it
         print(f"resuming {self.out}: finished {', '.join(self.finished) or 'nothing'}", flush=True)
 
     def _card_config(self) -> dict[str, Any]:

@@ -85,6 +85,14 @@ def git_sha(cwd: str | Path | None = None) -> str:
     return sha + ("-dirty" if dirty else "")
 
 
+def resumed_git_sha(previous: str, current: str) -> str:
+    """The commits a resumed run trained with: ``previous`` (its checkpoint card's) and ``current`` (this
+    process's) when they differ, else the one."""
+    if previous and not previous.startswith(current):
+        return f"{previous}, resumed at {current}"
+    return previous or current
+
+
 def file_sha256(path: str | Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:

@@ -52,7 +52,14 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from botarena.agents.common.checkpoint import CheckpointError, ModelCard, load_checkpoint, save_checkpoint
+from botarena.agents.common.checkpoint import (
+    CheckpointError,
+    ModelCard,
+    git_sha,
+    load_checkpoint,
+    resumed_git_sha,
+    save_checkpoint,
+)
 from botarena.agents.common.metrics import balanced_accuracy, confusion, macro_f1, wilson
 from botarena.agents.common.threads import single_threaded_numpy_blas
 from botarena.agents.leaderboard.seeds import TRAINING_SEED_LIMIT
@@ -357,6 +364,7 @@ def duel_report(agent: Any, duels: int, opponent: str = "nh_expert", builds: tup
 class Run:
     def __init__(self, config: TrainConfig, out: Path, resume: bool, command: str) -> None:
         self.c, self.out, self.command = config, out, command
+        self.git_sha = git_sha()  # the code this process trains with (a commit made during the run is not it)
         self.out.mkdir(parents=True, exist_ok=True)
         self.run_path = out / "run.pt"
         torch.manual_seed(config.seed)
@@ -382,6 +390,7 @@ class Run:
         if changed:
             raise CheckpointError(f"--resume: {self.run_path} was trained with other settings ({sorted(changed)}); "
                                   f"use its settings or another --out")
+        self.git_sha = resumed_git_sha(card.git_sha, self.git_sha)  # both commits trained it
         self.model.load_state_dict(state)
         if self.c.ema:
             self.policy.load_state_dict(extra["averaged"])
@@ -391,7 +400,8 @@ class Run:
         self.on_policy_state = extra.get("on_policy_sampler")
 
     def _save_run(self, sampler: Sampler, on_policy_sampler: Sampler | None) -> None:
-        card = ModelCard(name=AGENT_NAME + "/run", config=asdict(self.c), command=self.command, seed=self.c.seed)
+        card = ModelCard(name=AGENT_NAME + "/run", config=asdict(self.c), command=self.command, seed=self.c.seed,
+                         git_sha=self.git_sha)
         save_checkpoint(self.run_path, self.model.state_dict(), card,
                         extra={"optimizer": self.opt.state_dict(), "step": self.step,
                                "averaged": self.policy.state_dict() if self.c.ema else None,
@@ -414,7 +424,7 @@ class Run:
         rows = {**self._validation_rows(), self.step: values}
         if selected_step({k: r["val_duel_score"] for k, r in rows.items()}, report["episodes"]) == self.step:
             card = ModelCard(name=AGENT_NAME + "/best", config=asdict(self.c), command=self.command, seed=self.c.seed,
-                             metrics={"step": self.step, **values})
+                             git_sha=self.git_sha, metrics={"step": self.step, **values})
             save_checkpoint(self.out / "best.pt", self.policy.state_dict(), card)
         return values
 
@@ -550,7 +560,7 @@ class Run:
         self.model.train()
         (self.out / "report.json").write_text(json.dumps(report, indent=1) + "\n")
         card = ModelCard(name=AGENT_NAME, config={**asdict(self.c), "model": self.c.model().as_dict()},
-                         command=self.command, seed=c.seed,
+                         command=self.command, seed=c.seed, git_sha=self.git_sha,
                          data=f"TickDuel-v1 Minari datasets under {c.data}: {sizes} (ticks per dataset; episodes "
                               f"split by index: k % 10 == 0 test, 1 validation)",
                          metrics={**{k: v for k, v in test.items() if k != "type_confusion"},

@@ -166,3 +166,12 @@ def test_a_writer_killed_inside_a_checkpoint_write_leaves_the_last_good_one(tmp_
     assert torch.equal(state["w"], torch.zeros(3)) and card.name == "test/tiny"
     save_checkpoint(path, {"w": torch.full((3,), 2.0)}, make_card())  # the next write deletes the dead one's file
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tiny.card.json", "tiny.pt"]
+
+
+def test_a_resumed_runs_card_names_both_commits_when_they_differ():
+    from botarena.agents.common.checkpoint import resumed_git_sha
+
+    assert resumed_git_sha("aaa111", "bbb222") == "aaa111, resumed at bbb222"
+    assert resumed_git_sha("aaa111", "aaa111") == "aaa111"
+    assert resumed_git_sha("aaa111-dirty", "aaa111") == "aaa111-dirty"  # the same commit
+    assert resumed_git_sha("", "bbb222") == "bbb222"  # a card from before shas were recorded
