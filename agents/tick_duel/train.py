@@ -328,7 +328,8 @@ def duel_report(agent: Any, duels: int, opponent: str = "nh_expert", builds: tup
         agent.reset(seed + k)
         score = np.full(duels, np.nan)
         total = np.zeros(duels)
-        with tqdm(total=duels, desc=f"duels vs {opponent} ({build})", unit="duel", file=sys.stdout) as bar:
+        # The bar on stderr: ``--evaluate`` prints its report as JSON on stdout, for a pipe to read.
+        with tqdm(total=duels, desc=f"duels vs {opponent} ({build})", unit="duel", file=sys.stderr) as bar:
             while np.isnan(score).any():
                 obs, reward, terminated, truncated, info = env.step(agent.act_batch(obs))
                 running = np.isnan(score)

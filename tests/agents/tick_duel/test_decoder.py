@@ -153,6 +153,13 @@ def test_the_closed_loop_report_plays_held_out_duels_to_the_end(quick_run):
     assert report["pure"]["mean_return"] < 0 and report["pure"]["score_rate"] < 0.5
 
 
+def test_evaluate_prints_its_report_alone_on_stdout(quick_run, capsys):
+    """``--evaluate`` output is for a pipe (``| jq``): the progress bars go to stderr."""
+    assert main(["--evaluate", str(quick_run[1] / "decoder.pt"), "--duels", "1", "--threads", "1"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["episodes"] == 3 and 0.0 <= report["win_rate"] <= 1.0  # one duel in each build
+
+
 def test_dagger_rounds_collect_on_policy_ticks_labelled_by_the_expert_and_resume(tmp_path, quick_run):
     from botarena.agents.tick_duel.data import load_ticks
 
