@@ -63,8 +63,10 @@ def parts(decoder: str, hidden: int, events: int, repeats: int) -> None:
     torch.manual_seed(0)
     model = EventDecoder(DecoderConfig(decoder=decoder, hidden=hidden, max_events=events)).eval()
     with torch.no_grad():
-        model.stop.bias[:] = -30.0  # never stop: exactly ``events`` events (the 600 ms limit aside)
-        model.gap.bias[model.cfg.time_components:2 * model.cfg.time_components] = 0.0  # ~1 ms gaps
+        model.stop.bias[:] = -30.0  # never stop: exactly ``events`` events
+        means = slice(model.cfg.time_components, 2 * model.cfg.time_components)
+        model.gap.weight[means] = 0.0  # every gap 0 ms, whatever the state: the tick's 600 ms never run out
+        model.gap.bias[means] = 0.0
     env = TickDuelVectorEnv(1, opponent="nh_expert")
     obs, _ = env.reset(seed=0)
     for _ in range(20):
