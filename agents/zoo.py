@@ -58,4 +58,4 @@ for _name, _bot, _description in (
 register_agent("tick_duel/decoder", "botarena.agents.tick_duel.policy:DecoderAgent", kind="learned",
                checkpoint="tick-duel-decoder.pt",
                description="learned sequential event decoder: the NH expert's input imitated event by event "
-                           "(behaviour cloning + DAgger, greedy)")
+                           "(behaviour cloning, weights averaged, greedy)")
