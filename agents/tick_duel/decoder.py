@@ -403,8 +403,9 @@ class EventDecoder(nn.Module):
 
 
 # ---------------------------------------------------------------------------------------------- generation steps
-# Both decoders' steps run in numpy on views of the module's current weights (float32, nothing copied): a dozen
-# small torch calls an event cost more in dispatch than the arithmetic. Tests check them against the torch path.
+# Both decoders' steps run in numpy on the module's weights (float32 views, or arrays derived from them once per
+# change of the weights: ``_NumpyWeights``): a dozen small torch calls an event cost more in dispatch than the
+# arithmetic. Tests check them against the torch path.
 def _weights(t: Tensor) -> np.ndarray:
     return t.detach().numpy()
 
