@@ -47,6 +47,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from tqdm import tqdm
 
+from botarena.agents.common.averaging import average_into
 from botarena.agents.common.checkpoint import (
     CheckpointError,
     ModelCard,
@@ -148,9 +149,7 @@ class LevelTrainer:
         loss.backward()
         norm = torch.nn.utils.clip_grad_norm_(self.module.parameters(), self.config.clip)
         self.optimizer.step()
-        with torch.no_grad():
-            for ema, live in zip(self.ema_module.parameters(), self.module.parameters(), strict=True):
-                ema.lerp_(live, 1.0 - self.config.ema)
+        average_into(self.ema_module, self.module, self.config.ema)
         self.step_count += 1
         return float(norm)
 

@@ -28,7 +28,7 @@
    score go on the card). The closed loop is noisy from one
    checkpoint to the next (0.52 and 0.39 of the same 96 held-out duels at steps 5,250 and 9,000 of one run),
    and the held-out duels must not choose. With ``--ema`` the policy is an exponential moving average of the
-   weights (``average_into``): it is what is evaluated, plays the duels and ships.
+   weights (``agents/common/averaging.py``): it is what is evaluated, plays the duels and ships.
 
 The run checkpoint ``<out>/run.pt`` (weights, optimizer, step, the samplers' RNG) is written atomically every
 ``--save-every`` steps; ``--resume`` continues from it (the same settings, or a clear error). The final weights are
@@ -52,6 +52,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from botarena.agents.common.averaging import average_into, warmed_up_decay
 from botarena.agents.common.checkpoint import (
     CheckpointError,
     ModelCard,
@@ -520,7 +521,7 @@ class Run:
                     group["lr"] = c.lr_at(self.step)
                 self.opt.step()
                 if c.ema:
-                    average_into(self.policy, self.model, c.ema, self.step)
+                    average_into(self.policy, self.model, warmed_up_decay(c.ema, self.step))
                 self.step += 1
                 bar.update(1)
                 bar.set_postfix(loss=f"{float(loss.detach()):.3f}")
@@ -570,16 +571,6 @@ class Run:
         path = save_checkpoint(self.out / "decoder.pt", shipped.state_dict(), card)
         self._save_run(sampler, on_policy_sampler)  # rewritten once the run is whole (a resumed finish writes too)
         return path
-
-
-@torch.no_grad()
-def average_into(averaged: EventDecoder, model: EventDecoder, decay: float, step: int) -> None:
-    """One step of the exponential moving average of ``model``'s weights in ``averaged``, after update ``step``
-    (0-based). The decay warms up as min(decay, (1 + step) / (10 + step)), so the first updates' weights, still
-    near the random start, fade within tens of steps rather than thousands."""
-    rate = 1.0 - min(decay, (1.0 + step) / (10.0 + step))
-    for mean, weight in zip(averaged.parameters(), model.parameters(), strict=True):
-        mean.lerp_(weight, rate)
 
 
 def selected_step(history: dict[int, float], duels: int) -> int:

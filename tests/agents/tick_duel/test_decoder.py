@@ -212,16 +212,17 @@ def test_the_shipped_weights_are_the_latest_within_one_standard_error_of_the_bes
 
 
 def test_the_weight_average_warms_up_then_moves_by_one_minus_the_decay():
-    from botarena.agents.tick_duel.train import average_into
+    from botarena.agents.common.averaging import average_into, warmed_up_decay
 
     torch.manual_seed(0)
     model, averaged = EventDecoder(SMALL), EventDecoder(SMALL)
+    assert warmed_up_decay(0.999, 0) == pytest.approx(0.1) and warmed_up_decay(0.99, 10_000) == 0.99
     before = [p.detach().clone() for p in averaged.parameters()]
-    average_into(averaged, model, 0.999, step=0)  # warm-up: decay min(0.999, 1 / 10)
+    average_into(averaged, model, warmed_up_decay(0.999, 0))  # warm-up: decay 1 / 10
     for old, new, weight in zip(before, averaged.parameters(), model.parameters(), strict=True):
         torch.testing.assert_close(new, 0.1 * old + 0.9 * weight)
     before = [p.detach().clone() for p in averaged.parameters()]
-    average_into(averaged, model, 0.99, step=10_000)  # past the warm-up: the decay itself
+    average_into(averaged, model, 0.99)
     for old, new, weight in zip(before, averaged.parameters(), model.parameters(), strict=True):
         torch.testing.assert_close(new, 0.99 * old + 0.01 * weight)
     with pytest.raises(ValueError, match="--ema must be in"):
