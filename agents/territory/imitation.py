@@ -274,6 +274,32 @@ def clone(policy, demos: list[Demonstrations], epochs: int, batch_size: int = 12
     return stats
 
 
+def calibrate(policy, keep_wait: float = 1.0, launch_weight: float = 1.0, temperature: float = 1.0) -> None:
+    """Reparametrise a cloned direction-mode policy's action layer so that what it *samples* plays like the expert.
+
+    Cloning keeps ``keep_wait`` of the expert's WAITs and counts each launch ``launch_weight`` times, which shifts
+    the fitted log-odds of WAIT against a launch by ``log(keep_wait / launch_weight)`` (-2.6 by default): the
+    greedy clone still waits where the expert would, but the sampled one launches several times as often and wins
+    a fraction of the greedy one's games (the README's greedy-vs-sampled table). PPO's rollouts play the sampled
+    policy, so it fine-tuned a weak player, not the one that is scored. Adding the shift back to the logits
+    (logit adjustment for a resampled training set) restores the expert's rate of waiting; dividing them by
+    ``temperature`` < 1 then moves the sampled policy toward the greedy one. Both act on the last Linear layer
+    (its bias, and its weights for the temperature), so the result is an ordinary policy that PPO trains as is.
+    """
+    if not (0 < keep_wait <= 1 and launch_weight > 0 and temperature > 0):
+        raise ValueError(f"calibrate needs 0 < keep_wait <= 1, launch_weight > 0 and temperature > 0, got "
+                         f"{keep_wait}, {launch_weight}, {temperature}")
+    layer = policy.action_net
+    if not isinstance(layer, nn.Linear) or layer.out_features != (core.WAIT + 1) * core.NUM_INTENSITIES:
+        raise ValueError("calibrate reparametrises direction mode's Linear action layer (attention or flatten "
+                         f"arch), got {layer}")
+    with torch.no_grad():
+        layer.bias[actions.DIRECTION_WAIT] -= math.log(keep_wait)
+        layer.bias[:actions.NUM_DIRECTION_ATTACKS] -= math.log(launch_weight)
+        layer.weight /= temperature
+        layer.bias /= temperature
+
+
 def expert_idle_share(env_kwargs: dict, num_envs: int, decisions: int, seed: int, expert: str) -> dict[str, float]:
     """The scripted ``expert`` in the learner's seat for ``decisions`` steps of ``num_envs`` games, played in cell
     mode (which keeps its every choice): the share of decisions with some attack valid in which it waited, and

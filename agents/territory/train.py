@@ -160,6 +160,11 @@ class TrainConfig:
     bc_lr: float = 3e-4
     bc_launch_weight: float = 2.0
     bc_keep_wait: float = 0.15
+    # After cloning, undo the resampling's shift of the logits and sharpen them (imitation.calibrate): PPO's
+    # rollouts sample the policy, and the raw clone sampled wins a fifth of the games its greedy self wins.
+    # None: the action mode's default (direction: on, 0.25; cell mode has no Linear action layer to adjust).
+    bc_calibrate: bool | None = None
+    temperature: float | None = None
     eval_every: int = 200_000
     eval_games: int = 32
     final_games: int = 200
@@ -173,6 +178,14 @@ class TrainConfig:
         if self.action_mode != ACTION_MODES[self.arch]:
             raise ValueError(f"arch {self.arch!r} plays action_mode={ACTION_MODES[self.arch]!r}, "
                              f"not {self.action_mode!r}")
+        direction = self.action_mode == "direction"
+        if not direction and (self.bc_calibrate or self.temperature not in (None, 1.0)):
+            raise ValueError("calibrating the clone (bc_calibrate, temperature) needs action_mode='direction', "
+                             f"not {self.action_mode!r}")
+        self.bc_calibrate = direction if self.bc_calibrate is None else self.bc_calibrate
+        self.temperature = (0.25 if direction else 1.0) if self.temperature is None else float(self.temperature)
+        if not self.temperature > 0:
+            raise ValueError(f"temperature must be > 0, got {self.temperature}")
         if self.action_mode == "cell":
             cell_stages, cell_bc_stages = default_cell_stages()
             self.stages = cell_stages if self.stages == default_stages() else self.stages
@@ -272,13 +285,19 @@ def evaluate(policy: Any, env_kwargs: dict[str, Any], games: int, seed_base: int
              sample_seed: int | None = None) -> dict:
     """The greedy policy's first game in each of ``games`` envs seeded ``seed_base + i``: win rate, placement,
     final land share and idle share, with 95% intervals (Wilson for the win rate, normal for the means).
-    ``sample_seed``: play actions sampled from the policy (as PPO's rollouts do) instead, from that seed."""
+    ``sample_seed``: play actions sampled from the policy (as PPO's rollouts do) instead, from that seed (torch's
+    global generator is restored afterwards: a training run's own sampling goes on as if nothing had drawn)."""
     import torch
 
-    from botarena.envs.territory import TerritoryVectorEnv
-
-    if sample_seed is not None:
+    if sample_seed is None:
+        return _evaluate(policy, env_kwargs, games, seed_base, sampled=False)
+    with torch.random.fork_rng(devices=[]):
         torch.manual_seed(sample_seed)
+        return _evaluate(policy, env_kwargs, games, seed_base, sampled=True)
+
+
+def _evaluate(policy: Any, env_kwargs: dict[str, Any], games: int, seed_base: int, sampled: bool) -> dict:
+    from botarena.envs.territory import TerritoryVectorEnv
 
     env = TerritoryVectorEnv(num_envs=games, **env_kwargs)
     action_mode = env_kwargs.get("action_mode", "direction")
@@ -288,7 +307,7 @@ def evaluate(policy: Any, env_kwargs: dict[str, Any], games: int, seed_base: int
     finished = np.zeros(games, np.bool_)
     idle = valid = 0
     while not finished.all():
-        actions = greedy_actions(policy, obs) if sample_seed is None else sampled_actions(policy, obs)
+        actions = sampled_actions(policy, obs) if sampled else greedy_actions(policy, obs)
         idled, could = idle_count(actions[~finished], obs["action_mask"][~finished], action_mode)
         idle, valid = idle + idled, valid + could
         obs, _, terminated, truncated, infos = env.step(actions)
@@ -429,6 +448,10 @@ class Run:
         stats = imitation.clone(self.model.policy, demos, epochs=c.bc_epochs, lr=c.bc_lr,
                                 launch_weight=c.bc_launch_weight, seed=c.seed,
                                 log=lambda row: monitor.write_metrics({"bc": row, "step": 0}))
+        if c.bc_calibrate or c.temperature != 1.0:
+            imitation.calibrate(self.model.policy, keep_wait=c.bc_keep_wait if c.bc_calibrate else 1.0,
+                                launch_weight=c.bc_launch_weight if c.bc_calibrate else 1.0,
+                                temperature=c.temperature)
         self.cloned = {**figures, **stats}
         monitor.write_metrics({"bc_done": figures, "step": 0})
         monitor.evaluate()
@@ -606,9 +629,14 @@ class Monitor(BaseCallback):
         model.policy.set_training_mode(False)
         metrics = evaluate(model.policy, c.env_kwargs(c.stages[-1]), c.eval_games)
         metrics["step"] = int(model.num_timesteps)
+        # The same games played as PPO's rollouts play them: what the updates improve, beside what is scored.
+        sampled = evaluate(model.policy, c.env_kwargs(c.stages[-1]), c.eval_games, sample_seed=c.seed)
+        metrics["sampled"] = {k: sampled[k] for k in ("win_rate", "win_rate_ci", "placement", "idle_share")}
         run.history.append(metrics)
         for key in ("win_rate", "placement", "land_share", "idle_share"):
             model.logger.record(f"eval/{key}", metrics[key])
+        for key in ("win_rate", "placement", "idle_share"):
+            model.logger.record(f"eval_sampled/{key}", metrics["sampled"][key])
         model.logger.dump(metrics["step"])
         self.write_metrics({"eval": metrics, "step": metrics["step"]})
         better = run.best is None or (metrics["win_rate"], -metrics["placement"]) > (run.best["win_rate"],
@@ -639,6 +667,12 @@ def parse_args(argv: list[str] | None) -> tuple[TrainConfig, bool, bool]:
                         + "; ".join(f"{s.steps:,} decisions of {s.env_kwargs()}" for s in default_bc_stages()))
     p.add_argument("--bc-expert", default=defaults.bc_expert,
                    help="the scripted bot cloned before PPO ('' starts PPO from scratch)")
+    p.add_argument("--temperature", type=float,
+                   help="divide the cloned policy's logits by this before PPO (direction mode's default 0.25; 1 "
+                        "keeps them)")
+    p.add_argument("--no-bc-calibrate", dest="bc_calibrate", action="store_false", default=None,
+                   help="keep the clone's logits as fitted (by default the WAIT subsampling and launch weighting "
+                        "are undone from them, so the sampled clone waits as often as the expert)")
     p.add_argument("--preset", help="one stage in this preset (with --steps and --opponents) instead")
     p.add_argument("--opponents", default="mixed", help="with --preset")
     p.add_argument("--steps", type=int, help="with --preset: the stage's environment steps")
@@ -662,7 +696,8 @@ def parse_args(argv: list[str] | None) -> tuple[TrainConfig, bool, bool]:
         p.error(f"--arch {a.arch} plays --action-mode {ACTION_MODES[a.arch]}")
     overrides: dict[str, Any] = dict(out=a.out, arch=a.arch, seed=a.seed, num_envs=a.envs,
                                      eval_every=a.eval_every, eval_games=a.eval_games, final_games=a.final_games,
-                                     threads=a.threads, bc_expert=a.bc_expert)
+                                     threads=a.threads, bc_expert=a.bc_expert, bc_calibrate=a.bc_calibrate,
+                                     temperature=a.temperature)
     if a.stage and a.preset:
         p.error("give --stage (repeated) or --preset, not both")
     try:

@@ -424,3 +424,28 @@ def test_the_policy_cost_benchmark_measures_every_arch(monkeypatch):
     for arch in bench.ARCHS:
         figures = bench.measure(arch, {"map_size": 32, "num_players": 3}, repeats=1)
         assert figures["params"] > 0 and all(figures[k] > 0 for k in ("forward_1", "forward_64", "update_64"))
+
+
+def test_calibrating_a_clone_undoes_the_resampling_shift_and_sharpens_by_the_temperature():
+    from botarena.agents.territory.imitation import calibrate
+
+    obs_space, act_space = spaces("duel")
+    policy = build_policy("attention", obs_space, act_space)
+    policy.set_training_mode(False)
+    obs = sample_obs(obs_space, 3, seed=5)
+    obs["action_mask"][:] = 1
+    before = np.log(action_probabilities(policy, obs))
+    calibrate(policy, keep_wait=0.25, launch_weight=2.0)
+    adjusted = np.log(action_probabilities(policy, obs))
+    # WAIT gains log(1 / 0.25) and every launch loses log(2) against the recalls, whose logits are untouched.
+    shift = (adjusted - adjusted[:, [41]]) - (before - before[:, [41]])
+    assert np.allclose(shift[:, 40], np.log(4.0), atol=1e-4)
+    assert np.allclose(shift[:, :40], -np.log(2.0), atol=1e-4) and np.allclose(shift[:, 41:], 0.0, atol=1e-4)
+    calibrate(policy, temperature=0.5)
+    sharpened = np.log(action_probabilities(policy, obs))
+    assert np.allclose(sharpened - sharpened[:, [41]], 2 * (adjusted - adjusted[:, [41]]), atol=1e-3)
+    assert (greedy_actions(policy, obs) == np.argmax(adjusted, axis=1)).all()
+    with pytest.raises(ValueError, match="temperature > 0"):
+        calibrate(policy, temperature=0.0)
+    with pytest.raises(ValueError, match="direction mode"):
+        calibrate(build_policy("gridnet", *cell_spaces("duel")), keep_wait=0.5)
