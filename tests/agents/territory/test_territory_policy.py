@@ -375,6 +375,29 @@ def test_cell_mode_needs_one_map_size_and_the_arch_decides_the_action_mode():
         TrainConfig(arch="attention", action_mode="cell")
     with pytest.raises(SystemExit):
         main(["--arch", "gridnet", "--action-mode", "direction"])
+    with pytest.raises(ValueError, match="needs action_mode='direction'"):
+        TrainConfig(arch="gridnet", bc_calibrate=True)
+    with pytest.raises(ValueError, match="temperature must be > 0"):
+        TrainConfig(temperature=0.0)
+    with pytest.raises(SystemExit):
+        main(["--arch", "gridnet", "--temperature", "0.5"])
+
+
+def test_a_calibrated_run_calibrates_the_clone_once_with_its_settings_and_evaluates_both_ways(tmp_path, monkeypatch):
+    from botarena.agents.territory import imitation
+
+    calls = []
+    real = imitation.calibrate
+    monkeypatch.setattr(imitation, "calibrate", lambda policy, **kw: (calls.append(kw), real(policy, **kw)))
+    out = tmp_path / "run"
+    assert main(["--quick", "--out", str(out), "--bc-calibrate", "--temperature", "0.5"]) == 0
+    config = TrainConfig.quick()
+    assert calls == [{"keep_wait": config.bc_keep_wait, "launch_weight": config.bc_launch_weight,
+                      "temperature": 0.5}]
+    card = TerritoryPolicyAgent(out / BEST_FILE).card
+    assert card.config["train"]["bc_calibrate"] is True and card.config["train"]["temperature"] == 0.5
+    evals = [json.loads(line)["eval"] for line in (out / "metrics.jsonl").read_text().splitlines() if "eval" in line]
+    assert evals and all(0 <= e["sampled"]["win_rate"] <= 1 for e in evals)
 
 
 def test_a_tiny_gridnet_run_clones_trains_and_its_checkpoint_plays_cell_actions(tmp_path):
@@ -449,3 +472,16 @@ def test_calibrating_a_clone_undoes_the_resampling_shift_and_sharpens_by_the_tem
         calibrate(policy, temperature=0.0)
     with pytest.raises(ValueError, match="direction mode"):
         calibrate(build_policy("gridnet", *cell_spaces("duel")), keep_wait=0.5)
+
+
+def test_a_sampled_evaluation_is_reproducible_and_leaves_the_training_runs_generator_alone():
+    from botarena.agents.territory.train import evaluate
+
+    env_kwargs = {"preset": "duel", "map_size": 32, "opponents": "expander", "max_episode_steps": 40}
+    policy = build_policy("attention", *observation_and_action_spaces(env_kwargs))
+    policy.set_training_mode(False)
+    torch.manual_seed(123)
+    state = torch.get_rng_state()
+    first = evaluate(policy, env_kwargs, games=2, sample_seed=7)
+    assert torch.equal(torch.get_rng_state(), state)
+    assert evaluate(policy, env_kwargs, games=2, sample_seed=7) == first
