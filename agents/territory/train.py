@@ -181,9 +181,9 @@ class TrainConfig:
                              f"not {self.action_mode!r}")
         if not self.temperature > 0:
             raise ValueError(f"temperature must be > 0, got {self.temperature}")
-        if self.action_mode != "direction" and (self.bc_calibrate or self.temperature != 1.0):
-            raise ValueError("calibrating the clone (--bc-calibrate, --temperature) needs action_mode='direction', "
-                             f"not {self.action_mode!r}")
+        if (self.bc_calibrate or self.temperature != 1.0) and (self.action_mode != "direction" or not self.bc_expert):
+            raise ValueError("calibrating the clone (--bc-calibrate, --temperature) needs a clone (a --bc-expert) "
+                             f"in action_mode='direction', not {self.action_mode!r} with expert {self.bc_expert!r}")
         if self.action_mode == "cell":
             cell_stages, cell_bc_stages = default_cell_stages()
             self.stages = cell_stages if self.stages == default_stages() else self.stages

@@ -375,8 +375,10 @@ def test_cell_mode_needs_one_map_size_and_the_arch_decides_the_action_mode():
         TrainConfig(arch="attention", action_mode="cell")
     with pytest.raises(SystemExit):
         main(["--arch", "gridnet", "--action-mode", "direction"])
-    with pytest.raises(ValueError, match="needs action_mode='direction'"):
+    with pytest.raises(ValueError, match="needs a clone"):
         TrainConfig(arch="gridnet", bc_calibrate=True)
+    with pytest.raises(ValueError, match="needs a clone"):
+        TrainConfig(temperature=0.5, bc_expert="")
     with pytest.raises(ValueError, match="temperature must be > 0"):
         TrainConfig(temperature=0.0)
     with pytest.raises(SystemExit):
