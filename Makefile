@@ -23,7 +23,13 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(VENV)/bin/botarena leaderboard --quick --out runs/leaderboard-demo
 
-test: $(STAMP)
+# The tests also write and read TickDuel's Minari datasets (the `datasets` extra); the demo does not need it.
+TEST_STAMP := $(VENV)/.botarena-test-extras
+$(TEST_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e ".[dev,datasets]"
+	@touch $(TEST_STAMP)
+
+test: $(TEST_STAMP)
 	SDL_VIDEODRIVER=dummy SDL_AUDIODRIVER=dummy $(PY) -m pytest -q
 
 bench: $(STAMP)
