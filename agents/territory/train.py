@@ -155,6 +155,10 @@ class TrainConfig:
     gae_lambda: float = 0.95
     clip_range: float = 0.1
     bc_expert: str = "nation"  # "" skips behaviour cloning
+    # A checkpoint in the shipped format (a run's best.pt, agents/checkpoints/territory-attention.pt) whose policy
+    # weights PPO starts from instead of a clone: fine-tuning an agent further, on a new curriculum, with a fresh
+    # optimizer. The run's checkpoints carry the weights from then on, so --resume never reads it again.
+    init: str = ""
     bc_stages: list[Stage] = field(default_factory=default_bc_stages)
     bc_epochs: int = 8
     bc_lr: float = 3e-4
@@ -181,6 +185,9 @@ class TrainConfig:
                              f"not {self.action_mode!r}")
         if not self.temperature > 0:
             raise ValueError(f"temperature must be > 0, got {self.temperature}")
+        if self.init and self.bc_expert:
+            raise ValueError(f"init={self.init!r} starts PPO from that checkpoint's weights instead of a clone of "
+                             f"{self.bc_expert!r}: give one of them (bc_expert='' with init)")
         if (self.bc_calibrate or self.temperature != 1.0) and (self.action_mode != "direction" or not self.bc_expert):
             raise ValueError("calibrating the clone (--bc-calibrate, --temperature) needs a clone (a --bc-expert) "
                              f"in action_mode='direction', not {self.action_mode!r} with expert {self.bc_expert!r}")
@@ -339,7 +346,7 @@ class Run:
         self.stage_index = -1
         self.best: dict[str, Any] | None = None
         self.history: list[dict[str, Any]] = []
-        self.cloned: dict[str, Any] | None = None  # the behaviour-cloning phase's figures, once it is done
+        self.cloned: dict[str, Any] | None = None  # phase 0: the clone's figures, or where --init came from
         self.git_sha = git_sha()  # the code the run starts from (a card written later must not take a newer HEAD)
 
     # ------------------------------------------------------------------ checkpoints
@@ -397,10 +404,17 @@ class Run:
             name=AGENT_NAMES[c.arch], config={"arch": c.arch, "env": c.env_kwargs(c.stages[-1]), "train": c.to_dict()},
             command=self.command, seed=c.seed, git_sha=self.git_sha,
             data=f"botarena/Territory-v2 self-generated games, curriculum {[s.env_kwargs() for s in c.stages]}, "
-                 f"training seeds from {c.training_seed(0)} (below 2**32)",
+                 f"training seeds from {c.training_seed(0)} (below 2**32)" + self._init_provenance(),
             metrics={"held_out_eval": metrics, "how": f"greedy policy, {c.eval_games} games of the last stage's "
                      f"setting on seeds {HELD_OUT_SEED_BASE} + i, at step {metrics['step']}"})
         save_checkpoint(self.out / BEST_FILE, self.model.policy.state_dict(), card)
+
+    def _init_provenance(self) -> str:
+        if self.cloned is None or "init" not in self.cloned:
+            return ""
+        start = self.cloned
+        return (f"; PPO started from {start['init']} (sha256 {start['init_sha256']}, git {start['init_git_sha']}, "
+                f"itself {start['init_command']!r})")
 
     # ------------------------------------------------------------------ stages
     def stage_env(self, index: int) -> Any:
@@ -455,6 +469,22 @@ class Run:
         monitor.evaluate()
         self.save()
 
+    def start_from_checkpoint(self, monitor: Monitor) -> None:
+        """Phase 0 with ``init``: the policy's weights from a shipped-format checkpoint; evaluate, checkpoint."""
+        from botarena.agents.common.checkpoint import file_sha256, load_checkpoint, load_weights_into
+
+        c = self.config
+        state_dict, card, _ = load_checkpoint(c.init, expected_name=AGENT_NAMES[c.arch])
+        if card.config.get("arch") != c.arch:
+            raise CheckpointError(f"--init {c.init}: a {card.config.get('arch')!r} policy, this run trains "
+                                  f"--arch {c.arch}")
+        load_weights_into(self.model.policy, state_dict, source=c.init)
+        self.cloned = {"init": c.init, "init_sha256": file_sha256(c.init), "init_git_sha": card.git_sha,
+                       "init_command": card.command}
+        monitor.write_metrics({"init_done": self.cloned, "step": 0})
+        monitor.evaluate()
+        self.save()
+
     def _attach_logger(self) -> None:
         from stable_baselines3.common.logger import configure
 
@@ -482,6 +512,9 @@ class Run:
         if c.bc_expert and self.cloned is None:
             self.enter_stage(0)
             self.behaviour_cloning(monitor)
+        if c.init and self.cloned is None:
+            self.enter_stage(0)
+            self.start_from_checkpoint(monitor)
         while done < c.total_steps:
             index = c.stage_at(done)
             if index != self.stage_index or self.model is None:
@@ -663,8 +696,11 @@ def parse_args(argv: list[str] | None) -> tuple[TrainConfig, bool, bool]:
     p.add_argument("--bc-stage", action="append", metavar="steps=N,preset=P,...",
                    help="a behaviour-cloning setting, its steps the expert's decisions (repeat); default: "
                         + "; ".join(f"{s.steps:,} decisions of {s.env_kwargs()}" for s in default_bc_stages()))
-    p.add_argument("--bc-expert", default=defaults.bc_expert,
-                   help="the scripted bot cloned before PPO ('' starts PPO from scratch)")
+    p.add_argument("--bc-expert", help=f"the scripted bot cloned before PPO (default {defaults.bc_expert!r}; "
+                                       "'' starts PPO from scratch)")
+    p.add_argument("--init", metavar="CHECKPOINT", default="",
+                   help="start PPO from this checkpoint's policy (a run's best.pt, or the shipped "
+                        "agents/checkpoints/territory-attention.pt) instead of cloning: fine-tune it further")
     p.add_argument("--bc-calibrate", action="store_true",
                    help="after cloning, undo the WAIT subsampling and launch weighting from the policy's logits, so "
                         "that the sampled clone waits as often as the expert (direction mode)")
@@ -694,8 +730,10 @@ def parse_args(argv: list[str] | None) -> tuple[TrainConfig, bool, bool]:
         p.error(f"--arch {a.arch} plays --action-mode {ACTION_MODES[a.arch]}")
     overrides: dict[str, Any] = dict(out=a.out, arch=a.arch, seed=a.seed, num_envs=a.envs,
                                      eval_every=a.eval_every, eval_games=a.eval_games, final_games=a.final_games,
-                                     threads=a.threads, bc_expert=a.bc_expert, bc_calibrate=a.bc_calibrate,
-                                     temperature=a.temperature)
+                                     threads=a.threads, bc_calibrate=a.bc_calibrate, temperature=a.temperature,
+                                     init=a.init,
+                                     bc_expert=a.bc_expert if a.bc_expert is not None else
+                                     ("" if a.init else defaults.bc_expert))
     if a.stage and a.preset:
         p.error("give --stage (repeated) or --preset, not both")
     try:
