@@ -4,7 +4,8 @@ Read top to bottom:
 
 0. **Behaviour cloning** (``agents/territory/imitation.py``): the scripted ``nation`` bot plays the learner's seat
    through the learner's own direction actions in each of ``bc_stages``' settings; the policy is fitted to its
-   decisions and the value head to the returns, then evaluated, before any PPO step.
+   decisions and the value head to the returns, then evaluated, before any PPO step. With ``--init CHECKPOINT``
+   PPO starts from that checkpoint's policy instead (the shipped agent, or a run's ``best.pt``), to train it further.
 1. **Stages.** Each stage is a Territory setting and a number of environment steps: by default the 2-player
    64x64 duel against expander (learn to take land and to fight one neighbour), then 5 players on a 64x64 map
    against the mixed bots (the free-for-all at a quarter of the pixels), then the standard 128x128 preset

@@ -402,6 +402,51 @@ def test_a_calibrated_run_calibrates_the_clone_once_with_its_settings_and_evalua
     assert evals and all(0 <= e["sampled"]["win_rate"] <= 1 for e in evals)
 
 
+def test_a_run_started_from_a_checkpoint_plays_its_weights_at_step_0_and_clones_nothing(tmp_path, monkeypatch):
+    from botarena.agents.territory import imitation, train
+
+    config = TrainConfig.quick()
+    torch.manual_seed(123)  # weights no fresh policy of the run's own seed has
+    start = build_policy("attention", *observation_and_action_spaces(config.env_kwargs(config.stages[0])))
+    init = _write_checkpoint(tmp_path / "start.pt", start, env=config.env_kwargs(config.stages[0]))
+    monkeypatch.setattr(imitation, "collect", lambda *a, **k: pytest.fail("a run with --init must not clone"))
+    first: list[dict] = []
+    evaluate = train.Monitor.evaluate
+
+    def spy(monitor):
+        if not first:
+            first.append({k: v.clone() for k, v in monitor.run.model.policy.state_dict().items()})
+        return evaluate(monitor)
+
+    monkeypatch.setattr(train.Monitor, "evaluate", spy)
+    out = tmp_path / "run"
+    assert main(["--quick", "--out", str(out), "--init", str(init)]) == 0
+    for name, tensor in start.state_dict().items():
+        torch.testing.assert_close(first[0][name], tensor, rtol=0, atol=0, msg=name)
+    rows = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    assert rows[0]["init_done"]["init"] == str(init) and rows[1]["eval"]["step"] == 0
+    card = TerritoryPolicyAgent(out / BEST_FILE).card
+    assert card.config["train"]["init"] == str(init) and card.config["train"]["bc_expert"] == ""
+    assert f"PPO started from {init} (sha256 " in card.data
+    # Resuming reads the run's own checkpoint, never the start again.
+    init.unlink()
+    assert main(["--quick", "--out", str(out), "--init", str(init), "--resume"]) == 0
+
+
+def test_a_start_checkpoint_that_cannot_start_the_run_is_refused_with_the_reason(tmp_path):
+    with pytest.raises(SystemExit):  # a clone and a start checkpoint are two starts
+        main(["--quick", "--out", str(tmp_path / "a"), "--init", "x.pt", "--bc-expert", "nation"])
+    with pytest.raises(ValueError, match="give one of them"):
+        TrainConfig(init="x.pt")
+    with pytest.raises(CheckpointError, match="does not exist"):
+        main(["--quick", "--out", str(tmp_path / "b"), "--init", str(tmp_path / "missing.pt")])
+    obs_space, act_space = spaces("duel")
+    flat = _write_checkpoint(tmp_path / "flat.pt", build_policy("flatten", obs_space, act_space),
+                             name="territory/ppo-flatten", arch="flatten")
+    with pytest.raises(CheckpointError, match="holds 'territory/ppo-flatten', expected 'territory/ppo-attention'"):
+        main(["--quick", "--out", str(tmp_path / "c"), "--init", str(flat)])
+
+
 def test_a_tiny_gridnet_run_clones_trains_and_its_checkpoint_plays_cell_actions(tmp_path):
     from botarena.envs.territory import TerritoryVectorEnv
 
