@@ -186,6 +186,8 @@ class TrainConfig:
                              f"not {self.action_mode!r}")
         if not self.temperature > 0:
             raise ValueError(f"temperature must be > 0, got {self.temperature}")
+        if not self.land_weight >= 0:
+            raise ValueError(f"land_weight must be >= 0 (1 is the env's own reward), got {self.land_weight}")
         if self.init and self.bc_expert:
             raise ValueError(f"init={self.init!r} starts PPO from that checkpoint's weights instead of a clone of "
                              f"{self.bc_expert!r}: give one of them (bc_expert='' with init)")
@@ -708,6 +710,9 @@ def parse_args(argv: list[str] | None) -> tuple[TrainConfig, bool, bool]:
     p.add_argument("--temperature", type=float, default=defaults.temperature,
                    help="after cloning, divide the policy's logits by this, so that PPO's sampled rollouts play "
                         "closer to the greedy policy (0.25 with --bc-calibrate in the README's runs; 1 keeps them)")
+    p.add_argument("--land-weight", type=float, default=defaults.land_weight,
+                   help="the reward's land term times this (1: the env's own 'share' reward, whose return is the "
+                        "land gained plus the placement)")
     p.add_argument("--preset", help="one stage in this preset (with --steps and --opponents) instead")
     p.add_argument("--opponents", default="mixed", help="with --preset")
     p.add_argument("--steps", type=int, help="with --preset: the stage's environment steps")
@@ -732,6 +737,7 @@ def parse_args(argv: list[str] | None) -> tuple[TrainConfig, bool, bool]:
     overrides: dict[str, Any] = dict(out=a.out, arch=a.arch, seed=a.seed, num_envs=a.envs,
                                      eval_every=a.eval_every, eval_games=a.eval_games, final_games=a.final_games,
                                      threads=a.threads, bc_calibrate=a.bc_calibrate, temperature=a.temperature,
+                                     land_weight=a.land_weight,
                                      init=a.init,
                                      bc_expert=a.bc_expert if a.bc_expert is not None else
                                      ("" if a.init else defaults.bc_expert))
