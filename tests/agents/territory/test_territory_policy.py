@@ -130,6 +130,12 @@ def test_stage_and_argument_errors_say_what_is_allowed():
         Stage.parse("steps=10,speed=3")
     with pytest.raises(SystemExit):
         main(["--preset", "duel"])  # --preset needs --steps
+    from botarena.agents.territory.train import parse_args
+
+    assert parse_args(["--land-weight", "1"])[0].land_weight == 1.0
+    for bad in ("-1", "nan"):
+        with pytest.raises(SystemExit):
+            parse_args(["--land-weight", bad])
 
 
 def test_a_tiny_run_writes_logs_metrics_and_a_loadable_best_checkpoint_and_compares(tmp_path, capsys):
