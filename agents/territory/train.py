@@ -737,8 +737,7 @@ def parse_args(argv: list[str] | None) -> tuple[TrainConfig, bool, bool]:
     overrides: dict[str, Any] = dict(out=a.out, arch=a.arch, seed=a.seed, num_envs=a.envs,
                                      eval_every=a.eval_every, eval_games=a.eval_games, final_games=a.final_games,
                                      threads=a.threads, bc_calibrate=a.bc_calibrate, temperature=a.temperature,
-                                     land_weight=a.land_weight,
-                                     init=a.init,
+                                     land_weight=a.land_weight, init=a.init,
                                      bc_expert=a.bc_expert if a.bc_expert is not None else
                                      ("" if a.init else defaults.bc_expert))
     if a.stage and a.preset:
